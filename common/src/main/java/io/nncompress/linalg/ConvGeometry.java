@@ -8,7 +8,8 @@ package io.nncompress.linalg;
  * weight O x C x kh x kw flattened to O x (C*kh*kw). Positions outside the map (padding) read 0.
  * Output size: Hout = floor((H + 2*padH - dilH*(kh-1) - 1) / strideH) + 1, likewise for W.
  */
-public final class ConvGeometry {
+public final class ConvGeometry implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
   public final int channels;
   public final int height;
   public final int width;

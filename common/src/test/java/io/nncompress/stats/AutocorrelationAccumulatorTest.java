@@ -1,0 +1,182 @@
+package io.nncompress.stats;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.nncompress.linalg.ConvGeometry;
+import io.nncompress.linalg.DenseMatrix;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class AutocorrelationAccumulatorTest {
+
+  /** R computed directly: (1/N) sum x~ x~^T with plain loops. */
+  static DenseMatrix direct(double[][] samples, boolean bias) {
+    int d = samples[0].length;
+    int p = d + (bias ? 1 : 0);
+    DenseMatrix r = new DenseMatrix(p, p);
+    for (double[] x : samples) {
+      for (int i = 0; i < p; i++) {
+        double xi = i < d ? x[i] : 1.0;
+        for (int j = 0; j < p; j++) {
+          double xj = j < d ? x[j] : 1.0;
+          r.add(i, j, xi * xj);
+        }
+      }
+    }
+    for (int k = 0; k < r.data.length; k++) {
+      r.data[k] /= samples.length;
+    }
+    return r;
+  }
+
+  static double[][] randomRows(int n, int d, long seed) {
+    Random rnd = new Random(seed);
+    double[][] x = new double[n][d];
+    for (double[] row : x) {
+      double common = rnd.nextGaussian();
+      for (int j = 0; j < d; j++) {
+        row[j] = 0.5 * common + rnd.nextGaussian() + 0.1 * j;
+      }
+    }
+    return x;
+  }
+
+  @Test
+  void denseMatchesDirectComputationAcrossBlockBoundaries() {
+    double[][] x = randomRows(103, 7, 1);
+    AutocorrelationAccumulator acc = AutocorrelationAccumulator.dense(7, true, 10);
+    float[] f = new float[7];
+    for (double[] row : x) {
+      acc.addRow(row, 0);
+    }
+    AutocorrelationStats s = acc.toStats();
+    DenseMatrix want = direct(x, true);
+    assertEquals(0.0, s.autocorrelation().maxAbsDiff(want), 1e-12);
+    assertEquals(103, s.samples());
+    // the bias column is the mean
+    for (int j = 0; j < 7; j++) {
+      assertEquals(s.mean()[j], s.autocorrelation().get(j, 7), 1e-12);
+    }
+    assertEquals(1.0, s.autocorrelation().get(7, 7), 0.0);
+    // float input path
+    AutocorrelationAccumulator accF = AutocorrelationAccumulator.dense(7, false, 16);
+    double[][] xf = new double[x.length][7];
+    for (int n = 0; n < x.length; n++) {
+      for (int j = 0; j < 7; j++) {
+        f[j] = (float) x[n][j];
+        xf[n][j] = f[j];
+      }
+      accF.addRow(f, 0);
+    }
+    assertEquals(0.0, accF.toStats().autocorrelation().maxAbsDiff(direct(xf, false)), 1e-12);
+  }
+
+  @Test
+  void mergeOfSplitsEqualsWhole() {
+    double[][] x = randomRows(50, 5, 2);
+    AutocorrelationAccumulator whole = AutocorrelationAccumulator.dense(5, true, 8);
+    AutocorrelationAccumulator a = AutocorrelationAccumulator.dense(5, true, 8);
+    AutocorrelationAccumulator b = AutocorrelationAccumulator.dense(5, true, 3);
+    for (int n = 0; n < x.length; n++) {
+      whole.addRow(x[n], 0);
+      (n < 17 ? a : b).addRow(x[n], 0);
+    }
+    AutocorrelationStats m = a.merge(b).toStats();
+    AutocorrelationStats w = whole.toStats();
+    assertEquals(0.0, m.relativeDifference(w), 1e-14);
+    assertArrayEquals(w.min(), m.min(), 0.0);
+    assertArrayEquals(w.max(), m.max(), 0.0);
+    assertEquals(50, m.rows());
+  }
+
+  @Test
+  void tilesReassembleTheWholeMatrix() {
+    double[][] x = randomRows(40, 9, 3);
+    int tile = 4; // p = 10 -> 3 x 3 tiles, the last one 2 wide
+    List<int[]> coords = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      for (int j = i; j < 3; j++) {
+        coords.add(new int[] {i, j});
+      }
+    }
+    AutocorrelationAccumulator acc = AutocorrelationAccumulator.tiled(9, null, true, tile, coords, 7);
+    for (double[] row : x) {
+      acc.addRow(row, 0);
+    }
+    acc.finish();
+    DenseMatrix want = direct(x, true);
+    for (int t = 0; t < acc.tileCount(); t++) {
+      int i0 = acc.tileRow(t) * tile;
+      int j0 = acc.tileCol(t) * tile;
+      int m = Math.min(tile, 10 - i0);
+      double[] v = acc.tileSum(t);
+      for (int j = 0; j < Math.min(tile, 10 - j0); j++) {
+        for (int i = 0; i < m; i++) {
+          if (acc.tileRow(t) == acc.tileCol(t) && i > j) {
+            continue; // DSYRK fills the upper triangle of diagonal tiles
+          }
+          assertEquals(want.get(i0 + i, j0 + j), v[i + j * m] / 40, 1e-12, "tile " + t + " (" + i + "," + j + ")");
+        }
+      }
+    }
+  }
+
+  @Test
+  void convPatchesHandComputedWithStridePaddingDilation() {
+    // one channel, 3x3 map 1..9, kernel 2x2, stride 2, padding 1, dilation 2:
+    // Hout = floor((3 + 2 - 2*1 - 1)/2) + 1 = 2; kernel taps at offsets 0 and 2 from (2u-1, 2v-1)
+    ConvGeometry g = new ConvGeometry(1, 3, 3, 2, 2, 1, 2);
+    assertEquals(2, g.outH);
+    double[] map = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+    double[] out = new double[4 * 4];
+    g.extractPatches(map, 0, out, 0, 4);
+    // (u,v)=(0,0): rows -1,1 cols -1,1 -> [0,0,0,5]; (0,1): rows -1,1 cols 1,3 -> [0,0,5,0]
+    // (1,0): rows 1,3 cols -1,1 -> [0,5,0,0]; (1,1): rows 1,3 cols 1,3 -> [5,0,0,0]
+    assertArrayEquals(new double[] {0, 0, 0, 5, 0, 0, 5, 0, 0, 5, 0, 0, 5, 0, 0, 0}, out, 0.0);
+
+    // stride 1, padding 0, dilation 1 on a 2-channel 3x3 map: 4 patches of 8 values
+    ConvGeometry g2 = new ConvGeometry(2, 3, 3, 2, 1, 0, 1);
+    double[] map2 = new double[18];
+    for (int k = 0; k < 18; k++) {
+      map2[k] = k + 1;
+    }
+    AutocorrelationAccumulator acc = AutocorrelationAccumulator.conv(g2, true, 3);
+    acc.addRow(map2, 0);
+    acc.addRow(map2, 0);
+    double[][] patches = {
+      {1, 2, 4, 5, 10, 11, 13, 14}, {2, 3, 5, 6, 11, 12, 14, 15},
+      {4, 5, 7, 8, 13, 14, 16, 17}, {5, 6, 8, 9, 14, 15, 17, 18},
+      {1, 2, 4, 5, 10, 11, 13, 14}, {2, 3, 5, 6, 11, 12, 14, 15},
+      {4, 5, 7, 8, 13, 14, 16, 17}, {5, 6, 8, 9, 14, 15, 17, 18}};
+    AutocorrelationStats s = acc.toStats();
+    assertEquals(8, s.samples());
+    assertEquals(2, s.rows());
+    assertEquals(0.0, s.autocorrelation().maxAbsDiff(direct(patches, true)), 1e-12);
+    assertEquals(1.0, s.min()[0], 0.0);
+    assertEquals(18.0, s.max()[7], 0.0);
+  }
+
+  @Test
+  void nonFiniteValuesNameTheFeature() {
+    AutocorrelationAccumulator acc = AutocorrelationAccumulator.dense(3, true, 4);
+    NonFiniteValueException e =
+        assertThrows(NonFiniteValueException.class, () -> acc.addRow(new double[] {1, Double.NaN, 2}, 0));
+    assertEquals(1, e.feature());
+    AutocorrelationAccumulator c = AutocorrelationAccumulator.conv(new ConvGeometry(1, 2, 2, 1, 1, 0, 1), false, 4);
+    NonFiniteValueException e2 = assertThrows(NonFiniteValueException.class,
+        () -> c.addRow(new float[] {0, 0, Float.POSITIVE_INFINITY, 0}, 0));
+    assertEquals(2, e2.feature());
+  }
+
+  @Test
+  void badTilesAndSizesAreRejected() {
+    assertThrows(IllegalArgumentException.class, () -> AutocorrelationAccumulator.dense(0, true, 4));
+    assertThrows(IllegalArgumentException.class,
+        () -> AutocorrelationAccumulator.tiled(9, null, true, 4, List.of(new int[] {1, 0}), 4));
+    assertThrows(IllegalArgumentException.class, () -> new ConvGeometry(1, 2, 2, 3, 1, 0, 1));
+  }
+}

@@ -1,0 +1,91 @@
+package io.nncompress.spark.autocorr;
+
+import java.util.Arrays;
+import java.util.List;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/** Opening activation datasets and checking their columns, with errors that name them. */
+public final class ParquetInputs {
+  private ParquetInputs() {}
+
+  /** Opens a Parquet dataset (a file or a directory); an unreadable one names itself and the cause. */
+  public static Dataset<Row> read(SparkSession spark, String dataset) {
+    try {
+      Dataset<Row> df = spark.read().parquet(dataset);
+      df.schema();
+      return df;
+    } catch (Exception e) {
+      throw wrapReadFailure(dataset, e);
+    }
+  }
+
+  static BadInputException wrapReadFailure(String dataset, Exception e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String why = root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (cause: " + root + ")";
+    return new BadInputException("Dataset " + dataset + " cannot be read as Parquet: " + why, e);
+  }
+
+  /** The column's encoding; a missing column or an unsupported type names the dataset and the column. */
+  public static ColumnEncoding encodingOf(String dataset, StructType schema, String column) {
+    StructField field = Arrays.stream(schema.fields()).filter(f -> f.name().equals(column)).findFirst()
+        .orElseThrow(() -> new BadInputException("Dataset " + dataset + " has no column '" + column
+            + "'; its columns are " + Arrays.toString(schema.fieldNames())));
+    ColumnEncoding enc = ColumnEncoding.detect(field.dataType());
+    if (enc == null) {
+      throw new BadInputException("Dataset " + dataset + ", column " + column + ": type "
+          + field.dataType().simpleString() + " is not a supported encoding; use one of "
+          + List.of("array<float>", "array<double>", "vector", "binary (float32 little-endian)"));
+    }
+    return enc;
+  }
+
+  /** The vector length of a column, read from its first non-null value. */
+  public static int inferDim(String dataset, Dataset<Row> df, String column, ColumnEncoding enc) {
+    List<Row> first;
+    try {
+      first = df.select(functions.col(AutocorrelationJob.quote(column)))
+          .where(functions.col(AutocorrelationJob.quote(column)).isNotNull()).limit(1).collectAsList();
+    } catch (Exception e) {
+      throw wrapReadFailure(dataset, e);
+    }
+    if (first.isEmpty()) {
+      throw new BadInputException("Dataset " + dataset + ", column " + column + ": the dataset has no rows");
+    }
+    Row r = first.get(0);
+    switch (enc) {
+      case FLOAT_ARRAY:
+      case DOUBLE_ARRAY:
+        return r.getList(0).size();
+      case ML_VECTOR:
+        return ((Vector) r.get(0)).size();
+      case BINARY_FLOAT32_LE:
+        byte[] b = (byte[]) r.get(0);
+        if (b.length % 4 != 0 || b.length == 0) {
+          throw new BadInputException("Dataset " + dataset + ", column " + column + ": binary value of " + b.length
+              + " bytes is not a whole number of float32 values");
+        }
+        return b.length / 4;
+      default:
+        throw new IllegalStateException(enc.name());
+    }
+  }
+
+  /** Whether file-source metadata (file path, row index) can be selected for error messages. */
+  static boolean hasFileMetadata(Dataset<Row> df) {
+    try {
+      df.select(functions.col(AutocorrelationJob.FILE_PATH), functions.col(AutocorrelationJob.ROW_INDEX)).schema();
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+}
