@@ -1,0 +1,255 @@
+package io.nncompress.spark.bench;
+
+import io.nncompress.linalg.Blas;
+import io.nncompress.spark.autocorr.AutocorrelationJob;
+import io.nncompress.spark.autocorr.ColumnEncoding;
+import io.nncompress.spark.autocorr.LayerInput;
+import io.nncompress.spark.data.ExampleActivations;
+import io.nncompress.stats.AutocorrelationAccumulator;
+import java.io.File;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.mllib.linalg.Vector;
+import org.apache.spark.mllib.linalg.Vectors;
+import org.apache.spark.mllib.linalg.distributed.RowMatrix;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.StorageLevel;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code nncompress bench autocorr}: on the same generated Parquet rows, measured in one run,
+ * <ol>
+ *   <li>this job, reading from Parquet on disk;</li>
+ *   <li>Spark MLlib's RowMatrix.computeGramianMatrix over the same rows, cached in memory;</li>
+ *   <li>the machine's limit: DSYRK over the same rows packed in memory, through the same BLAS;</li>
+ * </ol>
+ * printing time, throughput in N*p^2 per second and the ratios; then the live heap at N and 10N,
+ * and the throughput of each column encoding.
+ */
+public final class AutocorrelationBenchmark {
+
+  /** Command-line settings. */
+  public static final class Settings {
+    @Option(names = "--rows", description = "rows N (default: ${DEFAULT-VALUE})")
+    public long rows = 200_000;
+
+    @Option(names = "--dim", description = "vector length d (default: ${DEFAULT-VALUE})")
+    public int dim = 1024;
+
+    @Option(names = "--encoding", description = "column encoding of the main dataset (default: ${DEFAULT-VALUE})")
+    public String encoding = "binary_float32_le";
+
+    @Option(names = "--partitions", description = "Parquet files, hence tasks (default: ${DEFAULT-VALUE})")
+    public int partitions = 8;
+
+    @Option(names = "--repeat", description = "timed runs of each method, best kept (default: ${DEFAULT-VALUE})")
+    public int repeat = 2;
+
+    @Option(names = "--workdir", description = "where generated data is kept (default: ${DEFAULT-VALUE})")
+    public String workdir = "nncompress-bench";
+
+    @Option(names = "--skip-rowmatrix", description = "skip the RowMatrix baseline")
+    public boolean skipRowMatrix;
+
+    @Option(names = "--skip-memory", description = "skip the N vs 10N memory comparison")
+    public boolean skipMemory;
+
+    @Option(names = "--skip-encodings", description = "skip the comparison of column encodings")
+    public boolean skipEncodings;
+
+    @Option(names = "--encoding-rows", description = "rows for the encoding comparison (default: N/4)")
+    public long encodingRows = -1;
+  }
+
+  private final SparkSession spark;
+  private final Settings s;
+
+  public AutocorrelationBenchmark(SparkSession spark, Settings settings) {
+    this.spark = spark;
+    this.s = settings;
+  }
+
+  private String dataset(long rows, List<ColumnEncoding> encs) {
+    String name = String.format(Locale.ROOT, "%s/data-n%d-d%d-%s", s.workdir, rows, s.dim,
+        encs.size() == 1 ? encs.get(0).name().toLowerCase(Locale.ROOT) : "all");
+    if (!new File(name).exists()) {
+      System.out.printf("Generating %d rows of dimension %d (%s) in %s ...%n", rows, s.dim, encs, name);
+      List<String> cols = new ArrayList<>();
+      for (ColumnEncoding e : encs) {
+        cols.add(e.name().toLowerCase(Locale.ROOT));
+      }
+      ExampleActivations.write(spark, name, rows, s.dim, encs, cols, s.partitions, 42);
+    }
+    return name;
+  }
+
+  private static double rate(long n, int p, double secs) {
+    return (double) n * p * p / secs / 1e9;
+  }
+
+  /** Best-of-repeat seconds of the job over one column. */
+  private double timeJob(String data, String column, long[] peakLive) {
+    double best = Double.MAX_VALUE;
+    AutocorrelationJob job = new AutocorrelationJob(spark, new AutocorrelationJob.Options());
+    for (int r = 0; r < s.repeat; r++) {
+      try (HeapMonitor hm = new HeapMonitor()) {
+        long t0 = System.nanoTime();
+        job.compute(List.of(LayerInput.dense(column, data, column)));
+        best = Math.min(best, (System.nanoTime() - t0) / 1e9);
+        if (peakLive != null) {
+          peakLive[0] = Math.max(peakLive[0], hm.peakLiveBytes());
+        }
+      }
+    }
+    return best;
+  }
+
+  public void run() {
+    ColumnEncoding enc = ColumnEncoding.valueOf(s.encoding.toUpperCase(Locale.ROOT));
+    String column = enc.name().toLowerCase(Locale.ROOT);
+    String data = dataset(s.rows, List.of(enc));
+    int d = s.dim;
+    int p = d + 1;
+    long n = s.rows;
+    System.out.printf("%nnncompress bench autocorr: N = %d, d = %d (p = %d with the bias), %s, %d partitions, "
+        + "%d cores, %s%n", n, d, p, enc.sqlName(), s.partitions, Runtime.getRuntime().availableProcessors(),
+        Blas.describe());
+
+    double tJob = timeJob(data, column, null);
+
+    // the machine's limit: DSYRK over the same rows, packed in memory beforehand (packing not timed)
+    int blockRows = 4096;
+    List<double[]> blocks = new ArrayList<>();
+    JavaRDD<Row> rows = spark.read().parquet(data).select(column).javaRDD();
+    Iterator<Row> it = rows.toLocalIterator();
+    double[] block = new double[blockRows * p];
+    int filled = 0;
+    float[] f = new float[d];
+    List<Integer> sizes = new ArrayList<>();
+    while (it.hasNext()) {
+      Row row = it.next();
+      rowValues(row.get(0), enc, f);
+      for (int j = 0; j < d; j++) {
+        block[filled * p + j] = f[j];
+      }
+      block[filled * p + d] = 1.0;
+      if (++filled == blockRows) {
+        blocks.add(block);
+        sizes.add(filled);
+        block = new double[blockRows * p];
+        filled = 0;
+      }
+    }
+    if (filled > 0) {
+      blocks.add(block);
+      sizes.add(filled);
+    }
+    double tLimit = Double.MAX_VALUE;
+    for (int r = 0; r < s.repeat; r++) {
+      double[] c = new double[p * p];
+      long t0 = System.nanoTime();
+      for (int b = 0; b < blocks.size(); b++) {
+        Blas.blas().dsyrk("U", "N", p, sizes.get(b), 1.0, blocks.get(b), p, 1.0, c, p);
+      }
+      tLimit = Math.min(tLimit, (System.nanoTime() - t0) / 1e9);
+    }
+    blocks.clear();
+
+    double tRowMatrix = Double.NaN;
+    if (!s.skipRowMatrix) {
+      JavaRDD<Vector> vectors = spark.read().parquet(data).select(column).javaRDD().map(row -> {
+        float[] v = new float[d];
+        rowValues(row.get(0), enc, v);
+        double[] x = new double[d];
+        for (int j = 0; j < d; j++) {
+          x[j] = v[j];
+        }
+        return Vectors.dense(x);
+      }).persist(StorageLevel.MEMORY_ONLY());
+      vectors.count();
+      RowMatrix rm = new RowMatrix(vectors.rdd());
+      tRowMatrix = Double.MAX_VALUE;
+      for (int r = 0; r < s.repeat; r++) {
+        long t0 = System.nanoTime();
+        rm.computeGramianMatrix();
+        tRowMatrix = Math.min(tRowMatrix, (System.nanoTime() - t0) / 1e9);
+      }
+      vectors.unpersist(true);
+    }
+
+    System.out.printf("%n%-52s %10s %16s%n", "method", "seconds", "G(N*p^2)/s");
+    System.out.printf("%-52s %10.2f %16.1f%n", "1. nncompress autocorr job (Parquet on disk)", tJob, rate(n, p, tJob));
+    if (!s.skipRowMatrix) {
+      System.out.printf("%-52s %10.2f %16.1f%n", "2. MLlib RowMatrix.computeGramianMatrix (cached)", tRowMatrix,
+          rate(n, d, tRowMatrix));
+    }
+    System.out.printf("%-52s %10.2f %16.1f%n", "3. in-memory DSYRK, same rows, same BLAS (limit)", tLimit,
+        rate(n, p, tLimit));
+    System.out.printf("%njob / in-memory limit (throughput): %.2f   (target >= 0.60 with native BLAS)%n",
+        rate(n, p, tJob) / rate(n, p, tLimit));
+    if (!s.skipRowMatrix) {
+      System.out.printf("job / RowMatrix (throughput):       %.1fx  (target >= 6x)%n",
+          rate(n, p, tJob) / rate(n, d, tRowMatrix));
+    }
+
+    if (!s.skipMemory) {
+      long small = Math.max(1, n / 10);
+      String dataSmall = dataset(small, List.of(enc));
+      long[] liveSmall = {0};
+      long[] liveLarge = {0};
+      System.gc();
+      timeJob(dataSmall, column, liveSmall);
+      System.gc();
+      timeJob(data, column, liveLarge);
+      long held = AutocorrelationAccumulator.dense(d, true, AutocorrelationAccumulator.DEFAULT_BLOCK_SAMPLES)
+          .heldBytes();
+      System.out.printf("%nMemory: accumulator per task %.1f MiB (independent of N); peak live heap after GC: "
+          + "N = %d: %.0f MiB, N = %d: %.0f MiB (ratio %.2f for 10x the rows)%n", held / 1048576.0, small,
+          liveSmall[0] / 1048576.0, n, liveLarge[0] / 1048576.0, (double) liveLarge[0] / Math.max(1, liveSmall[0]));
+    }
+
+    if (!s.skipEncodings) {
+      long er = s.encodingRows > 0 ? s.encodingRows : Math.max(1, n / 4);
+      List<ColumnEncoding> all = List.of(ColumnEncoding.values());
+      String dataAll = dataset(er, all);
+      System.out.printf("%nEncodings (N = %d, d = %d, one column read at a time):%n", er, d);
+      System.out.printf("%-16s %10s %16s%n", "encoding", "seconds", "G(N*p^2)/s");
+      for (ColumnEncoding e : all) {
+        double t = timeJob(dataAll, e.name().toLowerCase(Locale.ROOT), null);
+        System.out.printf("%-16s %10.2f %16.1f%n", e.sqlName(), t, rate(er, p, t));
+      }
+    }
+  }
+
+  /** A row's values as floats (the generated values are float32-representable in every encoding). */
+  static void rowValues(Object v, ColumnEncoding enc, float[] out) {
+    switch (enc) {
+      case BINARY_FLOAT32_LE:
+        ByteBuffer.wrap((byte[]) v).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(out);
+        break;
+      case FLOAT_ARRAY:
+      case DOUBLE_ARRAY: {
+        List<?> l = scala.jdk.javaapi.CollectionConverters.asJava((scala.collection.Seq<?>) v);
+        for (int j = 0; j < out.length; j++) {
+          out[j] = ((Number) l.get(j)).floatValue();
+        }
+        break;
+      }
+      case ML_VECTOR: {
+        double[] a = ((org.apache.spark.ml.linalg.Vector) v).toArray();
+        for (int j = 0; j < out.length; j++) {
+          out[j] = (float) a[j];
+        }
+        break;
+      }
+      default:
+        throw new IllegalStateException(enc.name());
+    }
+  }
+}
