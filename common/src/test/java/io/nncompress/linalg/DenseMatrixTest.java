@@ -2,6 +2,7 @@ package io.nncompress.linalg;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,7 +44,14 @@ class DenseMatrixTest {
   }
 
   @Test
-  void blasDescribesItself() {
-    assertTrue(Blas.describe().contains("BLAS"));
+  void blasFollowsTheSystemProperty() {
+    String mode = System.getProperty(Blas.PROPERTY, "auto");
+    if (mode.equals("java")) {
+      assertFalse(Blas.isNative());
+      assertTrue(Blas.describe().startsWith("pure-Java"), Blas.describe());
+    } else if (new java.io.File("/usr/lib/x86_64-linux-gnu/libblas.so.3").exists()) {
+      assertTrue(Blas.isNative(), "libblas.so.3 is installed but native BLAS did not load: " + Blas.describe());
+    }
+    assertThrows(IllegalArgumentException.class, () -> Blas.choose("fortran"));
   }
 }

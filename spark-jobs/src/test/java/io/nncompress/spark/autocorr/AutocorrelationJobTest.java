@@ -195,6 +195,24 @@ class AutocorrelationJobTest {
   }
 
   @Test
+  void sparseAndDenseVectorsAgree() {
+    List<Row> rows = new ArrayList<>();
+    List<double[]> values = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      double[] x = {i % 3 == 0 ? 0 : i, 0, 0.5 * i, i % 2 == 0 ? -1 : 0};
+      values.add(x);
+      org.apache.spark.ml.linalg.Vector v = i % 2 == 0 ? org.apache.spark.ml.linalg.Vectors.dense(x)
+          : org.apache.spark.ml.linalg.Vectors.dense(x).toSparse();
+      rows.add(org.apache.spark.sql.RowFactory.create(i, v));
+    }
+    String path = dir.resolve("sparse").toString();
+    spark.createDataFrame(rows, new org.apache.spark.sql.types.StructType().add("id", "int")
+        .add("v", org.apache.spark.ml.linalg.SQLDataTypes.VectorType())).write().parquet(path);
+    AutocorrelationStats s = job().compute(List.of(LayerInput.dense("s", path, "v"))).get(0).stats;
+    assertTrue(relDiff(direct(values), s.autocorrelation()) < 1e-12);
+  }
+
+  @Test
   void estimatorEqualsTheJob() {
     Dataset<Row> df = spark.read().parquet(data);
     AutocorrelationModel model = new AutocorrelationEstimator().setInputCol("v").fit(df);
