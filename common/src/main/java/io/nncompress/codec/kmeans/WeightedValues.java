@@ -105,6 +105,9 @@ final class WeightedValues {
 
   /** Weighted mean of points [i, j), j > i. */
   double mean(int i, int j) {
+    if (j == i + 1) {
+      return x[i]; // exact for a single value
+    }
     return (p1[j] - p1[i]) / (p0[j] - p0[i]) + shift;
   }
 
