@@ -108,6 +108,7 @@ public final class DeepCompressedTensor implements EncodedTensor {
     boolean sparse = (flags & FLAG_SPARSE) != 0;
     boolean huffman = (flags & FLAG_HUFFMAN) != 0;
     long n = (long) rows * cols;
+    FormatChecks.check(n <= Integer.MAX_VALUE - 8, CODEC, "shape " + rows + "x" + cols + " is too large");
     if (sparse) {
       FormatChecks.check(gapBits >= 1 && gapBits <= 16, CODEC, "gapBits must be in 1..16 when sparse, is " + gapBits);
       FormatChecks.check(nValues >= 0 && nSymbols >= nValues && nValues <= n, CODEC,
@@ -149,6 +150,8 @@ public final class DeepCompressedTensor implements EncodedTensor {
         codes[pos[t]] = indexCode != null ? indexCode.decode(in) : in.read(bits);
       }
     } else {
+      long remaining = 8L * bytes.length - 8L * (CODEBOOK_OFFSET + 4L * k) - in.bitsRead();
+      FormatChecks.check(n <= remaining, CODEC, n + " indices cannot fit in the " + remaining + " remaining bits");
       for (int t = 0; t < n; t++) {
         codes[t] = indexCode != null ? indexCode.decode(in) : in.read(bits);
       }

@@ -85,6 +85,8 @@ public final class SparseTensor implements EncodedTensor {
     FormatChecks.check(version == VERSION, CODEC, "version " + version + ", expected " + VERSION);
     FormatChecks.check(rows >= 0 && cols >= 0, CODEC, "shape " + rows + "x" + cols);
     FormatChecks.check(gapBits >= 1 && gapBits <= 16, CODEC, "gapBits must be in 1..16, is " + gapBits);
+    FormatChecks.check((long) rows * cols <= Integer.MAX_VALUE - 8, CODEC, "shape " + rows + "x" + cols
+        + " is too large");
     FormatChecks.check(nValues >= 0 && nSymbols >= nValues && nValues <= (long) rows * cols, CODEC,
         nSymbols + " gap symbols and " + nValues + " values for " + rows + "x" + cols);
     long need = VALUES_OFFSET + 4L * nValues + BitWriter.bytesFor((long) nSymbols * gapBits);

@@ -26,6 +26,10 @@ import java.util.SplittableRandom;
  *       original points in each range).</li>
  * </ul>
  * Points with weight 0 do not influence the centroids. Centroids are returned ascending.
+ *
+ * <p>Every entry point takes (values, weights): a layer too large to collect is clustered from a
+ * distributed histogram by passing the bins' weighted means as values and their total weights as
+ * weights to {@link #optimal}, exactly what {@link #optimalOnHistogram} does locally.
  */
 public final class KMeans1D {
   /** Cap on k (n + 1), the ints the exact solver keeps for backtracking: 2^28 = 1 GiB. */
