@@ -18,8 +18,9 @@ import java.util.SplittableRandom;
  *   <li>{@link #optimal} is exact: the dynamic programme of Ckmeans.1d.dp (Wang and Song 2011),
  *       {@code D[m][i] = min_{m-1 <= j < i} D[m-1][j] + cost(j, i)} with cost(j, i) the weighted SSE
  *       of points j..i-1 around their mean (O(1) from prefix sums). The argmin is monotone in i
- *       (the cost satisfies the quadrangle inequality), so each layer is solved by divide and
- *       conquer in O(n log n): O(k n log n) time in all. The argmins are kept for backtracking:
+ *       (the cost satisfies the quadrangle inequality), so each layer's row minima are found by
+ *       SMAWK in O(n): O(k n) time in all (a divide-and-conquer variant, O(k n log n), is kept
+ *       as a cross-check). The argmins are kept for backtracking:
  *       k (n + 1) ints, refused above {@link #MAX_DIRECT_CELLS}; beyond that, or whenever time
  *       matters, use {@link #optimalOnHistogram} (exact on a fine histogram whose bins are
  *       represented by their weighted means, so the returned centroids are the exact means of the
@@ -237,7 +238,19 @@ public final class KMeans1D {
 
   // ---- exact solver ----
 
+  /** Exact solver with the divide-and-conquer layers instead of SMAWK (kept as a cross-check for tests). */
+  static Result optimalDivideAndConquer(double[] values, double[] weightsOrNull, int k) {
+    WeightedValues v = WeightedValues.of(values, weightsOrNull);
+    checkK(k, v.n, "distinct values with positive weight");
+    double[] c = optimalCentroids(v, k, false);
+    return new Result(c, v.sse(c), 0);
+  }
+
   private static double[] optimalCentroids(WeightedValues v, int k) {
+    return optimalCentroids(v, k, true);
+  }
+
+  private static double[] optimalCentroids(WeightedValues v, int k, boolean smawk) {
     int n = v.n;
     double[] prev = new double[n + 1];
     double[] cur = new double[n + 1];
@@ -253,7 +266,17 @@ public final class KMeans1D {
       int lo = m;
       int hi = n - (k - m);
       Arrays.fill(cur, Double.POSITIVE_INFINITY);
-      solveLayer(v, prev, cur, am, m, lo, hi, m - 1, hi - 1);
+      if (smawk) {
+        int[] rows = new int[hi - lo + 1];
+        int[] cols = new int[hi - lo + 1];
+        for (int t = 0; t < rows.length; t++) {
+          rows[t] = lo + t;
+          cols[t] = m - 1 + t;
+        }
+        smawk(v, prev, rows, rows.length, cols, cols.length, cur, am);
+      } else {
+        solveLayer(v, prev, cur, am, m, lo, hi, m - 1, hi - 1);
+      }
       double[] t = prev;
       prev = cur;
       cur = t;
@@ -302,6 +325,64 @@ public final class KMeans1D {
         hi = mid - 1;
         optHi = bestJ;
       }
+    }
+  }
+
+  /** A(i, j) = prev[j] + cost(j, i) for j < i, +infinity otherwise (cluster [j, i) must be nonempty). */
+  private static double entry(WeightedValues v, double[] prev, int i, int j) {
+    return j < i ? prev[j] + v.cost(j, i) : Double.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Leftmost row minima of A over the given rows and columns (both ascending) by SMAWK (Aggarwal,
+   * Klawe, Moran, Shor and Wilber 1987), O(rows + cols) entries. A is totally monotone: on its finite
+   * part cost is Monge (quadrangle inequality), and the infinite entries form an upper-right staircase,
+   * so A(i, j') < A(i, j) implies A(i', j') < A(i', j) for i < i', j < j'; only that strict form is used.
+   */
+  private static void smawk(WeightedValues v, double[] prev, int[] rows, int nr, int[] cols, int nc, double[] cur,
+      int[] arg) {
+    if (nr == 0) {
+      return;
+    }
+    // REDUCE: keep at most nr columns, dropping only columns that hold no leftmost row minimum
+    int[] s = new int[Math.min(nr, nc)];
+    int top = -1;
+    for (int t = 0; t < nc; t++) {
+      int c = cols[t];
+      while (top >= 0 && entry(v, prev, rows[top], s[top]) > entry(v, prev, rows[top], c)) {
+        top--; // c beats s[top] on row rows[top], hence on every later row: s[top] is dead
+      }
+      if (top + 1 < nr) {
+        s[++top] = c;
+      }
+    }
+    int ns = top + 1;
+    // the odd rows recursively
+    int[] odd = new int[nr / 2];
+    for (int t = 0; t < odd.length; t++) {
+      odd[t] = rows[2 * t + 1];
+    }
+    smawk(v, prev, odd, odd.length, s, ns, cur, arg);
+    // INTERPOLATE: the even row 2t lies between the argmins of rows 2t-1 and 2t+1
+    int u = 0;
+    for (int t = 0; t < nr; t += 2) {
+      int r = rows[t];
+      int stop = t + 1 < nr ? arg[rows[t + 1]] : s[ns - 1];
+      double best = Double.POSITIVE_INFINITY;
+      int bestJ = s[u];
+      while (true) {
+        double d = entry(v, prev, r, s[u]);
+        if (d < best) {
+          best = d;
+          bestJ = s[u];
+        }
+        if (s[u] == stop) {
+          break;
+        }
+        u++;
+      }
+      cur[r] = best;
+      arg[r] = bestJ;
     }
   }
 

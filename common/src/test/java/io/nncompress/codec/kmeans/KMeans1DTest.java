@@ -86,6 +86,33 @@ class KMeans1DTest {
   }
 
   @Test
+  void smawkAndDivideAndConquerAgree() {
+    Random rnd = new Random(77);
+    for (int trial = 0; trial < 60; trial++) {
+      int n = 1 + rnd.nextInt(3000);
+      double[] x = trial % 3 == 0 ? grid(rnd, n) : laplace(rnd, n);
+      double[] w = trial % 2 == 0 ? null : positive(rnd, n);
+      long distinct = Arrays.stream(x).distinct().count();
+      for (int k : new int[] {1, 2, 5, 17, 64, 300}) {
+        if (k > distinct) {
+          continue;
+        }
+        KMeans1D.Result a = KMeans1D.optimal(x, w, k);
+        KMeans1D.Result b = KMeans1D.optimalDivideAndConquer(x, w, k);
+        assertEquals(b.sse, a.sse, 1e-9 * (b.sse + 1e-300), "trial " + trial + " n=" + n + " k=" + k);
+      }
+    }
+  }
+
+  static double[] grid(Random rnd, int n) {
+    double[] x = new double[n];
+    for (int i = 0; i < n; i++) {
+      x[i] = rnd.nextInt(40) * 0.25; // many duplicates
+    }
+    return x;
+  }
+
+  @Test
   void handComputedCase() {
     // {0, 1, 10, 11, 12}, k = 2: clusters {0,1} (mean 0.5, SSE 0.5) and {10,11,12} (mean 11, SSE 2)
     KMeans1D.Result r = KMeans1D.optimal(new double[] {12, 0, 11, 1, 10}, null, 2);
