@@ -57,6 +57,7 @@ public final class KMeansTensor implements EncodedTensor {
     FormatChecks.check(bits >= 1 && bits <= 8, CODEC, "bits must be in 1..8, is " + bits);
     int k = 1 << bits;
     long n = (long) rows * cols;
+    FormatChecks.check(n <= Integer.MAX_VALUE - 8, CODEC, "shape " + rows + "x" + cols + " is too large");
     long need = CODEBOOK_OFFSET + 4L * k + BitWriter.bytesFor(n * bits);
     FormatChecks.checkLength(bytes, need, CODEC);
     float[] cb = FormatChecks.codebook(b, CODEBOOK_OFFSET, k, CODEC);
