@@ -28,6 +28,12 @@ import java.util.SplittableRandom;
  * </ul>
  * Points with weight 0 do not influence the centroids. Centroids are returned ascending.
  *
+ * <p>Measured ({@code io.nncompress.bench.KMeans1DBenchmark}, Student-t(3) weights, a loaded 2-core
+ * machine): direct exact 1M values k = 16 about 2 s, k = 256 about 20-25 s, 10M values k = 16 about
+ * 18 s (10M with k = 256 needs 10 GB of argmins: refused); on a 2^16-bin histogram under 0.6 s,
+ * SSE within 0.2 % of the optimum (k = 256) and 0.0003 % (k = 16). Lloyd from any of the three
+ * initialisations stops in poor local optima on heavy tails: 20-40x the optimal SSE at k = 256.
+ *
  * <p>Every entry point takes (values, weights): a layer too large to collect is clustered from a
  * distributed histogram by passing the bins' weighted means as values and their total weights as
  * weights to {@link #optimal}, exactly what {@link #optimalOnHistogram} does locally.
