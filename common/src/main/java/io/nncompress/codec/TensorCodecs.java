@@ -11,6 +11,9 @@ public final class TensorCodecs {
 
   static {
     register(RawFloat32Tensor.CODEC, RawFloat32Tensor::fromBytes);
+    register(KMeansTensor.CODEC, KMeansTensor::fromBytes);
+    register(SparseTensor.CODEC, SparseTensor::fromBytes);
+    register(DeepCompressedTensor.CODEC, DeepCompressedTensor::fromBytes);
   }
 
   private TensorCodecs() {}

@@ -1,0 +1,65 @@
+package io.nncompress.codec;
+
+import java.util.Arrays;
+
+/**
+ * Appends fields of 0..32 bits to a growing byte array, least significant bit first: bit t of the
+ * stream is bit {@code t % 8} of byte {@code t / 8}. The last byte is padded with zero bits.
+ * {@link BitReader} reads the stream back.
+ */
+public final class BitWriter {
+  private byte[] buf;
+  private int bytes;
+  private long acc; // pending bits, the oldest in bit 0
+  private int accBits; // 0..63
+  private long bitLength;
+
+  public BitWriter() {
+    this(64);
+  }
+
+  public BitWriter(int initialBytes) {
+    buf = new byte[Math.max(8, initialBytes)];
+  }
+
+  /** Writes the low {@code nBits} bits of {@code value}, nBits in 0..32. */
+  public void write(int value, int nBits) {
+    if (nBits < 0 || nBits > 32) {
+      throw new IllegalArgumentException("nBits must be in 0..32, cannot be: " + nBits);
+    }
+    if (nBits == 0) {
+      return;
+    }
+    long v = value & (0xFFFFFFFFL >>> (32 - nBits));
+    acc |= v << accBits;
+    accBits += nBits;
+    bitLength += nBits;
+    while (accBits >= 8) {
+      if (bytes == buf.length) {
+        buf = Arrays.copyOf(buf, buf.length * 2);
+      }
+      buf[bytes++] = (byte) acc;
+      acc >>>= 8;
+      accBits -= 8;
+    }
+  }
+
+  /** Number of bits written so far. */
+  public long bitLength() {
+    return bitLength;
+  }
+
+  /** The stream padded to whole bytes: {@code ceil(bitLength / 8)} bytes. */
+  public byte[] toByteArray() {
+    byte[] out = Arrays.copyOf(buf, bytes + (accBits > 0 ? 1 : 0));
+    if (accBits > 0) {
+      out[bytes] = (byte) acc;
+    }
+    return out;
+  }
+
+  /** ceil(bits / 8). */
+  public static long bytesFor(long bits) {
+    return (bits + 7) >>> 3;
+  }
+}

@@ -1,0 +1,140 @@
+package io.nncompress.codec.kmeans;
+
+/**
+ * Distinct values sorted ascending with their positive weights, merged from (value, weight) pairs,
+ * and the prefix sums 1-D k-means needs. Values are centred on their weighted mean before the sums
+ * of squares are taken, which keeps {@code sum w x^2 - (sum w x)^2 / sum w} accurate.
+ */
+final class WeightedValues {
+  final int n;
+  final double[] x; // distinct, ascending
+  final double[] w; // > 0
+  final double shift; // weighted mean subtracted before the sums
+  final double[] p0; // p0[i] = sum_{t<i} w_t
+  final double[] p1; // p1[i] = sum_{t<i} w_t (x_t - shift)
+  final double[] p2; // p2[i] = sum_{t<i} w_t (x_t - shift)^2
+
+  private WeightedValues(double[] x, double[] w, int n) {
+    this.n = n;
+    this.x = x;
+    this.w = w;
+    double sw = 0;
+    double swx = 0;
+    for (int i = 0; i < n; i++) {
+      sw += w[i];
+      swx += w[i] * x[i];
+    }
+    this.shift = n == 0 ? 0 : swx / sw;
+    p0 = new double[n + 1];
+    p1 = new double[n + 1];
+    p2 = new double[n + 1];
+    for (int i = 0; i < n; i++) {
+      double d = x[i] - shift;
+      p0[i + 1] = p0[i] + w[i];
+      p1[i + 1] = p1[i] + w[i] * d;
+      p2[i + 1] = p2[i] + w[i] * d * d;
+    }
+  }
+
+  /**
+   * Validates, drops zero weights, sorts and merges equal values.
+   *
+   * @param weightsOrNull null for unit weights
+   */
+  static WeightedValues of(double[] values, double[] weightsOrNull) {
+    if (values == null) {
+      throw new IllegalArgumentException("values must not be null");
+    }
+    if (weightsOrNull != null && weightsOrNull.length != values.length) {
+      throw new IllegalArgumentException(
+          "weights must have one entry per value: " + values.length + " values vs " + weightsOrNull.length + " weights");
+    }
+    int m = 0;
+    for (int i = 0; i < values.length; i++) {
+      if (!Double.isFinite(values[i])) {
+        throw new IllegalArgumentException("values[" + i + "] must be finite, cannot be: " + values[i]);
+      }
+      if (weightsOrNull != null) {
+        double wi = weightsOrNull[i];
+        if (!(wi >= 0) || Double.isInfinite(wi)) {
+          throw new IllegalArgumentException("weights[" + i + "] must be finite and >= 0, cannot be: " + wi);
+        }
+        if (wi > 0) {
+          m++;
+        }
+      }
+    }
+    double[] x;
+    double[] w;
+    if (weightsOrNull == null) {
+      x = values.clone();
+      java.util.Arrays.sort(x);
+      w = null;
+      m = x.length;
+    } else {
+      x = new double[m];
+      w = new double[m];
+      int t = 0;
+      for (int i = 0; i < values.length; i++) {
+        if (weightsOrNull[i] > 0) {
+          x[t] = values[i];
+          w[t++] = weightsOrNull[i];
+        }
+      }
+      PairSort.sort(x, w);
+    }
+    // merge equal values (x sorted); -0.0 and 0.0 are one value
+    double[] mw = new double[m];
+    int d = 0;
+    for (int i = 0; i < m; i++) {
+      double wi = w == null ? 1.0 : w[i];
+      if (d > 0 && x[i] == x[d - 1]) {
+        mw[d - 1] += wi;
+      } else {
+        x[d] = x[i] == 0 ? 0.0 : x[i];
+        mw[d++] = wi;
+      }
+    }
+    return new WeightedValues(x, mw, d);
+  }
+
+  /** Total weight of points [i, j). */
+  double weight(int i, int j) {
+    return p0[j] - p0[i];
+  }
+
+  /** Weighted mean of points [i, j), j > i. */
+  double mean(int i, int j) {
+    if (j == i + 1) {
+      return x[i]; // exact for a single value
+    }
+    return (p1[j] - p1[i]) / (p0[j] - p0[i]) + shift;
+  }
+
+  /** Weighted SSE of points [i, j) around their mean: sum w d^2 - (sum w d)^2 / sum w, clamped at 0. */
+  double cost(int i, int j) {
+    double sw = p0[j] - p0[i];
+    if (sw <= 0) {
+      return 0;
+    }
+    double s = p1[j] - p1[i];
+    double c = (p2[j] - p2[i]) - s * s / sw;
+    return c > 0 ? c : 0;
+  }
+
+  /** Weighted SSE of every point to its nearest centroid (centroids sorted ascending). */
+  double sse(double[] centroids) {
+    double sse = 0;
+    int c = 0;
+    int k = centroids.length;
+    for (int i = 0; i < n; i++) {
+      // advance while the next centroid is strictly nearer (x ascending, so c only grows)
+      while (c + 1 < k && Math.abs(x[i] - centroids[c + 1]) < Math.abs(x[i] - centroids[c])) {
+        c++;
+      }
+      double e = x[i] - centroids[c];
+      sse += w[i] * e * e;
+    }
+    return sse;
+  }
+}
