@@ -11,6 +11,7 @@ public final class TensorCodecs {
 
   static {
     register(RawFloat32Tensor.CODEC, RawFloat32Tensor::fromBytes);
+    register(io.nncompress.codec.lowrank.LowRankTensor.CODEC, io.nncompress.codec.lowrank.LowRankTensor::fromBytes);
   }
 
   private TensorCodecs() {}
