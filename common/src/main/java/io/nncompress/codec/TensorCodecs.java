@@ -12,6 +12,13 @@ public final class TensorCodecs {
   static {
     register(RawFloat32Tensor.CODEC, RawFloat32Tensor::fromBytes);
     register(io.nncompress.codec.lowrank.LowRankTensor.CODEC, io.nncompress.codec.lowrank.LowRankTensor::fromBytes);
+    register(io.nncompress.codec.quant.UniformQuantizedTensor.CODEC,
+        io.nncompress.codec.quant.UniformQuantizedTensor::fromBytes);
+    register(io.nncompress.codec.quant.BinaryTensor.CODEC, io.nncompress.codec.quant.BinaryTensor::fromBytes);
+    register(io.nncompress.codec.quant.VectorQuantizedTensor.CODEC_PQ,
+        io.nncompress.codec.quant.VectorQuantizedTensor::fromBytes);
+    register(io.nncompress.codec.quant.VectorQuantizedTensor.CODEC_RQ,
+        io.nncompress.codec.quant.VectorQuantizedTensor::fromBytes);
   }
 
   private TensorCodecs() {}
