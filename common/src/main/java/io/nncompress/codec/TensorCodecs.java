@@ -19,6 +19,7 @@ public final class TensorCodecs {
         io.nncompress.codec.quant.VectorQuantizedTensor::fromBytes);
     register(io.nncompress.codec.quant.VectorQuantizedTensor.CODEC_RQ,
         io.nncompress.codec.quant.VectorQuantizedTensor::fromBytes);
+    register(io.nncompress.codec.hashing.HashedTensor.CODEC, io.nncompress.codec.hashing.HashedTensor::fromBytes);
   }
 
   private TensorCodecs() {}
