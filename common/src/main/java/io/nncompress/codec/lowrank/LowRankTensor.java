@@ -62,6 +62,15 @@ public final class LowRankTensor implements EncodedTensor {
     return HEADER_BYTES + 4L * r * ((long) h + d);
   }
 
+  /**
+   * The compression rate of seeds/002 for SVD, h d / (r (h + d + 1)) (U_r, V_r and the r singular
+   * values stored separately); this format folds S_r into P, so its real rate is
+   * (12 + 4 h d) / (16 + 4 r (h + d)).
+   */
+  public static double literatureCompressionRate(int h, int d, int r) {
+    return (double) h * d / ((double) r * (h + d + 1));
+  }
+
   private static float[] toFloatRowMajor(DenseMatrix m) {
     float[] v = new float[m.rows * m.cols];
     for (int i = 0; i < m.rows; i++) {

@@ -28,7 +28,7 @@ final class Formats {
   }
 
   static void checkShape(int rows, int cols, String codec) {
-    if (rows < 1 || cols < 1) {
+    if (rows < 1 || cols < 1 || (long) rows * cols > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException(codec + " tensor header is corrupt: shape " + rows + "x" + cols);
     }
   }

@@ -68,6 +68,10 @@ public final class VectorQuantizedTensor implements EncodedTensor {
       throw new IllegalArgumentException("pq/rq tensor header is corrupt: " + m + "x" + n + ", s=" + s + ", k=" + k
           + ", t=" + t + ", bits=" + bits);
     }
+    if (4.0 * t * k * n > bytes.length) { // also keeps the long products below from overflowing
+      throw new IllegalArgumentException("pq/rq tensor " + m + "x" + n + " (k=" + k + ", t=" + t + ") needs at least "
+          + 4.0 * t * k * n + " bytes of codebooks, has " + bytes.length);
+    }
     long book = (long) t * k * n;
     long codeCount = (long) t * m * s;
     Formats.checkLength(bytes, HEADER_BYTES + 4 * book + BitPacker.packedBytes(codeCount, bits), "pq/rq",

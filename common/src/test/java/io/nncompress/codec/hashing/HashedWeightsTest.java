@@ -147,6 +147,16 @@ class HashedWeightsTest {
   }
 
   @Test
+  void singularSolverGivesMinimumNormSolution() {
+    // G = [[1, 1], [1, 1]] is singular (Cholesky breaks down); G x = (2, 2) has min-norm solution (1, 1)
+    DenseMatrix g = DenseMatrix.fromRows(new double[][] {{1, 1}, {1, 1}});
+    assertArrayEquals(new double[] {1, 1}, HashedWeights.solveSymmetric(g, new double[] {2, 2}), 1e-12);
+    // a regular system goes through Cholesky
+    DenseMatrix spd = DenseMatrix.fromRows(new double[][] {{4, 2}, {2, 3}});
+    assertArrayEquals(new double[] {0.5, 1.0}, HashedWeights.solveSymmetric(spd, new double[] {4, 4}), 1e-12);
+  }
+
+  @Test
   void badBucketCountNamesValue() {
     assertEquals("buckets K must be at least 1, cannot be: 0",
         assertThrows(IllegalArgumentException.class, () -> HashedWeights.fitToWeights(gaussian(2, 2, 1), 0, 1))
