@@ -107,9 +107,12 @@ public final class HashedTensor implements EncodedTensor {
   @Override
   public DenseMatrix decode() {
     DenseMatrix m = new DenseMatrix(rows, cols);
+    int[] bucket = new int[cols];
+    byte[] sign = new byte[cols];
     for (int i = 0; i < rows; i++) {
+      hash.fillRow(i, cols, bucket, sign);
       for (int j = 0; j < cols; j++) {
-        m.data[i + j * rows] = hash.sign(i, j) * (double) values[hash.bucket(i, j)]; // V_ij = xi w_h
+        m.data[i + j * rows] = sign[j] * (double) values[bucket[j]]; // V_ij = xi(i, j) w_h(i, j)
       }
     }
     return m;

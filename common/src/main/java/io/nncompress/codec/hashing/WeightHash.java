@@ -67,11 +67,20 @@ public final class WeightHash {
   /** Fills buckets and signs of a rows x cols matrix, row-major (one hash per entry). */
   void fill(int rows, int cols, int[] bucketOut, byte[] signOut) {
     for (int i = 0; i < rows; i++) {
-      for (int j = 0; j < cols; j++) {
-        long x = raw(i, j);
-        bucketOut[i * cols + j] = (int) Long.remainderUnsigned(x, buckets);
-        signOut[i * cols + j] = (byte) (mix64(x) >= 0 ? 1 : -1);
-      }
+      fillRow(i, cols, bucketOut, signOut, i * cols);
+    }
+  }
+
+  /** Fills buckets and signs of row i, columns 0..cols-1, into out[0..cols). */
+  void fillRow(int i, int cols, int[] bucketOut, byte[] signOut) {
+    fillRow(i, cols, bucketOut, signOut, 0);
+  }
+
+  private void fillRow(int i, int cols, int[] bucketOut, byte[] signOut, int off) {
+    for (int j = 0; j < cols; j++) {
+      long x = raw(i, j);
+      bucketOut[off + j] = (int) Long.remainderUnsigned(x, buckets);
+      signOut[off + j] = (byte) (mix64(x) >= 0 ? 1 : -1);
     }
   }
 }

@@ -53,6 +53,16 @@ class TruncatedSvdTest {
   }
 
   @Test
+  void eckartYoungForWideMatrix() {
+    DenseMatrix w = LowRankTestData.gaussian(11, 17, 8);
+    double[] s = Svd.singularValues(w);
+    for (int r = 1; r <= 11; r++) {
+      double err = w.minus(TruncatedSvd.factor(w, r).product()).frobeniusNorm();
+      assertEquals(Math.sqrt(LowRankTestData.sumSquaresFrom(s, r)), err, 1e-10 * s[0]);
+    }
+  }
+
+  @Test
   void qHasOrthonormalColumnsAndPCarriesSingularValues() {
     DenseMatrix w = LowRankTestData.gaussian(10, 8, 4);
     LowRankFactors f = TruncatedSvd.factor(w, 3);
