@@ -1,5 +1,10 @@
 package io.nncompress.codec;
 
+import io.nncompress.codec.hashing.HashedTensor;
+import io.nncompress.codec.lowrank.LowRankTensor;
+import io.nncompress.codec.quant.BinaryTensor;
+import io.nncompress.codec.quant.UniformQuantizedTensor;
+import io.nncompress.codec.quant.VectorQuantizedTensor;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;
@@ -14,6 +19,15 @@ public final class TensorCodecs {
     register(KMeansTensor.CODEC, KMeansTensor::fromBytes);
     register(SparseTensor.CODEC, SparseTensor::fromBytes);
     register(DeepCompressedTensor.CODEC, DeepCompressedTensor::fromBytes);
+    register(LowRankTensor.CODEC, LowRankTensor::fromBytes);
+    register(UniformQuantizedTensor.CODEC,
+        UniformQuantizedTensor::fromBytes);
+    register(BinaryTensor.CODEC, BinaryTensor::fromBytes);
+    register(VectorQuantizedTensor.CODEC_PQ,
+        VectorQuantizedTensor::fromBytes);
+    register(VectorQuantizedTensor.CODEC_RQ,
+        VectorQuantizedTensor::fromBytes);
+    register(HashedTensor.CODEC, HashedTensor::fromBytes);
   }
 
   private TensorCodecs() {}
