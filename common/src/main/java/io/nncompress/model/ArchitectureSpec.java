@@ -24,7 +24,7 @@ import java.util.Set;
  * The architecture of a feed-forward network: the input shape and the layers in order. Weights
  * live in a safetensors file; {@link Network#build} joins the two and checks every shape.
  *
- * <p>YAML format (unknown keys are errors; see {@code src/test/resources/model/lenet5.yaml}):
+ * <p>YAML format (unknown keys are errors; example in {@code common/src/test/resources/model/small_convnet.yaml}):
  * <pre>
  * name: lenet5                    # optional
  * input: [1, 28, 28]              # [features] or [channels, height, width] of one sample

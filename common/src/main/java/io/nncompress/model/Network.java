@@ -67,6 +67,11 @@ public final class Network {
     return build(s, SafetensorsReader.read(weights), weights.toString());
   }
 
+  /** Checks {@code spec} against the header of the weights file (no tensor data is read); see {@link #validate(ArchitectureSpec, Map, String)}. */
+  public static void validate(ArchitectureSpec spec, Path weights) throws IOException {
+    validate(spec, SafetensorsReader.shapes(weights), weights.toString());
+  }
+
   /** Builds the network of {@code spec} over the tensors of {@code weights} (named {@code source} in errors). */
   public static Network build(ArchitectureSpec spec, SafetensorsFile weights, String source) {
     Map<String, long[]> shapes = new TreeMap<>();

@@ -286,6 +286,7 @@ class NetworkTest {
     Path w = dir.resolve("m.safetensors");
     Path s = dir.resolve("m.yaml");
     net.save(w, s, Map.of("source", "test"));
+    Network.validate(ArchitectureSpec.read(s), w);
     Network back = Network.load(s, w);
     DenseMatrix x = randomBatch(new Random(5), 144, 3);
     assertEquals(0.0, net.forward(x).maxAbsDiff(back.forward(x)));

@@ -193,6 +193,10 @@ public final class SafetensorsReader {
       throw new SafetensorsException(file, name, "data_offsets " + Arrays.toString(off) + " end before they begin");
     }
     long bytes = count * dtype.size;
+    if (bytes > Integer.MAX_VALUE - 8) {
+      throw new SafetensorsException(file, name, dtype + Arrays.toString(shape) + " has " + bytes
+          + " bytes, over the 2 GB that one tensor may hold here");
+    }
     if (off[1] - off[0] != bytes) {
       throw new SafetensorsException(file, name, "data_offsets " + Arrays.toString(off) + " span " + (off[1] - off[0])
           + " bytes, but " + dtype + Arrays.toString(shape) + " needs " + bytes);

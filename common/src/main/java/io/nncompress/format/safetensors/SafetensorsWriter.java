@@ -31,6 +31,7 @@ import java.util.Map;
  */
 public final class SafetensorsWriter {
   private static final JsonFactory JSON = new JsonFactory();
+  private static final int CHUNK = 1 << 16;
 
   private SafetensorsWriter() {}
 
@@ -123,11 +124,16 @@ public final class SafetensorsWriter {
     prefix.putLong(header.size());
     out.write(prefix.array());
     header.writeTo(out);
+    // the data, in chunks of at most CHUNK values
     for (Map.Entry<String, Tensor> e : order) {
       Tensor t = e.getValue();
-      ByteBuffer b = ByteBuffer.allocate(t.values().length * t.dtype.size).order(ByteOrder.LITTLE_ENDIAN);
-      t.dtype.encode(t.values(), b);
-      out.write(b.array());
+      double[] v = t.values();
+      ByteBuffer b = ByteBuffer.allocate(Math.min(v.length, CHUNK) * t.dtype.size).order(ByteOrder.LITTLE_ENDIAN);
+      for (int from = 0; from < v.length; from += CHUNK) {
+        b.clear();
+        t.dtype.encode(java.util.Arrays.copyOfRange(v, from, Math.min(v.length, from + CHUNK)), b);
+        out.write(b.array(), 0, b.position());
+      }
     }
   }
 }

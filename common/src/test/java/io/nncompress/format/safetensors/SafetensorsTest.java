@@ -131,14 +131,22 @@ class SafetensorsTest {
     Map<String, Tensor> t = new LinkedHashMap<>();
     t.put("b", Tensor.f32(new double[] {1, 2, 3, 4, 5, 6}, 2, 3));
     t.put("a", Tensor.f32(new double[] {-1}, 1));
+    double[] big = new double[3 * 65536 + 5]; // written in several chunks
+    for (int k = 0; k < big.length; k++) {
+      big[k] = k % 1000 - 0.5;
+    }
+    t.put("big", new Tensor(SafetensorsDtype.F64, new long[] {big.length}, big));
     Path p = dir.resolve("rt.safetensors");
     SafetensorsWriter.write(p, t, Map.of());
     SafetensorsFile back = SafetensorsReader.read(p);
     assertEquals(t.get("b"), back.get("b"));
-    assertEquals(Set.of("a", "b"), back.names());
+    assertEquals(t.get("big"), back.get("big"));
+    assertEquals(Set.of("a", "b", "big"), back.names());
     assertEquals(Set.of("a"), SafetensorsReader.read(p, Set.of("a")).names());
     assertArrayEquals(new long[] {2, 3}, SafetensorsReader.shapes(p).get("b"));
-    assertEquals(0, (Files.size(p) - 8 - 28) % 8, "header padded to 8 bytes");
+    long headerBytes = java.nio.ByteBuffer.wrap(Files.readAllBytes(p), 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    assertEquals(0, headerBytes % 8, "header padded to 8 bytes");
+    assertEquals(8 + headerBytes + 8L * big.length + 4 * 7, Files.size(p));
     SafetensorsException ex = assertThrows(SafetensorsException.class, () -> SafetensorsReader.read(p, Set.of("c")));
     assertMessage(ex, p, "'c'", "missing");
   }
