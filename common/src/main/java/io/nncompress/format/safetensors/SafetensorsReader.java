@@ -136,8 +136,7 @@ public final class SafetensorsReader {
           + (root == null ? "nothing" : root.getNodeType()));
     }
     List<Entry> entries = new ArrayList<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> f = it.next();
+    for (Map.Entry<String, JsonNode> f : root.properties()) {
       String name = f.getKey();
       JsonNode node = f.getValue();
       if (SafetensorsFile.METADATA_KEY.equals(name)) {
@@ -154,8 +153,7 @@ public final class SafetensorsReader {
     if (!node.isObject()) {
       throw new SafetensorsException(file, null, "__metadata__ must be an object of strings, found: " + node.getNodeType());
     }
-    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> m = it.next();
+    for (Map.Entry<String, JsonNode> m : node.properties()) {
       if (!m.getValue().isTextual()) {
         throw new SafetensorsException(file, null,
             "__metadata__ value of '" + m.getKey() + "' must be a string, found: " + m.getValue().getNodeType());

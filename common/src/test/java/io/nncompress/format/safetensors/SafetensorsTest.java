@@ -15,7 +15,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -93,8 +92,7 @@ class SafetensorsTest {
     SafetensorsFile f = SafetensorsReader.read(file("r.safetensors", resource("golden_read.safetensors")));
     JsonNode expected = new ObjectMapper().readTree(resource("golden_read_expected.json"));
     assertEquals(6, f.tensors().size());
-    for (Iterator<Map.Entry<String, JsonNode>> it = expected.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
+    for (Map.Entry<String, JsonNode> e : expected.properties()) {
       Tensor t = f.get(e.getKey());
       long[] shape = new long[e.getValue().get("shape").size()];
       for (int k = 0; k < shape.length; k++) {
