@@ -263,8 +263,20 @@ public final class Network {
 
   /** Like {@link #forward(DenseMatrix, LayerInputVisitor)} for inputs already reduced to input_select. */
   public DenseMatrix forwardSelected(DenseMatrix x, LayerInputVisitor visitor) {
-    DenseMatrix a = x;
-    for (int k = 0; k < layers.size(); k++) {
+    return forwardRange(0, layers.size(), x, visitor);
+  }
+
+  /**
+   * Runs layers [from, to) on {@code a}, the input batch of layer {@code from} (for example the
+   * activations of a partly compressed network); returns the output of layer to-1 ({@code a} when
+   * from == to). The visitor (may be null) sees the input of each layer run, with its index.
+   */
+  public DenseMatrix forwardRange(int from, int to, DenseMatrix a, LayerInputVisitor visitor) {
+    if (from < 0 || to > layers.size() || from > to) {
+      throw new IllegalArgumentException("layer range must be within 0.." + layers.size() + ", cannot be: [" + from
+          + ", " + to + ")");
+    }
+    for (int k = from; k < to; k++) {
       if (visitor != null) {
         visitor.visit(k, layers.get(k), a);
       }

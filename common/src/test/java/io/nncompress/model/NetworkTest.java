@@ -247,6 +247,12 @@ class NetworkTest {
     for (int k = 0; k + 1 < seen.size(); k++) {
       assertArrayEquals(net.layer(k).forward(seen.get(k)).data, seen.get(k + 1).data, 0.0);
     }
+    // running from the middle: layers [4, 13) on the input of layer 4 give the network's output
+    List<Integer> visited = new ArrayList<>();
+    DenseMatrix tail = net.forwardRange(4, 13, seen.get(4), (index, layer, input) -> visited.add(index));
+    assertEquals(0.0, tail.maxAbsDiff(net.forward(x)));
+    assertEquals(List.of(4, 5, 6, 7, 8, 9, 10, 11, 12), visited);
+    assertSame(seen.get(0), net.forwardRange(0, 0, seen.get(0), null));
     // conv output = W * patches (+ b): the patches are what conv statistics need
     Conv2dLayer c2 = (Conv2dLayer) net.layer(4);
     DenseMatrix patches = c2.patches(seen.get(4), 0, 4);
