@@ -67,6 +67,19 @@ public final class Network {
     return build(s, SafetensorsReader.read(weights), weights.toString());
   }
 
+  /**
+   * Builds the network from its in-memory forms, the spec YAML and the safetensors bytes (see
+   * {@link #toSafetensorsBytes}): both are plain serialisable values, e.g. for a Spark broadcast.
+   */
+  public static Network fromBytes(String specYaml, byte[] weights, String source) throws IOException {
+    return build(ArchitectureSpec.parse(source + " (spec)", specYaml), SafetensorsReader.read(weights, source), source);
+  }
+
+  /** The bytes of the F32 safetensors file of this network. */
+  public byte[] toSafetensorsBytes(Map<String, String> metadata) {
+    return SafetensorsWriter.toBytes(tensors(), metadata);
+  }
+
   /** Checks {@code spec} against the header of the weights file (no tensor data is read); see {@link #validate(ArchitectureSpec, Map, String)}. */
   public static void validate(ArchitectureSpec spec, Path weights) throws IOException {
     validate(spec, SafetensorsReader.shapes(weights), weights.toString());

@@ -298,6 +298,11 @@ class NetworkTest {
     assertEquals(0.0, net.forward(x).maxAbsDiff(back.forward(x)));
     assertEquals(net.spec().toYaml(), back.spec().toYaml());
     assertTrue(Files.readString(s).contains("weight: head.w"), Files.readString(s));
+    Network mem = Network.fromBytes(net.spec().toYaml(), net.toSafetensorsBytes(Map.of()), "broadcast");
+    assertEquals(0.0, net.forward(x).maxAbsDiff(mem.forward(x)));
+    byte[] cut = java.util.Arrays.copyOf(net.toSafetensorsBytes(Map.of()), 200);
+    Exception e = assertThrows(IOException.class, () -> Network.fromBytes(net.spec().toYaml(), cut, "broadcast"));
+    assertTrue(e.getMessage().startsWith("safetensors file broadcast"), e.getMessage());
   }
 
   @Test

@@ -8,14 +8,18 @@ public final class SafetensorsException extends IOException {
   private static final long serialVersionUID = 1L;
 
   public SafetensorsException(Path file, String tensor, String problem) {
+    super(message(file.toString(), tensor, problem));
+  }
+
+  public SafetensorsException(String file, String tensor, String problem) {
     super(message(file, tensor, problem));
   }
 
-  public SafetensorsException(Path file, String tensor, String problem, Throwable cause) {
+  public SafetensorsException(String file, String tensor, String problem, Throwable cause) {
     super(message(file, tensor, problem), cause);
   }
 
-  private static String message(Path file, String tensor, String problem) {
+  private static String message(String file, String tensor, String problem) {
     return "safetensors file " + file + (tensor == null ? "" : ", tensor '" + tensor + "'") + ": " + problem;
   }
 }

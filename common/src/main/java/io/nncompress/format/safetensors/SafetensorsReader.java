@@ -51,6 +51,56 @@ public final class SafetensorsReader {
     }
   }
 
+  /** Positional reads from a file or an array. */
+  private interface Source extends java.io.Closeable {
+    long size() throws IOException;
+
+    /** Reads into dst from byte {@code position}; -1 at the end. */
+    int read(ByteBuffer dst, long position) throws IOException;
+  }
+
+  private static Source open(Path file) throws IOException {
+    FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+    return new Source() {
+      @Override
+      public long size() throws IOException {
+        return ch.size();
+      }
+
+      @Override
+      public int read(ByteBuffer dst, long position) throws IOException {
+        return ch.read(dst, position);
+      }
+
+      @Override
+      public void close() throws IOException {
+        ch.close();
+      }
+    };
+  }
+
+  private static Source wrap(byte[] bytes) {
+    return new Source() {
+      @Override
+      public long size() {
+        return bytes.length;
+      }
+
+      @Override
+      public int read(ByteBuffer dst, long position) {
+        if (position >= bytes.length) {
+          return -1;
+        }
+        int n = (int) Math.min(dst.remaining(), bytes.length - position);
+        dst.put(bytes, (int) position, n);
+        return n;
+      }
+
+      @Override
+      public void close() {}
+    };
+  }
+
   /** Reads every tensor of {@code file}. */
   public static SafetensorsFile read(Path file) throws IOException {
     return read(file, null);
@@ -58,40 +108,49 @@ public final class SafetensorsReader {
 
   /** Reads the tensors of {@code file} named in {@code only} (all when null); the whole header is validated. */
   public static SafetensorsFile read(Path file, java.util.Set<String> only) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      long fileSize = ch.size();
-      Map<String, String> metadata = new LinkedHashMap<>();
-      List<Entry> entries = readHeader(file, ch, fileSize, metadata);
-      long dataStart = PREFIX + headerLength(file, ch, fileSize);
-      Map<String, Tensor> tensors = new TreeMap<>();
-      for (Entry e : entries) {
-        if (only != null && !only.contains(e.name)) {
-          continue;
-        }
-        int n = (int) ((e.end - e.begin) / e.dtype.size);
-        ByteBuffer buf = ByteBuffer.allocate((int) (e.end - e.begin)).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(file, e.name, ch, buf, dataStart + e.begin);
-        buf.flip();
-        double[] v = new double[n];
-        e.dtype.decode(buf, v);
-        tensors.put(e.name, new Tensor(e.dtype, e.shape, v));
-      }
-      if (only != null) {
-        for (String name : only) {
-          if (!tensors.containsKey(name)) {
-            throw new SafetensorsException(file, name, "tensor is missing; the file has: " + names(entries));
-          }
-        }
-      }
-      return new SafetensorsFile(tensors, metadata);
+    try (Source ch = open(file)) {
+      return read(file.toString(), ch, only);
     }
   }
 
-  /** The names, dtypes and shapes in the header of {@code file}, without reading tensor data. */
+  /** Reads every tensor of the safetensors bytes {@code bytes}; errors name {@code source}. */
+  public static SafetensorsFile read(byte[] bytes, String source) throws IOException {
+    return read(source, wrap(bytes), null);
+  }
+
+  private static SafetensorsFile read(String file, Source ch, java.util.Set<String> only) throws IOException {
+    long fileSize = ch.size();
+    Map<String, String> metadata = new LinkedHashMap<>();
+    List<Entry> entries = readHeader(file, ch, fileSize, metadata);
+    long dataStart = PREFIX + headerLength(file, ch, fileSize);
+    Map<String, Tensor> tensors = new TreeMap<>();
+    for (Entry e : entries) {
+      if (only != null && !only.contains(e.name)) {
+        continue;
+      }
+      int n = (int) ((e.end - e.begin) / e.dtype.size);
+      ByteBuffer buf = ByteBuffer.allocate((int) (e.end - e.begin)).order(ByteOrder.LITTLE_ENDIAN);
+      readFully(file, e.name, ch, buf, dataStart + e.begin);
+      buf.flip();
+      double[] v = new double[n];
+      e.dtype.decode(buf, v);
+      tensors.put(e.name, new Tensor(e.dtype, e.shape, v));
+    }
+    if (only != null) {
+      for (String name : only) {
+        if (!tensors.containsKey(name)) {
+          throw new SafetensorsException(file, name, "tensor is missing; the file has: " + names(entries));
+        }
+      }
+    }
+    return new SafetensorsFile(tensors, metadata);
+  }
+
+  /** The names and shapes in the header of {@code file}, without reading tensor data. */
   public static Map<String, long[]> shapes(Path file) throws IOException {
-    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+    try (Source ch = open(file)) {
       Map<String, long[]> out = new TreeMap<>();
-      for (Entry e : readHeader(file, ch, ch.size(), new LinkedHashMap<>())) {
+      for (Entry e : readHeader(file.toString(), ch, ch.size(), new LinkedHashMap<>())) {
         out.put(e.name, e.shape);
       }
       return out;
@@ -100,7 +159,7 @@ public final class SafetensorsReader {
 
   private static final int PREFIX = SafetensorsFile.PREFIX_BYTES;
 
-  private static long headerLength(Path file, FileChannel ch, long fileSize) throws IOException {
+  private static long headerLength(String file, Source ch, long fileSize) throws IOException {
     if (fileSize < PREFIX) {
       throw new SafetensorsException(file, null,
           "truncated: " + fileSize + " bytes, shorter than the " + PREFIX + "-byte header length");
@@ -119,7 +178,7 @@ public final class SafetensorsReader {
     return n;
   }
 
-  static List<Entry> readHeader(Path file, FileChannel ch, long fileSize, Map<String, String> metadataOut)
+  static List<Entry> readHeader(String file, Source ch, long fileSize, Map<String, String> metadataOut)
       throws IOException {
     long n = headerLength(file, ch, fileSize);
     ByteBuffer hb = ByteBuffer.allocate((int) n);
@@ -149,7 +208,7 @@ public final class SafetensorsReader {
     return entries;
   }
 
-  private static void readMetadata(Path file, JsonNode node, Map<String, String> out) throws SafetensorsException {
+  private static void readMetadata(String file, JsonNode node, Map<String, String> out) throws SafetensorsException {
     if (!node.isObject()) {
       throw new SafetensorsException(file, null, "__metadata__ must be an object of strings, found: " + node.getNodeType());
     }
@@ -162,7 +221,7 @@ public final class SafetensorsReader {
     }
   }
 
-  private static Entry entry(Path file, String name, JsonNode node) throws SafetensorsException {
+  private static Entry entry(String file, String name, JsonNode node) throws SafetensorsException {
     if (!node.isObject()) {
       throw new SafetensorsException(file, name, "header entry must be an object, found: " + node.getNodeType());
     }
@@ -202,7 +261,7 @@ public final class SafetensorsReader {
     return new Entry(name, dtype, shape, off[0], off[1]);
   }
 
-  private static long[] longs(Path file, String name, JsonNode node, String key, int length)
+  private static long[] longs(String file, String name, JsonNode node, String key, int length)
       throws SafetensorsException {
     if (node == null || !node.isArray() || (length >= 0 && node.size() != length)) {
       throw new SafetensorsException(file, name, key + " must be an array of "
@@ -220,7 +279,7 @@ public final class SafetensorsReader {
   }
 
   /** The tensors, sorted by offset, must tile [0, bufferSize) exactly: no overlap, no gap, nothing missing. */
-  private static void checkTiling(Path file, List<Entry> entries, long bufferSize) throws SafetensorsException {
+  private static void checkTiling(String file, List<Entry> entries, long bufferSize) throws SafetensorsException {
     List<Entry> sorted = new ArrayList<>(entries);
     sorted.sort(Comparator.<Entry>comparingLong(e -> e.begin).thenComparingLong(e -> e.end));
     long pos = 0;
@@ -247,7 +306,7 @@ public final class SafetensorsReader {
     }
   }
 
-  private static void readFully(Path file, String tensor, FileChannel ch, ByteBuffer buf, long position)
+  private static void readFully(String file, String tensor, Source ch, ByteBuffer buf, long position)
       throws IOException {
     long p = position;
     while (buf.hasRemaining()) {
