@@ -8,7 +8,7 @@ import io.nncompress.model.Network;
  * place: m = b1 m + (1-b1) g, v = b2 v + (1-b2) g^2, p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps).
  */
 public final class Adam {
-  private final double lr;
+  private double lr;
   private final double beta1 = 0.9;
   private final double beta2 = 0.999;
   private final double eps = 1e-8;
@@ -37,6 +37,14 @@ public final class Adam {
         v[k] = new double[params[k].length];
       }
     }
+  }
+
+  /** Sets the learning rate of the next steps (a schedule). */
+  public void learningRate(double learningRate) {
+    if (!(learningRate >= 0)) {
+      throw new IllegalArgumentException("learningRate must be >= 0, cannot be: " + learningRate);
+    }
+    this.lr = learningRate;
   }
 
   /** One step along the gradients (as computed by {@link Backprop#lossAndGradients}). */
