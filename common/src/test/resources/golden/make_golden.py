@@ -10,7 +10,7 @@ header padded with spaces to a multiple of 8, u64 little-endian header length.
 Run from this directory:  python3 make_golden.py
 Outputs:
   golden_write.safetensors  F64 + F32 tensors + metadata; the Java writer must reproduce these bytes
-  golden_read.safetensors   F64, F32, F16, BF16 tensors; the Java reader must read the values
+  golden_read.safetensors   F64, F32, F16, BF16, I64, U8 tensors; the Java reader must read the values
   golden_read_expected.json the values of golden_read as exact doubles (row-major), and shapes
 """
 import json
@@ -27,7 +27,7 @@ def bf16_bytes(values):
 
 def write(path, tensors, metadata):
     """tensors: name -> (dtype name, shape, raw little-endian bytes)."""
-    size = {'F64': 8, 'F32': 4, 'F16': 2, 'BF16': 2}
+    size = {'F64': 8, 'F32': 4, 'F16': 2, 'BF16': 2, 'I64': 8, 'U8': 1}
     order = sorted(tensors, key=lambda n: (-size[tensors[n][0]], n))
     header = {}
     if metadata:
@@ -73,6 +73,8 @@ def main():
         'single': ('F32', [2, 3, 2], f32.tobytes()),
         'double': ('F64', [3], f64.tobytes()),
         'empty': ('F32', [0, 4], b''),
+        'bn.num_batches_tracked': ('I64', [], np.array(-937, dtype='<i8').tobytes()),
+        'mask': ('U8', [3], np.array([0, 1, 255], dtype='<u1').tobytes()),
     }, {})
     expected = {
         'half': {'shape': [2, 3], 'values': [float(v) for v in f16.astype(np.float64).ravel()]},
@@ -81,6 +83,8 @@ def main():
         'single': {'shape': [2, 3, 2], 'values': [float(v) for v in f32.astype(np.float64).ravel()]},
         'double': {'shape': [3], 'values': [float(v) for v in f64]},
         'empty': {'shape': [0, 4], 'values': []},
+        'bn.num_batches_tracked': {'shape': [], 'values': [-937.0]},
+        'mask': {'shape': [3], 'values': [0.0, 1.0, 255.0]},
     }
     with open('golden_read_expected.json', 'w') as f:
         json.dump(expected, f, indent=1)

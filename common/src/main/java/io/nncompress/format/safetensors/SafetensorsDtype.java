@@ -3,14 +3,24 @@ package io.nncompress.format.safetensors;
 import java.nio.ByteBuffer;
 
 /**
- * The element types nncompress reads from safetensors (little-endian), and the two it writes.
- * Reading converts every type to double; F16 and BF16 go through float exactly.
+ * The element types nncompress reads from safetensors (little-endian), and the two it writes (F32,
+ * F64). Reading converts every type to double: F16 and BF16 exactly, integers exactly up to 2^53
+ * (I64/U64 counters such as PyTorch's batchnorm num_batches_tracked), BOOL as 0/1.
  */
 public enum SafetensorsDtype {
   F64(8),
   F32(4),
   F16(2),
-  BF16(2);
+  BF16(2),
+  I64(8),
+  U64(8),
+  I32(4),
+  U32(4),
+  I16(2),
+  U16(2),
+  I8(1),
+  U8(1),
+  BOOL(1);
 
   /** Bytes per element. */
   public final int size;
@@ -49,6 +59,49 @@ public enum SafetensorsDtype {
         for (int k = 0; k < out.length; k++) {
           // bfloat16 is the top 16 bits of a float32
           out[k] = Float.intBitsToFloat((in.getShort(k * 2) & 0xffff) << 16);
+        }
+        break;
+      case I64:
+        for (int k = 0; k < out.length; k++) {
+          out[k] = in.getLong(k * 8);
+        }
+        break;
+      case U64:
+        for (int k = 0; k < out.length; k++) {
+          long v = in.getLong(k * 8);
+          // unsigned: the top bit is worth 2^63
+          out[k] = v >= 0 ? v : (double) (v >>> 1) * 2.0 + (v & 1);
+        }
+        break;
+      case I32:
+        for (int k = 0; k < out.length; k++) {
+          out[k] = in.getInt(k * 4);
+        }
+        break;
+      case U32:
+        for (int k = 0; k < out.length; k++) {
+          out[k] = in.getInt(k * 4) & 0xffffffffL;
+        }
+        break;
+      case I16:
+        for (int k = 0; k < out.length; k++) {
+          out[k] = in.getShort(k * 2);
+        }
+        break;
+      case U16:
+        for (int k = 0; k < out.length; k++) {
+          out[k] = in.getShort(k * 2) & 0xffff;
+        }
+        break;
+      case I8:
+        for (int k = 0; k < out.length; k++) {
+          out[k] = in.get(k);
+        }
+        break;
+      case U8:
+      case BOOL:
+        for (int k = 0; k < out.length; k++) {
+          out[k] = in.get(k) & 0xff;
         }
         break;
       default:
