@@ -161,6 +161,23 @@ class BackpropTest {
   }
 
   @Test
+  void teachersSaveAndLoadAsSafetensorsPlusSpec(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws java.io.IOException {
+    for (String type : new String[] {Architectures.LENET_300_100, Architectures.CONVNET}) {
+      Network net = Architectures.create(type, 3);
+      java.nio.file.Path w = dir.resolve(type + ".safetensors");
+      java.nio.file.Path s = dir.resolve(type + ".yaml");
+      net.save(w, s, java.util.Map.of("model", type));
+      Network back = Network.load(s, w);
+      DenseMatrix x = randomMatrix(new Random(4), 784, 3, 1.0);
+      DenseMatrix y = net.forward(x);
+      // the file holds float32 weights: outputs agree to float precision
+      assertTrue(y.maxAbsDiff(back.forward(x)) < 1e-5 * (1 + y.frobeniusNorm()), type);
+      assertEquals(net.spec().toYaml(), back.spec().toYaml());
+    }
+  }
+
+  @Test
   void teacherArchitecturesHaveTheDocumentedShapes() {
     Network lenet = Architectures.lenet300100(1);
     assertEquals(784 * 300 + 300 + 300 * 100 + 100 + 100 * 10 + 10,
