@@ -1,0 +1,139 @@
+package io.nncompress.format.safetensors;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonFactory;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Writes safetensors files (layout in {@link SafetensorsFile}) the way the reference
+ * implementation does, so the same tensors give the same bytes:
+ * <ul>
+ *   <li>tensors ordered by dtype size descending (F64 before F32), then by name; with one dtype
+ *       this is simply by name;</li>
+ *   <li>compact JSON: {@code __metadata__} first (when not empty), then each tensor as
+ *       {@code {"dtype":..,"shape":[..],"data_offsets":[b,e]}};</li>
+ *   <li>header padded with spaces to a multiple of 8 bytes; data in the same order, back to back.</li>
+ * </ul>
+ * The file appears atomically: written to a temporary file in the same directory, then renamed.
+ */
+public final class SafetensorsWriter {
+  private static final JsonFactory JSON = new JsonFactory();
+  private static final int CHUNK = 1 << 16;
+
+  private SafetensorsWriter() {}
+
+  public static void write(Path file, SafetensorsFile content) throws IOException {
+    write(file, content.tensors(), content.metadata());
+  }
+
+  public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+    try {
+      try (OutputStream out = Files.newOutputStream(tmp)) {
+        writeTo(out, tensors, metadata);
+      }
+      try {
+        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (AtomicMoveNotSupportedException e) {
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
+      }
+    } finally {
+      Files.deleteIfExists(tmp);
+    }
+  }
+
+  /** The bytes of a safetensors file holding {@code tensors}. */
+  public static byte[] toBytes(Map<String, Tensor> tensors, Map<String, String> metadata) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    try {
+      writeTo(out, tensors, metadata);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toByteArray();
+  }
+
+  public static void writeTo(OutputStream out, Map<String, Tensor> tensors, Map<String, String> metadata)
+      throws IOException {
+    List<Map.Entry<String, Tensor>> order = new ArrayList<>(tensors.entrySet());
+    for (Map.Entry<String, Tensor> e : order) {
+      if (e.getKey().equals(SafetensorsFile.METADATA_KEY)) {
+        throw new IllegalArgumentException("A tensor cannot be named " + SafetensorsFile.METADATA_KEY);
+      }
+      SafetensorsDtype d = e.getValue().dtype;
+      if (d != SafetensorsDtype.F32 && d != SafetensorsDtype.F64) {
+        throw new IllegalArgumentException(
+            "nncompress writes F32 or F64 tensors, tensor '" + e.getKey() + "' has dtype: " + d);
+      }
+    }
+    order.sort(Comparator.<Map.Entry<String, Tensor>>comparingInt(e -> -e.getValue().dtype.size)
+        .thenComparing(Map.Entry::getKey));
+
+    ByteArrayOutputStream header = new ByteArrayOutputStream();
+    try (JsonGenerator g = JSON.createGenerator(header)) {
+      g.writeStartObject();
+      if (!metadata.isEmpty()) {
+        g.writeObjectFieldStart(SafetensorsFile.METADATA_KEY);
+        for (Map.Entry<String, String> m : new java.util.TreeMap<>(metadata).entrySet()) {
+          g.writeStringField(m.getKey(), m.getValue());
+        }
+        g.writeEndObject();
+      }
+      long offset = 0;
+      for (Map.Entry<String, Tensor> e : order) {
+        Tensor t = e.getValue();
+        long bytes = (long) t.values().length * t.dtype.size;
+        g.writeObjectFieldStart(e.getKey());
+        g.writeStringField("dtype", t.dtype.name());
+        g.writeArrayFieldStart("shape");
+        for (long d : t.shape()) {
+          g.writeNumber(d);
+        }
+        g.writeEndArray();
+        g.writeArrayFieldStart("data_offsets");
+        g.writeNumber(offset);
+        g.writeNumber(offset + bytes);
+        g.writeEndArray();
+        g.writeEndObject();
+        offset += bytes;
+      }
+      g.writeEndObject();
+    }
+    // pad with spaces so the data starts 8-byte aligned: (8 - len % 8) % 8
+    int pad = (SafetensorsFile.HEADER_ALIGNMENT - header.size() % SafetensorsFile.HEADER_ALIGNMENT)
+        % SafetensorsFile.HEADER_ALIGNMENT;
+    for (int k = 0; k < pad; k++) {
+      header.write(' ');
+    }
+    ByteBuffer prefix = ByteBuffer.allocate(SafetensorsFile.PREFIX_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+    prefix.putLong(header.size());
+    out.write(prefix.array());
+    header.writeTo(out);
+    // the data, in chunks of at most CHUNK values
+    for (Map.Entry<String, Tensor> e : order) {
+      Tensor t = e.getValue();
+      double[] v = t.values();
+      ByteBuffer b = ByteBuffer.allocate(Math.min(v.length, CHUNK) * t.dtype.size).order(ByteOrder.LITTLE_ENDIAN);
+      for (int from = 0; from < v.length; from += CHUNK) {
+        b.clear();
+        t.dtype.encode(java.util.Arrays.copyOfRange(v, from, Math.min(v.length, from + CHUNK)), b);
+        out.write(b.array(), 0, b.position());
+      }
+    }
+  }
+}

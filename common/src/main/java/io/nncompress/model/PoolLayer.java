@@ -1,0 +1,107 @@
+package io.nncompress.model;
+
+import io.nncompress.linalg.DenseMatrix;
+
+/**
+ * Max or average pooling per channel over kh x kw windows (no padding, PyTorch's floor mode):
+ * Hout = floor((H - kh) / strideH) + 1, likewise for W.
+ */
+public final class PoolLayer extends Layer {
+  private final int kh;
+  private final int kw;
+  private final int sh;
+  private final int sw;
+
+  public PoolLayer(LayerSpec spec, FeatureShape in) {
+    super(spec, in, outShape(spec, in));
+    this.kh = spec.kernel[0];
+    this.kw = spec.kernel[1];
+    this.sh = spec.stride[0];
+    this.sw = spec.stride[1];
+  }
+
+  private static FeatureShape outShape(LayerSpec spec, FeatureShape in) {
+    if (!in.spatial) {
+      throw new ModelSpecException(spec.type.id + " layer '" + spec.name + "' needs a C x H x W input, its input is flat: "
+          + in);
+    }
+    if (spec.kernel[0] > in.height || spec.kernel[1] > in.width) {
+      throw new ModelSpecException(spec.type.id + " layer '" + spec.name + "': kernel " + spec.kernel[0] + "x"
+          + spec.kernel[1] + " is larger than its input " + in);
+    }
+    return FeatureShape.map(in.channels, (in.height - spec.kernel[0]) / spec.stride[0] + 1,
+        (in.width - spec.kernel[1]) / spec.stride[1] + 1);
+  }
+
+  public boolean isMax() {
+    return spec.type == LayerType.MAXPOOL;
+  }
+
+  public int kernelH() {
+    return kh;
+  }
+
+  public int kernelW() {
+    return kw;
+  }
+
+  public int strideH() {
+    return sh;
+  }
+
+  public int strideW() {
+    return sw;
+  }
+
+  /** Index, within one input sample, of the window element pooled into output element (c, u, v) for max pooling. */
+  public int argmax(double[] x, int base, int c, int u, int v) {
+    int best = -1;
+    double m = Double.NEGATIVE_INFINITY;
+    for (int i = 0; i < kh; i++) {
+      int row = c * in.height * in.width + (u * sh + i) * in.width + v * sw;
+      for (int j = 0; j < kw; j++) {
+        double e = x[base + row + j];
+        if (best < 0 || e > m || Double.isNaN(e)) {
+          m = e;
+          best = row + j;
+          if (Double.isNaN(e)) {
+            return best;
+          }
+        }
+      }
+    }
+    return best;
+  }
+
+  @Override
+  public DenseMatrix forward(DenseMatrix x) {
+    checkInput(x);
+    DenseMatrix y = new DenseMatrix(out.size(), x.cols);
+    boolean max = isMax();
+    double inv = 1.0 / (kh * kw);
+    for (int s = 0; s < x.cols; s++) {
+      int xb = s * x.rows;
+      int yb = s * y.rows;
+      int k = 0;
+      for (int c = 0; c < out.channels; c++) {
+        for (int u = 0; u < out.height; u++) {
+          for (int v = 0; v < out.width; v++) {
+            if (max) {
+              y.data[yb + k++] = x.data[xb + argmax(x.data, xb, c, u, v)];
+            } else {
+              double sum = 0;
+              for (int i = 0; i < kh; i++) {
+                int row = xb + c * in.height * in.width + (u * sh + i) * in.width + v * sw;
+                for (int j = 0; j < kw; j++) {
+                  sum += x.data[row + j];
+                }
+              }
+              y.data[yb + k++] = sum * inv; // mean over the window
+            }
+          }
+        }
+      }
+    }
+    return y;
+  }
+}

@@ -1,0 +1,227 @@
+package io.nncompress.format.safetensors;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SafetensorsTest {
+  @TempDir
+  Path dir;
+
+  private static byte[] resource(String name) throws IOException {
+    try (InputStream in = SafetensorsTest.class.getResourceAsStream("/golden/" + name)) {
+      return in.readAllBytes();
+    }
+  }
+
+  private Path file(String name, byte[] bytes) throws IOException {
+    Path p = dir.resolve(name);
+    Files.write(p, bytes);
+    return p;
+  }
+
+  /** The tensors make_golden.py writes to golden_write.safetensors, rebuilt with the same formulas. */
+  private static Map<String, Tensor> goldenWriteTensors() {
+    double[] w = new double[12];
+    for (int k = 0; k < 12; k++) {
+      w[k] = k / 3.0 - 1.0;
+    }
+    double[] d = new double[6];
+    for (int k = 0; k < 6; k++) {
+      d[k] = k / 7.0;
+    }
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    t.put("fc.weight", Tensor.f32(w, 3, 4));
+    t.put("fc.bias", Tensor.f32(new double[] {0.1, -0.2, 0.3}, 3));
+    t.put("stats.mean", new Tensor(SafetensorsDtype.F64, new long[] {2, 3}, d));
+    t.put("scalar", Tensor.f32(new double[] {2.5}));
+    return t;
+  }
+
+  @Test
+  void writerReproducesTheBytesOfTheIndependentPythonWriter() throws IOException {
+    byte[] expected = resource("golden_write.safetensors");
+    Map<String, String> meta = Map.of("producer", "make_golden.py", "format", "pt");
+    assertArrayEquals(expected, SafetensorsWriter.toBytes(goldenWriteTensors(), meta));
+    Path p = dir.resolve("sub/out.safetensors");
+    SafetensorsWriter.write(p, goldenWriteTensors(), meta);
+    assertArrayEquals(expected, Files.readAllBytes(p));
+    try (var s = Files.list(p.getParent())) {
+      assertEquals(1, s.count(), "no temporary file left behind");
+    }
+  }
+
+  @Test
+  void readsTheGoldenWriteFileBack() throws IOException {
+    SafetensorsFile f = SafetensorsReader.read(file("w.safetensors", resource("golden_write.safetensors")));
+    assertEquals(Map.of("producer", "make_golden.py", "format", "pt"), f.metadata());
+    Map<String, Tensor> want = goldenWriteTensors();
+    for (Map.Entry<String, Tensor> e : want.entrySet()) {
+      Tensor got = f.get(e.getKey());
+      assertArrayEquals(e.getValue().shape(), got.shape(), e.getKey());
+      double[] v = e.getValue().values().clone();
+      if (got.dtype == SafetensorsDtype.F32) {
+        for (int k = 0; k < v.length; k++) {
+          v[k] = (float) v[k];
+        }
+      }
+      assertArrayEquals(v, got.values(), e.getKey());
+    }
+    assertEquals(3.0 / 3.0 - 1.0 + 1.0 / 3.0 - 0.0, f.get("fc.weight").toMatrix().get(1, 0), 1e-6);
+  }
+
+  @Test
+  void readsEveryDtypeExactlyAsNumpyDoes() throws IOException {
+    SafetensorsFile f = SafetensorsReader.read(file("r.safetensors", resource("golden_read.safetensors")));
+    JsonNode expected = new ObjectMapper().readTree(resource("golden_read_expected.json"));
+    assertEquals(8, f.tensors().size());
+    for (Map.Entry<String, JsonNode> e : expected.properties()) {
+      Tensor t = f.get(e.getKey());
+      long[] shape = new long[e.getValue().get("shape").size()];
+      for (int k = 0; k < shape.length; k++) {
+        shape[k] = e.getValue().get("shape").get(k).longValue();
+      }
+      assertArrayEquals(shape, t.shape(), e.getKey());
+      JsonNode vs = e.getValue().get("values");
+      double[] want = new double[vs.size()];
+      for (int k = 0; k < want.length; k++) {
+        want[k] = vs.get(k).isTextual() ? Double.parseDouble(vs.get(k).textValue().replace("inf", "Infinity"))
+            : vs.get(k).doubleValue();
+      }
+      assertArrayEquals(want, t.values(), e.getKey()); // exact, including -0.0 and the F16 subnormal
+    }
+    assertEquals(SafetensorsDtype.F16, f.get("half").dtype);
+    assertEquals(SafetensorsDtype.BF16, f.get("brain").dtype);
+  }
+
+  @Test
+  void halfToFloatMatchesHandComputedValues() {
+    assertEquals(1.0f, SafetensorsDtype.halfToFloat((short) 0x3c00));
+    assertEquals(-2.0f, SafetensorsDtype.halfToFloat((short) 0xc000));
+    assertEquals(65504f, SafetensorsDtype.halfToFloat((short) 0x7bff));
+    assertEquals(0x1p-24f, SafetensorsDtype.halfToFloat((short) 0x0001)); // smallest subnormal
+    assertEquals(0x3ffp-24f, SafetensorsDtype.halfToFloat((short) 0x03ff)); // largest subnormal
+    assertEquals(0x1p-14f, SafetensorsDtype.halfToFloat((short) 0x0400)); // smallest normal
+    assertEquals(Float.NEGATIVE_INFINITY, SafetensorsDtype.halfToFloat((short) 0xfc00));
+    assertTrue(Float.isNaN(SafetensorsDtype.halfToFloat((short) 0x7e00)));
+    assertEquals(Float.floatToIntBits(-0.0f), Float.floatToIntBits(SafetensorsDtype.halfToFloat((short) 0x8000)));
+  }
+
+  @Test
+  void roundTripsAndSelectsTensors() throws IOException {
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    t.put("b", Tensor.f32(new double[] {1, 2, 3, 4, 5, 6}, 2, 3));
+    t.put("a", Tensor.f32(new double[] {-1}, 1));
+    double[] big = new double[3 * 65536 + 5]; // written in several chunks
+    for (int k = 0; k < big.length; k++) {
+      big[k] = k % 1000 - 0.5;
+    }
+    t.put("big", new Tensor(SafetensorsDtype.F64, new long[] {big.length}, big));
+    Path p = dir.resolve("rt.safetensors");
+    SafetensorsWriter.write(p, t, Map.of());
+    SafetensorsFile back = SafetensorsReader.read(p);
+    assertEquals(t.get("b"), back.get("b"));
+    assertEquals(t.get("big"), back.get("big"));
+    assertEquals(Set.of("a", "b", "big"), back.names());
+    assertEquals(Set.of("a"), SafetensorsReader.read(p, Set.of("a")).names());
+    assertArrayEquals(new long[] {2, 3}, SafetensorsReader.shapes(p).get("b"));
+    long headerBytes = java.nio.ByteBuffer.wrap(Files.readAllBytes(p), 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    assertEquals(0, headerBytes % 8, "header padded to 8 bytes");
+    assertEquals(8 + headerBytes + 8L * big.length + 4 * 7, Files.size(p));
+    SafetensorsException ex = assertThrows(SafetensorsException.class, () -> SafetensorsReader.read(p, Set.of("c")));
+    assertMessage(ex, p, "'c'", "missing");
+  }
+
+  // --- bad input: each error names the file and the tensor ---
+
+  private static byte[] build(String header, int dataBytes) {
+    byte[] h = header.getBytes(StandardCharsets.UTF_8);
+    ByteBuffer b = ByteBuffer.allocate(8 + h.length + dataBytes).order(ByteOrder.LITTLE_ENDIAN);
+    b.putLong(h.length).put(h);
+    return b.array();
+  }
+
+  private static void assertMessage(Exception ex, Path p, String... parts) {
+    assertTrue(ex.getMessage().contains(p.toString()), ex.getMessage());
+    for (String s : parts) {
+      assertTrue(ex.getMessage().contains(s), "'" + s + "' not in: " + ex.getMessage());
+    }
+  }
+
+  private SafetensorsException fails(String name, byte[] bytes) throws IOException {
+    Path p = file(name, bytes);
+    return assertThrows(SafetensorsException.class, () -> SafetensorsReader.read(p));
+  }
+
+  @Test
+  void rejectsTruncatedFile() throws IOException {
+    byte[] good = resource("golden_write.safetensors");
+    Path p = dir.resolve("t.safetensors");
+    SafetensorsException ex = fails("t.safetensors", Arrays.copyOf(good, good.length - 4));
+    assertMessage(ex, p, "'scalar'", "truncated");
+    assertMessage(fails("t.safetensors", new byte[5]), p, "truncated");
+  }
+
+  @Test
+  void rejectsHeaderLengthBeyondTheFile() throws IOException {
+    byte[] b = resource("golden_write.safetensors");
+    ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(0, b.length);
+    assertMessage(fails("h.safetensors", b), dir.resolve("h.safetensors"), "header length", "beyond");
+    ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(0, -1L); // 2^64 - 1 unsigned
+    assertMessage(fails("h.safetensors", b), dir.resolve("h.safetensors"), "18446744073709551615");
+  }
+
+  @Test
+  void rejectsBadJson() throws IOException {
+    Path p = dir.resolve("j.safetensors");
+    assertMessage(fails("j.safetensors", build("{\"a\": {\"dtype\": \"F32\"", 0)), p, "not valid JSON");
+    assertMessage(fails("j.safetensors", build("[1, 2]", 0)), p, "JSON object");
+    assertMessage(fails("j.safetensors",
+        build("{\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+            + "\"a\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", 8)), p, "not valid JSON", "Duplicate field 'a'");
+  }
+
+  @Test
+  void rejectsUnknownDtype() throws IOException {
+    Path p = dir.resolve("d.safetensors");
+    SafetensorsException ex = fails("d.safetensors",
+        build("{\"w\":{\"dtype\":\"F8_E4M3\",\"shape\":[1],\"data_offsets\":[0,1]}}", 1));
+    assertMessage(ex, p, "'w'", "unsupported dtype 'F8_E4M3'");
+  }
+
+  @Test
+  void rejectsOffsetsThatDoNotMatchTheShape() throws IOException {
+    Path p = dir.resolve("o.safetensors");
+    assertMessage(fails("o.safetensors",
+        build("{\"w\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,20]}}", 20)), p, "'w'", "needs 24");
+    assertMessage(fails("o.safetensors",
+        build("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+            + "\"v\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12)), p, "'v'", "overlap", "'w'");
+    assertMessage(fails("o.safetensors",
+        build("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+            + "\"v\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[8,16]}}", 12)), p, "'v'", "beyond");
+    assertMessage(fails("o.safetensors",
+        build("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[4,12]}}", 12)), p, "'w'", "gap");
+    assertMessage(fails("o.safetensors",
+        build("{\"w\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8],\"x\":1}}", 8)), p, "'w'", "'x'");
+    assertMessage(fails("o.safetensors",
+        build("{\"w\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", 8)), p, "'w'", "shape");
+  }
+}
