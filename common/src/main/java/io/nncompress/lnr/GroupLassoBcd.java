@@ -27,6 +27,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
 
   private double tolerance = 1e-6;
   private int maxSweeps = 20000;
+  private double maxWorkingSetFraction = 1.0;
 
   /** Relative KKT tolerance (default 1e-6), must be positive. */
   public GroupLassoBcd tolerance(double tol) {
@@ -46,18 +47,46 @@ public final class GroupLassoBcd implements GroupLassoMethod {
     return this;
   }
 
+  /**
+   * Give up (result not converged, {@link Outcome#abandoned}) as soon as the working set would exceed
+   * this fraction of the columns, i.e. when the solution is too dense for BCD to be the faster
+   * method; default 1 (never). Used by {@link GroupLassoSolver} to hand over to FISTA.
+   */
+  public GroupLassoBcd maxWorkingSetFraction(double f) {
+    if (!(f > 0 && f <= 1)) {
+      throw new IllegalArgumentException("maxWorkingSetFraction must be in (0, 1], cannot be: " + f);
+    }
+    this.maxWorkingSetFraction = f;
+    return this;
+  }
+
   @Override
   public double tolerance() {
     return tolerance;
   }
 
+  /** A BCD result, and whether BCD gave up because the working set grew past its limit. */
+  static final class Outcome {
+    final LnrResult result;
+    final boolean abandoned;
+
+    Outcome(LnrResult result, boolean abandoned) {
+      this.result = result;
+      this.abandoned = abandoned;
+    }
+  }
+
   @Override
   public LnrResult solve(GroupLassoProblem problem, double lambda, DenseMatrix warmStart) {
+    return solveOutcome(problem, lambda, warmStart).result;
+  }
+
+  Outcome solveOutcome(GroupLassoProblem problem, double lambda, DenseMatrix warmStart) {
     if (!(lambda >= 0) || Double.isInfinite(lambda)) {
       throw new IllegalArgumentException("lambda must be non-negative and finite, cannot be: " + lambda);
     }
     if (lambda >= problem.lambdaMax()) { // closed form: penalised columns 0, the rest least squares
-      return problem.solutionAboveLambdaMax("bcd", lambda, tolerance);
+      return new Outcome(problem.solutionAboveLambdaMax("bcd", lambda, tolerance), false);
     }
     int h = problem.outputs();
     int p = problem.inputs();
@@ -69,6 +98,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
     int sweeps = 0;
     double kkt;
     boolean converged;
+    boolean abandoned = false;
     double[] delta = new double[h];
     for (;;) {
       DenseMatrix g = problem.gradient(mMat); // G = M_S R_{S,:} - C, one GEMM
@@ -91,6 +121,12 @@ public final class GroupLassoBcd implements GroupLassoMethod {
       }
       int[] work = workingSet(problem, m, violation, tolerance * scale);
       int w = work.length;
+      if (w > maxWorkingSetFraction * p) {
+        converged = false;
+        abandoned = true;
+        LOG.debug("BCD gives up: working set {} > {} of {} columns", w, maxWorkingSetFraction, p);
+        break;
+      }
       // G_W (h x w) and R_WW (w x w), gathered
       double[] gw = new double[h * w];
       for (int a = 0; a < w; a++) {
@@ -138,7 +174,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
         }
       }
     }
-    return LnrResult.ofLasso("bcd", problem, lambda, mMat, null, sweeps, converged, kkt);
+    return new Outcome(LnrResult.ofLasso("bcd", problem, lambda, mMat, null, sweeps, converged, kkt), abandoned);
   }
 
   /** Nonzero and unpenalised columns, plus the worst violators among the rest (at most max(16, size)). */

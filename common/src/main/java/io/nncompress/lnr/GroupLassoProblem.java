@@ -190,7 +190,6 @@ public final class GroupLassoProblem {
 
   /**
    * ||G_j(M0)|| for every column at M0 = {@link #unpenalisedOptimum()} (0 for unpenalised columns).
-   * The strong rule keeps j at lambda when ||G_j(M0)|| >= 2 lambda - lambda_max.
    */
   double[] screeningNorms() {
     double[] n = screeningNorms;
@@ -203,19 +202,6 @@ public final class GroupLassoProblem {
       screeningNorms = n;
     }
     return n;
-  }
-
-  /** Number of penalised columns the (basic) strong rule keeps at lambda: an estimate of the support size. */
-  public int strongRuleCount(double lambda) {
-    double[] norms = screeningNorms();
-    double cut = 2 * lambda - lambdaMax();
-    int k = 0;
-    for (int j = 0; j < inputs(); j++) {
-      if (penalised[j] && norms[j] >= cut) {
-        k++;
-      }
-    }
-    return k;
   }
 
   /**
