@@ -111,7 +111,7 @@ public final class FistaGroupLasso implements GroupLassoMethod {
     }
     double[] prev = m.clone();
     double[] prevR = mr.clone();
-    double[] z = new double[h];
+    Step step = new Step(problem, lambda, invL);
 
     int k = 1;
     double fPrev = Double.POSITIVE_INFINITY;
@@ -130,9 +130,103 @@ public final class FistaGroupLasso implements GroupLassoMethod {
         theta = (k - 1) / (double) (k + 2);
         k++;
       }
-      double worst = 0; // KKT residual of M
-      double restartDot = 0; // tr((A - M_new)^T (M_new - M))
-      for (int j = 0; j < p; j++) {
+      // the O(hp) part, column by column (in parallel chunks for large problems)
+      step.set(m, prev, mr, prevR, theta);
+      double[] wd = step.run();
+      double worst = wd[0]; // KKT residual of M
+      double restartDot = wd[1]; // tr((A - M_new)^T (M_new - M))
+      kkt = worst / scale;
+      if (kkt <= tolerance) {
+        converged = true;
+        break;
+      }
+      if (gemms >= maxIterations) {
+        converged = false;
+        LOG.warn("FISTA stopped at the iteration cap {} before convergence: relative KKT residual {} > tolerance {} "
+            + "(lambda = {}, {}x{})", maxIterations, kkt, tolerance, lambda, h, p);
+        break;
+      }
+      if (momentum && restart == Restart.GRADIENT && restartDot > 0) {
+        k = 1; // the step went against the momentum: restart it
+      }
+      // rotate: P <- M, M <- M_new (held in prev), PR <- MR, MR <- M_new R
+      double[] tmp = m;
+      m = prev;
+      prev = tmp;
+      tmp = mr;
+      mr = prevR;
+      prevR = tmp;
+      gemm.multiply(m, mr);
+      gemms++;
+    }
+    DenseMatrix result = new DenseMatrix(h, p, m);
+    return LnrResult.ofLasso("fista", problem, lambda, result, new DenseMatrix(h, p, mr), gemms, converged, kkt);
+  }
+
+  /**
+   * One FISTA step minus its GEMM, fused per column: the KKT violation of M (G = MR - C), the
+   * extrapolation, gradient step, group soft-thresholding (written over P) and the restart inner
+   * product. Columns are independent, so large problems split them into chunks run in parallel.
+   */
+  private static final class Step {
+    /** Below this many entries (h p) the step runs on the calling thread. */
+    private static final int PARALLEL_MIN = 1 << 18;
+    private final GroupLassoProblem problem;
+    private final double[] c;
+    private final int h;
+    private final int p;
+    private final double lambda;
+    private final double invL;
+    private final double t;
+    private final double[][] z;
+    private double[] m;
+    private double[] prev;
+    private double[] mr;
+    private double[] prevR;
+    private double theta;
+
+    Step(GroupLassoProblem problem, double lambda, double invL) {
+      this.problem = problem;
+      this.c = problem.c.data;
+      this.h = problem.outputs();
+      this.p = problem.inputs();
+      this.lambda = lambda;
+      this.invL = invL;
+      this.t = lambda * invL;
+      int chunks = (long) h * p >= PARALLEL_MIN ? Math.min(p, Runtime.getRuntime().availableProcessors()) : 1;
+      this.z = new double[Math.max(1, chunks)][h];
+    }
+
+    void set(double[] m, double[] prev, double[] mr, double[] prevR, double theta) {
+      this.m = m;
+      this.prev = prev;
+      this.mr = mr;
+      this.prevR = prevR;
+      this.theta = theta;
+    }
+
+    /** {max_j violation_j, restart inner product} over all columns. */
+    double[] run() {
+      int chunks = z.length;
+      if (chunks == 1) {
+        return columns(0, p, z[0]);
+      }
+      double[][] parts = new double[chunks][];
+      java.util.stream.IntStream.range(0, chunks).parallel()
+          .forEach(k -> parts[k] = columns(k * p / chunks, (k + 1) * p / chunks, z[k]));
+      double worst = 0;
+      double dot = 0;
+      for (double[] part : parts) {
+        worst = Math.max(worst, part[0]);
+        dot += part[1];
+      }
+      return new double[] {worst, dot};
+    }
+
+    private double[] columns(int j0, int j1, double[] z) {
+      double worst = 0;
+      double restartDot = 0;
+      for (int j = j0; j < j1; j++) {
         int base = j * h;
         boolean pen = problem.isPenalised(j);
         // pass 1: certificate of M (G = MR - C), and Z_j = A_j - (A R - C)_j / L
@@ -177,32 +271,8 @@ public final class FistaGroupLasso implements GroupLassoMethod {
           prev[q] = mn;
         }
       }
-      kkt = worst / scale;
-      if (kkt <= tolerance) {
-        converged = true;
-        break;
-      }
-      if (gemms >= maxIterations) {
-        converged = false;
-        LOG.warn("FISTA stopped at the iteration cap {} before convergence: relative KKT residual {} > tolerance {} "
-            + "(lambda = {}, {}x{})", maxIterations, kkt, tolerance, lambda, h, p);
-        break;
-      }
-      if (momentum && restart == Restart.GRADIENT && restartDot > 0) {
-        k = 1; // the step went against the momentum: restart it
-      }
-      // rotate: P <- M, M <- M_new (held in prev), PR <- MR, MR <- M_new R
-      double[] tmp = m;
-      m = prev;
-      prev = tmp;
-      tmp = mr;
-      mr = prevR;
-      prevR = tmp;
-      gemm.multiply(m, mr);
-      gemms++;
+      return new double[] {worst, restartDot};
     }
-    DenseMatrix result = new DenseMatrix(h, p, m);
-    return LnrResult.ofLasso("fista", problem, lambda, result, new DenseMatrix(h, p, mr), gemms, converged, kkt);
   }
 
   /** F(M) - yy/2 = sum_ij M_ij (MR_ij / 2 - C_ij) + lambda sum_{j penalised} ||M_j||. */

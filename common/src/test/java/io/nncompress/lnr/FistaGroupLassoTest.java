@@ -37,4 +37,17 @@ class FistaGroupLassoTest extends AbstractGroupLassoMethodTest {
     assertTrue(r.iterations == 3);
     assertTrue(r.kktResidual > 1e-12);
   }
+
+  @Test
+  void largeLayerTakesTheParallelStepAndAgreesWithBcd() {
+    // h p = 4500 x 60 >= 2^18 entries: the O(hp) step runs in parallel column chunks
+    LnrTestData data = LnrTestData.random(13, 300, 59, 4500);
+    GroupLassoProblem problem = layer(data);
+    double lambda = 0.2 * problem.lambdaMax();
+    LnrResult f = solver(TOL).solve(problem, lambda, null);
+    assertTrue(f.converged);
+    assertKkt(problem, f.lassoMatrix, lambda, 10 * TOL);
+    LnrResult b = new GroupLassoBcd().tolerance(TOL).solve(problem, lambda, null);
+    assertTrue(f.lassoMatrix.maxAbsDiff(b.lassoMatrix) < 1e-5);
+  }
 }
