@@ -1,0 +1,223 @@
+package io.nncompress.bench;
+
+import io.nncompress.linalg.Blas;
+import io.nncompress.linalg.DenseMatrix;
+import io.nncompress.lnr.FistaGroupLasso;
+import io.nncompress.lnr.GroupLassoBcd;
+import io.nncompress.lnr.GroupLassoMethod;
+import io.nncompress.lnr.GroupLassoProblem;
+import io.nncompress.lnr.GroupLassoSolver;
+import io.nncompress.lnr.LnrResult;
+import java.util.Random;
+
+/**
+ * Benchmark of the LNR group-lasso solvers on a synthetic layer (h = d, bias-augmented R from
+ * correlated synthetic data, W random).
+ *
+ * <p>Prints, per size: one DGEMM (h x p times p x p) through the same BLAS as the baseline, the
+ * time of the dsyevr top eigenvalue, the time of one dense FISTA iteration and its ratio to the
+ * DGEMM, then per lambda (fractions of lambda_max): iterations and time to the certified relative
+ * KKT tolerance for FISTA with momentum + gradient restart, FISTA with momentum but no restart,
+ * plain proximal gradient (no momentum), and BCD; and which method {@link GroupLassoSolver} picks.
+ *
+ * <p>Run:
+ * <pre>
+ * mvn -q -o -pl common compile exec:java -Dexec.mainClass=io.nncompress.bench.FistaBenchmark \
+ *     -Dexec.classpathScope=compile -Dexec.args="--sizes 1024 --tol 1e-6 --lambdas 0.5,0.2,0.05,0.01 --cap 3000"
+ * </pre>
+ * Arguments: {@code --sizes} comma list of h = d (default 1024), {@code --tol} relative KKT tolerance
+ * (1e-6), {@code --lambdas} fractions of lambda_max (0.5,0.2,0.05,0.01), {@code --cap} iteration cap
+ * for the slow variants (no restart, no momentum; default 3000), {@code --skip-slow} to skip them,
+ * {@code --seed}.
+ */
+public final class FistaBenchmark {
+  private FistaBenchmark() {
+  }
+
+  public static void main(String[] args) {
+    int[] sizes = {1024};
+    double tol = 1e-6;
+    double[] lambdas = {0.5, 0.2, 0.05, 0.01};
+    int cap = 3000;
+    boolean slow = true;
+    long seed = 1;
+    for (int a = 0; a < args.length; a++) {
+      switch (args[a]) {
+        case "--sizes":
+          sizes = parseInts(args[++a]);
+          break;
+        case "--tol":
+          tol = Double.parseDouble(args[++a]);
+          break;
+        case "--lambdas":
+          lambdas = parseDoubles(args[++a]);
+          break;
+        case "--cap":
+          cap = Integer.parseInt(args[++a]);
+          break;
+        case "--skip-slow":
+          slow = false;
+          break;
+        case "--seed":
+          seed = Long.parseLong(args[++a]);
+          break;
+        default:
+          throw new IllegalArgumentException("Unknown argument: " + args[a]
+              + " (expected --sizes, --tol, --lambdas, --cap, --skip-slow, --seed)");
+      }
+    }
+    System.out.println("FistaBenchmark: " + Blas.describe() + ", " + Runtime.getRuntime().availableProcessors()
+        + " cores, tolerance " + tol);
+    for (int n : sizes) {
+      run(n, tol, lambdas, cap, slow, seed);
+    }
+  }
+
+  private static void run(int d, double tol, double[] lambdas, int cap, boolean slow, long seed) {
+    int h = d;
+    long t0 = System.nanoTime();
+    DenseMatrix r = correlatedAutocorrelation(d, 2 * d, seed);
+    DenseMatrix w = new DenseMatrix(h, d);
+    Random rnd = new Random(seed + 1);
+    for (int k = 0; k < w.data.length; k++) {
+      w.data[k] = rnd.nextGaussian() / Math.sqrt(d);
+    }
+    double[] bias = new double[h];
+    for (int i = 0; i < h; i++) {
+      bias[i] = 0.1 * rnd.nextGaussian();
+    }
+    GroupLassoProblem problem = GroupLassoProblem.forLayer(w, bias, r);
+    int p = problem.inputs();
+    System.out.printf("%n== h x d = %d x %d (p = %d with bias), R from %d correlated samples, setup %.1f s%n", h, d, p,
+        2 * d, seconds(t0));
+
+    // baseline: one DGEMM of the FISTA shape, same BLAS
+    DenseMatrix m = new DenseMatrix(h, p);
+    for (int k = 0; k < m.data.length; k++) {
+      m.data[k] = rnd.nextGaussian();
+    }
+    DenseMatrix out = new DenseMatrix(h, p);
+    DenseMatrix.gemm(1.0, m, false, r, false, 0.0, out); // warm-up
+    new FistaGroupLasso().tolerance(1e-300).maxIterations(3).solve(problem, 0.0, null); // warm-up (and L)
+    // The machine is shared: interleave DGEMM and dense FISTA iterations (lambda = 0 keeps every column)
+    // over several rounds and keep the best time of each, so both see the same contention.
+    int rounds = 5;
+    int dense = Math.max(5, (int) (2e10 / (2.0 * h * p * p)));
+    double gemm = Double.POSITIVE_INFINITY;
+    double perIter = Double.POSITIVE_INFINITY;
+    for (int round = 0; round < rounds; round++) {
+      long tg = System.nanoTime();
+      for (int k = 0; k < dense; k++) {
+        DenseMatrix.gemm(1.0, m, false, r, false, 0.0, out);
+      }
+      gemm = Math.min(gemm, seconds(tg) / dense);
+      long tf = System.nanoTime();
+      LnrResult dr = new FistaGroupLasso().tolerance(1e-300).maxIterations(dense).solve(problem, 0.0, null);
+      perIter = Math.min(perIter, seconds(tf) / dr.iterations);
+    }
+    System.out.printf("DGEMM %dx%d * %dx%d: %.2f ms (%.1f GFlop/s, best of %d rounds of %d)%n", h, p, p, p,
+        1e3 * gemm, 2.0 * h * p * p / gemm / 1e9, rounds, dense);
+    System.out.printf("dense FISTA iteration (lambda = 0, all columns nonzero): %.2f ms = %.2fx one DGEMM"
+        + " (target <= 1.3x)%n", 1e3 * perIter, perIter / gemm);
+
+    long te = System.nanoTime();
+    double lip = io.nncompress.lnr.SymmetricEigen.largestEigenvalue(r); // timed again (the problem caches it)
+    double eig = seconds(te);
+    long tl = System.nanoTime();
+    double lmax = problem.lambdaMax();
+    System.out.printf("L = lambda_max(R) = %.4g by dsyevr: %.2f s (= %.1f DGEMMs); lambda_max = %.4g (%.2f s)%n", lip,
+        eig, eig / gemm, lmax, seconds(tl));
+
+    System.out.printf("%n%-8s %-28s %6s %8s %9s %10s %9s %9s %s%n", "lam/max", "method", "kept", "iter", "time s",
+        "ms/iter", "KKT", "relErr", "converged");
+    for (double frac : lambdas) {
+      double lambda = frac * lmax;
+      row(problem, lambda, frac, "fista+restart", new FistaGroupLasso().tolerance(tol).maxIterations(100000));
+      if (slow) {
+        row(problem, lambda, frac, "fista no restart",
+            new FistaGroupLasso().tolerance(tol).restart(FistaGroupLasso.Restart.NONE).maxIterations(cap));
+        row(problem, lambda, frac, "fista function restart",
+            new FistaGroupLasso().tolerance(tol).restart(FistaGroupLasso.Restart.FUNCTION).maxIterations(cap));
+        row(problem, lambda, frac, "ista (no momentum)",
+            new FistaGroupLasso().tolerance(tol).momentum(false).maxIterations(cap));
+      }
+      row(problem, lambda, frac, "bcd (sweeps)", new GroupLassoBcd().tolerance(tol).maxSweeps(100000));
+      long tf = System.nanoTime();
+      LnrResult auto = GroupLassoSolver.defaults().tolerance(tol).debias(false).run(problem, lambda, null);
+      double s = seconds(tf);
+      System.out.printf("%-8s %-28s %6d %8d %9.2f %10s %9.1e %9.4f %s%n", fmt(frac), "facade AUTO -> " + auto.method,
+          auto.keptCount(), auto.iterations, s, "", auto.kktResidual, auto.relativeErrorLasso,
+          auto.converged ? "yes" : "NO (cap)");
+    }
+  }
+
+  private static void row(GroupLassoProblem problem, double lambda, double frac, String name, GroupLassoMethod solver) {
+    long t = System.nanoTime();
+    LnrResult res = solver.solve(problem, lambda, null);
+    double s = seconds(t);
+    System.out.printf("%-8s %-28s %6d %8d %9.2f %10.2f %9.1e %9.4f %s%n", fmt(frac), name, res.keptCount(),
+        res.iterations, s, 1e3 * s / Math.max(1, res.iterations), res.kktResidual, res.relativeErrorLasso,
+        res.converged ? "yes" : "NO (cap)");
+  }
+
+  /**
+   * Bias-augmented R = (1/n) sum x~ x~^T over n synthetic rows x = z diag(s) + 0.5 F g + mu: independent
+   * noise with log-uniform scales s in [0.1, 1], 32 shared factors g (correlated columns), a mean.
+   */
+  static DenseMatrix correlatedAutocorrelation(int d, int n, long seed) {
+    Random rnd = new Random(seed);
+    int k = 32;
+    double[] s = new double[d];
+    double[] mu = new double[d];
+    for (int j = 0; j < d; j++) {
+      s[j] = Math.exp(Math.log(0.1) * rnd.nextDouble());
+      mu[j] = 0.2 * rnd.nextGaussian();
+    }
+    DenseMatrix f = new DenseMatrix(k, d); // F^T
+    for (int q = 0; q < f.data.length; q++) {
+      f.data[q] = 0.5 * rnd.nextGaussian() / Math.sqrt(k);
+    }
+    DenseMatrix g = new DenseMatrix(n, k);
+    for (int q = 0; q < g.data.length; q++) {
+      g.data[q] = rnd.nextGaussian();
+    }
+    DenseMatrix x = new DenseMatrix(n, d + 1);
+    // X[:, 0:d] = G F^T, written into the first n*d values of X (its first d columns)
+    Blas.blas().dgemm("N", "N", n, d, k, 1.0, g.data, n, f.data, k, 0.0, x.data, n);
+    for (int j = 0; j < d; j++) {
+      for (int i = 0; i < n; i++) {
+        x.data[i + j * n] += s[j] * rnd.nextGaussian() + mu[j];
+      }
+    }
+    java.util.Arrays.fill(x.data, n * d, n * (d + 1), 1.0); // the constant input
+    DenseMatrix r = new DenseMatrix(d + 1, d + 1);
+    DenseMatrix.gemm(1.0 / n, x, true, x, false, 0.0, r); // R = X~^T X~ / n
+    return r;
+  }
+
+  private static String fmt(double v) {
+    return String.format("%.3g", v);
+  }
+
+  private static double seconds(long t0) {
+    return (System.nanoTime() - t0) * 1e-9;
+  }
+
+  private static int[] parseInts(String s) {
+    String[] parts = s.split(",");
+    int[] out = new int[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      out[i] = Integer.parseInt(parts[i].trim());
+    }
+    return out;
+  }
+
+  private static double[] parseDoubles(String s) {
+    String[] parts = s.split(",");
+    double[] out = new double[parts.length];
+    for (int i = 0; i < parts.length; i++) {
+      out[i] = Double.parseDouble(parts[i].trim());
+    }
+    return out;
+  }
+}

@@ -1,0 +1,319 @@
+package io.nncompress.lnr;
+
+import io.nncompress.linalg.DenseMatrix;
+
+/**
+ * A Linear Neural Reconstruction problem, given only by second-order statistics:
+ *
+ * <pre>
+ *   min_M  f(M) + lambda * sum_{j penalised} ||M[:, j]||_2,
+ *   f(M) = 1/2 E||Y - M X||^2 = 1/2 (yy - 2 tr(M C^T) + tr(M R M^T)),
+ *   C = E[Y X^T] (h x p),  R = E[X X^T] (p x p),  yy = E||Y||^2 = tr(E[Y Y^T]),
+ *   gradient  G(M) = M R - C.
+ * </pre>
+ *
+ * <p>The layer form (weights W, h x d, bias b, bias-augmented autocorrelation R of size d+1 whose last
+ * row/column belong to the constant-1 input) is the special case Y = W~ X with W~ = [W b], hence
+ * C = W~ R and yy = tr(W~ R W~^T); its bias column d is unpenalised. Nothing here depends on the
+ * number of rows that produced R.
+ *
+ * <p>Immutable apart from a cached Lipschitz constant (the largest eigenvalue of R, computed on first
+ * use with LAPACK dsyevr, see {@link SymmetricEigen#largestEigenvalue}).
+ */
+public final class GroupLassoProblem {
+  /** C = E[Y X^T], h x p. */
+  public final DenseMatrix c;
+  /** R = E[X X^T], p x p, symmetric positive semi-definite. */
+  public final DenseMatrix r;
+  /** E||Y||^2 = tr(E[Y Y^T]), or NaN when unknown (then relative errors are NaN). */
+  public final double yy;
+  private final boolean[] penalised;
+  private final int penalisedCount;
+  private volatile double lipschitz = Double.NaN;
+  private volatile double lambdaMax = Double.NaN;
+  private volatile double[] screeningNorms;
+  private volatile DenseMatrix unpenalisedOptimum;
+
+  private GroupLassoProblem(DenseMatrix c, DenseMatrix r, double yy, int[] unpenalisedColumns) {
+    r.requireSquare();
+    if (c.cols != r.rows) {
+      throw new IllegalArgumentException("C must have as many columns as R has rows. C " + c.shape() + " vs R " + r.shape());
+    }
+    if (!Double.isNaN(yy) && !(yy >= 0)) {
+      throw new IllegalArgumentException("yy = E||Y||^2 must be non-negative or NaN, cannot be: " + yy);
+    }
+    this.c = c;
+    this.r = r;
+    this.yy = yy;
+    this.penalised = new boolean[r.rows];
+    java.util.Arrays.fill(penalised, true);
+    int count = r.rows;
+    for (int j : unpenalisedColumns) {
+      if (j < 0 || j >= r.rows) {
+        throw new IllegalArgumentException("unpenalisedColumns must be in 0.." + (r.rows - 1) + ", cannot be: " + j);
+      }
+      if (penalised[j]) {
+        penalised[j] = false;
+        count--;
+      }
+    }
+    this.penalisedCount = count;
+  }
+
+  /**
+   * The general form: C = E[Y X^T] (h x p), R = E[X X^T] (p x p), yy = E||Y||^2 (NaN if unknown),
+   * and the columns that are never penalised (e.g. the constant-1 input carrying a bias).
+   */
+  public static GroupLassoProblem general(DenseMatrix c, DenseMatrix r, double yy, int... unpenalisedColumns) {
+    return new GroupLassoProblem(c, r, yy, unpenalisedColumns);
+  }
+
+  /**
+   * The layer form: reconstruct W~ X from X. With a bias, {@code r} is the bias-augmented
+   * autocorrelation ((d+1) x (d+1), last row/column = the constant-1 input) and column d of the
+   * solution is the (unpenalised) bias; without ({@code bias == null}) r is d x d and every column is
+   * penalised. C = W~ R is computed with one GEMM and yy = tr(W~ R W~^T).
+   */
+  public static GroupLassoProblem forLayer(DenseMatrix w, double[] bias, DenseMatrix r) {
+    r.requireSquare();
+    int d = w.cols;
+    int p = bias == null ? d : d + 1;
+    if (r.rows != p) {
+      throw new IllegalArgumentException("R must be " + p + "x" + p + " for weights " + w.shape()
+          + (bias == null ? " without bias" : " with bias (bias-augmented)") + ", cannot be: " + r.shape());
+    }
+    if (bias != null && bias.length != w.rows) {
+      throw new IllegalArgumentException("bias must have " + w.rows + " values (one per output), cannot have: " + bias.length);
+    }
+    DenseMatrix wt = new DenseMatrix(w.rows, p);
+    System.arraycopy(w.data, 0, wt.data, 0, w.data.length);
+    if (bias != null) {
+      System.arraycopy(bias, 0, wt.data, d * w.rows, w.rows);
+    }
+    return forAugmentedWeights(wt, r, bias == null ? new int[0] : new int[] {d});
+  }
+
+  /** The layer form with W~ given whole (h x p) and an explicit set of unpenalised columns. */
+  public static GroupLassoProblem forAugmentedWeights(DenseMatrix wt, DenseMatrix r, int... unpenalisedColumns) {
+    if (wt.cols != r.rows) {
+      throw new IllegalArgumentException("W~ must have as many columns as R has rows. W~ " + wt.shape() + " vs R " + r.shape());
+    }
+    DenseMatrix c = wt.times(r); // C = W~ R
+    double yy = 0; // tr(W~ R W~^T) = sum_ij W~_ij C_ij
+    for (int k = 0; k < c.data.length; k++) {
+      yy += wt.data[k] * c.data[k];
+    }
+    return new GroupLassoProblem(c, r, Math.max(0.0, yy), unpenalisedColumns);
+  }
+
+  /** Number of outputs h. */
+  public int outputs() {
+    return c.rows;
+  }
+
+  /** Number of inputs p (columns of M). */
+  public int inputs() {
+    return r.rows;
+  }
+
+  public boolean isPenalised(int j) {
+    return penalised[j];
+  }
+
+  public int penalisedCount() {
+    return penalisedCount;
+  }
+
+  /** The unpenalised columns, ascending. */
+  public int[] unpenalisedColumns() {
+    int[] out = new int[r.rows - penalisedCount];
+    int k = 0;
+    for (int j = 0; j < r.rows; j++) {
+      if (!penalised[j]) {
+        out[k++] = j;
+      }
+    }
+    return out;
+  }
+
+  /** L = lambda_max(R), the Lipschitz constant of the gradient; computed once (dsyevr). */
+  public double lipschitz() {
+    double l = lipschitz;
+    if (Double.isNaN(l)) {
+      l = SymmetricEigen.largestEigenvalue(r);
+      lipschitz = l;
+    }
+    return l;
+  }
+
+  /** Supplies L when the caller already knows it (must be at least the largest eigenvalue of R). */
+  public GroupLassoProblem withLipschitz(double l) {
+    if (!(l > 0) || Double.isInfinite(l)) {
+      throw new IllegalArgumentException("Lipschitz constant must be positive and finite, cannot be: " + l);
+    }
+    lipschitz = l;
+    return this;
+  }
+
+  /**
+   * The solution for lambda large enough: penalised columns 0, unpenalised columns the least squares
+   * M_U = C_U R_UU^+ (h x p, zero where penalised).
+   */
+  public DenseMatrix unpenalisedOptimum() {
+    DenseMatrix m = unpenalisedOptimum;
+    if (m == null) {
+      m = LeastSquares.solveOnSupport(this, unpenalisedColumns()).matrix;
+      unpenalisedOptimum = m;
+    }
+    return m;
+  }
+
+  /**
+   * The smallest lambda for which the penalised columns are all zero, in closed form: at
+   * M0 = {@link #unpenalisedOptimum()} the unpenalised gradient vanishes, and M0 is optimal iff every
+   * penalised column satisfies ||G_j(M0)|| <= lambda, so lambda_max = max_{j penalised} ||(M0 R - C)_j||.
+   */
+  public double lambdaMax() {
+    double lm = lambdaMax;
+    if (Double.isNaN(lm)) {
+      lm = 0;
+      double[] norms = screeningNorms();
+      for (int j = 0; j < inputs(); j++) {
+        if (penalised[j]) {
+          lm = Math.max(lm, norms[j]);
+        }
+      }
+      lambdaMax = lm;
+    }
+    return lm;
+  }
+
+  /**
+   * ||G_j(M0)|| for every column at M0 = {@link #unpenalisedOptimum()} (0 for unpenalised columns).
+   */
+  double[] screeningNorms() {
+    double[] n = screeningNorms;
+    if (n == null) {
+      DenseMatrix g = gradient(unpenalisedOptimum());
+      n = new double[inputs()];
+      for (int j = 0; j < inputs(); j++) {
+        n[j] = penalised[j] ? Math.sqrt(columnSquaredNorm(g.data, g.rows, j)) : 0.0;
+      }
+      screeningNorms = n;
+    }
+    return n;
+  }
+
+  /**
+   * The exact solution for lambda >= lambda_max ({@link #unpenalisedOptimum()}), as a result with 0
+   * iterations; solvers return it without iterating.
+   */
+  LnrResult solutionAboveLambdaMax(String method, double lambda, double tolerance) {
+    DenseMatrix m = unpenalisedOptimum().copy();
+    double kkt = kktResidual(m, lambda);
+    return LnrResult.ofLasso(method, this, lambda, m, null, 0, kkt <= tolerance, kkt);
+  }
+
+  /**
+   * The scale that makes the KKT residual relative: max(lambda, max_j ||C_j||). ||C_j|| is the
+   * gradient norm of column j at M = 0, the natural size of a gradient column in this problem.
+   */
+  public double kktScale(double lambda) {
+    double s = lambda;
+    for (int j = 0; j < inputs(); j++) {
+      s = Math.max(s, Math.sqrt(columnSquaredNorm(c.data, c.rows, j)));
+    }
+    return s > 0 ? s : 1.0;
+  }
+
+  /** G(M) = M R - C, with one GEMM restricted to the nonzero columns of M. */
+  public DenseMatrix gradient(DenseMatrix m) {
+    DenseMatrix g = times(m);
+    for (int k = 0; k < g.data.length; k++) {
+      g.data[k] -= c.data[k];
+    }
+    return g;
+  }
+
+  /** M R with one GEMM over the nonzero columns S of M: M_S R_{S,:}. */
+  public DenseMatrix times(DenseMatrix m) {
+    requireShape(m);
+    int[] s = nonzeroColumns(m);
+    DenseMatrix out = new DenseMatrix(m.rows, inputs());
+    if (s.length == inputs()) {
+      DenseMatrix.gemm(1.0, m, false, r, false, 0.0, out);
+    } else if (s.length > 0) {
+      DenseMatrix.gemm(1.0, m.selectColumns(s), false, r.selectRows(s), false, 0.0, out);
+    }
+    return out;
+  }
+
+  /** 2 f(M) = E||Y - M X||^2 = yy - 2 tr(M C^T) + tr(M R M^T); NaN when yy is unknown. */
+  public double squaredError(DenseMatrix m) {
+    return squaredError(m, times(m));
+  }
+
+  /** E||Y - M X||^2 given MR = M R already computed. */
+  public double squaredError(DenseMatrix m, DenseMatrix mr) {
+    double q = 0; // tr(M R M^T) - 2 tr(M C^T) = sum_ij M_ij (MR_ij - 2 C_ij)
+    for (int k = 0; k < m.data.length; k++) {
+      q += m.data[k] * (mr.data[k] - 2 * c.data[k]);
+    }
+    return Math.max(0.0, yy + q);
+  }
+
+  /** E||Y - M X||^2 / E||Y||^2 (NaN when yy is unknown, 0 when yy = 0 and the error is 0). */
+  public double relativeError(DenseMatrix m) {
+    double e = squaredError(m);
+    return yy > 0 ? e / yy : (e == 0 ? 0.0 : Double.NaN);
+  }
+
+  /** sum_{j penalised} ||M_j||. */
+  public double groupNorm(DenseMatrix m) {
+    double s = 0;
+    for (int j = 0; j < inputs(); j++) {
+      if (penalised[j]) {
+        s += Math.sqrt(columnSquaredNorm(m.data, m.rows, j));
+      }
+    }
+    return s;
+  }
+
+  /**
+   * Relative KKT residual of M (see {@link Kkt}); costs one GEMM for the gradient.
+   */
+  public double kktResidual(DenseMatrix m, double lambda) {
+    return Kkt.residual(this, m.data, gradient(m).data, lambda) / kktScale(lambda);
+  }
+
+  /** The columns of M that are not exactly zero, ascending. */
+  public static int[] nonzeroColumns(DenseMatrix m) {
+    int n = 0;
+    int[] tmp = new int[m.cols];
+    for (int j = 0; j < m.cols; j++) {
+      int base = j * m.rows;
+      for (int i = 0; i < m.rows; i++) {
+        if (m.data[base + i] != 0.0) {
+          tmp[n++] = j;
+          break;
+        }
+      }
+    }
+    return java.util.Arrays.copyOf(tmp, n);
+  }
+
+  /** ||A[:, j]||^2 for a column-major array with h rows. */
+  static double columnSquaredNorm(double[] a, int h, int j) {
+    double s = 0;
+    for (int i = j * h, end = i + h; i < end; i++) {
+      s += a[i] * a[i];
+    }
+    return s;
+  }
+
+  void requireShape(DenseMatrix m) {
+    if (m.rows != outputs() || m.cols != inputs()) {
+      throw new IllegalArgumentException("M must be " + outputs() + "x" + inputs() + " like C, cannot be: " + m.shape());
+    }
+  }
+}

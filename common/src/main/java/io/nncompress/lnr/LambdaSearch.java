@@ -1,0 +1,254 @@
+package io.nncompress.lnr;
+
+import io.nncompress.linalg.DenseMatrix;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Finds lambda from a target: a number or fraction of input neurons (penalised columns) to keep, or a
+ * largest relative reconstruction error E||Y - M X||^2 / E||Y||^2 measured after debiasing.
+ *
+ * <p>Path: lambda_0 = lambda_max (closed form, {@link GroupLassoProblem#lambdaMax()}: nothing kept),
+ * then the geometric grid lambda_i = lambda_max * ratio^i, each solve warm-started from the previous
+ * solution, until the target is met or passed; then bisection in log(lambda) between the last two grid
+ * points, warm-started from the solution at the larger end of the bracket. A count target stops when
+ * the count is hit exactly; an error target returns the largest lambda found whose debiased error
+ * meets it (fewest columns). Every solve is recorded in the path (lambda, kept, errors, iterations).
+ */
+public final class LambdaSearch {
+  private static final Logger LOG = LoggerFactory.getLogger(LambdaSearch.class);
+
+  /** What to aim for. */
+  public static final class Target {
+    final int keepCount; // -1 when the target is an error
+    final double keepFraction; // NaN unless a fraction
+    final double maxRelativeError; // NaN unless an error
+
+    private Target(int keepCount, double keepFraction, double maxRelativeError) {
+      this.keepCount = keepCount;
+      this.keepFraction = keepFraction;
+      this.maxRelativeError = maxRelativeError;
+    }
+
+    /** Keep exactly n input neurons (penalised columns). */
+    public static Target keepCount(int n) {
+      if (n < 0) {
+        throw new IllegalArgumentException("keepCount must be non-negative, cannot be: " + n);
+      }
+      return new Target(n, Double.NaN, Double.NaN);
+    }
+
+    /** Keep round(f * number of penalised columns) input neurons. */
+    public static Target keepFraction(double f) {
+      if (!(f >= 0 && f <= 1)) {
+        throw new IllegalArgumentException("keepFraction must be in [0, 1], cannot be: " + f);
+      }
+      return new Target(-1, f, Double.NaN);
+    }
+
+    /** Fewest columns with E||Y - M X||^2 / E||Y||^2 <= e after debiasing (needs E||Y||^2). */
+    public static Target maxRelativeError(double e) {
+      if (!(e >= 0) || Double.isInfinite(e)) {
+        throw new IllegalArgumentException("maxRelativeError must be non-negative and finite, cannot be: " + e);
+      }
+      return new Target(-1, Double.NaN, e);
+    }
+
+    boolean isError() {
+      return !Double.isNaN(maxRelativeError);
+    }
+
+    int count(GroupLassoProblem problem) {
+      if (keepCount >= 0) {
+        if (keepCount > problem.penalisedCount()) {
+          throw new IllegalArgumentException("keepCount must be at most the " + problem.penalisedCount()
+              + " penalised columns, cannot be: " + keepCount);
+        }
+        return keepCount;
+      }
+      return (int) Math.round(keepFraction * problem.penalisedCount());
+    }
+
+    @Override
+    public String toString() {
+      return isError() ? "relative error <= " + maxRelativeError
+          : keepCount >= 0 ? "keep " + keepCount : "keep fraction " + keepFraction;
+    }
+  }
+
+  /** One solve on the path. */
+  public static final class PathPoint {
+    public final double lambda;
+    public final int kept;
+    public final double relativeErrorLasso;
+    public final double relativeErrorDebiased;
+    public final int iterations;
+    /** "grid" or "bisection". */
+    public final String phase;
+    public final String method;
+
+    PathPoint(LnrResult r, String phase) {
+      this.lambda = r.lambda;
+      this.kept = r.keptCount();
+      this.relativeErrorLasso = r.relativeErrorLasso;
+      this.relativeErrorDebiased = r.relativeErrorDebiased;
+      this.iterations = r.iterations;
+      this.phase = phase;
+      this.method = r.method;
+    }
+
+    @Override
+    public String toString() {
+      return String.format("%s lambda=%.6g kept=%d err=%.4g debiased=%.4g iter=%d (%s)", phase, lambda, kept,
+          relativeErrorLasso, relativeErrorDebiased, iterations, method);
+    }
+  }
+
+  /** The chosen solution and the whole path. */
+  public static final class Result {
+    /** The chosen solution, debiased. */
+    public final LnrResult solution;
+    public final double lambdaMax;
+    public final boolean targetReached;
+    public final int totalIterations;
+    public final List<PathPoint> path;
+
+    Result(LnrResult solution, double lambdaMax, boolean targetReached, List<PathPoint> path) {
+      this.solution = solution;
+      this.lambdaMax = lambdaMax;
+      this.targetReached = targetReached;
+      this.path = Collections.unmodifiableList(path);
+      int it = 0;
+      for (PathPoint pt : path) {
+        it += pt.iterations;
+      }
+      this.totalIterations = it;
+    }
+
+    public double lambda() {
+      return solution.lambda;
+    }
+  }
+
+  private final GroupLassoSolver solver;
+  private double gridRatio = 0.7;
+  private int maxBisections = 60;
+  private double minLambdaRatio = 1e-6;
+
+  /** A search with {@link GroupLassoSolver#defaults()} (AUTO method; debiasing is always applied here). */
+  public LambdaSearch() {
+    this(GroupLassoSolver.defaults());
+  }
+
+  public LambdaSearch(GroupLassoSolver solver) {
+    this.solver = solver;
+  }
+
+  /** Grid ratio lambda_{i+1} / lambda_i in (0, 1), default 0.7. */
+  public LambdaSearch gridRatio(double ratio) {
+    if (!(ratio > 0 && ratio < 1)) {
+      throw new IllegalArgumentException("gridRatio must be in (0, 1), cannot be: " + ratio);
+    }
+    this.gridRatio = ratio;
+    return this;
+  }
+
+  /** Bisection steps at most (default 60). */
+  public LambdaSearch maxBisections(int n) {
+    if (n < 0) {
+      throw new IllegalArgumentException("maxBisections must be non-negative, cannot be: " + n);
+    }
+    this.maxBisections = n;
+    return this;
+  }
+
+  public Result search(GroupLassoProblem problem, Target target) {
+    if (target.isError() && !(problem.yy > 0)) {
+      throw new IllegalArgumentException("An error target needs E||Y||^2 > 0 in the problem, given yy = " + problem.yy);
+    }
+    List<PathPoint> path = new ArrayList<>();
+    double lmax = problem.lambdaMax();
+    // the two ends of the bracket: 'sparse' does not meet the target yet (or meets it with too few
+    // columns for a count), 'dense' meets or passes it
+    LnrResult sparse = solve(problem, lmax, null, "grid", path);
+    if (meets(problem, target, sparse) >= 0) {
+      return finish(problem, target, sparse, lmax, path);
+    }
+    LnrResult dense = null;
+    double lambda = lmax;
+    while (dense == null) {
+      lambda *= gridRatio;
+      boolean last = lambda < minLambdaRatio * lmax;
+      if (last) {
+        lambda = 0.0;
+      }
+      LnrResult r = solve(problem, lambda, sparse.lassoMatrix, "grid", path);
+      int cmp = meets(problem, target, r);
+      if (cmp == 0 && !target.isError()) {
+        return finish(problem, target, r, lmax, path);
+      }
+      if (cmp >= 0) {
+        dense = r;
+      } else if (last) {
+        return finish(problem, target, r, lmax, path); // unreachable: even lambda = 0 falls short
+      } else {
+        sparse = r;
+      }
+    }
+    // bisection between sparse.lambda (target not met) and dense.lambda (met or passed)
+    for (int b = 0; b < maxBisections; b++) {
+      if (target.isError() ? dense.keptCount() - sparse.keptCount() <= 1 : false) {
+        break; // no support strictly between the ends
+      }
+      double hi = sparse.lambda;
+      double lo = dense.lambda;
+      if (lo > 0 && hi / lo < 1 + 1e-9) {
+        break;
+      }
+      double mid = lo > 0 ? Math.sqrt(hi * lo) : 0.5 * hi; // geometric mean (arithmetic when lo = 0)
+      LnrResult r = solve(problem, mid, sparse.lassoMatrix, "bisection", path);
+      int cmp = meets(problem, target, r);
+      if (cmp == 0 && !target.isError()) {
+        return finish(problem, target, r, lmax, path);
+      }
+      if (cmp >= 0) {
+        dense = r;
+      } else {
+        sparse = r;
+      }
+    }
+    return finish(problem, target, dense, lmax, path);
+  }
+
+  private LnrResult solve(GroupLassoProblem problem, double lambda, DenseMatrix warm, String phase,
+      List<PathPoint> path) {
+    LnrResult r = Debias.apply(problem, solver.run(problem, lambda, warm));
+    path.add(new PathPoint(r, phase));
+    LOG.debug("{}", path.get(path.size() - 1));
+    return r;
+  }
+
+  /**
+   * Compares a solution with the target: for a count, sign(kept - target); for an error, 0 when the
+   * debiased error meets the target and -1 when it does not.
+   */
+  private static int meets(GroupLassoProblem problem, Target target, LnrResult r) {
+    if (target.isError()) {
+      return r.relativeErrorDebiased <= target.maxRelativeError ? 0 : -1;
+    }
+    return Integer.compare(r.keptCount(), target.count(problem));
+  }
+
+  private static Result finish(GroupLassoProblem problem, Target target, LnrResult r, double lmax,
+      List<PathPoint> path) {
+    boolean reached = meets(problem, target, r) == 0;
+    if (!reached) {
+      LOG.warn("Lambda search could not reach the target ({}) exactly; returning lambda = {} with {} columns kept "
+          + "and debiased relative error {}", target, r.lambda, r.keptCount(), r.relativeErrorDebiased);
+    }
+    return new Result(r, lmax, reached, path);
+  }
+}
