@@ -1,0 +1,147 @@
+package io.nncompress.compress;
+
+import io.nncompress.linalg.ConvGeometry;
+import io.nncompress.model.Conv2dLayer;
+import io.nncompress.model.DenseLayer;
+import io.nncompress.model.FeatureShape;
+import io.nncompress.model.Layer;
+import io.nncompress.model.LayerType;
+import io.nncompress.model.Network;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The weighted layers (dense, conv2d) of a network in order, and for each one how its input columns
+ * group into the neurons that can be removed: a group of layer k's input is one output neuron (dense)
+ * or output channel (conv) of weighted layer k-1, or, for the first layer, one input feature (dense)
+ * or input channel (conv).
+ *
+ * <p>Between two weighted layers only elementwise activations, pooling and flatten may stand: they
+ * keep the correspondence (pooling acts per channel; flatten lays channel c out as H*W consecutive
+ * features). Batchnorm must have been folded ({@link Network#foldBatchNorm()}).
+ */
+public final class LayerChain {
+  private final Network network;
+  private final List<Integer> indices = new ArrayList<>();
+  private final List<int[]> groupOfColumn = new ArrayList<>();
+  private final List<Integer> groupCounts = new ArrayList<>();
+
+  private LayerChain(Network network) {
+    this.network = network;
+    List<Layer> layers = network.layers();
+    int previousUnits = -1;
+    for (int i = 0; i < layers.size(); i++) {
+      Layer l = layers.get(i);
+      if (l.type() == LayerType.BATCHNORM) {
+        throw new IllegalArgumentException("Layer " + l.name() + ": fold batchnorm before compression");
+      }
+      if (!l.type().isWeighted()) {
+        if (l.type() != LayerType.FLATTEN && l.type() != LayerType.MAXPOOL && l.type() != LayerType.AVGPOOL
+            && l.type() != LayerType.RELU && l.type() != LayerType.TANH && l.type() != LayerType.SIGMOID
+            && l.type() != LayerType.IDENTITY) {
+          throw new IllegalArgumentException("Layer " + l.name() + " of type " + l.type().id
+              + " cannot stand between compressed layers");
+        }
+        continue;
+      }
+      FeatureShape in = l.inputShape();
+      int[] groups;
+      int count;
+      if (l instanceof DenseLayer) {
+        int d = ((DenseLayer) l).weight().cols;
+        groups = new int[d];
+        if (in.spatial || (previousUnits > 0 && previousUnits != d)) {
+          // dense after flatten of a C x H x W map: group = channel, H*W features each
+          FeatureShape map = mapBefore(layers, i);
+          int hw = map.height * map.width;
+          for (int j = 0; j < d; j++) {
+            groups[j] = j / hw;
+          }
+          count = map.channels;
+        } else {
+          for (int j = 0; j < d; j++) {
+            groups[j] = j;
+          }
+          count = d;
+        }
+      } else {
+        ConvGeometry g = ((Conv2dLayer) l).geometry();
+        int kk = g.kernelH * g.kernelW;
+        groups = new int[g.patchSize()];
+        for (int j = 0; j < groups.length; j++) {
+          groups[j] = j / kk; // patch order (c, i, j): channel c owns kh*kw consecutive columns
+        }
+        count = g.channels;
+      }
+      if (previousUnits > 0 && previousUnits != count) {
+        throw new IllegalArgumentException("Layer " + l.name() + " has " + count + " input groups but the layer "
+            + "before it has " + previousUnits + " outputs");
+      }
+      indices.add(i);
+      groupOfColumn.add(groups);
+      groupCounts.add(count);
+      previousUnits = l.type() == LayerType.DENSE ? l.outputShape().size() : l.outputShape().channels;
+    }
+    if (indices.isEmpty()) {
+      throw new IllegalArgumentException("Network " + network.name() + " has no dense or conv2d layer");
+    }
+  }
+
+  // the C x H x W map that a flatten before layer i flattens
+  private static FeatureShape mapBefore(List<Layer> layers, int i) {
+    for (int k = i - 1; k >= 0; k--) {
+      if (layers.get(k).type() == LayerType.FLATTEN) {
+        return layers.get(k).inputShape();
+      }
+    }
+    throw new IllegalArgumentException("Layer " + layers.get(i).name() + ": dense input of unexpected shape");
+  }
+
+  public static LayerChain of(Network network) {
+    return new LayerChain(network);
+  }
+
+  public Network network() {
+    return network;
+  }
+
+  /** Number of weighted layers. */
+  public int size() {
+    return indices.size();
+  }
+
+  /** The index in {@link Network#layers()} of weighted layer k. */
+  public int networkIndex(int k) {
+    return indices.get(k);
+  }
+
+  public Layer layer(int k) {
+    return network.layer(indices.get(k));
+  }
+
+  /** The group (removable neuron) of each input column of weighted layer k, bias excluded. */
+  public int[] groupOfColumn(int k) {
+    return groupOfColumn.get(k).clone();
+  }
+
+  /** Number of input groups of weighted layer k (neurons or channels it reads). */
+  public int groupCount(int k) {
+    return groupCounts.get(k);
+  }
+
+  /** Output neurons (dense) or channels (conv) of weighted layer k. */
+  public int outputUnits(int k) {
+    Layer l = layer(k);
+    return l.type() == LayerType.DENSE ? l.outputShape().size() : l.outputShape().channels;
+  }
+
+  /** W of weighted layer k (h x d: dense weight, or conv O x C*kh*kw). */
+  public static io.nncompress.linalg.DenseMatrix weight(Layer l) {
+    return l instanceof DenseLayer ? ((DenseLayer) l).weight() : ((Conv2dLayer) l).weight();
+  }
+
+  /** b of weighted layer k, or null. */
+  public static double[] bias(Layer l) {
+    return l instanceof DenseLayer ? ((DenseLayer) l).bias() : ((Conv2dLayer) l).bias();
+  }
+}

@@ -1,0 +1,351 @@
+package io.nncompress.compress;
+
+import io.nncompress.format.safetensors.SafetensorsFile;
+import io.nncompress.format.safetensors.Tensor;
+import io.nncompress.linalg.DenseMatrix;
+import io.nncompress.lnr.GroupLassoProblem;
+import io.nncompress.lnr.GroupLassoSolver;
+import io.nncompress.lnr.LambdaSearch;
+import io.nncompress.model.ArchitectureSpec;
+import io.nncompress.model.Conv2dLayer;
+import io.nncompress.model.DenseLayer;
+import io.nncompress.model.Layer;
+import io.nncompress.model.LayerSpec;
+import io.nncompress.model.LayerType;
+import io.nncompress.model.Network;
+import io.nncompress.stats.AutocorrelationStats;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Linear Neural Reconstruction of a whole network: for every weighted layer, the group lasso
+ * min_M 1/2 E||Y - M X||^2 + lambda sum_g ||M_g|| on the layer's statistics (lambda found from the
+ * layer's target), then debiasing; the chaining strategy decides X and Y. Neurons are removed
+ * consistently: an input group dropped by layer k+1 removes the matching output row (and bias) of
+ * layer k; groups dropped by the first layer become input features the network no longer reads.
+ */
+public final class LnrCompressor {
+  private static final Logger LOG = LoggerFactory.getLogger(LnrCompressor.class);
+
+  /** The outcome: the compressed network and a report per weighted layer. */
+  public static final class Result {
+    public final Network original;
+    public final Network compressed;
+    public final ChainingStrategy strategy;
+    public final List<LayerReport> layers;
+    /** For each weighted layer, the kept input groups of the original layer (ascending). */
+    public final List<int[]> keptGroups;
+
+    Result(Network original, Network compressed, ChainingStrategy strategy, List<LayerReport> layers,
+        List<int[]> keptGroups) {
+      this.original = original;
+      this.compressed = compressed;
+      this.strategy = strategy;
+      this.layers = layers;
+      this.keptGroups = keptGroups;
+    }
+  }
+
+  private final ChainingStrategy strategy;
+  private final Function<String, LambdaSearch.Target> targets;
+  private final LambdaSearch search;
+
+  /**
+   * @param targets the target of each weighted layer, by layer name (null: the layer is kept whole)
+   */
+  public LnrCompressor(ChainingStrategy strategy, Function<String, LambdaSearch.Target> targets,
+      GroupLassoSolver solver) {
+    this.strategy = strategy;
+    this.targets = targets;
+    this.search = new LambdaSearch(solver);
+  }
+
+  public Result compress(Network original, StatisticsSource stats) {
+    Network net = original.foldBatchNorm();
+    LayerChain chain = LayerChain.of(net);
+    int n = chain.size();
+    int[] all = new int[n];
+    for (int k = 0; k < n; k++) {
+      all[k] = chain.networkIndex(k);
+    }
+    DenseMatrix[] m = new DenseMatrix[n]; // reconstruction, rows = outRows[k], cols = d + 1 (zero columns dropped)
+    int[][] outRows = new int[n][];
+    int[][] kept = new int[n][];
+    LambdaSearch.Result[] solved = new LambdaSearch.Result[n];
+
+    switch (strategy) {
+      case PARALLEL: {
+        AutocorrelationStats[] r = stats.inputs(net, all);
+        for (int k = 0; k < n; k++) {
+          outRows[k] = range(chain.outputUnits(k));
+          solve(chain, k, outRows[k], layerProblem(chain, k, outRows[k], r[k]), m, kept, solved);
+        }
+        break;
+      }
+      case BOTTOM_UP: {
+        AutocorrelationStats[] r = stats.inputs(net, all);
+        for (int k = n - 1; k >= 0; k--) {
+          outRows[k] = k == n - 1 ? range(chain.outputUnits(k)) : kept[k + 1];
+          solve(chain, k, outRows[k], layerProblem(chain, k, outRows[k], r[k]), m, kept, solved);
+        }
+        break;
+      }
+      case TOP_DOWN: {
+        Network current = net; // layers 0..k-1 replaced by their reconstructions, same shapes
+        for (int k = 0; k < n; k++) {
+          outRows[k] = range(chain.outputUnits(k));
+          GroupLassoProblem p;
+          if (k == 0) {
+            p = layerProblem(chain, 0, outRows[0], stats.inputs(net, new int[] {all[0]})[0]);
+          } else {
+            AutocorrelationStats j = stats.joint(net, new int[] {all[k]}, current, new int[] {all[k]})[0];
+            p = crossProblem(chain, k, j);
+          }
+          solve(chain, k, outRows[k], p, m, kept, solved);
+          current = replace(current, chain, k, m[k]);
+        }
+        break;
+      }
+      default:
+        throw new IllegalStateException(strategy.name());
+    }
+    return assemble(net, chain, m, outRows, kept, solved);
+  }
+
+  /**
+   * The network with the given input groups of each weighted layer removed and NO reconstruction:
+   * the weights of the kept columns unchanged, output rows dropped where the next layer no longer
+   * reads them. It computes exactly what the original computes with the dropped neurons masked.
+   */
+  public static Network removeNeurons(Network original, List<int[]> keptGroups) {
+    Network net = original.foldBatchNorm();
+    LayerChain chain = LayerChain.of(net);
+    int n = chain.size();
+    if (keptGroups.size() != n) {
+      throw new IllegalArgumentException("keptGroups must have one entry per weighted layer (" + n + "), cannot have: "
+          + keptGroups.size());
+    }
+    DenseMatrix[] m = new DenseMatrix[n];
+    int[][] outRows = new int[n][];
+    int[][] kept = new int[n][];
+    for (int k = 0; k < n; k++) {
+      outRows[k] = range(chain.outputUnits(k));
+      m[k] = augmented(chain.layer(k), outRows[k]);
+      kept[k] = keptGroups.get(k).clone();
+    }
+    return new LnrCompressor(ChainingStrategy.PARALLEL, name -> null, GroupLassoSolver.defaults())
+        .assemble(net, chain, m, outRows, kept, new LambdaSearch.Result[n]).compressed;
+  }
+
+  private static int[] range(int n) {
+    int[] r = new int[n];
+    for (int i = 0; i < n; i++) {
+      r[i] = i;
+    }
+    return r;
+  }
+
+  /** W~ restricted to the given output rows: h' x (d + 1), bias last (zeros without a bias). */
+  static DenseMatrix augmented(Layer l, int[] rows) {
+    DenseMatrix w = LayerChain.weight(l);
+    double[] b = LayerChain.bias(l);
+    DenseMatrix wt = new DenseMatrix(rows.length, w.cols + 1);
+    for (int j = 0; j < w.cols; j++) {
+      for (int i = 0; i < rows.length; i++) {
+        wt.set(i, j, w.get(rows[i], j));
+      }
+    }
+    if (b != null) {
+      for (int i = 0; i < rows.length; i++) {
+        wt.set(i, w.cols, b[rows[i]]);
+      }
+    }
+    return wt;
+  }
+
+  // Y = W~[rows] X~, X = the layer's input: C = W~ R
+  private static GroupLassoProblem layerProblem(LayerChain chain, int k, int[] rows, AutocorrelationStats r) {
+    DenseMatrix wt = augmented(chain.layer(k), rows);
+    return groups(chain, k, GroupLassoProblem.forAugmentedWeights(wt, r.autocorrelation(), wt.cols - 1));
+  }
+
+  // top-down: Y = W~ z~ (original input), X = z^~ (compressed upstream); from the joint statistic of [z; z^; 1]
+  private static GroupLassoProblem crossProblem(LayerChain chain, int k, AutocorrelationStats joint) {
+    Layer l = chain.layer(k);
+    DenseMatrix wt = augmented(l, range(chain.outputUnits(k)));
+    int d = wt.cols - 1;
+    DenseMatrix rj = joint.autocorrelation();
+    int[] zIdx = new int[d + 1];
+    int[] hIdx = new int[d + 1];
+    for (int i = 0; i < d; i++) {
+      zIdx[i] = i;
+      hIdx[i] = d + i;
+    }
+    zIdx[d] = 2 * d;
+    hIdx[d] = 2 * d;
+    DenseMatrix rzh = new DenseMatrix(d + 1, d + 1); // E[z~ z^~^T]
+    for (int b = 0; b <= d; b++) {
+      for (int a = 0; a <= d; a++) {
+        rzh.set(a, b, rj.get(zIdx[a], hIdx[b]));
+      }
+    }
+    DenseMatrix rzz = rj.selectSymmetric(zIdx);
+    DenseMatrix rhh = rj.selectSymmetric(hIdx);
+    DenseMatrix c = wt.times(rzh);
+    DenseMatrix wr = wt.times(rzz);
+    double yy = 0;
+    for (int q = 0; q < wr.data.length; q++) {
+      yy += wr.data[q] * wt.data[q];
+    }
+    return groups(chain, k, GroupLassoProblem.general(c, rhh, Math.max(0, yy), d));
+  }
+
+  private static GroupLassoProblem groups(LayerChain chain, int k, GroupLassoProblem p) {
+    int[] g = chain.groupOfColumn(k);
+    boolean singletons = chain.groupCount(k) == g.length;
+    if (!singletons) {
+      throw new UnsupportedOperationException("Layer " + chain.layer(k).name()
+          + " reads channels (groups of columns): grouped LNR is not available yet");
+    }
+    return p;
+  }
+
+  private void solve(LayerChain chain, int k, int[] rows, GroupLassoProblem p, DenseMatrix[] m, int[][] kept,
+      LambdaSearch.Result[] solved) {
+    Layer l = chain.layer(k);
+    LambdaSearch.Target t = targets.apply(l.name());
+    boolean firstReadsChannels = k == 0 && chain.groupCount(0) != LayerChain.weight(l).cols;
+    if (t == null || firstReadsChannels) {
+      // kept whole (no target, or input channels of the network's first layer)
+      m[k] = augmented(l, rows);
+      kept[k] = range(chain.groupCount(k));
+      LOG.info("Layer {}: kept whole", l.name());
+      return;
+    }
+    LambdaSearch.Result r = search.search(p, t);
+    solved[k] = r;
+    m[k] = r.solution.matrix;
+    kept[k] = keptGroups(chain.groupOfColumn(k), r.solution.keptColumns);
+    LOG.info("Layer {}: {} of {} inputs kept, lambda {} (max {}), relative error {} lasso, {} debiased, {} iterations",
+        l.name(), kept[k].length, chain.groupCount(k), r.lambda(), r.lambdaMax, r.solution.relativeErrorLasso,
+        r.solution.relativeErrorDebiased, r.totalIterations);
+  }
+
+  // the groups of the kept columns, ascending
+  private static int[] keptGroups(int[] groupOf, int[] keptColumns) {
+    TreeSet<Integer> g = new TreeSet<>();
+    for (int j : keptColumns) {
+      g.add(groupOf[j]);
+    }
+    return g.stream().mapToInt(Integer::intValue).toArray();
+  }
+
+  // the network with weighted layer k's weights replaced by M (dropped columns are zero), same shapes
+  private static Network replace(Network current, LayerChain chain, int k, DenseMatrix mk) {
+    List<Layer> layers = new ArrayList<>(current.layers());
+    int idx = chain.networkIndex(k);
+    Layer l = layers.get(idx);
+    int d = mk.cols - 1;
+    DenseMatrix w = new DenseMatrix(mk.rows, d);
+    System.arraycopy(mk.data, 0, w.data, 0, w.data.length);
+    double[] b = LayerChain.bias(l) == null ? null : mk.column(d);
+    if (l instanceof DenseLayer) {
+      layers.set(idx, new DenseLayer(l.spec(), w, b));
+    } else {
+      Conv2dLayer c = (Conv2dLayer) l;
+      layers.set(idx, new Conv2dLayer(l.spec(), l.inputShape(), c.geometry().kernelH, c.geometry().kernelW, w, b));
+    }
+    return current.with(current.inputSelect(), layers);
+  }
+
+  private Result assemble(Network net, LayerChain chain, DenseMatrix[] m, int[][] outRows, int[][] kept,
+      LambdaSearch.Result[] solved) {
+    int n = chain.size();
+    Map<String, Tensor> tensors = new LinkedHashMap<>(net.tensors());
+    ArchitectureSpec spec = net.spec();
+    List<LayerSpec> specs = new ArrayList<>(spec.layers);
+    List<LayerReport> reports = new ArrayList<>();
+    for (int k = 0; k < n; k++) {
+      Layer l = chain.layer(k);
+      int[] rowsWanted = k == n - 1 ? range(chain.outputUnits(k)) : kept[k + 1];
+      int[] rowPos = positions(outRows[k], rowsWanted, l.name());
+      int[] groupOf = chain.groupOfColumn(k);
+      TreeSet<Integer> keptSet = new TreeSet<>();
+      for (int g : kept[k]) {
+        keptSet.add(g);
+      }
+      int[] cols = Arrays.stream(range(groupOf.length)).filter(j -> keptSet.contains(groupOf[j])).toArray();
+      DenseMatrix w = new DenseMatrix(rowPos.length, cols.length);
+      double[] b = LayerChain.bias(l) == null ? null : new double[rowPos.length];
+      for (int i = 0; i < rowPos.length; i++) {
+        for (int j = 0; j < cols.length; j++) {
+          w.set(i, j, m[k].get(rowPos[i], cols[j]));
+        }
+        if (b != null) {
+          b[i] = m[k].get(rowPos[i], m[k].cols - 1);
+        }
+      }
+      LayerSpec s = l.spec().withUnits(rowPos.length);
+      specs.set(chain.networkIndex(k), s);
+      if (l.type() == LayerType.DENSE) {
+        tensors.put(s.weight, Tensor.of(w));
+      } else {
+        Conv2dLayer c = (Conv2dLayer) l;
+        tensors.put(s.weight, Tensor.f32(w.toRowMajor(), w.rows, kept[k].length, c.geometry().kernelH,
+            c.geometry().kernelW));
+      }
+      if (b != null) {
+        tensors.put(s.bias, Tensor.of(b));
+      }
+      DenseMatrix w0 = LayerChain.weight(l);
+      long before = (long) w0.rows * w0.cols + (b == null ? 0 : w0.rows);
+      LayerReport rep = new LayerReport(l.name(), l.type().id, chain.groupCount(k), kept[k].length,
+          chain.outputUnits(k), before, solved[k], String.valueOf(targets.apply(l.name())));
+      rep.outputsAfter = rowPos.length;
+      rep.paramsAfter = (long) w.rows * w.cols + (b == null ? 0 : b.length);
+      reports.add(rep);
+    }
+    int[] inputSelect = net.inputSelect();
+    int[] first = kept[0];
+    boolean firstDropsFeatures = chain.groupCount(0) == LayerChain.weight(chain.layer(0)).cols
+        && first.length < chain.groupCount(0) && !net.inputShape().spatial;
+    int[] newSelect = inputSelect;
+    if (firstDropsFeatures) {
+      newSelect = new int[first.length];
+      for (int j = 0; j < first.length; j++) {
+        newSelect[j] = inputSelect == null ? first[j] : inputSelect[first[j]];
+      }
+    }
+    ArchitectureSpec newSpec = spec.with(newSelect, specs);
+    Network compressed = Network.build(newSpec, new SafetensorsFile(tensors), "compressed " + net.name());
+    List<int[]> keptList = new ArrayList<>();
+    for (int[] g : kept) {
+      keptList.add(g);
+    }
+    return new Result(net, compressed, strategy, reports, keptList);
+  }
+
+  // where each wanted output row sits among the rows M was solved for
+  private static int[] positions(int[] solvedRows, int[] wanted, String layer) {
+    Map<Integer, Integer> pos = new LinkedHashMap<>();
+    for (int i = 0; i < solvedRows.length; i++) {
+      pos.put(solvedRows[i], i);
+    }
+    int[] out = new int[wanted.length];
+    for (int i = 0; i < wanted.length; i++) {
+      Integer p = pos.get(wanted[i]);
+      if (p == null) {
+        throw new IllegalStateException("Layer " + layer + ": output " + wanted[i] + " was not reconstructed");
+      }
+      out[i] = p;
+    }
+    return out;
+  }
+}
