@@ -1,11 +1,20 @@
 package io.nncompress.cli;
 
-import io.nncompress.linalg.ConvGeometry;
-import io.nncompress.spark.autocorr.AutocorrelationJob;
-import io.nncompress.spark.autocorr.ColumnEncoding;
-import io.nncompress.spark.autocorr.LayerInput;
-import io.nncompress.spark.data.ExampleActivations;
+import io.nncompress.compress.ChainingStrategy;
+import io.nncompress.data.LabeledImages;
+import io.nncompress.lnr.LambdaSearch;
+import io.nncompress.model.Network;
+import io.nncompress.spark.compress.CompressionConfig;
+import io.nncompress.spark.compress.CompressionJob;
+import io.nncompress.spark.compress.InputData;
+import io.nncompress.spark.compress.SparkStatistics;
+import io.nncompress.spark.compress.CompressedModelStore;
+import io.nncompress.spark.data.FashionMnistParquet;
+import io.nncompress.spark.io.AtomicOutput;
 import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
@@ -13,10 +22,15 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-/** {@code nncompress demo}: the main job on an embedded default, on generated example data. */
+/**
+ * {@code nncompress demo}: the compression job on an embedded default: Fashion-MNIST (Debian's
+ * dataset-fashion-mnist) and the LeNet-300-100 teacher shipped in conf/demo (trained by
+ * io.nncompress.train.TrainTeacher), compressed with the three chaining strategies side by side.
+ */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Generates example activation datasets (a dense layer input in two encodings and a conv layer "
-        + "input) and runs the autocorrelation job on them.")
+    description = "Compresses a LeNet-300-100 trained on Fashion-MNIST with LNR, with the three chaining "
+        + "strategies side by side, and prints per-layer neurons, parameters and errors, and the accuracy before "
+        + "and after.")
 final class DemoCommand implements Callable<Integer> {
   @ParentCommand
   Main main;
@@ -24,30 +38,72 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--workdir", description = "where data and outputs go (default: ${DEFAULT-VALUE})")
   String workdir = "nncompress-demo";
 
+  @Option(names = "--fashion-mnist", description = "the Fashion-MNIST files (default: ${DEFAULT-VALUE})")
+  Path fashionMnist = LabeledImages.FASHION_MNIST_DIR;
+
+  @Option(names = "--strategies", split = ",", description = "strategies to run (default: all three)")
+  List<String> strategies = List.of("parallel", "top-down", "bottom-up");
+
+  /**
+   * The demo's per-layer targets, the input neurons each layer keeps: fc1 80% of the pixels, fc2 55%
+   * of fc1's neurons, fc3 90% of fc2's (what conf/demo.yaml says too).
+   */
+  static CompressionConfig config(Path home, String train, String test, String output) {
+    CompressionConfig c = new CompressionConfig();
+    c.source = "demo";
+    c.spec = home.resolve("conf/demo/lenet300100.yaml");
+    c.weights = home.resolve("conf/demo/lenet300100.safetensors");
+    c.calibration = train;
+    c.evaluation = test;
+    c.inputColumn = "image";
+    c.labelColumn = "label";
+    c.target = LambdaSearch.Target.keepFraction(0.55);
+    c.layerTargets.put("fc1", LambdaSearch.Target.keepFraction(0.8));
+    c.layerTargets.put("fc3", LambdaSearch.Target.keepFraction(0.9));
+    c.tolerance = 1e-4;
+    c.output = output;
+    return c;
+  }
+
+  static Path home() {
+    String h = System.getProperty("nncompress.home");
+    return Path.of(h != null ? h : ".").toAbsolutePath().normalize();
+  }
+
   @Override
-  public Integer call() {
+  public Integer call() throws Exception {
+    if (!Files.exists(fashionMnist.resolve("train-images-idx3-ubyte.gz"))) {
+      throw new io.nncompress.spark.autocorr.BadInputException("Fashion-MNIST is not in " + fashionMnist
+          + ": install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or pass --fashion-mnist");
+    }
     SparkSession spark = SparkRuntime.session("nncompress demo", main.master, main.conf);
-    String dense = workdir + "/data/dense";
-    String conv = workdir + "/data/conv";
-    if (!new File(dense).exists()) {
-      ExampleActivations.write(spark, dense, 50_000, 256,
-          List.of(ColumnEncoding.BINARY_FLOAT32_LE, ColumnEncoding.FLOAT_ARRAY), List.of("fc1_bin", "fc1_arr"), 4, 42);
-    }
-    if (!new File(conv).exists()) {
-      ExampleActivations.write(spark, conv, 2_000, 3 * 16 * 16, List.of(ColumnEncoding.FLOAT_ARRAY), List.of("x"),
-          2, 7);
-    }
-    List<LayerInput> layers = List.of(
-        LayerInput.dense("fc1", dense, "fc1_bin"),
-        LayerInput.dense("fc1_copy", dense, "fc1_arr"),
-        new LayerInput("conv1", conv, "x", null, new ConvGeometry(3, 16, 16, 3, 1, 1, 1)));
-    String out = workdir + "/autocorr";
+    String train = workdir + "/data/fashion-mnist-train";
+    String test = workdir + "/data/fashion-mnist-test";
     long t0 = System.nanoTime();
-    List<AutocorrelationJob.LayerResult> res =
-        new AutocorrelationJob(spark, new AutocorrelationJob.Options()).run(layers, out, true);
-    Summary.print(res, (System.nanoTime() - t0) / 1e9, out);
-    System.out.printf("fc1 from binary vs from array<float>: relative difference %.2e%n",
-        res.get(0).stats.relativeDifference(res.get(1).stats));
+    if (!new File(train).exists()) {
+      AtomicOutput.commit(spark, train, false, tmp -> FashionMnistParquet.write(spark, fashionMnist, true, tmp, 4));
+    }
+    if (!new File(test).exists()) {
+      AtomicOutput.commit(spark, test, false, tmp -> FashionMnistParquet.write(spark, fashionMnist, false, tmp, 2));
+    }
+    CompressionConfig c = config(home(), train, test, workdir + "/out");
+    CompressionJob job = new CompressionJob(spark, c);
+    Network net = job.validate(true);
+    System.out.printf("Teacher %s: %s; data ready in %.1f s%n", net.name(), c.weights,
+        (System.nanoTime() - t0) / 1e9);
+    SparkStatistics stats = new SparkStatistics(spark,
+        InputData.open(spark, train, c.inputColumn, c.labelColumn, net.inputShape().size()), c.batchSize);
+    List<CompressionJob.Outcome> outcomes = new ArrayList<>();
+    for (String s : strategies) {
+      CompressionJob.Outcome o = job.compute(net, ChainingStrategy.parse(s), stats);
+      outcomes.add(o);
+      String out = workdir + "/out/" + s;
+      AtomicOutput.commit(spark, out, true, tmp -> CompressedModelStore.write(spark, tmp, o.result.compressed,
+          o.layers, job.metrics(o)));
+    }
+    CompressionTables.print(outcomes);
+    System.out.printf("%nOutputs under %s/out/<strategy>; demo took %.1f s%n", workdir,
+        (System.nanoTime() - t0) / 1e9);
     return 0;
   }
 }

@@ -89,18 +89,44 @@ public enum ColumnEncoding {
     }
 
     public void addTo(InternalRow row, AutocorrelationAccumulator acc) {
+      if (read(row)) {
+        acc.addRow(floats, 0);
+      } else {
+        acc.addRow(doubles, 0);
+      }
+    }
+
+    /**
+     * Reads the row's vector into dst[off .. off + length) as doubles; a non-finite value is a
+     * {@link BadValueException} naming its index.
+     */
+    public void readInto(InternalRow row, double[] dst, int off) {
+      if (read(row)) {
+        for (int k = 0; k < length; k++) {
+          dst[off + k] = floats[k];
+        }
+      } else {
+        System.arraycopy(doubles, 0, dst, off, length);
+      }
+      for (int k = 0; k < length; k++) {
+        if (!Double.isFinite(dst[off + k])) {
+          throw new BadValueException("value " + dst[off + k] + " at index " + k + " is not finite (NaN or infinity)");
+        }
+      }
+    }
+
+    // reads into the float buffer (true) or the double buffer (false)
+    private boolean read(InternalRow row) {
       if (row.isNullAt(ordinal)) {
         throw new BadValueException("null value");
       }
       switch (encoding) {
         case FLOAT_ARRAY:
           copyArray(row.getArray(ordinal), floats, Platform.FLOAT_ARRAY_OFFSET, 4);
-          acc.addRow(floats, 0);
-          break;
+          return true;
         case DOUBLE_ARRAY:
           copyArray(row.getArray(ordinal), doubles, Platform.DOUBLE_ARRAY_OFFSET, 8);
-          acc.addRow(doubles, 0);
-          break;
+          return false;
         case BINARY_FLOAT32_LE:
           byte[] b = row.getBinary(ordinal);
           if (b.length != 4 * length) {
@@ -108,12 +134,10 @@ public enum ColumnEncoding {
                 + " float32 values, expected " + length + " (" + 4 * length + " bytes)");
           }
           ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(floats);
-          acc.addRow(floats, 0);
-          break;
+          return true;
         case ML_VECTOR:
           readVector(row.getStruct(ordinal, 4));
-          acc.addRow(doubles, 0);
-          break;
+          return false;
         default:
           throw new IllegalStateException(encoding.name());
       }

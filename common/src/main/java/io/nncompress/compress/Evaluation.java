@@ -1,0 +1,161 @@
+package io.nncompress.compress;
+
+import io.nncompress.linalg.DenseMatrix;
+import io.nncompress.model.Layer;
+import io.nncompress.model.Network;
+import io.nncompress.stats.AutocorrelationAccumulator;
+import io.nncompress.stats.AutocorrelationStats;
+import java.io.Serializable;
+
+/**
+ * The comparison of a compressed network with its original on held-out data, from one pass:
+ * top-1 accuracy of both (with labels), agreement of their top-1 predictions, and per weighted layer
+ * the end-to-end relative reconstruction error E||W~ z~ - M^ z^~||^2 / E||W~ z~||^2 over the outputs
+ * the compressed layer keeps, z the original network's input to the layer and z^ the compressed
+ * network's (from the joint statistic of [z; z^; 1]).
+ */
+public final class Evaluation {
+
+  /** Accumulated counts and joint statistics; mergeable across partitions. */
+  public static final class Partial implements Serializable {
+    private static final long serialVersionUID = 1L;
+    long samples;
+    long correctOriginal;
+    long correctCompressed;
+    long agree;
+    long labelled;
+    AutocorrelationAccumulator[] joint;
+
+    public Partial merge(Partial o) {
+      samples += o.samples;
+      correctOriginal += o.correctOriginal;
+      correctCompressed += o.correctCompressed;
+      agree += o.agree;
+      labelled += o.labelled;
+      for (int k = 0; k < joint.length; k++) {
+        joint[k].merge(o.joint[k]);
+      }
+      return this;
+    }
+
+    public long samples() {
+      return samples;
+    }
+  }
+
+  /** Runs both networks on batches and accumulates a {@link Partial}. */
+  public static final class Probe {
+    private final Network original;
+    private final Network compressed;
+    private final LayerProbe layers;
+    private final Partial partial = new Partial();
+
+    public Probe(Network original, Network compressed) {
+      this.original = original;
+      this.compressed = compressed;
+      LayerChain a = LayerChain.of(original);
+      LayerChain b = LayerChain.of(compressed);
+      int[] ia = new int[a.size()];
+      int[] ib = new int[a.size()];
+      for (int k = 0; k < ia.length; k++) {
+        ia[k] = a.networkIndex(k);
+        ib[k] = b.networkIndex(k);
+      }
+      this.layers = LayerProbe.joint(original, ia, compressed, ib, AutocorrelationAccumulator.DEFAULT_BLOCK_SAMPLES);
+    }
+
+    /** A batch of original inputs (one sample per column) and their labels (or null). */
+    public void add(DenseMatrix batch, int[] labels) {
+      layers.add(batch);
+      int[] po = Network.argmaxColumns(original.forward(batch));
+      int[] pc = Network.argmaxColumns(compressed.forward(batch));
+      for (int s = 0; s < po.length; s++) {
+        partial.samples++;
+        partial.agree += po[s] == pc[s] ? 1 : 0;
+        if (labels != null) {
+          partial.labelled++;
+          partial.correctOriginal += po[s] == labels[s] ? 1 : 0;
+          partial.correctCompressed += pc[s] == labels[s] ? 1 : 0;
+        }
+      }
+    }
+
+    public Partial finish() {
+      partial.joint = layers.finish();
+      return partial;
+    }
+  }
+
+  public final long samples;
+  /** NaN without labels. */
+  public final double accuracyOriginal;
+  public final double accuracyCompressed;
+  public final double agreement;
+  /** Per weighted layer. */
+  public final double[] layerRelativeError;
+
+  private Evaluation(long samples, double accuracyOriginal, double accuracyCompressed, double agreement,
+      double[] layerRelativeError) {
+    this.samples = samples;
+    this.accuracyOriginal = accuracyOriginal;
+    this.accuracyCompressed = accuracyCompressed;
+    this.agreement = agreement;
+    this.layerRelativeError = layerRelativeError;
+  }
+
+  /** The evaluation of a merged partial; {@code keptOutputs.get(k)} are original layer k's kept outputs. */
+  public static Evaluation of(Network original, Network compressed, java.util.List<int[]> keptOutputs,
+      Partial p) {
+    LayerChain a = LayerChain.of(original);
+    LayerChain b = LayerChain.of(compressed);
+    double[] err = new double[a.size()];
+    for (int k = 0; k < a.size(); k++) {
+      err[k] = layerError(a.layer(k), b.layer(k), keptOutputs.get(k), p.joint[k].toStats());
+    }
+    double n = p.labelled;
+    return new Evaluation(p.samples, p.labelled == 0 ? Double.NaN : p.correctOriginal / n,
+        p.labelled == 0 ? Double.NaN : p.correctCompressed / n, p.samples == 0 ? Double.NaN
+        : (double) p.agree / p.samples, err);
+  }
+
+  // tr(D R D^T) / tr(D0 R D0^T), D = [W_rows | -M^ | b_rows - b^], D0 = [W_rows | 0 | b_rows]
+  static double layerError(Layer original, Layer compressed, int[] rows, AutocorrelationStats joint) {
+    DenseMatrix w = LayerChain.weight(original);
+    double[] b = LayerChain.bias(original);
+    DenseMatrix m = LayerChain.weight(compressed);
+    double[] bh = LayerChain.bias(compressed);
+    int d = w.cols;
+    int dh = m.cols;
+    if (m.rows != rows.length) {
+      throw new IllegalArgumentException("Layer " + original.name() + ": compressed layer has " + m.rows
+          + " outputs, " + rows.length + " kept");
+    }
+    int p = d + dh + 1;
+    DenseMatrix dm = new DenseMatrix(rows.length, p);
+    DenseMatrix d0 = new DenseMatrix(rows.length, p);
+    for (int i = 0; i < rows.length; i++) {
+      for (int j = 0; j < d; j++) {
+        dm.set(i, j, w.get(rows[i], j));
+        d0.set(i, j, w.get(rows[i], j));
+      }
+      for (int j = 0; j < dh; j++) {
+        dm.set(i, d + j, -m.get(i, j));
+      }
+      double bo = b == null ? 0 : b[rows[i]];
+      dm.set(i, p - 1, bo - (bh == null ? 0 : bh[i]));
+      d0.set(i, p - 1, bo);
+    }
+    DenseMatrix r = joint.autocorrelation();
+    return quadratic(dm, r) / quadratic(d0, r);
+  }
+
+  // tr(D R D^T) = sum_ij (D R)_ij D_ij
+  static double quadratic(DenseMatrix dm, DenseMatrix r) {
+    DenseMatrix dr = dm.times(r);
+    double s = 0;
+    for (int q = 0; q < dr.data.length; q++) {
+      s += dr.data[q] * dm.data[q];
+    }
+    return s;
+  }
+}

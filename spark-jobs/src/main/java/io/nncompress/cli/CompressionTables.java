@@ -1,0 +1,33 @@
+package io.nncompress.cli;
+
+import io.nncompress.compress.LayerReport;
+import io.nncompress.spark.compress.CompressionJob;
+import java.util.List;
+
+/** The tables the compression commands print. */
+final class CompressionTables {
+  private CompressionTables() {}
+
+  static void print(List<CompressionJob.Outcome> outcomes) {
+    for (CompressionJob.Outcome o : outcomes) {
+      System.out.printf("%nStrategy %s (%d passes over the data, %.1f s)%n", o.result.strategy.id, o.passes,
+          o.seconds);
+      System.out.printf("%-8s %-7s %11s %11s %17s %13s %13s%n", "layer", "type", "inputs", "outputs", "params",
+          "rel.err(cal)", "rel.err(test)");
+      for (LayerReport l : o.result.layers) {
+        System.out.printf("%-8s %-7s %5d/%-5d %5d/%-5d %8d/%-8d %13.5f %13.5f%n", l.layer, l.type, l.inputsAfter,
+            l.inputsBefore, l.outputsAfter, l.outputsBefore, l.paramsAfter, l.paramsBefore, l.relativeErrorDebiased,
+            l.heldOutRelativeError);
+      }
+    }
+    System.out.printf("%n%-10s %12s %12s %8s %10s %10s %10s %9s%n", "strategy", "params", "bytes", "ratio",
+        "acc.before", "acc.after", "delta(pp)", "agree");
+    for (CompressionJob.Outcome o : outcomes) {
+      double before = o.evaluation == null ? Double.NaN : o.evaluation.accuracyOriginal;
+      double after = o.evaluation == null ? Double.NaN : o.evaluation.accuracyCompressed;
+      System.out.printf("%-10s %5d/%-6d %12d %7.1f%% %9.2f%% %9.2f%% %+10.2f %8.2f%%%n", o.result.strategy.id,
+          o.paramsAfter(), o.paramsBefore(), o.bytesAfter, 100.0 * o.paramsAfter() / o.paramsBefore(), 100 * before,
+          100 * after, 100 * (after - before), o.evaluation == null ? Double.NaN : 100 * o.evaluation.agreement);
+    }
+  }
+}

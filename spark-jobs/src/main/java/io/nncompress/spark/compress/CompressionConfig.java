@@ -1,0 +1,232 @@
+package io.nncompress.spark.compress;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.nncompress.compress.ChainingStrategy;
+import io.nncompress.lnr.LambdaSearch;
+import io.nncompress.spark.autocorr.BadInputException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The configuration of the compression job, a YAML file (documented example: conf/compress-example.yaml).
+ * Every key is validated: an unknown key or a bad value names the key and what is allowed.
+ *
+ * <pre>
+ * model:
+ *   spec: lenet300100.yaml               # architecture spec; relative to this file's folder
+ *   weights: lenet300100.safetensors     # relative to this file's folder
+ * data:
+ *   calibration: /data/train             # Parquet: the statistics (a Hadoop path, taken as given)
+ *   evaluation: /data/test               # optional Parquet: held-out evaluation
+ *   input_column: image                  # array&lt;float&gt;, array&lt;double&gt;, vector or binary float32 LE
+ *   label_column: label                  # optional integer labels
+ *   batch_size: 512                      # optional, samples per forward pass
+ * lnr:
+ *   strategy: bottom-up                  # parallel | top-down | bottom-up
+ *   target: {keep_fraction: 0.5}         # keep: N | keep_fraction: F | max_relative_error: E | none
+ *   layers:                              # optional per-layer targets, by layer name
+ *     fc3: {max_relative_error: 0.01}
+ *   tolerance: 1.0e-6                    # optional, the solver's certified tolerance
+ *   max_iterations: 20000                # optional
+ * output: /data/compressed               # the output directory (a Hadoop path)
+ * </pre>
+ */
+public final class CompressionConfig {
+  static final Set<String> TOP = Set.of("model", "data", "lnr", "output");
+  static final Set<String> MODEL = Set.of("spec", "weights");
+  static final Set<String> DATA = Set.of("calibration", "evaluation", "input_column", "label_column", "batch_size");
+  static final Set<String> LNR = Set.of("strategy", "target", "layers", "tolerance", "max_iterations");
+  static final Set<String> TARGET = Set.of("keep", "keep_fraction", "max_relative_error", "none");
+
+  public String source = "config";
+  public Path spec;
+  public Path weights;
+  public String calibration;
+  public String evaluation;
+  public String inputColumn = "input";
+  public String labelColumn;
+  public int batchSize = 512;
+  public ChainingStrategy strategy = ChainingStrategy.BOTTOM_UP;
+  /** The default target (null: keep layers whole). */
+  public LambdaSearch.Target target;
+  public final Map<String, LambdaSearch.Target> layerTargets = new LinkedHashMap<>();
+  /** Layers named in lnr.layers with target none. */
+  public final Set<String> keptWhole = new java.util.TreeSet<>();
+  public double tolerance = 1e-6;
+  public int maxIterations = 20_000;
+  public String output;
+
+  /** The target of a layer: its own, else the default; null keeps it whole. */
+  public LambdaSearch.Target targetOf(String layer) {
+    if (keptWhole.contains(layer)) {
+      return null;
+    }
+    return layerTargets.getOrDefault(layer, target);
+  }
+
+  public static CompressionConfig read(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (IOException e) {
+      throw new BadInputException("Config " + file + " cannot be read: " + e.getMessage(), e);
+    }
+    return parse(file.toString(), text, file.toAbsolutePath().getParent());
+  }
+
+  public static CompressionConfig parse(String source, String yaml, Path baseDir) {
+    JsonNode root;
+    try {
+      root = new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(yaml);
+    } catch (IOException e) {
+      throw new BadInputException("Config " + source + " is not valid YAML: " + e.getMessage(), e);
+    }
+    if (root == null || !root.isObject()) {
+      throw new BadInputException("Config " + source + " must be a mapping with keys " + sorted(TOP));
+    }
+    CompressionConfig c = new CompressionConfig();
+    c.source = source;
+    keys(source, "", root, TOP);
+    JsonNode model = object(source, "model", root.get("model"), true);
+    keys(source, "model.", model, MODEL);
+    c.spec = baseDir.resolve(text(source, "model.spec", model.get("spec"), true));
+    c.weights = baseDir.resolve(text(source, "model.weights", model.get("weights"), true));
+    JsonNode data = object(source, "data", root.get("data"), true);
+    keys(source, "data.", data, DATA);
+    c.calibration = text(source, "data.calibration", data.get("calibration"), true);
+    c.evaluation = text(source, "data.evaluation", data.get("evaluation"), false);
+    String ic = text(source, "data.input_column", data.get("input_column"), false);
+    if (ic != null) {
+      c.inputColumn = ic;
+    }
+    c.labelColumn = text(source, "data.label_column", data.get("label_column"), false);
+    if (data.has("batch_size")) {
+      c.batchSize = integer(source, "data.batch_size", data.get("batch_size"), 1, 1 << 20);
+    }
+    JsonNode lnr = object(source, "lnr", root.get("lnr"), false);
+    if (lnr != null) {
+      keys(source, "lnr.", lnr, LNR);
+      if (lnr.has("strategy")) {
+        try {
+          c.strategy = ChainingStrategy.parse(text(source, "lnr.strategy", lnr.get("strategy"), true));
+        } catch (IllegalArgumentException e) {
+          throw new BadInputException("Config " + source + ", key lnr.strategy: " + e.getMessage());
+        }
+      }
+      if (lnr.has("target")) {
+        c.target = target(source, "lnr.target", lnr.get("target"));
+      }
+      JsonNode layers = object(source, "lnr.layers", lnr.get("layers"), false);
+      if (layers != null) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = layers.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> e = it.next();
+          LambdaSearch.Target t = target(source, "lnr.layers." + e.getKey(), e.getValue());
+          if (t == null) {
+            c.keptWhole.add(e.getKey());
+          } else {
+            c.layerTargets.put(e.getKey(), t);
+          }
+        }
+      }
+      if (lnr.has("tolerance")) {
+        c.tolerance = number(source, "lnr.tolerance", lnr.get("tolerance"), 1e-14, 1e-1);
+      }
+      if (lnr.has("max_iterations")) {
+        c.maxIterations = integer(source, "lnr.max_iterations", lnr.get("max_iterations"), 1, 10_000_000);
+      }
+    }
+    c.output = text(source, "output", root.get("output"), true);
+    return c;
+  }
+
+  private static LambdaSearch.Target target(String source, String key, JsonNode n) {
+    if (n != null && n.isTextual() && n.asText().equals("none")) {
+      return null;
+    }
+    JsonNode o = object(source, key, n, true);
+    keys(source, key + ".", o, TARGET);
+    if (o.size() != 1) {
+      throw new BadInputException("Config " + source + ", key " + key + ": give exactly one of " + sorted(TARGET)
+          + ", cannot be: " + o);
+    }
+    String k = o.fieldNames().next();
+    JsonNode v = o.get(k);
+    String full = key + "." + k;
+    switch (k) {
+      case "keep":
+        return LambdaSearch.Target.keepCount(integer(source, full, v, 0, Integer.MAX_VALUE));
+      case "keep_fraction":
+        return LambdaSearch.Target.keepFraction(number(source, full, v, 0, 1));
+      case "max_relative_error":
+        return LambdaSearch.Target.maxRelativeError(number(source, full, v, 0, 1e6));
+      default:
+        return null;
+    }
+  }
+
+  private static void keys(String source, String prefix, JsonNode n, Set<String> allowed) {
+    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+      String k = it.next();
+      if (!allowed.contains(k)) {
+        throw new BadInputException("Config " + source + ": unknown key '" + prefix + k + "'; allowed here: "
+            + sorted(allowed));
+      }
+    }
+  }
+
+  private static List<String> sorted(Set<String> s) {
+    return s.stream().sorted().toList();
+  }
+
+  private static JsonNode object(String source, String key, JsonNode n, boolean required) {
+    if (n == null || n.isNull()) {
+      if (required) {
+        throw new BadInputException("Config " + source + ": missing key '" + key + "'");
+      }
+      return null;
+    }
+    if (!n.isObject()) {
+      throw new BadInputException("Config " + source + ", key " + key + ": must be a mapping, cannot be: " + n);
+    }
+    return n;
+  }
+
+  private static String text(String source, String key, JsonNode n, boolean required) {
+    if (n == null || n.isNull()) {
+      if (required) {
+        throw new BadInputException("Config " + source + ": missing key '" + key + "'");
+      }
+      return null;
+    }
+    if (!n.isTextual() || n.asText().isBlank()) {
+      throw new BadInputException("Config " + source + ", key " + key + ": must be a non-empty string, cannot be: "
+          + n);
+    }
+    return n.asText();
+  }
+
+  private static int integer(String source, String key, JsonNode n, int min, int max) {
+    if (n == null || !n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() < min || n.asInt() > max) {
+      throw new BadInputException("Config " + source + ", key " + key + ": must be an integer in " + min + ".."
+          + max + ", cannot be: " + n);
+    }
+    return n.asInt();
+  }
+
+  private static double number(String source, String key, JsonNode n, double min, double max) {
+    if (n == null || !n.isNumber() || !(n.asDouble() >= min && n.asDouble() <= max)) {
+      throw new BadInputException("Config " + source + ", key " + key + ": must be a number in [" + min + ", " + max
+          + "], cannot be: " + n);
+    }
+    return n.asDouble();
+  }
+}

@@ -1,0 +1,302 @@
+package io.nncompress.spark.compress;
+
+import io.nncompress.compress.ChainingStrategy;
+import io.nncompress.compress.Evaluation;
+import io.nncompress.compress.LayerChain;
+import io.nncompress.compress.LayerReport;
+import io.nncompress.compress.LnrCompressor;
+import io.nncompress.linalg.Blas;
+import io.nncompress.lnr.GroupLassoSolver;
+import io.nncompress.model.ArchitectureSpec;
+import io.nncompress.model.Conv2dLayer;
+import io.nncompress.model.Layer;
+import io.nncompress.model.LayerType;
+import io.nncompress.model.ModelSpecException;
+import io.nncompress.model.Network;
+import io.nncompress.spark.autocorr.BadInputException;
+import io.nncompress.spark.io.AtomicOutput;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The network compression job: model + calibration data -> distributed forward pass and layer
+ * statistics -> LNR of every layer with the chosen chaining strategy -> compressed model,
+ * evaluated on held-out data, written atomically (see {@link CompressedModelStore}).
+ */
+public final class CompressionJob {
+  private static final Logger LOG = LoggerFactory.getLogger(CompressionJob.class);
+
+  /** What a run produced. */
+  public static final class Outcome {
+    public final LnrCompressor.Result result;
+    /** Null without evaluation data. */
+    public final Evaluation evaluation;
+    public final double seconds;
+    public final int passes;
+    public final long bytesBefore;
+    public final long bytesAfter;
+    public final long flopsBefore;
+    public final long flopsAfter;
+    public final List<CompressedModelStore.StoredLayer> layers;
+
+    Outcome(LnrCompressor.Result result, Evaluation evaluation, double seconds, int passes,
+        List<CompressedModelStore.StoredLayer> layers) {
+      this.result = result;
+      this.evaluation = evaluation;
+      this.seconds = seconds;
+      this.passes = passes;
+      this.layers = layers;
+      long before = 0;
+      long after = 0;
+      for (int k = 0; k < layers.size(); k++) {
+        before += 4 * result.layers.get(k).paramsBefore;
+        after += layers.get(k).bytes();
+      }
+      this.bytesBefore = before;
+      this.bytesAfter = after;
+      this.flopsBefore = macs(result.original);
+      this.flopsAfter = macs(result.compressed);
+    }
+
+    public long paramsBefore() {
+      return result.layers.stream().mapToLong(l -> l.paramsBefore).sum();
+    }
+
+    public long paramsAfter() {
+      return result.layers.stream().mapToLong(l -> l.paramsAfter).sum();
+    }
+  }
+
+  /** Multiply-adds of one forward pass of one sample through the weighted layers. */
+  public static long macs(Network net) {
+    long s = 0;
+    for (Layer l : net.layers()) {
+      if (l.type() == LayerType.DENSE) {
+        s += (long) l.inputShape().size() * l.outputShape().size();
+      } else if (l.type() == LayerType.CONV2D) {
+        Conv2dLayer c = (Conv2dLayer) l;
+        s += (long) c.weight().rows * c.weight().cols * c.geometry().positions();
+      }
+    }
+    return s;
+  }
+
+  private final SparkSession spark;
+  private final CompressionConfig config;
+
+  public CompressionJob(SparkSession spark, CompressionConfig config) {
+    this.spark = spark;
+    this.config = config;
+  }
+
+  /**
+   * Checks the model (spec against the weights' header), the datasets' schemas and the output,
+   * before any heavy work. Returns the loaded network.
+   */
+  public Network validate(boolean overwrite) {
+    Network net;
+    try {
+      ArchitectureSpec spec = ArchitectureSpec.read(config.spec);
+      Network.validate(spec, config.weights);
+      net = Network.load(config.spec, config.weights);
+    } catch (ModelSpecException e) {
+      throw new BadInputException("Model " + config.spec + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      throw new BadInputException("Model " + config.weights + ": " + e.getMessage(), e);
+    }
+    Network folded = net.foldBatchNorm();
+    LayerChain chain;
+    try {
+      chain = LayerChain.of(folded);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("Model " + config.spec + ": " + e.getMessage(), e);
+    }
+    List<String> names = new ArrayList<>();
+    for (int k = 0; k < chain.size(); k++) {
+      names.add(chain.layer(k).name());
+    }
+    for (String l : config.layerTargets.keySet()) {
+      if (!names.contains(l)) {
+        throw new BadInputException("Config " + config.source + ", key lnr.layers." + l + ": no weighted layer '" + l
+            + "' in " + config.spec + "; its weighted layers are " + names);
+      }
+    }
+    for (String l : config.keptWhole) {
+      if (!names.contains(l)) {
+        throw new BadInputException("Config " + config.source + ", key lnr.layers." + l + ": no weighted layer '" + l
+            + "'; its weighted layers are " + names);
+      }
+    }
+    int features = net.inputShape().size();
+    InputData.open(spark, config.calibration, config.inputColumn, config.labelColumn, features);
+    if (config.evaluation != null) {
+      InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn, features);
+    }
+    AtomicOutput.checkWritable(spark, config.output, overwrite);
+    return net;
+  }
+
+  /** Compresses and evaluates with the configured strategy, without writing. */
+  public Outcome compute(Network net) {
+    return compute(net, config.strategy, null);
+  }
+
+  /**
+   * Compresses with {@code strategy}; statistics of the original network may be shared between
+   * strategies through {@code shared} (null: a fresh source).
+   */
+  public Outcome compute(Network net, ChainingStrategy strategy, SparkStatistics shared) {
+    long t0 = System.nanoTime();
+    int features = net.inputShape().size();
+    SparkStatistics stats = shared != null ? shared : new SparkStatistics(spark,
+        InputData.open(spark, config.calibration, config.inputColumn, config.labelColumn, features), config.batchSize);
+    int passesBefore = stats.passes();
+    GroupLassoSolver solver = GroupLassoSolver.defaults().tolerance(config.tolerance)
+        .maxIterations(config.maxIterations);
+    LOG.info("Compressing {} ({} strategy) with {}", net.name(), strategy.id, Blas.describe());
+    LnrCompressor.Result r = new LnrCompressor(strategy, config::targetOf, solver).compress(net, stats);
+    List<int[]> keptOutputs = keptOutputs(r);
+    Evaluation ev = null;
+    if (config.evaluation != null) {
+      ev = evaluate(r.original, r.compressed, keptOutputs,
+          InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn, features));
+      for (int k = 0; k < r.layers.size(); k++) {
+        r.layers.get(k).heldOutRelativeError = ev.layerRelativeError[k];
+      }
+    }
+    List<CompressedModelStore.StoredLayer> stored = CompressedModelStore.layers(r.original, r.compressed,
+        r.keptGroups, keptOutputs, r.layers, "lnr(" + strategy.id + ")");
+    int passes = stats.passes() - passesBefore + (ev == null ? 0 : 1);
+    return new Outcome(r, ev, (System.nanoTime() - t0) / 1e9, passes, stored);
+  }
+
+  /** Kept output units of each weighted layer of the original network. */
+  public static List<int[]> keptOutputs(LnrCompressor.Result r) {
+    List<int[]> out = new ArrayList<>();
+    LayerChain chain = LayerChain.of(r.original);
+    for (int k = 0; k < chain.size(); k++) {
+      if (k + 1 < chain.size()) {
+        out.add(r.keptGroups.get(k + 1));
+      } else {
+        int[] all = new int[chain.outputUnits(k)];
+        for (int i = 0; i < all.length; i++) {
+          all[i] = i;
+        }
+        out.add(all);
+      }
+    }
+    return out;
+  }
+
+  /** One distributed pass comparing the two networks on held-out data. */
+  public Evaluation evaluate(Network original, Network compressed, List<int[]> keptOutputs, InputData data) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    jsc.setJobGroup("nncompress-compress", "nncompress compress: evaluation over " + data.dataset, false);
+    Broadcast<NetworkBytes> a = jsc.broadcast(NetworkBytes.of(original));
+    Broadcast<NetworkBytes> b = jsc.broadcast(NetworkBytes.of(compressed));
+    int batch = config.batchSize;
+    try {
+      Evaluation.Partial p = data.rows().mapPartitions(it -> {
+        Evaluation.Probe probe = new Evaluation.Probe(a.value().build(), b.value().build());
+        data.forEachBatch(it, batch, probe::add);
+        return Collections.singletonList(probe.finish()).iterator();
+      }).treeReduce(Evaluation.Partial::merge, 2);
+      if (p.samples() == 0) {
+        throw new BadInputException("Dataset " + data.dataset + ": the dataset has no rows");
+      }
+      return Evaluation.of(original, compressed, keptOutputs, p);
+    } catch (BadInputException e) {
+      throw e;
+    } catch (Exception e) {
+      BadInputException bad = BadInputException.find(e);
+      throw bad != null ? new BadInputException(bad.getMessage(), e)
+          : new RuntimeException("Evaluation over " + data.dataset + " failed: " + e.getMessage(), e);
+    } finally {
+      a.destroy();
+      b.destroy();
+      jsc.clearJobGroup();
+    }
+  }
+
+  /** Validates, compresses, evaluates and writes atomically. */
+  public Outcome run(boolean overwrite) {
+    Network net = validate(overwrite);
+    Outcome o = compute(net);
+    Map<String, Object> metrics = metrics(o);
+    AtomicOutput.commit(spark, config.output, overwrite,
+        tmp -> CompressedModelStore.write(spark, tmp, o.result.compressed, o.layers, metrics));
+    return o;
+  }
+
+  /** metrics.json: per layer and end to end. */
+  public Map<String, Object> metrics(Outcome o) {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("format_version", CompressedModelStore.FORMAT_VERSION);
+    m.put("model", o.result.original.name());
+    m.put("strategy", o.result.strategy.id);
+    m.put("seconds", o.seconds);
+    m.put("passes_over_data", o.passes);
+    m.put("blas", Blas.describe());
+    Map<String, Object> total = new LinkedHashMap<>();
+    total.put("params_before", o.paramsBefore());
+    total.put("params_after", o.paramsAfter());
+    total.put("params_ratio", (double) o.paramsAfter() / o.paramsBefore());
+    total.put("bytes_before", o.bytesBefore);
+    total.put("bytes_after", o.bytesAfter);
+    total.put("macs_before", o.flopsBefore);
+    total.put("macs_after", o.flopsAfter);
+    int[] sel = o.result.compressed.inputSelect();
+    total.put("inputs_before", o.result.original.inputShape().size());
+    total.put("inputs_after", sel == null ? o.result.original.inputShape().size() : sel.length);
+    if (o.evaluation != null) {
+      total.put("evaluation_samples", o.evaluation.samples);
+      total.put("accuracy_before", o.evaluation.accuracyOriginal);
+      total.put("accuracy_after", o.evaluation.accuracyCompressed);
+      total.put("top1_agreement", o.evaluation.agreement);
+    }
+    m.put("end_to_end", total);
+    List<Map<String, Object>> layers = new ArrayList<>();
+    for (LayerReport l : o.result.layers) {
+      Map<String, Object> x = new LinkedHashMap<>();
+      x.put("layer", l.layer);
+      x.put("type", l.type);
+      x.put("target", l.target);
+      x.put("inputs_before", l.inputsBefore);
+      x.put("inputs_after", l.inputsAfter);
+      x.put("outputs_before", l.outputsBefore);
+      x.put("outputs_after", l.outputsAfter);
+      x.put("params_before", l.paramsBefore);
+      x.put("params_after", l.paramsAfter);
+      x.put("lambda", l.lambda);
+      x.put("lambda_max", l.lambdaMax);
+      x.put("iterations", l.iterations);
+      x.put("solver", l.method);
+      x.put("target_reached", l.targetReached);
+      x.put("relative_error_lasso", l.relativeErrorLasso);
+      x.put("relative_error_debiased", l.relativeErrorDebiased);
+      x.put("relative_error_held_out", l.heldOutRelativeError);
+      List<Map<String, Object>> path = new ArrayList<>();
+      for (io.nncompress.lnr.LambdaSearch.PathPoint p : l.path) {
+        Map<String, Object> q = new LinkedHashMap<>();
+        q.put("lambda", p.lambda);
+        q.put("kept", p.kept);
+        q.put("relative_error_lasso", p.relativeErrorLasso);
+        q.put("relative_error_debiased", p.relativeErrorDebiased);
+        path.add(q);
+      }
+      x.put("lambda_path", path);
+      layers.add(x);
+    }
+    m.put("layers", layers);
+    return m;
+  }
+}

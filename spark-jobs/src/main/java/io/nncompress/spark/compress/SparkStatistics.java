@@ -1,0 +1,118 @@
+package io.nncompress.spark.compress;
+
+import io.nncompress.compress.LayerProbe;
+import io.nncompress.compress.StatisticsSource;
+import io.nncompress.model.Network;
+import io.nncompress.spark.autocorr.BadInputException;
+import io.nncompress.stats.AutocorrelationAccumulator;
+import io.nncompress.stats.AutocorrelationStats;
+import java.util.Collections;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The compressor's statistics computed on Spark: the network (or two) is broadcast, every task runs
+ * it over its partition's samples in batches and accumulates the layer statistics (level-3 BLAS),
+ * and the partial sums are merged with a tree reduce. One pass over the data per call.
+ */
+public final class SparkStatistics implements StatisticsSource {
+  private static final Logger LOG = LoggerFactory.getLogger(SparkStatistics.class);
+  private final SparkSession spark;
+  private final InputData data;
+  private final int batchSize;
+  private int passes;
+
+  public SparkStatistics(SparkSession spark, InputData data, int batchSize) {
+    this.spark = spark;
+    this.data = data;
+    this.batchSize = batchSize;
+  }
+
+  /** Passes over the data so far. */
+  public int passes() {
+    return passes;
+  }
+
+  /**
+   * Input statistics are kept per network and layers, so strategies that need the same statistics
+   * of the original network (parallel, bottom-up) share one pass.
+   */
+  @Override
+  public AutocorrelationStats[] inputs(Network net, int[] layerIndices) {
+    String key = fingerprint(net) + java.util.Arrays.toString(layerIndices);
+    AutocorrelationStats[] cached = cache.get(key);
+    if (cached != null) {
+      LOG.info("Statistics of {} reused (no pass over the data)", net.name());
+      return cached;
+    }
+    AutocorrelationStats[] s = run(net, layerIndices, null, null, "layer inputs of " + net.name());
+    cache.put(key, s);
+    return s;
+  }
+
+  private final java.util.Map<String, AutocorrelationStats[]> cache = new java.util.HashMap<>();
+
+  private static String fingerprint(Network net) {
+    long h = net.spec().toYaml().hashCode();
+    for (java.util.Map.Entry<String, io.nncompress.format.safetensors.Tensor> e : net.tensors().entrySet()) {
+      h = 31 * h + e.getKey().hashCode();
+      h = 31 * h + java.util.Arrays.hashCode(e.getValue().values());
+    }
+    return Long.toHexString(h) + "/";
+  }
+
+  @Override
+  public AutocorrelationStats[] joint(Network a, int[] indexA, Network b, int[] indexB) {
+    return run(a, indexA, b, indexB, "joint statistics of " + a.name() + " and its compressed form");
+  }
+
+  private AutocorrelationStats[] run(Network a, int[] ia, Network b, int[] ib, String what) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    jsc.setJobGroup("nncompress-compress", "nncompress compress: " + what + " over " + data.dataset, false);
+    Broadcast<NetworkBytes> na = jsc.broadcast(NetworkBytes.of(a));
+    Broadcast<NetworkBytes> nb = b == null ? null : jsc.broadcast(NetworkBytes.of(b));
+    InputData d = data;
+    int batch = batchSize;
+    long t0 = System.nanoTime();
+    AutocorrelationAccumulator[] acc;
+    try {
+      acc = data.rows().mapPartitions(it -> {
+        Network x = na.value().build();
+        LayerProbe probe = nb == null
+            ? LayerProbe.inputs(x, ia, AutocorrelationAccumulator.DEFAULT_BLOCK_SAMPLES)
+            : LayerProbe.joint(x, ia, nb.value().build(), ib, AutocorrelationAccumulator.DEFAULT_BLOCK_SAMPLES);
+        d.forEachBatch(it, batch, (m, labels) -> probe.add(m));
+        return Collections.singletonList(probe.finish()).iterator();
+      }).treeReduce((p, q) -> {
+        for (int k = 0; k < p.length; k++) {
+          p[k].merge(q[k]);
+        }
+        return p;
+      }, 2);
+    } catch (Exception e) {
+      BadInputException bad = BadInputException.find(e);
+      throw bad != null ? new BadInputException(bad.getMessage(), e)
+          : new RuntimeException("Statistics pass over " + data.dataset + " failed: " + e.getMessage(), e);
+    } finally {
+      na.destroy();
+      if (nb != null) {
+        nb.destroy();
+      }
+      jsc.clearJobGroup();
+    }
+    passes++;
+    if (acc[0].samples() == 0) {
+      throw new BadInputException("Dataset " + data.dataset + ": the dataset has no rows");
+    }
+    AutocorrelationStats[] out = new AutocorrelationStats[acc.length];
+    for (int k = 0; k < acc.length; k++) {
+      out[k] = acc[k].toStats();
+    }
+    LOG.info("Pass {} over {}: {} ({} samples) in {} s", passes, data.dataset, what, acc[0].rows(),
+        String.format("%.1f", (System.nanoTime() - t0) / 1e9));
+    return out;
+  }
+}
