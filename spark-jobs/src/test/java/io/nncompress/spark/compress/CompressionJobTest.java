@@ -1,0 +1,223 @@
+package io.nncompress.spark.compress;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nncompress.compress.ChainingStrategy;
+import io.nncompress.compress.InMemoryStatistics;
+import io.nncompress.compress.LnrCompressor;
+import io.nncompress.linalg.DenseMatrix;
+import io.nncompress.lnr.GroupLassoSolver;
+import io.nncompress.model.Network;
+import io.nncompress.spark.SparkTestSession;
+import io.nncompress.spark.autocorr.BadInputException;
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The compression job on Spark, over Parquet, against the same computation in memory. */
+class CompressionJobTest {
+  @TempDir
+  static Path dir;
+  static SparkSession spark;
+  static Network net;
+  static DenseMatrix x;
+  static int[] labels;
+  static Path spec;
+  static Path weights;
+  static String train;
+  static String test;
+
+  /** A random 12-10-8-3 relu MLP and correlated inputs (the common module's test network, rebuilt here). */
+  @BeforeAll
+  static void setUp() throws Exception {
+    spark = SparkTestSession.get();
+    String yaml = "name: mlp\ninput: [12]\nlayers:\n"
+        + "  - {name: fc1, type: dense, units: 10}\n  - {type: relu}\n"
+        + "  - {name: fc2, type: dense, units: 8}\n  - {type: relu}\n"
+        + "  - {name: fc3, type: dense, units: 3}\n";
+    Random rnd = new Random(3);
+    Map<String, io.nncompress.format.safetensors.Tensor> t = new java.util.LinkedHashMap<>();
+    int[][] shapes = {{10, 12}, {8, 10}, {3, 8}};
+    for (int k = 0; k < 3; k++) {
+      double[] w = new double[shapes[k][0] * shapes[k][1]];
+      for (int i = 0; i < w.length; i++) {
+        w[i] = (float) (rnd.nextGaussian() / Math.sqrt(shapes[k][1]));
+      }
+      double[] b = new double[shapes[k][0]];
+      for (int i = 0; i < b.length; i++) {
+        b[i] = (float) (0.1 * rnd.nextGaussian());
+      }
+      t.put("fc" + (k + 1) + ".weight", io.nncompress.format.safetensors.Tensor.f32(w, shapes[k][0], shapes[k][1]));
+      t.put("fc" + (k + 1) + ".bias", io.nncompress.format.safetensors.Tensor.f32(b, shapes[k][0]));
+    }
+    net = Network.build(io.nncompress.model.ArchitectureSpec.parse("mlp", yaml),
+        new io.nncompress.format.safetensors.SafetensorsFile(t), "mlp");
+    spec = dir.resolve("mlp.yaml");
+    weights = dir.resolve("mlp.safetensors");
+    net.save(weights, spec, Map.of());
+    int n = 900;
+    x = new DenseMatrix(12, n);
+    double[][] a = new double[12][4];
+    for (double[] row : a) {
+      for (int j = 0; j < 4; j++) {
+        row[j] = rnd.nextGaussian();
+      }
+    }
+    for (int s = 0; s < n; s++) {
+      double[] z = {rnd.nextGaussian(), rnd.nextGaussian(), rnd.nextGaussian(), rnd.nextGaussian()};
+      for (int i = 0; i < 12; i++) {
+        double v = 0.05 * rnd.nextGaussian() + 0.2;
+        for (int j = 0; j < 4; j++) {
+          v += a[i][j] * z[j];
+        }
+        x.set(i, s, v);
+      }
+    }
+    labels = Network.argmaxColumns(net.forward(x));
+    for (int s = 0; s < n; s += 7) {
+      labels[s] = (labels[s] + 1) % 3; // some disagreement with the network, so accuracy is not 1
+    }
+    train = write("train", 0, 600);
+    test = write("test", 600, 900);
+  }
+
+  static String write(String name, int from, int to) {
+    List<Row> rows = new ArrayList<>();
+    for (int s = from; s < to; s++) {
+      Double[] v = new Double[12];
+      for (int i = 0; i < 12; i++) {
+        v[i] = x.get(i, s);
+      }
+      rows.add(RowFactory.create(v, labels[s]));
+    }
+    String path = dir.resolve(name).toString();
+    spark.createDataFrame(rows, new StructType().add("x", "array<double>").add("label", "int")).repartition(3)
+        .write().parquet(path);
+    return path;
+  }
+
+  static String config(String extraLnr, String output) {
+    return "model:\n  spec: " + spec + "\n  weights: " + weights + "\n"
+        + "data:\n  calibration: " + train + "\n  evaluation: " + test + "\n  input_column: x\n  label_column: label\n"
+        + "  batch_size: 64\n"
+        + "lnr:\n  strategy: top-down\n  target: {keep: 6}\n  layers:\n    fc1: {keep: 8}\n  tolerance: 1.0e-9\n"
+        + extraLnr + "output: " + output + "\n";
+  }
+
+  static CompressionConfig parse(String yaml) {
+    return CompressionConfig.parse("test.yaml", yaml, dir);
+  }
+
+  @Test
+  void sparkJobEqualsTheInMemoryComputationAndRoundTrips() throws Exception {
+    String out = dir.resolve("out-ok").toString();
+    CompressionConfig c = parse(config("", out));
+    CompressionJob.Outcome o = new CompressionJob(spark, c).run(false);
+
+    DenseMatrix xtrain = x.selectColumns(java.util.stream.IntStream.range(0, 600).toArray());
+    LnrCompressor.Result local = new LnrCompressor(ChainingStrategy.TOP_DOWN, c::targetOf,
+        GroupLassoSolver.defaults().tolerance(1e-9)).compress(net, new InMemoryStatistics(xtrain, 100));
+    for (int k = 0; k < 3; k++) {
+      assertArrayEquals(local.keptGroups.get(k), o.result.keptGroups.get(k));
+    }
+    DenseMatrix xtest = x.selectColumns(java.util.stream.IntStream.range(600, 900).toArray());
+    DenseMatrix yl = local.compressed.forward(xtest);
+    DenseMatrix ys = o.result.compressed.forward(xtest);
+    assertTrue(yl.maxAbsDiff(ys) < 1e-6 * (1 + yl.frobeniusNorm()), "spark vs local " + yl.maxAbsDiff(ys));
+
+    // accuracy counted on the cluster = counted here
+    int[] pred = Network.argmaxColumns(o.result.compressed.forward(xtest));
+    int ok = 0;
+    for (int s = 0; s < pred.length; s++) {
+      ok += pred[s] == labels[600 + s] ? 1 : 0;
+    }
+    assertEquals(ok / 300.0, o.evaluation.accuracyCompressed, 1e-12);
+    assertEquals(300, o.evaluation.samples);
+
+    // what was written loads back and computes the same (weights stored as float32)
+    Network loaded = CompressedModelStore.load(spark, out);
+    assertTrue(loaded.forward(xtest).maxAbsDiff(ys) < 1e-4, "loaded vs computed");
+    Network fromSafetensors = Network.load(Path.of(out, "model", "model.yaml"), Path.of(out, "model",
+        "model.safetensors"));
+    assertEquals(0.0, fromSafetensors.forward(xtest).maxAbsDiff(loaded.forward(xtest)), 1e-12);
+    List<CompressedModelStore.StoredLayer> layers = CompressedModelStore.readLayers(spark, out);
+    assertEquals(List.of("fc1", "fc2", "fc3"), layers.stream().map(l -> l.layer).toList());
+    assertArrayEquals(new int[] {6, 8}, layers.get(0).shape);
+    assertArrayEquals(new int[] {10, 12}, layers.get(0).originalShape);
+    assertEquals(8, layers.get(0).keptInputs.length);
+    String metrics = Files.readString(Path.of(out, "metrics.json"), StandardCharsets.UTF_8);
+    assertTrue(metrics.contains("\"accuracy_after\""), metrics);
+    assertTrue(metrics.contains("\"strategy\" : \"top-down\""), metrics);
+  }
+
+  @Test
+  void badConfigsNameTheKey() {
+    BadInputException e = assertThrows(BadInputException.class,
+        () -> parse(config("  tolerence: 1.0e-6\n", "/tmp/x")));
+    assertTrue(e.getMessage().contains("unknown key 'lnr.tolerence'"), e.getMessage());
+    e = assertThrows(BadInputException.class, () -> parse(config("", "/tmp/x").replace("keep: 6", "keep: -1")));
+    assertTrue(e.getMessage().contains("lnr.target.keep"), e.getMessage());
+    e = assertThrows(BadInputException.class,
+        () -> parse(config("", "/tmp/x").replace("strategy: top-down", "strategy: sideways")));
+    assertTrue(e.getMessage().contains("lnr.strategy") && e.getMessage().contains("bottom-up"), e.getMessage());
+  }
+
+  /** Each bad model fails before any pass over the data, naming the tensor or layer; nothing is written. */
+  @Test
+  void badModelsFailEarlyAndWriteNothing() throws Exception {
+    byte[] good = Files.readAllBytes(weights);
+    Path truncated = dir.resolve("truncated.safetensors");
+    Files.write(truncated, java.util.Arrays.copyOf(good, good.length - 10));
+    assertFails(config("", dir.resolve("o1").toString()).replace(weights.toString(), truncated.toString()),
+        "truncated.safetensors");
+
+    Map<String, io.nncompress.format.safetensors.Tensor> t = new java.util.LinkedHashMap<>(net.tensors());
+    t.remove("fc2.bias");
+    Path missing = dir.resolve("missing.safetensors");
+    io.nncompress.format.safetensors.SafetensorsWriter.write(missing, t, Map.of());
+    assertFails(config("", dir.resolve("o2").toString()).replace(weights.toString(), missing.toString()),
+        "fc2.bias");
+
+    t = new java.util.LinkedHashMap<>(net.tensors());
+    t.put("fc2.weight", io.nncompress.format.safetensors.Tensor.f32(new double[8 * 9], 8, 9));
+    Path wrong = dir.resolve("wrong.safetensors");
+    io.nncompress.format.safetensors.SafetensorsWriter.write(wrong, t, Map.of());
+    assertFails(config("", dir.resolve("o3").toString()).replace(weights.toString(), wrong.toString()), "fc2");
+
+    Path badSpec = dir.resolve("bad.yaml");
+    Files.writeString(badSpec, Files.readString(spec).replace("type: relu", "type: swish"));
+    assertFails(config("", dir.resolve("o4").toString()).replace(spec.toString(), badSpec.toString()), "swish");
+
+    assertFails(config("", dir.resolve("o5").toString()).replace("fc1: {keep: 8}", "fc1: {keep: 13}"),
+        "keepCount must be at most the 12");
+    assertFails(config("", dir.resolve("o6").toString()).replace("fc1: {keep: 8}", "fc9: {keep: 8}"),
+        "lnr.layers.fc9");
+    assertFails(config("", dir.resolve("o7").toString()).replace("input_column: x", "input_column: pixels"),
+        "no column 'pixels'");
+  }
+
+  static void assertFails(String yaml, String mention) {
+    CompressionConfig c = parse(yaml);
+    Exception e = assertThrows(Exception.class, () -> new CompressionJob(spark, c).run(false));
+    BadInputException bad = BadInputException.find(e);
+    String msg = bad != null ? bad.getMessage() : e.toString();
+    assertTrue(msg.contains(mention), "'" + msg + "' should mention '" + mention + "'");
+    assertFalse(new File(c.output).exists(), "no output after a failure");
+  }
+}
