@@ -46,7 +46,8 @@ final class DemoCommand implements Callable<Integer> {
 
   /**
    * The demo's per-layer targets, the input neurons each layer keeps: fc1 80% of the pixels, fc2 55%
-   * of fc1's neurons, fc3 90% of fc2's (what conf/demo.yaml says too).
+   * of fc1's neurons, fc3 90% of fc2's; then weight sharing with 16 values and Huffman coding (what
+   * conf/demo.yaml says too).
    */
   static CompressionConfig config(Path home, String train, String test, String output) {
     CompressionConfig c = new CompressionConfig();
@@ -61,6 +62,7 @@ final class DemoCommand implements Callable<Integer> {
     c.layerTargets.put("fc1", LambdaSearch.Target.keepFraction(0.8));
     c.layerTargets.put("fc3", LambdaSearch.Target.keepFraction(0.9));
     c.tolerance = 1e-4;
+    c.stages = io.nncompress.compress.StagePlan.parse("kmeans(4) -> huffman");
     c.output = output;
     return c;
   }
@@ -98,7 +100,7 @@ final class DemoCommand implements Callable<Integer> {
       CompressionJob.Outcome o = job.compute(net, ChainingStrategy.parse(s), stats);
       outcomes.add(o);
       String out = workdir + "/out/" + s;
-      AtomicOutput.commit(spark, out, true, tmp -> CompressedModelStore.write(spark, tmp, o.result.compressed,
+      AtomicOutput.commit(spark, out, true, tmp -> CompressedModelStore.write(spark, tmp, o.finalNetwork,
           o.layers, job.metrics(o)));
     }
     CompressionTables.print(outcomes);

@@ -37,11 +37,15 @@ import java.util.Set;
  *     fc3: {max_relative_error: 0.01}
  *   tolerance: 1.0e-6                    # optional, the solver's certified tolerance
  *   max_iterations: 20000                # optional
+ * stages:                               # optional, after LNR (io.nncompress.compress.StagePlan)
+ *   plan: kmeans(4) -> huffman           # every layer
+ *   layers: {fc3: kmeans(6) -> huffman}  # per layer
  * output: /data/compressed               # the output directory (a Hadoop path)
  * </pre>
  */
 public final class CompressionConfig {
-  static final Set<String> TOP = Set.of("model", "data", "lnr", "output");
+  static final Set<String> TOP = Set.of("model", "data", "lnr", "stages", "output");
+  static final Set<String> STAGES = Set.of("plan", "layers");
   static final Set<String> MODEL = Set.of("spec", "weights");
   static final Set<String> DATA = Set.of("calibration", "evaluation", "input_column", "label_column", "batch_size");
   static final Set<String> LNR = Set.of("strategy", "target", "layers", "tolerance", "max_iterations");
@@ -64,6 +68,14 @@ public final class CompressionConfig {
   public double tolerance = 1e-6;
   public int maxIterations = 20_000;
   public String output;
+  /** The stages after LNR of every layer (none by default). */
+  public io.nncompress.compress.StagePlan stages = io.nncompress.compress.StagePlan.none();
+  public final Map<String, io.nncompress.compress.StagePlan> layerStages = new LinkedHashMap<>();
+
+  /** The stage plan of a layer: its own, else the default. */
+  public io.nncompress.compress.StagePlan stagesOf(String layer) {
+    return layerStages.getOrDefault(layer, stages);
+  }
 
   /** The target of a layer: its own, else the default; null keeps it whole. */
   public LambdaSearch.Target targetOf(String layer) {
@@ -144,8 +156,38 @@ public final class CompressionConfig {
         c.maxIterations = integer(source, "lnr.max_iterations", lnr.get("max_iterations"), 1, 10_000_000);
       }
     }
+    JsonNode st = object(source, "stages", root.get("stages"), false);
+    if (st != null) {
+      keys(source, "stages.", st, STAGES);
+      if (st.has("plan")) {
+        c.stages = plan(source, "stages.plan", st.get("plan"));
+      }
+      JsonNode ls = object(source, "stages.layers", st.get("layers"), false);
+      if (ls != null) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = ls.fields(); it.hasNext(); ) {
+          Map.Entry<String, JsonNode> e = it.next();
+          c.layerStages.put(e.getKey(), plan(source, "stages.layers." + e.getKey(), e.getValue()));
+        }
+      }
+    }
     c.output = text(source, "output", root.get("output"), true);
     return c;
+  }
+
+  private static io.nncompress.compress.StagePlan plan(String source, String key, JsonNode n) {
+    java.util.List<String> items = new java.util.ArrayList<>();
+    if (n != null && n.isArray()) {
+      for (JsonNode x : n) {
+        items.add(text(source, key, x, true));
+      }
+    } else {
+      items.add(text(source, key, n, true));
+    }
+    try {
+      return io.nncompress.compress.StagePlan.parse(items);
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("Config " + source + ", key " + key + ": " + e.getMessage(), e);
+    }
   }
 
   private static LambdaSearch.Target target(String source, String key, JsonNode n) {

@@ -6,6 +6,7 @@ import io.nncompress.compress.LayerChain;
 import io.nncompress.compress.LayerReport;
 import io.nncompress.compress.LnrCompressor;
 import io.nncompress.linalg.Blas;
+import io.nncompress.linalg.DenseMatrix;
 import io.nncompress.lnr.GroupLassoSolver;
 import io.nncompress.model.ArchitectureSpec;
 import io.nncompress.model.Conv2dLayer;
@@ -47,9 +48,15 @@ public final class CompressionJob {
     public final long flopsBefore;
     public final long flopsAfter;
     public final List<CompressedModelStore.StoredLayer> layers;
+    /** One record per stage (float32 original, lnr, then each stage after LNR); empty without stages. */
+    public final List<StageRecord> stages;
+    /** The network the stored layers decode to (the LNR network when there are no stages). */
+    public final Network finalNetwork;
 
     Outcome(LnrCompressor.Result result, Evaluation evaluation, double seconds, int passes,
-        List<CompressedModelStore.StoredLayer> layers) {
+        List<CompressedModelStore.StoredLayer> layers, List<StageRecord> stages, Network finalNetwork) {
+      this.stages = stages;
+      this.finalNetwork = finalNetwork;
       this.result = result;
       this.evaluation = evaluation;
       this.seconds = seconds;
@@ -73,6 +80,28 @@ public final class CompressionJob {
 
     public long paramsAfter() {
       return result.layers.stream().mapToLong(l -> l.paramsAfter).sum();
+    }
+  }
+
+  /** The model after one stage: bytes, parameters, accuracy, and the bytes of each layer. */
+  public static final class StageRecord {
+    public final String stage;
+    public final long bytes;
+    public final long params;
+    public final double accuracy;
+    public final double agreement;
+    public final Map<String, Long> layerBytes;
+    public final Map<String, Long> layerWeights;
+
+    StageRecord(String stage, long bytes, long params, double accuracy, double agreement, Map<String, Long> layerBytes,
+        Map<String, Long> layerWeights) {
+      this.stage = stage;
+      this.bytes = bytes;
+      this.params = params;
+      this.accuracy = accuracy;
+      this.agreement = agreement;
+      this.layerBytes = layerBytes;
+      this.layerWeights = layerWeights;
     }
   }
 
@@ -176,7 +205,115 @@ public final class CompressionJob {
     List<CompressedModelStore.StoredLayer> stored = CompressedModelStore.layers(r.original, r.compressed,
         r.keptGroups, keptOutputs, r.layers, "lnr(" + strategy.id + ")");
     int passes = stats.passes() - passesBefore + (ev == null ? 0 : 1);
-    return new Outcome(r, ev, (System.nanoTime() - t0) / 1e9, passes, stored);
+    List<StageRecord> records = new ArrayList<>();
+    Network finalNet = r.compressed;
+    LayerChain chain = LayerChain.of(r.compressed);
+    int longest = 0;
+    for (int k = 0; k < chain.size(); k++) {
+      longest = Math.max(longest, config.stagesOf(chain.layer(k).name()).stages().size());
+    }
+    if (longest > 0) {
+      InputData test = config.evaluation == null ? null
+          : InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn, features);
+      long paramsBefore = r.layers.stream().mapToLong(l -> l.paramsBefore).sum();
+      long paramsAfter = r.layers.stream().mapToLong(l -> l.paramsAfter).sum();
+      Map<String, Long> origBytes = new LinkedHashMap<>();
+      Map<String, Long> origWeights = new LinkedHashMap<>();
+      Map<String, Long> lnrBytes = new LinkedHashMap<>();
+      Map<String, Long> lnrWeights = new LinkedHashMap<>();
+      for (int k = 0; k < stored.size(); k++) {
+        origBytes.put(stored.get(k).layer, 4 * r.layers.get(k).paramsBefore);
+        origWeights.put(stored.get(k).layer, weightsOf(LayerChain.weight(LayerChain.of(r.original).layer(k))));
+        lnrBytes.put(stored.get(k).layer, stored.get(k).bytes());
+        lnrWeights.put(stored.get(k).layer, weightsOf(LayerChain.weight(chain.layer(k))));
+      }
+      records.add(new StageRecord("float32", 4 * paramsBefore, paramsBefore,
+          ev == null ? Double.NaN : ev.accuracyOriginal, 1.0, origBytes, origWeights));
+      records.add(new StageRecord("lnr", stored.stream().mapToLong(CompressedModelStore.StoredLayer::bytes).sum(),
+          paramsAfter, ev == null ? Double.NaN : ev.accuracyCompressed, ev == null ? Double.NaN : ev.agreement,
+          lnrBytes, lnrWeights));
+      io.nncompress.stats.AutocorrelationStats[] rs = null;
+      boolean aware = false;
+      for (int k = 0; k < chain.size(); k++) {
+        aware |= config.stagesOf(chain.layer(k).name()).needsStatistics();
+      }
+      if (aware) {
+        int[] idx = new int[chain.size()];
+        for (int k = 0; k < idx.length; k++) {
+          idx[k] = chain.networkIndex(k);
+        }
+        rs = stats.inputs(r.compressed, idx);
+      }
+      for (int i = 1; i <= longest; i++) {
+        List<io.nncompress.codec.EncodedTensor> enc = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        for (int k = 0; k < chain.size(); k++) {
+          io.nncompress.compress.StagePlan plan = config.stagesOf(chain.layer(k).name());
+          io.nncompress.compress.StagePlan prefix = plan.prefix(Math.min(i, plan.stages().size()));
+          DenseMatrix w = LayerChain.weight(chain.layer(k));
+          DenseMatrix rk = null;
+          if (rs != null) {
+            int d = w.cols;
+            int[] first = new int[d];
+            for (int j = 0; j < d; j++) {
+              first[j] = j;
+            }
+            rk = rs[k].autocorrelation().selectSymmetric(first);
+          }
+          try {
+            enc.add(prefix.encode(w, rk));
+          } catch (IllegalArgumentException e) {
+            throw new BadInputException("Layer " + chain.layer(k).name() + ", stages " + plan + ": " + e.getMessage(),
+                e);
+          }
+          names.add(plan.stages().isEmpty() ? "lnr" : plan.stages().get(Math.min(i, plan.stages().size()) - 1).text);
+        }
+        Network decoded = withWeights(r.compressed, chain, enc);
+        Evaluation e = test == null ? null : evaluate(r.original, decoded, keptOutputs, test);
+        if (test != null) {
+          passes++;
+        }
+        List<CompressedModelStore.StoredLayer> staged = new ArrayList<>();
+        Map<String, Long> lb = new LinkedHashMap<>();
+        for (int k = 0; k < stored.size(); k++) {
+          CompressedModelStore.StoredLayer l = stored.get(k);
+          staged.add(new CompressedModelStore.StoredLayer(l.layer, l.type, l.method + " -> "
+              + config.stagesOf(l.layer).prefix(Math.min(i, config.stagesOf(l.layer).stages().size())), l.originalShape,
+              l.shape, l.keptInputs, l.keptOutputs, enc.get(k), l.bias, l.metrics));
+          lb.put(l.layer, staged.get(k).bytes());
+        }
+        String label = names.stream().distinct().count() == 1 ? names.get(0) : "stage " + i;
+        records.add(new StageRecord(label, lb.values().stream().mapToLong(Long::longValue).sum(), paramsAfter,
+            e == null ? Double.NaN : e.accuracyCompressed, e == null ? Double.NaN : e.agreement, lb, lnrWeights));
+        if (i == longest) {
+          stored = staged;
+          finalNet = decoded;
+        }
+        LOG.info("After {}: {} bytes, accuracy {}", label, records.get(records.size() - 1).bytes,
+            e == null ? "n/a" : e.accuracyCompressed);
+      }
+    }
+    return new Outcome(r, ev, (System.nanoTime() - t0) / 1e9, passes, stored, records, finalNet);
+  }
+
+  private static long weightsOf(DenseMatrix w) {
+    return (long) w.rows * w.cols;
+  }
+
+  /** The network with each weighted layer's weight replaced by what its encoded form decodes to. */
+  static Network withWeights(Network net, LayerChain chain, List<io.nncompress.codec.EncodedTensor> enc) {
+    Map<String, io.nncompress.format.safetensors.Tensor> tensors = new LinkedHashMap<>(net.tensors());
+    for (int k = 0; k < chain.size(); k++) {
+      Layer l = chain.layer(k);
+      DenseMatrix w = enc.get(k).decode();
+      int[] shape = CompressedModelStore.shapeOf(l);
+      long[] ls = new long[shape.length];
+      for (int i = 0; i < shape.length; i++) {
+        ls[i] = shape[i];
+      }
+      tensors.put(l.spec().weight, io.nncompress.format.safetensors.Tensor.f32(w.toRowMajor(), ls));
+    }
+    return Network.build(net.spec(), new io.nncompress.format.safetensors.SafetensorsFile(tensors), net.name());
   }
 
   /** Kept output units of each weighted layer of the original network. */
@@ -233,7 +370,7 @@ public final class CompressionJob {
     Outcome o = compute(net);
     Map<String, Object> metrics = metrics(o);
     AtomicOutput.commit(spark, config.output, overwrite,
-        tmp -> CompressedModelStore.write(spark, tmp, o.result.compressed, o.layers, metrics));
+        tmp -> CompressedModelStore.write(spark, tmp, o.finalNetwork, o.layers, metrics));
     return o;
   }
 
@@ -297,6 +434,20 @@ public final class CompressionJob {
       layers.add(x);
     }
     m.put("layers", layers);
+    if (!o.stages.isEmpty()) {
+      List<Map<String, Object>> st = new ArrayList<>();
+      for (StageRecord r : o.stages) {
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("stage", r.stage);
+        x.put("bytes", r.bytes);
+        x.put("params", r.params);
+        x.put("accuracy", r.accuracy);
+        x.put("agreement", r.agreement);
+        x.put("layer_bytes", r.layerBytes);
+        st.add(x);
+      }
+      m.put("stages", st);
+    }
     return m;
   }
 }
