@@ -31,8 +31,9 @@ import java.util.regex.Pattern;
  *       {@code huffman} Huffman coding of the indices and gaps;</li>
  *   <li>or one of: {@code svd(energy=f | rank=r | error=e)} truncated SVD, {@code svd_aware(...)}
  *       activation-aware low rank on R; {@code uniform(b)} / {@code uniform(b,row)} affine
- *       quantization per tensor / per output row; {@code binary}; {@code pq(s,k)} product
- *       quantization; {@code rq(s,k,t)} residual quantization; {@code hashed(K)} /
+ *       quantization per tensor / per output row; {@code binary}; {@code pq(len,k)} product
+ *       quantization of sub-vectors of about len columns (the largest divisor of d at most len),
+ *       k centroids per block; {@code rq(len,k,t)} residual quantization in t stages; {@code hashed(K)} /
  *       {@code hashed_aware(K)} the hashing trick with K buckets.</li>
  * </ul>
  * Sizes are always the bytes of the encoded form.
@@ -230,15 +231,15 @@ public final class StagePlan {
       case "binary":
         return check ? null : BinaryQuantizer.quantize(w);
       case "pq": {
-        int sub = integer(s, 0, "sub-blocks");
+        int len = integer(s, 0, "sub-vector length");
         int k = integer(s, 1, "clusters");
-        return check ? null : VectorQuantizer.product(w, sub, Math.min(k, w.rows), 0L);
+        return check ? null : VectorQuantizer.product(w, blocks(w.cols, len), Math.min(k, w.rows), 0L);
       }
       case "rq": {
-        int sub = integer(s, 0, "sub-blocks");
+        int len = integer(s, 0, "sub-vector length");
         int k = integer(s, 1, "clusters");
         int t = integer(s, 2, "stages");
-        return check ? null : VectorQuantizer.residual(w, sub, Math.min(k, w.rows), t, 0L);
+        return check ? null : VectorQuantizer.residual(w, blocks(w.cols, len), Math.min(k, w.rows), t, 0L);
       }
       case "hashed":
       case "hashed_aware": {
@@ -255,6 +256,18 @@ public final class StagePlan {
       default:
         throw new IllegalStateException(s.name);
     }
+  }
+
+  // sub-blocks of sub-vectors about len long: d / (the largest divisor of d that is at most len)
+  static int blocks(int d, int len) {
+    if (len < 1) {
+      throw new IllegalArgumentException("sub-vector length must be at least 1, cannot be: " + len);
+    }
+    int l = Math.min(len, d);
+    while (d % l != 0) {
+      l--;
+    }
+    return d / l;
   }
 
   private static RankSelector rank(Stage s, int maxRank) {

@@ -44,6 +44,15 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--strategies", split = ",", description = "strategies to run (default: all three)")
   List<String> strategies = List.of("parallel", "top-down", "bottom-up");
 
+  @Option(names = "--codecs", description = "also compare every codec after the bottom-up LNR, at comparable "
+      + "sizes (accuracy and real bytes)")
+  boolean codecs;
+
+  /** The codecs the demo compares, each alone after LNR. */
+  static final List<String> CODECS = List.of("kmeans(4) -> huffman", "prune(0.5) -> kmeans(4) -> huffman",
+      "kmeans_aware(4) -> huffman", "uniform(8)", "uniform(4,row)", "binary", "svd(energy=0.9)",
+      "svd_aware(energy=0.9)", "pq(4,64)", "rq(4,16,2)", "hashed(16384)", "hashed_aware(4096)");
+
   /**
    * The demo's per-layer targets, the input neurons each layer keeps: fc1 80% of the pixels, fc2 55%
    * of fc1's neurons, fc3 90% of fc2's; then weight sharing with 16 values and Huffman coding (what
@@ -104,6 +113,25 @@ final class DemoCommand implements Callable<Integer> {
           o.layers, job.metrics(o)));
     }
     CompressionTables.print(outcomes);
+    if (codecs) {
+      CompressionJob.Outcome base = outcomes.stream().filter(o -> o.result.strategy == ChainingStrategy.BOTTOM_UP)
+          .findFirst().orElse(outcomes.get(outcomes.size() - 1));
+      List<io.nncompress.compress.StagePlan> plans = new ArrayList<>();
+      for (String p : CODECS) {
+        plans.add(io.nncompress.compress.StagePlan.parse(p));
+      }
+      List<CompressionJob.StageRecord> recs = job.compareCodecs(base, plans, stats);
+      System.out.printf("%nCodecs after LNR (%s), each alone: real bytes of the whole model, accuracy%n",
+          base.result.strategy.id);
+      System.out.printf("%-36s %10s %8s %9s %9s%n", "codec", "bytes", "smaller", "accuracy", "agree");
+      long float32 = 4 * base.paramsBefore();
+      System.out.printf("%-36s %10d %7.1fx %8.2f%% %8.2f%%%n", "original float32", float32, 1.0,
+          100 * base.evaluation.accuracyOriginal, 100.0);
+      for (CompressionJob.StageRecord r : recs) {
+        System.out.printf("%-36s %10d %7.1fx %8.2f%% %8.2f%%%n", r.stage, r.bytes, (double) float32 / r.bytes,
+            100 * r.accuracy, 100 * r.agreement);
+      }
+    }
     System.out.printf("%nOutputs under %s/out/<strategy>; demo took %.1f s%n", workdir,
         (System.nanoTime() - t0) / 1e9);
     return 0;

@@ -296,6 +296,58 @@ public final class CompressionJob {
     return new Outcome(r, ev, (System.nanoTime() - t0) / 1e9, passes, stored, records, finalNet);
   }
 
+  /**
+   * Every plan applied alone after the same LNR result (e.g. the demo's comparison of codecs at
+   * comparable sizes): one record per plan with the real bytes and the accuracy on the evaluation
+   * data. Data-aware plans use the compressed network's layer statistics (one more pass, shared).
+   */
+  public List<StageRecord> compareCodecs(Outcome lnr, List<io.nncompress.compress.StagePlan> plans,
+      SparkStatistics stats) {
+    LnrCompressor.Result r = lnr.result;
+    LayerChain chain = LayerChain.of(r.compressed);
+    int features = r.original.inputShape().size();
+    InputData test = InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn, features);
+    List<int[]> keptOutputs = keptOutputs(r);
+    io.nncompress.stats.AutocorrelationStats[] rs = null;
+    List<StageRecord> out = new ArrayList<>();
+    for (io.nncompress.compress.StagePlan plan : plans) {
+      if (plan.needsStatistics() && rs == null) {
+        int[] idx = new int[chain.size()];
+        for (int k = 0; k < idx.length; k++) {
+          idx[k] = chain.networkIndex(k);
+        }
+        rs = stats.inputs(r.compressed, idx);
+      }
+      List<io.nncompress.codec.EncodedTensor> enc = new ArrayList<>();
+      Map<String, Long> lb = new LinkedHashMap<>();
+      Map<String, Long> lw = new LinkedHashMap<>();
+      long bytes = 0;
+      for (int k = 0; k < chain.size(); k++) {
+        DenseMatrix w = LayerChain.weight(chain.layer(k));
+        DenseMatrix rk = rs == null ? null : rs[k].autocorrelation().selectSymmetric(range(w.cols));
+        io.nncompress.codec.EncodedTensor e = plan.encode(w, rk);
+        enc.add(e);
+        double[] b = LayerChain.bias(chain.layer(k));
+        long lbytes = e.encode().length + (b == null ? 0 : 4L * b.length);
+        lb.put(chain.layer(k).name(), lbytes);
+        lw.put(chain.layer(k).name(), weightsOf(w));
+        bytes += lbytes;
+      }
+      Evaluation e = evaluate(r.original, withWeights(r.compressed, chain, enc), keptOutputs, test);
+      out.add(new StageRecord(plan.toString(), bytes, lnr.paramsAfter(), e.accuracyCompressed, e.agreement, lb, lw));
+      LOG.info("Codec {}: {} bytes, accuracy {}", plan, bytes, e.accuracyCompressed);
+    }
+    return out;
+  }
+
+  private static int[] range(int n) {
+    int[] r = new int[n];
+    for (int i = 0; i < n; i++) {
+      r[i] = i;
+    }
+    return r;
+  }
+
   private static long weightsOf(DenseMatrix w) {
     return (long) w.rows * w.cols;
   }
