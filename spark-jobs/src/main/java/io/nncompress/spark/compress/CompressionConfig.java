@@ -26,6 +26,8 @@ import java.util.Set;
  *   weights: lenet300100.safetensors     # relative to this file's folder
  * data:
  *   calibration: /data/train             # Parquet: the statistics (a Hadoop path, taken as given)
+ *   activations:                         # or, for networks the engine cannot run: each layer's input
+ *     fc1: {dataset: /data/acts, column: fc1_in}   # precomputed (parallel and bottom-up only)
  *   evaluation: /data/test               # optional Parquet: held-out evaluation
  *   input_column: image                  # array&lt;float&gt;, array&lt;double&gt;, vector or binary float32 LE
  *   label_column: label                  # optional integer labels
@@ -47,7 +49,9 @@ public final class CompressionConfig {
   static final Set<String> TOP = Set.of("model", "data", "lnr", "stages", "output");
   static final Set<String> STAGES = Set.of("plan", "layers");
   static final Set<String> MODEL = Set.of("spec", "weights");
-  static final Set<String> DATA = Set.of("calibration", "evaluation", "input_column", "label_column", "batch_size");
+  static final Set<String> DATA = Set.of("calibration", "activations", "evaluation", "input_column", "label_column",
+      "batch_size");
+  static final Set<String> ACTIVATION = Set.of("dataset", "column");
   static final Set<String> LNR = Set.of("strategy", "target", "layers", "tolerance", "max_iterations");
   static final Set<String> TARGET = Set.of("keep", "keep_fraction", "max_relative_error", "none");
 
@@ -55,6 +59,8 @@ public final class CompressionConfig {
   public Path spec;
   public Path weights;
   public String calibration;
+  /** Precomputed layer inputs by layer name (instead of the forward pass over calibration data). */
+  public final Map<String, ActivationStatistics.Source> activations = new LinkedHashMap<>();
   public String evaluation;
   public String inputColumn = "input";
   public String labelColumn;
@@ -114,7 +120,18 @@ public final class CompressionConfig {
     c.weights = baseDir.resolve(text(source, "model.weights", model.get("weights"), true));
     JsonNode data = object(source, "data", root.get("data"), true);
     keys(source, "data.", data, DATA);
-    c.calibration = text(source, "data.calibration", data.get("calibration"), true);
+    JsonNode acts = object(source, "data.activations", data.get("activations"), false);
+    if (acts != null) {
+      for (Iterator<Map.Entry<String, JsonNode>> it = acts.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        String key = "data.activations." + e.getKey();
+        JsonNode a = object(source, key, e.getValue(), true);
+        keys(source, key + ".", a, ACTIVATION);
+        c.activations.put(e.getKey(), new ActivationStatistics.Source(text(source, key + ".dataset", a.get("dataset"),
+            true), text(source, key + ".column", a.get("column"), true)));
+      }
+    }
+    c.calibration = text(source, "data.calibration", data.get("calibration"), acts == null);
     c.evaluation = text(source, "data.evaluation", data.get("evaluation"), false);
     String ic = text(source, "data.input_column", data.get("input_column"), false);
     if (ic != null) {
@@ -171,6 +188,10 @@ public final class CompressionConfig {
       }
     }
     c.output = text(source, "output", root.get("output"), true);
+    if (!c.activations.isEmpty() && c.strategy == ChainingStrategy.TOP_DOWN) {
+      throw new BadInputException("Config " + source + ", key lnr.strategy: top-down needs the forward pass; with "
+          + "data.activations use parallel or bottom-up");
+    }
     return c;
   }
 

@@ -166,7 +166,23 @@ public final class CompressionJob {
       }
     }
     int features = net.inputShape().size();
-    InputData.open(spark, config.calibration, config.inputColumn, config.labelColumn, features);
+    if (config.calibration != null) {
+      InputData.open(spark, config.calibration, config.inputColumn, config.labelColumn, features);
+    }
+    for (String l : config.activations.keySet()) {
+      if (!names.contains(l)) {
+        throw new BadInputException("Config " + config.source + ", key data.activations." + l + ": no weighted layer '"
+            + l + "'; its weighted layers are " + names);
+      }
+    }
+    if (config.calibration == null) {
+      for (String l : names) {
+        if (!config.activations.containsKey(l)) {
+          throw new BadInputException("Config " + config.source + ": layer " + l + " has no data.activations entry "
+              + "(and there is no data.calibration for a forward pass)");
+        }
+      }
+    }
     if (config.evaluation != null) {
       InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn, features);
     }
@@ -186,13 +202,15 @@ public final class CompressionJob {
   public Outcome compute(Network net, ChainingStrategy strategy, SparkStatistics shared) {
     long t0 = System.nanoTime();
     int features = net.inputShape().size();
-    SparkStatistics stats = shared != null ? shared : new SparkStatistics(spark,
+    SparkStatistics stats = shared != null ? shared : config.calibration == null ? null : new SparkStatistics(spark,
         InputData.open(spark, config.calibration, config.inputColumn, config.labelColumn, features), config.batchSize);
-    int passesBefore = stats.passes();
+    int passesBefore = stats == null ? 0 : stats.passes();
+    io.nncompress.compress.StatisticsSource source = config.activations.isEmpty() ? stats
+        : new ActivationStatistics(spark, config.activations);
     GroupLassoSolver solver = GroupLassoSolver.defaults().tolerance(config.tolerance)
         .maxIterations(config.maxIterations);
     LOG.info("Compressing {} ({} strategy) with {}", net.name(), strategy.id, Blas.describe());
-    LnrCompressor.Result r = new LnrCompressor(strategy, config::targetOf, solver).compress(net, stats);
+    LnrCompressor.Result r = new LnrCompressor(strategy, config::targetOf, solver).compress(net, source);
     List<int[]> keptOutputs = keptOutputs(r);
     Evaluation ev = null;
     if (config.evaluation != null) {
@@ -204,7 +222,8 @@ public final class CompressionJob {
     }
     List<CompressedModelStore.StoredLayer> stored = CompressedModelStore.layers(r.original, r.compressed,
         r.keptGroups, keptOutputs, r.layers, "lnr(" + strategy.id + ")");
-    int passes = stats.passes() - passesBefore + (ev == null ? 0 : 1);
+    int passes = (stats == null ? (int) config.activations.values().stream().map(a -> a.dataset).distinct().count()
+        : stats.passes() - passesBefore) + (ev == null ? 0 : 1);
     List<StageRecord> records = new ArrayList<>();
     Network finalNet = r.compressed;
     LayerChain chain = LayerChain.of(r.compressed);
@@ -236,6 +255,10 @@ public final class CompressionJob {
       boolean aware = false;
       for (int k = 0; k < chain.size(); k++) {
         aware |= config.stagesOf(chain.layer(k).name()).needsStatistics();
+      }
+      if (aware && stats == null) {
+        throw new BadInputException("Config " + config.source + ": data-aware stages need data.calibration (the "
+            + "compressed network's statistics come from a forward pass)");
       }
       if (aware) {
         int[] idx = new int[chain.size()];

@@ -167,6 +167,45 @@ class CompressionJobTest {
   }
 
   @Test
+  void precomputedActivationsGiveTheForwardPassResult() throws Exception {
+    // each layer's input for the training samples, one column per layer, as a user would export them
+    List<Row> rows = new ArrayList<>();
+    DenseMatrix xtrain = x.selectColumns(java.util.stream.IntStream.range(0, 600).toArray());
+    DenseMatrix[] in = {xtrain, net.forwardRange(0, 2, xtrain, null), net.forwardRange(0, 4, xtrain, null)};
+    for (int s = 0; s < 600; s++) {
+      Object[] v = new Object[3];
+      for (int k = 0; k < 3; k++) {
+        Double[] col = new Double[in[k].rows];
+        for (int i = 0; i < col.length; i++) {
+          col[i] = in[k].get(i, s);
+        }
+        v[k] = col;
+      }
+      rows.add(RowFactory.create(v));
+    }
+    String acts = dir.resolve("acts").toString();
+    spark.createDataFrame(rows, new StructType().add("a1", "array<double>").add("a2", "array<double>")
+        .add("a3", "array<double>")).write().parquet(acts);
+    String base = config("", dir.resolve("o-acts").toString()).replace("strategy: top-down", "strategy: parallel");
+    CompressionConfig forward = parse(base);
+    CompressionConfig fromActs = parse(base.replace("  calibration: " + train + "\n", "  activations:\n"
+        + "    fc1: {dataset: " + acts + ", column: a1}\n    fc2: {dataset: " + acts + ", column: a2}\n"
+        + "    fc3: {dataset: " + acts + ", column: a3}\n"));
+    assertEquals(null, fromActs.calibration);
+    CompressionJob.Outcome a = new CompressionJob(spark, forward).compute(new CompressionJob(spark, forward)
+        .validate(false));
+    CompressionJob.Outcome b = new CompressionJob(spark, fromActs).compute(new CompressionJob(spark, fromActs)
+        .validate(false));
+    for (int k = 0; k < 3; k++) {
+      assertArrayEquals(a.result.keptGroups.get(k), b.result.keptGroups.get(k));
+    }
+    DenseMatrix xtest = x.selectColumns(java.util.stream.IntStream.range(600, 900).toArray());
+    assertTrue(a.result.compressed.forward(xtest).maxAbsDiff(b.result.compressed.forward(xtest)) < 1e-6);
+    assertThrows(BadInputException.class, () -> parse(base.replace("strategy: parallel", "strategy: top-down")
+        .replace("  calibration: " + train + "\n", "  activations:\n    fc1: {dataset: " + acts + ", column: a1}\n")));
+  }
+
+  @Test
   void badConfigsNameTheKey() {
     BadInputException e = assertThrows(BadInputException.class,
         () -> parse(config("  tolerence: 1.0e-6\n", "/tmp/x")));
