@@ -39,14 +39,6 @@ find_jar() {
   printf '%s\n' "${found[0]}"
 }
 
-if [ -n "${SPARK_HOME:-}" ]; then
-  SUBMIT="$SPARK_HOME/bin/spark-submit"
-  [ -x "$SUBMIT" ] || die "SPARK_HOME=$SPARK_HOME has no bin/spark-submit"
-else
-  SUBMIT="$(command -v spark-submit || true)"
-  [ -n "$SUBMIT" ] || die "spark-submit not found: set SPARK_HOME or put it on PATH"
-fi
-
 # spark-submit options that take a value; any other --option is taken to be a flag (--verbose, --supervise)
 VALUE_OPTS=" --master --deploy-mode --conf -c --name --class --jars --packages --exclude-packages --repositories
   --files --archives --py-files --properties-file --driver-memory --driver-java-options --driver-library-path
@@ -84,6 +76,14 @@ while [ "$#" -gt 0 ]; do
   esac
 done
 [ "$#" -ge 1 ] || die "no nncompress command given, e.g. autocorr --help"
+
+if [ -n "${SPARK_HOME:-}" ]; then
+  SUBMIT="$SPARK_HOME/bin/spark-submit"
+  [ -x "$SUBMIT" ] || die "SPARK_HOME=$SPARK_HOME has no bin/spark-submit"
+else
+  SUBMIT="$(command -v spark-submit || true)"
+  [ -n "$SUBMIT" ] || die "spark-submit not found: set SPARK_HOME or put it on PATH"
+fi
 
 JAR="$(find_jar)"
 [ "$HAS_NAME" -eq 1 ] || SPARK_ARGS+=(--name "nncompress $1")
