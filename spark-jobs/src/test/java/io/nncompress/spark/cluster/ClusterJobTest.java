@@ -62,7 +62,23 @@ class ClusterJobTest {
 
   @BeforeAll
   static void start() throws Exception {
-    cluster = StandaloneCluster.start(dir.resolve("cluster"), 2, 1, "1g");
+    // the cluster comes up while this JVM's Spark generates the data
+    java.util.concurrent.CompletableFuture<StandaloneCluster> starting = java.util.concurrent.CompletableFuture
+        .supplyAsync(() -> {
+          try {
+            return StandaloneCluster.start(dir.resolve("cluster"), 2, 1, "1g");
+          } catch (java.io.IOException | InterruptedException e) {
+            throw new java.util.concurrent.CompletionException(e);
+          }
+        });
+    try {
+      generate();
+    } finally {
+      cluster = starting.join();
+    }
+  }
+
+  static void generate() {
     spark = SparkTestSession.get();
     acts8 = dir.resolve("acts8").toString();
     acts24 = dir.resolve("acts24").toString();

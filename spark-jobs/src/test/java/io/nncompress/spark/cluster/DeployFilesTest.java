@@ -100,10 +100,11 @@ class DeployFilesTest {
         "import ast, json, sys",
         "path = sys.argv[1]",
         "tree = ast.parse(open(path).read(), path)",
-        "ops = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, 'id', '') == 'SparkSubmitOperator']",
+        "calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]",
+        "ops = [n for n in calls if getattr(n.func, 'id', '') == 'SparkSubmitOperator']",
         "kw = lambda n: {k.arg: (k.value.value if isinstance(k.value, ast.Constant) else ast.dump(k.value)) "
             + "for k in n.keywords}",
-        "dags = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, 'id', '') == 'DAG']",
+        "dags = [n for n in calls if getattr(n.func, 'id', '') == 'DAG']",
         "defaults = [n for n in ast.walk(tree) if isinstance(n, ast.Assign) "
             + "and getattr(n.targets[0], 'id', '') == 'default_args']",
         "keys = [k.value for k in defaults[0].value.keys] if defaults else []",
@@ -207,8 +208,8 @@ class DeployFilesTest {
     String help = exec(List.of("bash", deploy.resolve("spark-submit.sh").toString(), "--name", "n", "--", "help"),
         dir, "SPARK_HOME", fakeHome.toString(), "NNCOMPRESS_APP_JAR", jar.toString());
     assertEquals("[--class]\n[io.nncompress.cli.Main]\n[--name]\n[n]\n[" + jar + "]\n[help]\n", help);
-    Process p = new ProcessBuilder("bash", deploy.resolve("spark-submit.sh").toString(), "--master", "local", "frobnicate")
-        .redirectErrorStream(true).start();
+    Process p = new ProcessBuilder("bash", deploy.resolve("spark-submit.sh").toString(), "--master", "local",
+        "frobnicate").redirectErrorStream(true).start();
     p.getOutputStream().close();
     String err = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     assertTrue(p.waitFor(30, TimeUnit.SECONDS));

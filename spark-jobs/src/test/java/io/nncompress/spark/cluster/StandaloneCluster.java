@@ -27,8 +27,8 @@ import java.util.stream.Stream;
 
 /**
  * A real Spark standalone cluster on 127.0.0.1 for tests: a Master and Workers, each a separate JVM
- * started from this JVM's own classpath, and drivers as separate JVMs running the nncompress CLI
- * against it. Nothing is downloaded; everything lives under one directory.
+ * started from this JVM's own classpath, and drivers as separate JVMs started as spark-submit starts
+ * them. Nothing is downloaded; everything (logs included) lives under one directory.
  *
  * <p>What a Worker needs to launch executors (Spark's ExecutorRunner builds the executor command
  * with the launcher's WorkerCommandBuilder): {@code SPARK_HOME} with a {@code jars/} directory,
@@ -36,11 +36,11 @@ import java.util.stream.Stream;
  * build directory is there to guess it from. So {@code SPARK_HOME} here is a directory of our own
  * with an empty {@code jars/}, and the Workers get every jar of this JVM's classpath in
  * {@code SPARK_DIST_CLASSPATH}, which the launcher appends to the executor classpath (as in Spark's
- * "Hadoop free" builds): that is the cluster's "Spark distribution". The application's own classes
- * (the class directories of the build, i.e.
- * nncompress and the test helpers) are packed into {@code app.jar} and shipped by Spark with
- * {@code spark.jars}, as spark-submit ships the application jar, so the executors run what the
- * driver sends them and not classes that happen to lie on their disk.
+ * "Hadoop free" builds): those jars are the cluster's "Spark distribution".
+ *
+ * <p>The application is what a user submits: the class directories of the build (nncompress and
+ * the test helpers) packed into {@code app.jar}, run by Spark's {@code SparkSubmit} in client mode
+ * with only the distribution jars on the driver's classpath, and shipped by Spark to the executors.
  *
  * <p>Small: one core and 1 GiB per Worker, 512 MiB executors, 1 GiB drivers. {@link #close()}
  * kills everything it started (executors included, they are the Workers' child processes) with
@@ -66,6 +66,7 @@ public final class StandaloneCluster implements AutoCloseable {
   private final int coresPerWorker;
   private final String memoryPerWorker;
   private final int masterPort;
+  private String masterUrl;
   private Process master;
   private final List<Worker> workers = new ArrayList<>();
   private final List<DriverRun> drivers = new ArrayList<>();
@@ -154,7 +155,7 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   public String masterUrl() {
-    return "spark://" + HOST + ":" + masterPort;
+    return masterUrl;
   }
 
   public Path dir() {
@@ -185,10 +186,15 @@ public final class StandaloneCluster implements AutoCloseable {
 
   private void startMaster() throws IOException, InterruptedException {
     Path log = dir.resolve("master.log");
-    master = launch("master", List.of("-Xmx256m", "-XX:+UseSerialGC", "-Dspark.master.rest.enabled=false"), "org.apache.spark.deploy.master.Master",
+    master = launch(List.of("-Xmx256m", "-XX:+UseSerialGC", "-Dspark.master.rest.enabled=false"), classPath,
+        "org.apache.spark.deploy.master.Master",
         List.of("--host", HOST, "--port", Integer.toString(masterPort), "--webui-port",
             Integer.toString(freePort())), log, Map.of());
     awaitLog(master, log, "I have been elected leader", "the Master");
+    // the port it bound (should the free port have been taken meanwhile, Spark tries the next ones)
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("Starting Spark master at (spark://\\S+)")
+        .matcher(read(log));
+    masterUrl = m.find() ? m.group(1) : "spark://" + HOST + ":" + masterPort;
   }
 
   /** Starts one more Worker and waits until the Master has registered it. */
@@ -200,7 +206,7 @@ public final class StandaloneCluster implements AutoCloseable {
     env.put("SPARK_HOME", sparkHome.toString());
     env.put("SPARK_SCALA_VERSION", "2.13");
     env.put("SPARK_DIST_CLASSPATH", distClassPath);
-    Process p = launch("worker-" + id, List.of("-Xmx256m", "-XX:+UseSerialGC"), "org.apache.spark.deploy.worker.Worker",
+    Process p = launch(List.of("-Xmx256m", "-XX:+UseSerialGC"), classPath, "org.apache.spark.deploy.worker.Worker",
         List.of(masterUrl(), "--host", HOST, "--port", Integer.toString(freePort()), "--webui-port",
             Integer.toString(freePort()), "--cores", Integer.toString(coresPerWorker), "--memory", memoryPerWorker,
             "--work-dir", workDir.toString()), log, env);
@@ -226,27 +232,31 @@ public final class StandaloneCluster implements AutoCloseable {
   }
 
   /**
-   * Starts a driver: a separate JVM running {@code io.nncompress.cli.Main --master URL --conf ...
-   * ARGS} (client mode, as spark-submit runs it), with {@code spark.jars} = the application jar.
-   * {@code conf} adds or overrides Spark configuration (e.g. the {@link SlowTasksPlugin}).
+   * Starts a driver as spark-submit does, in client mode: a separate JVM running Spark's own
+   * {@code SparkSubmit --master URL --class io.nncompress.cli.Main --conf K=V ... app.jar ARGS} with
+   * only the "distribution" jars on its classpath, so that our classes come from the application
+   * jar, which SparkSubmit also ships to the executors. {@code conf} adds or overrides Spark
+   * configuration (e.g. the {@link SlowTasksPlugin}).
    */
   public DriverRun submit(String name, Map<String, String> conf, List<String> args) throws IOException {
     Map<String, String> c = new LinkedHashMap<>();
-    c.put("spark.jars", appJar.toUri().toString());
     c.put("spark.driver.host", HOST);
     c.put("spark.driver.bindAddress", HOST);
     c.put("spark.ui.enabled", "false");
     c.put("spark.executor.memory", "512m");
-    c.put("spark.executor.extraJavaOptions", String.join(" ", FAST_START) + " -XX:+UseSerialGC -Dlog4j2.configurationFile="
-        + logConfig.toUri());
+    c.put("spark.executor.extraJavaOptions",
+        String.join(" ", FAST_START) + " -XX:+UseSerialGC -Dlog4j2.configurationFile=" + logConfig.toUri());
     c.put("spark.sql.shuffle.partitions", "4");
     c.putAll(conf);
-    List<String> mainArgs = new ArrayList<>(List.of("--master", masterUrl()));
-    c.forEach((k, v) -> mainArgs.addAll(List.of("--conf", k + "=" + v)));
-    mainArgs.addAll(args);
+    List<String> submitArgs = new ArrayList<>(List.of("--master", masterUrl(), "--deploy-mode", "client",
+        "--class", "io.nncompress.cli.Main", "--name", "nncompress " + name));
+    c.forEach((k, v) -> submitArgs.addAll(List.of("--conf", k + "=" + v)));
+    submitArgs.add(appJar.toString());
+    submitArgs.addAll(args);
     int id = started++;
     Path log = dir.resolve("driver-" + id + "-" + name + ".log");
-    Process p = launch("driver-" + id, List.of("-Xmx1g", "-XX:+UseSerialGC"), "io.nncompress.cli.Main", mainArgs, log, Map.of());
+    Process p = launch(List.of("-Xmx1g", "-XX:+UseSerialGC"), distClassPath, "org.apache.spark.deploy.SparkSubmit",
+        submitArgs, log, Map.of());
     DriverRun d = new DriverRun(p, log);
     drivers.add(d);
     return d;
@@ -338,7 +348,7 @@ public final class StandaloneCluster implements AutoCloseable {
     }
   }
 
-  private Process launch(String name, List<String> heap, String mainClass, List<String> args, Path log,
+  private Process launch(List<String> heap, String cp, String mainClass, List<String> args, Path log,
       Map<String, String> env) throws IOException {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -347,7 +357,7 @@ public final class StandaloneCluster implements AutoCloseable {
     cmd.addAll(jvmOptions);
     cmd.add("-Dlog4j2.configurationFile=" + logConfig.toUri());
     cmd.add("-cp");
-    cmd.add(classPath);
+    cmd.add(cp);
     cmd.add(mainClass);
     cmd.addAll(args);
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true)
