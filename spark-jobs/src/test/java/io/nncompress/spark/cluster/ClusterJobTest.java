@@ -188,10 +188,7 @@ class ClusterJobTest {
     String out = outPath.toString();
     DriverRun d = cluster.submit("driver-killed", slowConf(500), slowArgs(out));
     // kill it in the worst place: while it writes the output (each write task sleeps 0.5 s first)
-    StandaloneCluster.await(() -> !inProgress(outPath).isEmpty() || !d.isAlive(), RUN_TIMEOUT,
-        "the driver to start writing " + out);
-    assertTrue(d.isAlive(), "the driver ended before it could be killed:\n" + d.logTail());
-    d.kill();
+    d.killWhen(() -> !inProgress(outPath).isEmpty(), RUN_TIMEOUT, "the driver starts writing " + out);
 
     // atomic: the output is absent, or (had the rename come first) whole
     if (Files.exists(outPath)) {

@@ -288,6 +288,21 @@ public final class StandaloneCluster implements AutoCloseable {
       return process.exitValue();
     }
 
+    /**
+     * Kills the driver (SIGKILL) as soon as {@code condition} holds, polling every 50 ms: e.g. once
+     * the output's temporary directory exists, or once a given layer has been committed. Fails if
+     * the driver ends first or the condition does not come within the timeout, so that a test
+     * never passes without having killed anything.
+     */
+    public void killWhen(BooleanSupplier condition, Duration timeout, String what) throws InterruptedException {
+      StandaloneCluster.await(() -> condition.getAsBoolean() || !process.isAlive(), timeout, what);
+      if (!process.isAlive()) {
+        throw new AssertionError("The driver ended (exit " + process.exitValue() + ") before " + what
+            + "; it must be slower (SlowTasksPlugin) for the test to kill it there. Its log:\n" + logTail());
+      }
+      kill();
+    }
+
     /** SIGKILL, as when a machine or a scheduler kills the driver: no shutdown hooks, no cleanup. */
     public void kill() throws InterruptedException {
       process.destroyForcibly();
