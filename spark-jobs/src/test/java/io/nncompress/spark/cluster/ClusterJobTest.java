@@ -147,9 +147,11 @@ class ClusterJobTest {
   void clusterGivesTheLocalResult() throws Exception {
     String local = localRun(mixedArgs(dir.resolve("mixed-local").toString()));
     String out = dir.resolve("mixed-cluster").toString();
-    DriverRun d = cluster.submit("mixed", Map.of(), mixedArgs(out));
+    // as bin/nncompress runs it (java ... Main --master URL): the CLI ships its jar itself
+    DriverRun d = cluster.runCli("mixed", Map.of(), mixedArgs(out));
     assertEquals(0, d.await(RUN_TIMEOUT), d::logTail);
-    assertTrue(d.logText().contains(cluster.masterUrl()), "the driver ran on the cluster:\n" + d.logTail());
+    assertTrue(d.logText().contains("master " + cluster.masterUrl()), "the driver ran on the cluster:\n" + d.logTail());
+    assertTrue(d.logText().contains("Shipping file:"), "the CLI shipped its jar:\n" + d.logTail());
     assertSameResult(local, out, List.of("fc_b", "fc_f", "wide", "conv"));
   }
 

@@ -71,6 +71,8 @@ public final class StandaloneCluster implements AutoCloseable {
   private final List<Worker> workers = new ArrayList<>();
   private final List<DriverRun> drivers = new ArrayList<>();
   private int started;
+  /** Kills everything should the test JVM exit without close() (a crash, a surefire timeout, Ctrl-C). */
+  private final Thread shutdownHook = new Thread(this::killAll, "standalone-cluster-cleanup");
 
   /** One Worker JVM and its work directory (where its executors' logs go). */
   public static final class Worker {
@@ -133,6 +135,7 @@ public final class StandaloneCluster implements AutoCloseable {
         "logger.nncompress.level = info",
         ""));
     this.masterPort = freePort();
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
   /**
@@ -239,6 +242,26 @@ public final class StandaloneCluster implements AutoCloseable {
    * configuration (e.g. the {@link SlowTasksPlugin}).
    */
   public DriverRun submit(String name, Map<String, String> conf, List<String> args) throws IOException {
+    List<String> submitArgs = new ArrayList<>(List.of("--master", masterUrl(), "--deploy-mode", "client",
+        "--class", "io.nncompress.cli.Main", "--name", "nncompress " + name));
+    driverConf(conf).forEach((k, v) -> submitArgs.addAll(List.of("--conf", k + "=" + v)));
+    submitArgs.add(appJar.toString());
+    submitArgs.addAll(args);
+    return startDriver(name, distClassPath, "org.apache.spark.deploy.SparkSubmit", submitArgs);
+  }
+
+  /**
+   * Starts a driver as bin/nncompress does: {@code java -cp DISTRIBUTION:app.jar io.nncompress.cli.Main
+   * --master URL --conf K=V ... ARGS}, no spark-submit; the CLI then ships its own jars (SparkRuntime).
+   */
+  public DriverRun runCli(String name, Map<String, String> conf, List<String> args) throws IOException {
+    List<String> mainArgs = new ArrayList<>(List.of("--master", masterUrl()));
+    driverConf(conf).forEach((k, v) -> mainArgs.addAll(List.of("--conf", k + "=" + v)));
+    mainArgs.addAll(args);
+    return startDriver(name, distClassPath + File.pathSeparator + appJar, "io.nncompress.cli.Main", mainArgs);
+  }
+
+  private Map<String, String> driverConf(Map<String, String> conf) {
     Map<String, String> c = new LinkedHashMap<>();
     c.put("spark.driver.host", HOST);
     c.put("spark.driver.bindAddress", HOST);
@@ -248,15 +271,13 @@ public final class StandaloneCluster implements AutoCloseable {
         String.join(" ", FAST_START) + " -XX:+UseSerialGC -Dlog4j2.configurationFile=" + logConfig.toUri());
     c.put("spark.sql.shuffle.partitions", "4");
     c.putAll(conf);
-    List<String> submitArgs = new ArrayList<>(List.of("--master", masterUrl(), "--deploy-mode", "client",
-        "--class", "io.nncompress.cli.Main", "--name", "nncompress " + name));
-    c.forEach((k, v) -> submitArgs.addAll(List.of("--conf", k + "=" + v)));
-    submitArgs.add(appJar.toString());
-    submitArgs.addAll(args);
+    return c;
+  }
+
+  private DriverRun startDriver(String name, String cp, String mainClass, List<String> args) throws IOException {
     int id = started++;
     Path log = dir.resolve("driver-" + id + "-" + name + ".log");
-    Process p = launch(List.of("-Xmx1g", "-XX:+UseSerialGC"), distClassPath, "org.apache.spark.deploy.SparkSubmit",
-        submitArgs, log, Map.of());
+    Process p = launch(List.of("-Xmx1g", "-XX:+UseSerialGC"), cp, mainClass, args, log, Map.of());
     DriverRun d = new DriverRun(p, log);
     drivers.add(d);
     return d;
@@ -344,6 +365,15 @@ public final class StandaloneCluster implements AutoCloseable {
   /** Kills every driver, Worker (with its executors) and the Master, and waits for them to exit. */
   @Override
   public void close() {
+    killAll();
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // the JVM is shutting down already
+    }
+  }
+
+  private void killAll() {
     List<ProcessHandle> all = new ArrayList<>();
     for (DriverRun d : drivers) {
       all.add(d.process.toHandle());
