@@ -51,6 +51,12 @@ final class AutocorrCommand implements Callable<Integer> {
   @Option(names = "--max-tiles-per-task", description = "tiles one task holds at most (default: ${DEFAULT-VALUE})")
   int maxTilesPerTask = new AutocorrelationJob.Options().maxTilesPerTask;
 
+  @Option(names = "--validate-only",
+      description = "check the layer specs, the options, the output and every input's schema (dataset readable, "
+          + "column present, supported encoding, length or conv shape matching the data) without running the job; "
+          + "print 'valid' and exit 0, or exit 2 with an error naming the layer, dataset and column")
+  boolean validateOnly;
+
   List<LayerInput> layerInputs() {
     List<LayerInput> out = new ArrayList<>();
     for (String spec : layers) {
@@ -83,6 +89,11 @@ final class AutocorrCommand implements Callable<Integer> {
     List<LayerInput> inputs = layerInputs();
     AutocorrelationJob.Options o = options();
     SparkSession spark = SparkRuntime.session("nncompress autocorr", main.master, main.conf);
+    if (validateOnly) {
+      InputValidation.check(spark, inputs, output, overwrite, System.out);
+      System.out.println("valid");
+      return 0;
+    }
     long t0 = System.nanoTime();
     List<AutocorrelationJob.LayerResult> res = new AutocorrelationJob(spark, o).run(inputs, output, overwrite);
     double secs = (System.nanoTime() - t0) / 1e9;

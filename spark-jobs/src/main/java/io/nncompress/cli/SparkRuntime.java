@@ -24,8 +24,39 @@ public final class SparkRuntime {
       b.config("spark.driver.host", "127.0.0.1");
     }
     conf.forEach(b::config);
+    boolean cluster = master != null && !master.startsWith("local");
+    if (cluster && !sc.contains("spark.jars") && !conf.containsKey("spark.jars")) {
+      // started by bin/nncompress, not spark-submit: ship our code to the executors ourselves
+      String jars = codeJars();
+      if (!jars.isEmpty()) {
+        b.config("spark.jars", jars);
+        LOG.info("Shipping {} to the executors", jars);
+      }
+    }
     SparkSession spark = b.getOrCreate();
     LOG.info("Spark {} master {}; {}", spark.version(), spark.sparkContext().master(), Blas.describe());
     return spark;
+  }
+
+  /**
+   * The jars our code runs from (the CLI and nncompress-spark-jobs, nncompress-common, picocli),
+   * comma-separated, for spark.jars; class directories (an IDE) cannot be shipped and are left out.
+   */
+  static String codeJars() {
+    java.util.Set<String> jars = new java.util.LinkedHashSet<>();
+    for (Class<?> c : new Class<?>[] {SparkRuntime.class, Blas.class, picocli.CommandLine.class}) {
+      try {
+        java.security.CodeSource src = c.getProtectionDomain().getCodeSource();
+        if (src != null && src.getLocation() != null) {
+          java.nio.file.Path p = java.nio.file.Path.of(src.getLocation().toURI());
+          if (java.nio.file.Files.isRegularFile(p) && p.toString().endsWith(".jar")) {
+            jars.add(p.toUri().toString());
+          }
+        }
+      } catch (java.net.URISyntaxException | SecurityException | IllegalArgumentException e) {
+        LOG.warn("Cannot tell which jar holds {}: {}", c.getName(), e.toString());
+      }
+    }
+    return String.join(",", jars);
   }
 }

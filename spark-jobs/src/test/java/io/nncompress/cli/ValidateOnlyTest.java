@@ -1,0 +1,132 @@
+package io.nncompress.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nncompress.spark.SparkTestSession;
+import io.nncompress.spark.autocorr.ColumnEncoding;
+import io.nncompress.spark.data.ExampleActivations;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code autocorr --validate-only}: exit 0 and "valid", or exit 2 with the layer, dataset and column. */
+class ValidateOnlyTest {
+  @TempDir
+  static Path dir;
+  static String acts;
+  static String out;
+
+  /** The exit code, stdout and stderr of one in-process run. */
+  record Run(int code, String out, String err) {}
+
+  @BeforeAll
+  static void generate() throws Exception {
+    SparkSession spark = SparkTestSession.get();
+    acts = dir.resolve("acts").toString();
+    // 48 = 3 x 4 x 4 values per row: a dense layer, or a conv layer of shape 3x4x4
+    ExampleActivations.write(spark, acts, 40, 48, List.of(ColumnEncoding.FLOAT_ARRAY, ColumnEncoding.BINARY_FLOAT32_LE),
+        List.of("f", "b"), 2, 1);
+    spark.range(5).withColumn("s", org.apache.spark.sql.functions.lit("x").cast(DataTypes.StringType))
+        .write().parquet(dir.resolve("strings").toString());
+    Files.writeString(dir.resolve("not-parquet.txt"), "hello");
+    out = dir.resolve("out").toString();
+  }
+
+  static Run run(String... args) {
+    List<String> a = new ArrayList<>(List.of("autocorr"));
+    a.addAll(List.of(args));
+    a.add("--validate-only");
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream o = new ByteArrayOutputStream();
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    int code;
+    try {
+      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+      code = Main.run(a.toArray(new String[0]));
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+    return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+  }
+
+  static void assertInvalid(Run r, String... fragments) {
+    assertEquals(2, r.code(), () -> "exit code; stderr:\n" + r.err());
+    assertFalse(r.out().contains("valid\n"), r.out());
+    for (String f : fragments) {
+      assertTrue(r.err().contains(f), () -> "stderr should name '" + f + "':\n" + r.err());
+    }
+  }
+
+  @Test
+  void validInputsPrintValidAndWriteNothing() {
+    Run r = run("--layer", "name=fc,dataset=" + acts + ",column=f",
+        "--layer", "name=fc_b,dataset=" + acts + ",column=b,dim=48",
+        "--layer", "name=conv,dataset=" + acts + ",column=b,shape=3x4x4,kernel=3,padding=1",
+        "--output", out);
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().endsWith("valid\n"), r.out());
+    assertTrue(r.out().contains("layer fc: dataset " + acts + ", column f, array<float>, dense d = 48"), r.out());
+    assertTrue(r.out().contains("layer conv: dataset " + acts + ", column b, binary, conv 3x4x4, patch 27"), r.out());
+    assertFalse(Files.exists(Path.of(out)), "validation writes no output");
+  }
+
+  @Test
+  void missingColumnNamesDatasetAndColumn() {
+    assertInvalid(run("--dataset", acts, "--columns", "f,nope", "--output", out), "Dataset " + acts, "'nope'");
+  }
+
+  @Test
+  void unsupportedEncodingNamesTheColumnAndType() {
+    String strings = dir.resolve("strings").toString();
+    assertInvalid(run("--layer", "name=s,dataset=" + strings + ",column=s", "--output", out),
+        "Dataset " + strings + ", column s: type string is not a supported encoding");
+  }
+
+  @Test
+  void convShapeNotMatchingTheDataNamesBoth() {
+    assertInvalid(run("--layer", "name=conv,dataset=" + acts + ",column=f,shape=3x5x5,kernel=3", "--output", out),
+        "column f (layer conv)", "has 48 values", "shape 3x5x5 = 75");
+  }
+
+  @Test
+  void denseDimNotMatchingTheData() {
+    assertInvalid(run("--layer", "name=fc,dataset=" + acts + ",column=b,dim=47", "--output", out),
+        "column b (layer fc)", "has 48 values", "dim 47");
+  }
+
+  @Test
+  void unreadableDatasetIsNamed() {
+    String bad = dir.resolve("not-parquet.txt").toString();
+    assertInvalid(run("--layer", "name=fc,dataset=" + bad + ",column=f", "--output", out),
+        "Dataset " + bad + " cannot be read as Parquet");
+    String missing = dir.resolve("missing").toString();
+    assertInvalid(run("--layer", "name=fc,dataset=" + missing + ",column=f", "--output", out), "Dataset " + missing);
+  }
+
+  @Test
+  void badSpecsAndDuplicatesAndExistingOutput() throws Exception {
+    assertInvalid(run("--layer", "name=fc,dataset=" + acts + ",column=f,kernal=3", "--output", out),
+        "unknown key 'kernal'");
+    assertInvalid(run("--layer", "name=fc,dataset=" + acts + ",column=f", "--layer",
+        "name=fc,dataset=" + acts + ",column=b", "--output", out), "Layer fc is given twice");
+    Path existing = Files.createDirectories(dir.resolve("existing"));
+    assertInvalid(run("--dataset", acts, "--columns", "f", "--output", existing.toString()),
+        "Output " + existing + " already exists; pass --overwrite");
+    assertEquals(0, run("--dataset", acts, "--columns", "f", "--output", existing.toString(), "--overwrite").code());
+    assertInvalid(run("--dataset", acts, "--columns", "f", "--output", out, "--tile-size", "0"), "tileSize");
+  }
+}
