@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Outer loop: compute the full gradient G = M_S R_{S,:} - C with one GEMM over the nonzero columns,
  * stop when the relative KKT residual (see {@link Kkt}) is below the tolerance, else set the working
  * set W = nonzero columns + unpenalised columns + the worst KKT violators among the zero columns (at
- * most max(16, |W|) added per round) and sweep W until its own KKT residual is below tolerance / 2.
+ * most max(16, |W|) added per round) and sweep W until its own KKT residual is below tolerance / 2,
+ * at most 25 sweeps per round (so the set grows quickly and the gradient is refreshed exactly).
  * A sweep costs 2 h |W|^2 flops; the rank-1 updates are blocked (64 columns: dger inside a block,
  * one dgemm G_W += Delta_B R_{B,W} per block) so most of the work is level-3. BCD wins when the
  * solution keeps few columns; FISTA wins when it keeps most (see {@link GroupLassoSolver}).
@@ -26,12 +27,14 @@ import org.slf4j.LoggerFactory;
 public final class GroupLassoBcd implements GroupLassoMethod {
   private static final Logger LOG = LoggerFactory.getLogger(GroupLassoBcd.class);
 
+  /** Sweeps over one working set before the full gradient is recomputed and the set revised. */
+  private static final int SWEEPS_PER_ROUND = 25;
   /** Columns per block: updates inside a block use dger, across blocks one dgemm. */
   private int block = 64;
 
   private double tolerance = 1e-6;
   private int maxSweeps = 20000;
-  private double maxWorkingSetFraction = 1.0;
+  private double maxKeptFraction = 1.0;
 
   /** Relative KKT tolerance (default 1e-6), must be positive. */
   public GroupLassoBcd tolerance(double tol) {
@@ -52,15 +55,16 @@ public final class GroupLassoBcd implements GroupLassoMethod {
   }
 
   /**
-   * Give up (result not converged, {@link Outcome#abandoned}) as soon as the working set would exceed
-   * this fraction of the columns, i.e. when the solution is too dense for BCD to be the faster
-   * method; default 1 (never). Used by {@link GroupLassoSolver} to hand over to FISTA.
+   * Give up (result not converged, {@link Outcome#abandoned}) as soon as more than this fraction of
+   * the penalised columns is nonzero at the start of a round, i.e. when the solution is too dense for
+   * BCD to be the faster method; default 1 (never). Used by {@link GroupLassoSolver} to hand over to
+   * FISTA.
    */
-  public GroupLassoBcd maxWorkingSetFraction(double f) {
+  public GroupLassoBcd maxKeptFraction(double f) {
     if (!(f > 0 && f <= 1)) {
-      throw new IllegalArgumentException("maxWorkingSetFraction must be in (0, 1], cannot be: " + f);
+      throw new IllegalArgumentException("maxKeptFraction must be in (0, 1], cannot be: " + f);
     }
-    this.maxWorkingSetFraction = f;
+    this.maxKeptFraction = f;
     return this;
   }
 
@@ -132,14 +136,18 @@ public final class GroupLassoBcd implements GroupLassoMethod {
             + "(lambda = {}, {}x{})", maxSweeps, kkt, tolerance, lambda, h, p);
         break;
       }
-      int[] work = workingSet(problem, m, violation, tolerance * scale);
-      int w = work.length;
-      if (w > maxWorkingSetFraction * p) {
+      int kept = 0;
+      for (int j = 0; j < p; j++) {
+        kept += problem.isPenalised(j) && GroupLassoProblem.columnSquaredNorm(m, h, j) > 0 ? 1 : 0;
+      }
+      if (kept > maxKeptFraction * problem.penalisedCount()) {
         converged = false;
         abandoned = true;
-        LOG.debug("BCD gives up: working set {} > {} of {} columns", w, maxWorkingSetFraction, p);
+        LOG.debug("BCD gives up: {} nonzero columns > {} of {}", kept, maxKeptFraction, problem.penalisedCount());
         break;
       }
+      int[] work = workingSet(problem, m, violation, tolerance * scale);
+      int w = work.length;
       // G_W (h x w) and R_WW (w x w), gathered
       double[] gw = new double[h * w];
       for (int a = 0; a < w; a++) {
@@ -147,7 +155,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
       }
       double[] rww = problem.r.selectSymmetric(work).data;
       double innerTol = 0.5 * tolerance * scale;
-      while (sweeps < maxSweeps) {
+      for (int sweep = 0; sweep < SWEEPS_PER_ROUND && sweeps < maxSweeps; sweep++) {
         sweeps++;
         // Blocks of consecutive working-set columns: inside a block each update reaches the
         // block's own gradient columns through dger (h x b, in cache); at the end of the block its

@@ -114,7 +114,7 @@ public final class GroupLassoSolver {
         if (choose(problem, warmStart) == Method.FISTA) {
           return fista.solve(problem, lambda, warmStart);
         }
-        GroupLassoBcd.Outcome o = bcd.maxWorkingSetFraction(BCD_MAX_KEPT_FRACTION).solveOutcome(problem, lambda, warmStart);
+        GroupLassoBcd.Outcome o = bcd.maxKeptFraction(BCD_MAX_KEPT_FRACTION).solveOutcome(problem, lambda, warmStart);
         if (!o.abandoned) {
           return o.result;
         }
