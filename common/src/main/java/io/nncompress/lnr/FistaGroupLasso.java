@@ -96,8 +96,7 @@ public final class FistaGroupLasso implements GroupLassoMethod {
       return LnrResult.ofLasso("fista", problem, lambda, zero, null, 0,
           true, problem.kktResidual(zero, lambda));
     }
-    double invL = 1.0 / lip;
-    double t = lambda * invL;
+    double invL = 1.0 / lip; // step 1/L, threshold t = lambda / L (in Step)
 
     Gemm gemm = new Gemm(problem);
     double[] m = new double[h * p];

@@ -34,7 +34,6 @@ public final class GroupLassoBcd implements GroupLassoMethod {
 
   private double tolerance = 1e-6;
   private int maxSweeps = 20000;
-  private double maxKeptFraction = 1.0;
 
   /** Relative KKT tolerance (default 1e-6), must be positive. */
   public GroupLassoBcd tolerance(double tol) {
@@ -54,20 +53,6 @@ public final class GroupLassoBcd implements GroupLassoMethod {
     return this;
   }
 
-  /**
-   * Give up (result not converged, {@link Outcome#abandoned}) as soon as more than this fraction of
-   * the penalised columns is nonzero at the start of a round, i.e. when the solution is too dense for
-   * BCD to be the faster method; default 1 (never). Used by {@link GroupLassoSolver} to hand over to
-   * FISTA.
-   */
-  public GroupLassoBcd maxKeptFraction(double f) {
-    if (!(f > 0 && f <= 1)) {
-      throw new IllegalArgumentException("maxKeptFraction must be in (0, 1], cannot be: " + f);
-    }
-    this.maxKeptFraction = f;
-    return this;
-  }
-
   /** Columns per block (default 64); small values only serve tests of the blocking. */
   GroupLassoBcd blockSize(int b) {
     if (b < 1) {
@@ -82,28 +67,13 @@ public final class GroupLassoBcd implements GroupLassoMethod {
     return tolerance;
   }
 
-  /** A BCD result, and whether BCD gave up because the working set grew past its limit. */
-  static final class Outcome {
-    final LnrResult result;
-    final boolean abandoned;
-
-    Outcome(LnrResult result, boolean abandoned) {
-      this.result = result;
-      this.abandoned = abandoned;
-    }
-  }
-
   @Override
   public LnrResult solve(GroupLassoProblem problem, double lambda, DenseMatrix warmStart) {
-    return solveOutcome(problem, lambda, warmStart).result;
-  }
-
-  Outcome solveOutcome(GroupLassoProblem problem, double lambda, DenseMatrix warmStart) {
     if (!(lambda >= 0) || Double.isInfinite(lambda)) {
       throw new IllegalArgumentException("lambda must be non-negative and finite, cannot be: " + lambda);
     }
     if (lambda >= problem.lambdaMax()) { // closed form: penalised columns 0, the rest least squares
-      return new Outcome(problem.solutionAboveLambdaMax("bcd", lambda, tolerance), false);
+      return problem.solutionAboveLambdaMax("bcd", lambda, tolerance);
     }
     int h = problem.outputs();
     int p = problem.inputs();
@@ -115,7 +85,6 @@ public final class GroupLassoBcd implements GroupLassoMethod {
     int sweeps = 0;
     double kkt;
     boolean converged;
-    boolean abandoned = false;
     double[] deltas = new double[h * block];
     for (;;) {
       DenseMatrix g = problem.gradient(mMat); // G = M_S R_{S,:} - C, one GEMM
@@ -134,16 +103,6 @@ public final class GroupLassoBcd implements GroupLassoMethod {
         converged = false;
         LOG.warn("BCD stopped at the sweep cap {} before convergence: relative KKT residual {} > tolerance {} "
             + "(lambda = {}, {}x{})", maxSweeps, kkt, tolerance, lambda, h, p);
-        break;
-      }
-      int kept = 0;
-      for (int j = 0; j < p; j++) {
-        kept += problem.isPenalised(j) && GroupLassoProblem.columnSquaredNorm(m, h, j) > 0 ? 1 : 0;
-      }
-      if (kept > maxKeptFraction * problem.penalisedCount()) {
-        converged = false;
-        abandoned = true;
-        LOG.debug("BCD gives up: {} nonzero columns > {} of {}", kept, maxKeptFraction, problem.penalisedCount());
         break;
       }
       int[] work = workingSet(problem, m, violation, tolerance * scale);
@@ -216,7 +175,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
         }
       }
     }
-    return new Outcome(LnrResult.ofLasso("bcd", problem, lambda, mMat, null, sweeps, converged, kkt), abandoned);
+    return LnrResult.ofLasso("bcd", problem, lambda, mMat, null, sweeps, converged, kkt);
   }
 
   /** Nonzero and unpenalised columns, plus the worst violators among the rest (at most max(16, size)). */
