@@ -129,7 +129,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
             int db = (a - a0) * h;
             double rjj = rd[j + j * p];
             if (!(rjj > 0)) {
-              java.util.Arrays.fill(deltas, db, db + h, 0.0);
+              Arrays.fill(deltas, db, db + h, 0.0);
               continue; // input identically 0: its column does not change the fit
             }
             int mb = j * h;

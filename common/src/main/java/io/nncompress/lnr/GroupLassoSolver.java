@@ -1,6 +1,7 @@
 package io.nncompress.lnr;
 
 import io.nncompress.linalg.DenseMatrix;
+import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +70,7 @@ public final class GroupLassoSolver {
   }
 
   public GroupLassoSolver method(Method m) {
-    this.method = java.util.Objects.requireNonNull(m, "method");
+    this.method = Objects.requireNonNull(m, "method");
     return this;
   }
 
