@@ -12,10 +12,15 @@ import org.slf4j.LoggerFactory;
  * <p>Rule (AUTO): FISTA when lambda = 0 or when the warm start already keeps more than
  * {@value #BCD_MAX_KEPT_FRACTION} of the penalised columns; BCD otherwise. Evidence
  * ({@code io.nncompress.bench.FistaBenchmark --sizes 1024}, h = d = 1024, native OpenBLAS on 2 shared
- * cores, relative KKT tolerance 1e-6, cold starts; seconds FISTA+restart vs blocked BCD):
+ * cores, relative KKT tolerance 1e-6, cold starts; seconds FISTA+restart vs blocked BCD, two runs
+ * under different machine load):
  * <pre>
- *   kept  25%:   4.7 vs  0.4      kept 66%: 11.0 vs  2.9      kept 91%: 27.3 vs 30.8
- *   kept  47%:   5.7 vs  1.1      kept 81%: 16.7 vs 11.3
+ *   kept  25%:   4.7 vs  0.4  |  14.9 vs  1.3
+ *   kept  47%:   5.7 vs  1.1  |  18.9 vs  4.7
+ *   kept  66%:  11.0 vs  2.9  |  53.1 vs 12.2
+ *   kept  81%:  16.7 vs 11.3  |  59.4 vs 22.2
+ *   kept  91%:  27.3 vs 30.8  | 103.2 vs 57.2
+ *   lambda = 0:                  321 s, 2775 iterations, converged vs 2000 sweeps NOT converged (KKT 2.9e-5)
  * </pre>
  * BCD's sweep costs 2 h k^2 flops (k = working-set size, mostly level-3 thanks to blocking) against
  * FISTA's 2 h k p per iteration, and it needs fewer sweeps than FISTA needs iterations until the
