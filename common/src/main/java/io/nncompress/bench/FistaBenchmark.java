@@ -27,8 +27,15 @@ import java.util.Random;
  * </pre>
  * Arguments: {@code --sizes} comma list of h = d (default 1024), {@code --tol} relative KKT tolerance
  * (1e-6), {@code --lambdas} fractions of lambda_max (0.5,0.2,0.05,0.01), {@code --cap} iteration cap
- * for the slow variants (no restart, no momentum; default 3000), {@code --skip-slow} to skip them,
+ * for the slow variants (no restart, no momentum, and BCD at lambda = 0; default 3000), {@code --skip-slow} to skip them,
  * {@code --seed}.
+ *
+ * <p>Figures seen (h = d = 1024, native OpenBLAS, 2 cores shared with other jobs, load 5-8, tolerance
+ * 1e-6): DGEMM 1024x1025x1025 36-84 ms (25-59 GFlop/s depending on load); one dense FISTA
+ * iteration 1.14x-1.18x that DGEMM (best of 5 interleaved rounds); dsyevr top eigenvalue 0.05-0.14 s.
+ * Iterations to tolerance at lambda = 0.2 lambda_max (477 of 1024 kept): FISTA + gradient restart
+ * 426, + function restart 420, momentum without restart &gt; 1500 (KKT 2.8e-5 at the cap), no momentum
+ * &gt; 1500 (KKT 3.5e-3); BCD 192 sweeps. Times per lambda: see {@link io.nncompress.lnr.GroupLassoSolver}.
  */
 public final class FistaBenchmark {
   private FistaBenchmark() {
@@ -141,7 +148,7 @@ public final class FistaBenchmark {
         row(problem, lambda, frac, "ista (no momentum)",
             new FistaGroupLasso().tolerance(tol).momentum(false).maxIterations(cap));
       }
-      row(problem, lambda, frac, "bcd (sweeps)", new GroupLassoBcd().tolerance(tol).maxSweeps(100000));
+      row(problem, lambda, frac, "bcd (sweeps)", new GroupLassoBcd().tolerance(tol).maxSweeps(frac == 0 ? cap : 100000));
       long tf = System.nanoTime();
       LnrResult auto = GroupLassoSolver.defaults().tolerance(tol).debias(false).run(problem, lambda, null);
       double s = seconds(tf);

@@ -3,6 +3,7 @@ package io.nncompress.lnr;
 import io.nncompress.linalg.Blas;
 import io.nncompress.linalg.DenseMatrix;
 import java.util.Arrays;
+import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -69,7 +70,7 @@ public final class FistaGroupLasso implements GroupLassoMethod {
 
   /** The restart scheme (default GRADIENT); ignored without momentum. */
   public FistaGroupLasso restart(Restart scheme) {
-    this.restart = java.util.Objects.requireNonNull(scheme, "restart");
+    this.restart = Objects.requireNonNull(scheme, "restart");
     return this;
   }
 
@@ -96,8 +97,7 @@ public final class FistaGroupLasso implements GroupLassoMethod {
       return LnrResult.ofLasso("fista", problem, lambda, zero, null, 0,
           true, problem.kktResidual(zero, lambda));
     }
-    double invL = 1.0 / lip;
-    double t = lambda * invL;
+    double invL = 1.0 / lip; // step 1/L, threshold t = lambda / L (in Step)
 
     Gemm gemm = new Gemm(problem);
     double[] m = new double[h * p];

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * Outer loop: compute the full gradient G = M_S R_{S,:} - C with one GEMM over the nonzero columns,
  * stop when the relative KKT residual (see {@link Kkt}) is below the tolerance, else set the working
  * set W = nonzero columns + unpenalised columns + the worst KKT violators among the zero columns (at
- * most max(16, |W|) added per round) and sweep W until its own KKT residual is below tolerance / 2.
+ * most max(16, |W|) added per round) and sweep W until its own KKT residual is below tolerance / 2,
+ * at most 25 sweeps per round (so the set grows quickly and the gradient is refreshed exactly).
  * A sweep costs 2 h |W|^2 flops; the rank-1 updates are blocked (64 columns: dger inside a block,
  * one dgemm G_W += Delta_B R_{B,W} per block) so most of the work is level-3. BCD wins when the
  * solution keeps few columns; FISTA wins when it keeps most (see {@link GroupLassoSolver}).
@@ -26,12 +27,13 @@ import org.slf4j.LoggerFactory;
 public final class GroupLassoBcd implements GroupLassoMethod {
   private static final Logger LOG = LoggerFactory.getLogger(GroupLassoBcd.class);
 
+  /** Sweeps over one working set before the full gradient is recomputed and the set revised. */
+  private static final int SWEEPS_PER_ROUND = 25;
   /** Columns per block: updates inside a block use dger, across blocks one dgemm. */
   private int block = 64;
 
   private double tolerance = 1e-6;
   private int maxSweeps = 20000;
-  private double maxWorkingSetFraction = 1.0;
 
   /** Relative KKT tolerance (default 1e-6), must be positive. */
   public GroupLassoBcd tolerance(double tol) {
@@ -51,19 +53,6 @@ public final class GroupLassoBcd implements GroupLassoMethod {
     return this;
   }
 
-  /**
-   * Give up (result not converged, {@link Outcome#abandoned}) as soon as the working set would exceed
-   * this fraction of the columns, i.e. when the solution is too dense for BCD to be the faster
-   * method; default 1 (never). Used by {@link GroupLassoSolver} to hand over to FISTA.
-   */
-  public GroupLassoBcd maxWorkingSetFraction(double f) {
-    if (!(f > 0 && f <= 1)) {
-      throw new IllegalArgumentException("maxWorkingSetFraction must be in (0, 1], cannot be: " + f);
-    }
-    this.maxWorkingSetFraction = f;
-    return this;
-  }
-
   /** Columns per block (default 64); small values only serve tests of the blocking. */
   GroupLassoBcd blockSize(int b) {
     if (b < 1) {
@@ -78,28 +67,13 @@ public final class GroupLassoBcd implements GroupLassoMethod {
     return tolerance;
   }
 
-  /** A BCD result, and whether BCD gave up because the working set grew past its limit. */
-  static final class Outcome {
-    final LnrResult result;
-    final boolean abandoned;
-
-    Outcome(LnrResult result, boolean abandoned) {
-      this.result = result;
-      this.abandoned = abandoned;
-    }
-  }
-
   @Override
   public LnrResult solve(GroupLassoProblem problem, double lambda, DenseMatrix warmStart) {
-    return solveOutcome(problem, lambda, warmStart).result;
-  }
-
-  Outcome solveOutcome(GroupLassoProblem problem, double lambda, DenseMatrix warmStart) {
     if (!(lambda >= 0) || Double.isInfinite(lambda)) {
       throw new IllegalArgumentException("lambda must be non-negative and finite, cannot be: " + lambda);
     }
     if (lambda >= problem.lambdaMax()) { // closed form: penalised columns 0, the rest least squares
-      return new Outcome(problem.solutionAboveLambdaMax("bcd", lambda, tolerance), false);
+      return problem.solutionAboveLambdaMax("bcd", lambda, tolerance);
     }
     int h = problem.outputs();
     int p = problem.inputs();
@@ -111,7 +85,6 @@ public final class GroupLassoBcd implements GroupLassoMethod {
     int sweeps = 0;
     double kkt;
     boolean converged;
-    boolean abandoned = false;
     double[] deltas = new double[h * block];
     for (;;) {
       DenseMatrix g = problem.gradient(mMat); // G = M_S R_{S,:} - C, one GEMM
@@ -134,12 +107,6 @@ public final class GroupLassoBcd implements GroupLassoMethod {
       }
       int[] work = workingSet(problem, m, violation, tolerance * scale);
       int w = work.length;
-      if (w > maxWorkingSetFraction * p) {
-        converged = false;
-        abandoned = true;
-        LOG.debug("BCD gives up: working set {} > {} of {} columns", w, maxWorkingSetFraction, p);
-        break;
-      }
       // G_W (h x w) and R_WW (w x w), gathered
       double[] gw = new double[h * w];
       for (int a = 0; a < w; a++) {
@@ -147,7 +114,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
       }
       double[] rww = problem.r.selectSymmetric(work).data;
       double innerTol = 0.5 * tolerance * scale;
-      while (sweeps < maxSweeps) {
+      for (int sweep = 0; sweep < SWEEPS_PER_ROUND && sweeps < maxSweeps; sweep++) {
         sweeps++;
         // Blocks of consecutive working-set columns: inside a block each update reaches the
         // block's own gradient columns through dger (h x b, in cache); at the end of the block its
@@ -162,7 +129,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
             int db = (a - a0) * h;
             double rjj = rd[j + j * p];
             if (!(rjj > 0)) {
-              java.util.Arrays.fill(deltas, db, db + h, 0.0);
+              Arrays.fill(deltas, db, db + h, 0.0);
               continue; // input identically 0: its column does not change the fit
             }
             int mb = j * h;
@@ -208,7 +175,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
         }
       }
     }
-    return new Outcome(LnrResult.ofLasso("bcd", problem, lambda, mMat, null, sweeps, converged, kkt), abandoned);
+    return LnrResult.ofLasso("bcd", problem, lambda, mMat, null, sweeps, converged, kkt);
   }
 
   /** Nonzero and unpenalised columns, plus the worst violators among the rest (at most max(16, size)). */

@@ -1,6 +1,7 @@
 package io.nncompress.lnr;
 
 import io.nncompress.linalg.DenseMatrix;
+import java.util.Arrays;
 
 /**
  * A Linear Neural Reconstruction problem, given only by second-order statistics:
@@ -46,7 +47,7 @@ public final class GroupLassoProblem {
     this.r = r;
     this.yy = yy;
     this.penalised = new boolean[r.rows];
-    java.util.Arrays.fill(penalised, true);
+    Arrays.fill(penalised, true);
     int count = r.rows;
     for (int j : unpenalisedColumns) {
       if (j < 0 || j >= r.rows) {
@@ -299,7 +300,7 @@ public final class GroupLassoProblem {
         }
       }
     }
-    return java.util.Arrays.copyOf(tmp, n);
+    return Arrays.copyOf(tmp, n);
   }
 
   /** ||A[:, j]||^2 for a column-major array with h rows. */

@@ -73,12 +73,6 @@ public final class LnrResult {
     return s;
   }
 
-  /** This result relabelled (e.g. "bcd>fista" when one solver handed over to another). */
-  LnrResult relabel(String newMethod, int totalIterations) {
-    return new LnrResult(newMethod, lambda, keptColumns, support, lassoMatrix, matrix, totalIterations, converged,
-        kktResidual, relativeErrorLasso, relativeErrorDebiased, debiased, debiasFallback);
-  }
-
   /** This result with the debiased matrix attached. */
   LnrResult withDebiased(DenseMatrix debiasedMatrix, double relativeError, boolean fallback) {
     return new LnrResult(method, lambda, keptColumns, support, lassoMatrix, debiasedMatrix, iterations, converged,

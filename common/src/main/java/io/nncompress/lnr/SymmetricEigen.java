@@ -2,6 +2,7 @@ package io.nncompress.lnr;
 
 import io.nncompress.linalg.Blas;
 import io.nncompress.linalg.DenseMatrix;
+import java.util.Arrays;
 import org.netlib.util.intW;
 
 /** Eigenvalues of symmetric matrices through LAPACK dsyevr (MRRR). */
@@ -63,7 +64,8 @@ public final class SymmetricEigen {
     if (info.val != 0) {
       throw new ArithmeticException("dsyevr failed with INFO = " + info.val + " on a " + n + "x" + n + " matrix");
     }
-    double[] values = java.util.Arrays.copyOf(w, m.val);
-    return new Result(values, vectors ? new DenseMatrix(n, m.val, m.val == n ? z : java.util.Arrays.copyOf(z, n * m.val)) : null);
+    double[] values = Arrays.copyOf(w, m.val);
+    DenseMatrix zm = vectors ? new DenseMatrix(n, m.val, m.val == n ? z : Arrays.copyOf(z, n * m.val)) : null;
+    return new Result(values, zm);
   }
 }
