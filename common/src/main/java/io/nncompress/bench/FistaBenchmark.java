@@ -36,6 +36,8 @@ import java.util.Random;
  * Iterations to tolerance at lambda = 0.2 lambda_max (477 of 1024 kept): FISTA + gradient restart
  * 426, + function restart 420, momentum without restart &gt; 1500 (KKT 2.8e-5 at the cap), no momentum
  * &gt; 1500 (KKT 3.5e-3); BCD 192 sweeps. Times per lambda: see {@link io.nncompress.lnr.GroupLassoSolver}.
+ * At h = d = 4096 (load about 10): DGEMM 6.3 s (best of 5, contended), dense FISTA iteration 2.8 s,
+ * dsyevr 5.1 s; lambda = 0.5 lambda_max keeps 321: FISTA 582 iterations in 438 s, BCD 154 sweeps in 2.2 s.
  */
 public final class FistaBenchmark {
   private FistaBenchmark() {

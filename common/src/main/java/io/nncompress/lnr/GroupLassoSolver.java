@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
  *   kept  81%:  16.7 vs 11.3  |  59.4 vs 22.2
  *   kept  91%:  27.3 vs 30.8  | 103.2 vs 57.2
  *   lambda = 0:                  321 s, 2775 iterations, converged vs 2000 sweeps NOT converged (KKT 2.9e-5)
+ *   h = d = 4096, kept 321 of 4096 (8%): FISTA 582 iterations, 438 s vs BCD 154 sweeps, 2.2 s
  * </pre>
  * BCD's sweep costs 2 h k^2 flops (k = working-set size, mostly level-3 thanks to blocking) against
  * FISTA's 2 h k p per iteration, and it needs fewer sweeps than FISTA needs iterations until the
