@@ -4,7 +4,8 @@ import io.nncompress.lnr.LambdaSearch;
 import java.util.List;
 
 /** What LNR did to one weighted layer. */
-public final class LayerReport {
+public final class LayerReport implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
   public final String layer;
   public final String type;
   /** Input groups (neurons or channels) before and after. */

@@ -53,9 +53,38 @@ public final class LnrCompressor {
     }
   }
 
+  /** A layer's solved reconstruction, as a checkpoint keeps it. */
+  public static final class SolvedLayer implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    public final DenseMatrix matrix;
+    public final int[] keptGroups;
+    public final LayerReport report;
+
+    public SolvedLayer(DenseMatrix matrix, int[] keptGroups, LayerReport report) {
+      this.matrix = matrix;
+      this.keptGroups = keptGroups;
+      this.report = report;
+    }
+  }
+
+  /** Where solved layers are kept so that a rerun after a failure skips them. */
+  public interface Checkpoints {
+    /** The layer as solved by an earlier run with the same inputs, or null. */
+    SolvedLayer load(String layer);
+
+    void save(String layer, SolvedLayer solved);
+  }
+
   private final ChainingStrategy strategy;
   private final Function<String, LambdaSearch.Target> targets;
   private final LambdaSearch search;
+  private Checkpoints checkpoints;
+
+  /** Keeps every solved layer in {@code c}, and takes layers already there instead of solving them. */
+  public LnrCompressor checkpoints(Checkpoints c) {
+    this.checkpoints = c;
+    return this;
+  }
 
   /**
    * @param targets the target of each weighted layer, by layer name (null: the layer is kept whole)
@@ -78,7 +107,7 @@ public final class LnrCompressor {
     DenseMatrix[] m = new DenseMatrix[n]; // reconstruction, rows = outRows[k], cols = d + 1 (zero columns dropped)
     int[][] outRows = new int[n][];
     int[][] kept = new int[n][];
-    LambdaSearch.Result[] solved = new LambdaSearch.Result[n];
+    LayerReport[] solved = new LayerReport[n];
 
     switch (strategy) {
       case PARALLEL: {
@@ -141,7 +170,7 @@ public final class LnrCompressor {
       kept[k] = keptGroups.get(k).clone();
     }
     return new LnrCompressor(ChainingStrategy.PARALLEL, name -> null, GroupLassoSolver.defaults())
-        .assemble(net, chain, m, outRows, kept, new LambdaSearch.Result[n]).compressed;
+        .assemble(net, chain, m, outRows, kept, new LayerReport[n]).compressed;
   }
 
   private static int[] range(int n) {
@@ -218,7 +247,27 @@ public final class LnrCompressor {
   }
 
   private void solve(LayerChain chain, int k, int[] rows, GroupLassoProblem p, DenseMatrix[] m, int[][] kept,
-      LambdaSearch.Result[] solved) {
+      LayerReport[] solved) {
+    Layer l = chain.layer(k);
+    if (checkpoints != null) {
+      SolvedLayer done = checkpoints.load(l.name());
+      if (done != null) {
+        m[k] = done.matrix;
+        kept[k] = done.keptGroups;
+        solved[k] = done.report;
+        LOG.info("Layer {}: taken from the checkpoint of an earlier run ({} of {} inputs kept)", l.name(),
+            kept[k].length, chain.groupCount(k));
+        return;
+      }
+    }
+    solveFresh(chain, k, rows, p, m, kept, solved);
+    if (checkpoints != null) {
+      checkpoints.save(l.name(), new SolvedLayer(m[k], kept[k], solved[k]));
+    }
+  }
+
+  private void solveFresh(LayerChain chain, int k, int[] rows, GroupLassoProblem p, DenseMatrix[] m, int[][] kept,
+      LayerReport[] solved) {
     Layer l = chain.layer(k);
     LambdaSearch.Target t = targets.apply(l.name());
     boolean firstReadsChannels = k == 0 && chain.groupCount(0) != LayerChain.weight(l).cols;
@@ -226,16 +275,25 @@ public final class LnrCompressor {
       // kept whole (no target, or input channels of the network's first layer)
       m[k] = augmented(l, rows);
       kept[k] = range(chain.groupCount(k));
+      solved[k] = report(chain, k, kept[k], null);
       LOG.info("Layer {}: kept whole", l.name());
       return;
     }
     LambdaSearch.Result r = search.search(p, t);
-    solved[k] = r;
     m[k] = r.solution.matrix;
     kept[k] = keptGroups(chain.groupOfColumn(k), r.solution.keptColumns);
+    solved[k] = report(chain, k, kept[k], r);
     LOG.info("Layer {}: {} of {} inputs kept, lambda {} (max {}), relative error {} lasso, {} debiased, {} iterations",
         l.name(), kept[k].length, chain.groupCount(k), r.lambda(), r.lambdaMax, r.solution.relativeErrorLasso,
         r.solution.relativeErrorDebiased, r.totalIterations);
+  }
+
+  private LayerReport report(LayerChain chain, int k, int[] kept, LambdaSearch.Result r) {
+    Layer l = chain.layer(k);
+    DenseMatrix w0 = LayerChain.weight(l);
+    long before = (long) w0.rows * w0.cols + (LayerChain.bias(l) == null ? 0 : w0.rows);
+    return new LayerReport(l.name(), l.type().id, chain.groupCount(k), kept.length, chain.outputUnits(k), before, r,
+        String.valueOf(targets.apply(l.name())));
   }
 
   // the groups of the kept columns, ascending
@@ -266,7 +324,7 @@ public final class LnrCompressor {
   }
 
   private Result assemble(Network net, LayerChain chain, DenseMatrix[] m, int[][] outRows, int[][] kept,
-      LambdaSearch.Result[] solved) {
+      LayerReport[] solved) {
     int n = chain.size();
     Map<String, Tensor> tensors = new LinkedHashMap<>(net.tensors());
     ArchitectureSpec spec = net.spec();
@@ -304,10 +362,7 @@ public final class LnrCompressor {
       if (b != null) {
         tensors.put(s.bias, Tensor.of(b));
       }
-      DenseMatrix w0 = LayerChain.weight(l);
-      long before = (long) w0.rows * w0.cols + (b == null ? 0 : w0.rows);
-      LayerReport rep = new LayerReport(l.name(), l.type().id, chain.groupCount(k), kept[k].length,
-          chain.outputUnits(k), before, solved[k], String.valueOf(targets.apply(l.name())));
+      LayerReport rep = solved[k] != null ? solved[k] : report(chain, k, kept[k], null);
       rep.outputsAfter = rowPos.length;
       rep.paramsAfter = (long) w.rows * w.cols + (b == null ? 0 : b.length);
       reports.add(rep);

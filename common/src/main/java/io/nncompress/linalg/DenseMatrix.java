@@ -6,7 +6,8 @@ import java.util.Arrays;
  * A dense double-precision matrix stored column-major in one flat array, element (i, j) at
  * {@code data[i + j * rows]}: the layout BLAS and LAPACK take without copies.
  */
-public final class DenseMatrix {
+public final class DenseMatrix implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
   public final int rows;
   public final int cols;
   public final double[] data;

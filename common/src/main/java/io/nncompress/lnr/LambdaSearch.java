@@ -80,7 +80,8 @@ public final class LambdaSearch {
   }
 
   /** One solve on the path. */
-  public static final class PathPoint {
+  public static final class PathPoint implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
     public final double lambda;
     public final int kept;
     public final double relativeErrorLasso;

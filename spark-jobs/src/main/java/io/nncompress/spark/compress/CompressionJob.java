@@ -200,6 +200,11 @@ public final class CompressionJob {
    * strategies through {@code shared} (null: a fresh source).
    */
   public Outcome compute(Network net, ChainingStrategy strategy, SparkStatistics shared) {
+    return compute(net, strategy, shared, null);
+  }
+
+  /** Like {@link #compute(Network, ChainingStrategy, SparkStatistics)}, keeping and reusing checkpoints. */
+  public Outcome compute(Network net, ChainingStrategy strategy, SparkStatistics shared, JobCheckpoints checkpoints) {
     long t0 = System.nanoTime();
     int features = net.inputShape().size();
     SparkStatistics stats = shared != null ? shared : config.calibration == null ? null : new SparkStatistics(spark,
@@ -207,10 +212,14 @@ public final class CompressionJob {
     int passesBefore = stats == null ? 0 : stats.passes();
     io.nncompress.compress.StatisticsSource source = config.activations.isEmpty() ? stats
         : new ActivationStatistics(spark, config.activations);
+    if (checkpoints != null) {
+      source = checkpoints.wrap(source);
+    }
     GroupLassoSolver solver = GroupLassoSolver.defaults().tolerance(config.tolerance)
         .maxIterations(config.maxIterations);
     LOG.info("Compressing {} ({} strategy) with {}", net.name(), strategy.id, Blas.describe());
-    LnrCompressor.Result r = new LnrCompressor(strategy, config::targetOf, solver).compress(net, source);
+    LnrCompressor.Result r = new LnrCompressor(strategy, config::targetOf, solver).checkpoints(checkpoints)
+        .compress(net, source);
     List<int[]> keptOutputs = keptOutputs(r);
     Evaluation ev = null;
     if (config.evaluation != null) {
@@ -439,14 +448,32 @@ public final class CompressionJob {
     }
   }
 
-  /** Validates, compresses, evaluates and writes atomically. */
+  /**
+   * Validates, compresses, evaluates and writes atomically. What is computed along the way is kept
+   * in checkpoints beside the output until it is committed, so that rerunning the same command
+   * after a failure resumes: statistics and layers already done are not computed again.
+   */
   public Outcome run(boolean overwrite) {
     Network net = validate(overwrite);
-    Outcome o = compute(net);
+    JobCheckpoints cp = new JobCheckpoints(spark, config.output, JobCheckpoints.key(spark, config, net));
+    Outcome o = compute(net, config.strategy, null, cp);
+    if (cp.reusedStatistics() > 0 || cp.reusedLayers() > 0) {
+      LOG.info("Resumed from {}: {} statistics pass(es) and {} layer(s) reused", cp.directory(),
+          cp.reusedStatistics(), cp.reusedLayers());
+    }
+    lastCheckpoints = cp;
     Map<String, Object> metrics = metrics(o);
     AtomicOutput.commit(spark, config.output, overwrite,
         tmp -> CompressedModelStore.write(spark, tmp, o.finalNetwork, o.layers, metrics));
+    cp.delete();
     return o;
+  }
+
+  private JobCheckpoints lastCheckpoints;
+
+  /** The checkpoints of the last {@link #run} (for tests and logs). */
+  public JobCheckpoints lastCheckpoints() {
+    return lastCheckpoints;
   }
 
   /** metrics.json: per layer and end to end. */

@@ -205,6 +205,38 @@ class CompressionJobTest {
         .replace("  calibration: " + train + "\n", "  activations:\n    fc1: {dataset: " + acts + ", column: a1}\n")));
   }
 
+  /** A run that fails after its layers are solved leaves checkpoints; the rerun resumes from them. */
+  @Test
+  void rerunAfterAFailureResumesFromCheckpoints() throws Exception {
+    // evaluation data with a corrupt file: the schema checks pass, the evaluation pass fails
+    String brokenTest = dir.resolve("test-broken").toString();
+    spark.read().parquet(test).write().parquet(brokenTest);
+    Files.write(Path.of(brokenTest, "part-99999-corrupt.parquet"), new byte[] {'P', 'A', 'R', '1', 0, 0, 0, 0});
+    String out = dir.resolve("out-resume").toString();
+    String yaml = config("", out);
+    CompressionConfig failing = parse(yaml.replace("evaluation: " + test, "evaluation: " + brokenTest));
+    assertThrows(Exception.class, () -> new CompressionJob(spark, failing).run(false));
+    assertFalse(new File(out).exists());
+    long checkpoints;
+    try (var files = Files.list(dir)) {
+      checkpoints = files.filter(p -> p.getFileName().toString().startsWith(".out-resume.work-")).count();
+    }
+    assertEquals(1, checkpoints, "the failed run keeps its checkpoints");
+
+    CompressionJob rerun = new CompressionJob(spark, parse(yaml));
+    CompressionJob.Outcome resumed = rerun.run(false);
+    assertEquals(3, rerun.lastCheckpoints().reusedLayers());
+    assertEquals(3, rerun.lastCheckpoints().reusedStatistics()); // top-down: one pass per layer
+    assertFalse(Files.exists(Path.of(rerun.lastCheckpoints().directory().toUri())), "checkpoints dropped after commit");
+
+    CompressionJob.Outcome fresh = new CompressionJob(spark, parse(config("", dir.resolve("out-fresh").toString())))
+        .run(false);
+    DenseMatrix xtest = x.selectColumns(java.util.stream.IntStream.range(600, 900).toArray());
+    assertEquals(0.0, fresh.result.compressed.forward(xtest).maxAbsDiff(resumed.result.compressed.forward(xtest)),
+        1e-9);
+    assertEquals(fresh.evaluation.accuracyCompressed, resumed.evaluation.accuracyCompressed, 0.0);
+  }
+
   @Test
   void badConfigsNameTheKey() {
     BadInputException e = assertThrows(BadInputException.class,
