@@ -44,6 +44,10 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--strategies", split = ",", description = "strategies to run (default: all three)")
   List<String> strategies = List.of("parallel", "top-down", "bottom-up");
 
+  @Option(names = "--conv", description = "run the conv example instead: a small conv net (conv 1->8, conv 8->16, "
+      + "dense 256->10) whose channels LNR removes")
+  boolean conv;
+
   @Option(names = "--codecs", description = "also compare every codec after the bottom-up LNR, at comparable "
       + "sizes (accuracy and real bytes)")
   boolean codecs;
@@ -76,6 +80,18 @@ final class DemoCommand implements Callable<Integer> {
     return c;
   }
 
+  /** The conv example: conv2 keeps 6 of conv1's 8 channels, the dense layer 12 of conv2's 16. */
+  static CompressionConfig convConfig(Path home, String train, String test, String output) {
+    CompressionConfig c = config(home, train, test, output);
+    c.spec = home.resolve("conf/demo/convnet.yaml");
+    c.weights = home.resolve("conf/demo/convnet.safetensors");
+    c.layerTargets.clear();
+    c.target = null;
+    c.layerTargets.put("conv2", LambdaSearch.Target.keepCount(6));
+    c.layerTargets.put("fc1", LambdaSearch.Target.keepCount(12));
+    return c;
+  }
+
   static Path home() {
     String h = System.getProperty("nncompress.home");
     return Path.of(h != null ? h : ".").toAbsolutePath().normalize();
@@ -97,7 +113,8 @@ final class DemoCommand implements Callable<Integer> {
     if (!new File(test).exists()) {
       AtomicOutput.commit(spark, test, false, tmp -> FashionMnistParquet.write(spark, fashionMnist, false, tmp, 2));
     }
-    CompressionConfig c = config(home(), train, test, workdir + "/out");
+    CompressionConfig c = conv ? convConfig(home(), train, test, workdir + "/out-conv")
+        : config(home(), train, test, workdir + "/out");
     CompressionJob job = new CompressionJob(spark, c);
     Network net = job.validate(true);
     System.out.printf("Teacher %s: %s; data ready in %.1f s%n", net.name(), c.weights,
@@ -108,7 +125,7 @@ final class DemoCommand implements Callable<Integer> {
     for (String s : strategies) {
       CompressionJob.Outcome o = job.compute(net, ChainingStrategy.parse(s), stats);
       outcomes.add(o);
-      String out = workdir + "/out/" + s;
+      String out = c.output + "/" + s;
       AtomicOutput.commit(spark, out, true, tmp -> CompressedModelStore.write(spark, tmp, o.finalNetwork,
           o.layers, job.metrics(o)));
     }
@@ -132,7 +149,7 @@ final class DemoCommand implements Callable<Integer> {
             100 * r.accuracy, 100 * r.agreement);
       }
     }
-    System.out.printf("%nOutputs under %s/out/<strategy>; demo took %.1f s%n", workdir,
+    System.out.printf("%nOutputs under %s/<strategy>; demo took %.1f s%n", c.output,
         (System.nanoTime() - t0) / 1e9);
     return 0;
   }

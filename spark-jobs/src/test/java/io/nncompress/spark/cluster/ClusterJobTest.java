@@ -204,6 +204,58 @@ class ClusterJobTest {
     assertSameResult(local, out, List.of("b", "v"));
   }
 
+  /**
+   * The compression job on the cluster: a Worker lost mid-job, then the driver killed once a layer is
+   * solved and checkpointed; the rerun of the same command resumes from the checkpoints, and both
+   * give the local-mode result (the same layers kept, outputs within 1e-9).
+   */
+  @Test
+  @Order(4)
+  void compressionJobSurvivesAWorkerAndResumesAfterTheDriverIsKilled() throws Exception {
+    Path model = dir.resolve("mlp");
+    io.nncompress.model.Network net = CompressionFixture.network(11);
+    Files.createDirectories(model);
+    net.save(model.resolve("mlp.safetensors"), model.resolve("mlp.yaml"), Map.of());
+    String data = dir.resolve("mlp-data").toString();
+    io.nncompress.linalg.DenseMatrix x = CompressionFixture.inputs(1200, 12);
+    CompressionFixture.write(spark, data, x, 8);
+    String local = dir.resolve("mlp-local").toString();
+    Path cfgLocal = CompressionFixture.config(dir.resolve("local.yaml"), model, data, local);
+    assertEquals(0, Main.run("compress", "-c", cfgLocal.toString()));
+
+    // 1. a Worker lost while the first statistics pass runs
+    String out1 = dir.resolve("mlp-worker-lost").toString();
+    Path cfg1 = CompressionFixture.config(dir.resolve("c1.yaml"), model, data, out1);
+    DriverRun d = cluster.submit("compress-worker-lost", slowConf(700), List.of("compress", "-c", cfg1.toString()));
+    Worker[] victim = new Worker[1];
+    StandaloneCluster.await(() -> {
+      String app = d.appId();
+      for (Worker w : cluster.aliveWorkers()) {
+        if (app != null && w.executorLogContains(app, "Finished task")) {
+          victim[0] = w;
+          return true;
+        }
+      }
+      return !d.isAlive();
+    }, RUN_TIMEOUT, "an executor to finish a task");
+    assertTrue(d.isAlive() && victim[0] != null, "the job ended before a Worker could be killed:\n" + d.logTail());
+    cluster.killWorker(victim[0]);
+    assertEquals(0, d.await(RUN_TIMEOUT), d::logTail);
+    CompressionFixture.assertSameModel(spark, local, out1, x);
+    cluster.ensureWorkers(2);
+
+    // 2. the driver killed once the first layer is checkpointed; the same command again resumes
+    Path out2 = dir.resolve("mlp-driver-killed");
+    Path cfg2 = CompressionFixture.config(dir.resolve("c2.yaml"), model, data, out2.toString());
+    DriverRun k = cluster.submit("compress-driver-killed", slowConf(300), List.of("compress", "-c", cfg2.toString()));
+    k.killWhen(() -> CompressionFixture.checkpointed(out2, "fc1"), RUN_TIMEOUT, "layer fc1 to be checkpointed");
+    assertFalse(Files.exists(out2), "no output after the driver was killed");
+    DriverRun rerun = cluster.submit("compress-rerun", Map.of(), List.of("compress", "-c", cfg2.toString()));
+    assertEquals(0, rerun.await(RUN_TIMEOUT), rerun::logTail);
+    assertTrue(rerun.logText().contains("taken from the checkpoint"), "the rerun resumed:\n" + rerun.logTail());
+    CompressionFixture.assertSameModel(spark, local, out2.toString(), x);
+  }
+
   /** The hidden temporary directories of an output being written (see AtomicOutput). */
   static List<String> inProgress(Path output) {
     List<String> out = new ArrayList<>();
