@@ -244,15 +244,16 @@ class LnrCompressorTest {
     return x;
   }
 
-  @Test
-  void convnetCompressesChannelsWithEveryStrategy() {
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(ChainingStrategy.class)
+  void convnetCompressesChannels(ChainingStrategy s) {
     Network net = Architectures.convnet(7);
-    DenseMatrix x = images(300, 8);
+    DenseMatrix x = images(200, 8);
     InMemoryStatistics stats = new InMemoryStatistics(x, 100);
     DenseMatrix y = net.forward(x);
-    for (ChainingStrategy s : ChainingStrategy.values()) {
+    {
       LnrCompressor.Result r = new LnrCompressor(s, name -> name.equals("conv2") ? LambdaSearch.Target.keepCount(6)
-          : name.equals("fc1") ? LambdaSearch.Target.keepCount(12) : null, GroupLassoSolver.defaults())
+          : name.equals("fc1") ? LambdaSearch.Target.keepCount(12) : null, GroupLassoSolver.defaults().tolerance(1e-4))
           .compress(net, stats);
       assertEquals(1, r.keptGroups.get(0).length, s.id); // conv1 reads the input channel: kept whole
       assertEquals(6, r.keptGroups.get(1).length, s.id);
@@ -275,7 +276,7 @@ class LnrCompressorTest {
       }
       DenseMatrix out = r.compressed.forward(x);
       assertEquals(10, out.rows);
-      assertEquals(300, out.cols);
+      assertEquals(200, out.cols);
       double rel = out.minus(y).frobeniusNorm() / y.frobeniusNorm();
       assertTrue(rel < 0.5, s.id + ": relative output error " + rel);
       for (LayerReport l : r.layers.subList(1, 3)) {
