@@ -239,11 +239,8 @@ public final class LnrCompressor {
   private static GroupLassoProblem groups(LayerChain chain, int k, GroupLassoProblem p) {
     int[] g = chain.groupOfColumn(k);
     boolean singletons = chain.groupCount(k) == g.length;
-    if (!singletons) {
-      throw new UnsupportedOperationException("Layer " + chain.layer(k).name()
-          + " reads channels (groups of columns): grouped LNR is not available yet");
-    }
-    return p;
+    // channels (conv input, dense after flatten): one Frobenius-norm group per channel's columns
+    return singletons ? p : p.withColumnGroups(g);
   }
 
   private void solve(LayerChain chain, int k, int[] rows, GroupLassoProblem p, DenseMatrix[] m, int[][] kept,
@@ -281,7 +278,11 @@ public final class LnrCompressor {
     }
     LambdaSearch.Result r = search.search(p, t);
     m[k] = r.solution.matrix;
-    kept[k] = keptGroups(chain.groupOfColumn(k), r.solution.keptColumns);
+    kept[k] = r.solution.keptGroups;
+    if (!Arrays.equals(kept[k], keptGroups(chain.groupOfColumn(k), r.solution.keptColumns))) {
+      throw new IllegalStateException("Layer " + l.name() + ": kept groups " + Arrays.toString(kept[k])
+          + " do not match the kept columns " + Arrays.toString(r.solution.keptColumns));
+    }
     solved[k] = report(chain, k, kept[k], r);
     LOG.info("Layer {}: {} of {} inputs kept, lambda {} (max {}), relative error {} lasso, {} debiased, {} iterations",
         l.name(), kept[k].length, chain.groupCount(k), r.lambda(), r.lambdaMax, r.solution.relativeErrorLasso,

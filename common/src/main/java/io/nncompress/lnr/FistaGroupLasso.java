@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
  *     A = M + theta (M - P)                          extrapolation
  *     Z = A - (A R - C) / L                          gradient step
  *     P = M,  M_j = max(0, 1 - t / ||Z_j||) Z_j      group soft-thresholding (unpenalised: M_j = Z_j)
+ *             (column groups: M_G = max(0, 1 - t / ||Z_G||_F) Z_G)
  *     restart (k = 1) if  tr((A - M)^T (M - P)) > 0  (gradient scheme, O'Donoghue and Candes 2015)
  *                  or  F(M) > F(P)                   (function scheme)
  *   until  KKT residual of M / max(lambda, max_j ||C_j||)  <=  tolerance
@@ -179,6 +180,9 @@ public final class FistaGroupLasso implements GroupLassoMethod {
     private final double invL;
     private final double t;
     private final double[][] z;
+    /** With column groups: the units of the step (unpenalised columns alone, then the groups); else null. */
+    private final int[][] units;
+    private final boolean[] unitPenalised;
     private double[] m;
     private double[] prev;
     private double[] mr;
@@ -193,8 +197,25 @@ public final class FistaGroupLasso implements GroupLassoMethod {
       this.lambda = lambda;
       this.invL = invL;
       this.t = lambda * invL;
-      int chunks = (long) h * p >= PARALLEL_MIN ? Math.min(p, Runtime.getRuntime().availableProcessors()) : 1;
-      this.z = new double[Math.max(1, chunks)][h];
+      if (problem.hasColumnGroups()) {
+        int[] free = problem.unpenalisedColumns();
+        int n = free.length + problem.groupCount();
+        units = new int[n][];
+        unitPenalised = new boolean[n];
+        int widest = 1;
+        for (int k = 0; k < n; k++) {
+          units[k] = k < free.length ? new int[] {free[k]} : problem.groupColumnsUnsafe(k - free.length);
+          unitPenalised[k] = k >= free.length;
+          widest = Math.max(widest, units[k].length);
+        }
+        int chunks = (long) h * p >= PARALLEL_MIN ? Math.min(n, Runtime.getRuntime().availableProcessors()) : 1;
+        this.z = new double[Math.max(1, chunks)][h * widest];
+      } else {
+        units = null;
+        unitPenalised = null;
+        int chunks = (long) h * p >= PARALLEL_MIN ? Math.min(p, Runtime.getRuntime().availableProcessors()) : 1;
+        this.z = new double[Math.max(1, chunks)][h];
+      }
     }
 
     void set(double[] m, double[] prev, double[] mr, double[] prevR, double theta) {
@@ -208,12 +229,14 @@ public final class FistaGroupLasso implements GroupLassoMethod {
     /** {max_j violation_j, restart inner product} over all columns. */
     double[] run() {
       int chunks = z.length;
+      int n = units == null ? p : units.length;
       if (chunks == 1) {
-        return columns(0, p, z[0]);
+        return units == null ? columns(0, p, z[0]) : units(0, n, z[0]);
       }
       double[][] parts = new double[chunks][];
       java.util.stream.IntStream.range(0, chunks).parallel()
-          .forEach(k -> parts[k] = columns(k * p / chunks, (k + 1) * p / chunks, z[k]));
+          .forEach(k -> parts[k] = units == null ? columns(k * p / chunks, (k + 1) * p / chunks, z[k])
+              : units(k * n / chunks, (k + 1) * n / chunks, z[k]));
       double worst = 0;
       double dot = 0;
       for (double[] part : parts) {
@@ -273,13 +296,79 @@ public final class FistaGroupLasso implements GroupLassoMethod {
       }
       return new double[] {worst, restartDot};
     }
+
+    /** The grouped step over units u0..u1-1: same as {@link #columns} with Frobenius norms over a group. */
+    private double[] units(int u0, int u1, double[] z) {
+      double worst = 0;
+      double restartDot = 0;
+      for (int u = u0; u < u1; u++) {
+        int[] cols = units[u];
+        boolean pen = unitPenalised[u];
+        // pass 1: certificate of M (G = MR - C), and Z_G = A_G - (A R - C)_G / L
+        double mm = 0;
+        double gg = 0;
+        double zz = 0;
+        for (int a = 0; a < cols.length; a++) {
+          int base = cols[a] * h;
+          for (int i = 0; i < h; i++) {
+            int q = base + i;
+            double mi = m[q];
+            double g = mr[q] - c[q];
+            mm += mi * mi;
+            gg += g * g;
+            double av = mi + theta * (mi - prev[q]); // A = M + theta (M - P)
+            double ar = mr[q] + theta * (mr[q] - prevR[q]); // A R = MR + theta (MR - PR)
+            double zi = av - (ar - c[q]) * invL;
+            z[a * h + i] = zi;
+            zz += zi * zi;
+          }
+        }
+        double v;
+        if (!pen) {
+          v = Math.sqrt(gg);
+        } else if (mm == 0) {
+          v = Math.max(0.0, Math.sqrt(gg) - lambda); // zero group: ||G_G||_F <= lambda
+        } else {
+          double s = lambda / Math.sqrt(mm); // ||G_G + lambda M_G / ||M_G||_F ||_F
+          double acc = 0;
+          for (int j : cols) {
+            for (int q = j * h; q < (j + 1) * h; q++) {
+              double g = mr[q] - c[q] + s * m[q];
+              acc += g * g;
+            }
+          }
+          v = Math.sqrt(acc);
+        }
+        worst = Math.max(worst, v);
+        // pass 2: M_new_G = max(0, 1 - t / ||Z_G||_F) Z_G, written over P_G (P_G is read first)
+        double shrink = !pen ? 1.0 : (zz > t * t ? 1.0 - t / Math.sqrt(zz) : 0.0);
+        for (int a = 0; a < cols.length; a++) {
+          int base = cols[a] * h;
+          for (int i = 0; i < h; i++) {
+            int q = base + i;
+            double mi = m[q];
+            double av = mi + theta * (mi - prev[q]);
+            double mn = shrink * z[a * h + i];
+            restartDot += (av - mn) * (mn - mi);
+            prev[q] = mn;
+          }
+        }
+      }
+      return new double[] {worst, restartDot};
+    }
   }
 
-  /** F(M) - yy/2 = sum_ij M_ij (MR_ij / 2 - C_ij) + lambda sum_{j penalised} ||M_j||. */
+  /** F(M) - yy/2 = sum_ij M_ij (MR_ij / 2 - C_ij) + lambda sum_{j penalised} ||M_j|| (or sum_g ||M_G||_F). */
   static double objective(GroupLassoProblem problem, double[] m, double[] mr, double lambda) {
     int h = problem.outputs();
     double[] c = problem.c.data;
     double f = 0;
+    if (problem.hasColumnGroups()) { // smooth part, then lambda sum_g ||M_G||_F
+      for (int q = 0; q < m.length; q++) {
+        f += m[q] * (0.5 * mr[q] - c[q]);
+      }
+      return f + lambda * problem.penalty(m, h);
+    }
     for (int j = 0; j < problem.inputs(); j++) {
       double mm = 0;
       for (int q = j * h; q < (j + 1) * h; q++) {

@@ -23,6 +23,9 @@ import org.slf4j.LoggerFactory;
  * A sweep costs 2 h |W|^2 flops; the rank-1 updates are blocked (64 columns: dger inside a block,
  * one dgemm G_W += Delta_B R_{B,W} per block) so most of the work is level-3. BCD wins when the
  * solution keeps few columns; FISTA wins when it keeps most (see {@link GroupLassoSolver}).
+ *
+ * <p>Column groups: only singleton groups (one column each, which is the per-column problem above);
+ * problems with larger groups are rejected, {@link GroupLassoSolver} solves them with FISTA.
  */
 public final class GroupLassoBcd implements GroupLassoMethod {
   private static final Logger LOG = LoggerFactory.getLogger(GroupLassoBcd.class);
@@ -71,6 +74,10 @@ public final class GroupLassoBcd implements GroupLassoMethod {
   public LnrResult solve(GroupLassoProblem problem, double lambda, DenseMatrix warmStart) {
     if (!(lambda >= 0) || Double.isInfinite(lambda)) {
       throw new IllegalArgumentException("lambda must be non-negative and finite, cannot be: " + lambda);
+    }
+    if (problem.hasNonSingletonGroups()) {
+      throw new IllegalArgumentException("BCD solves one group per column; this problem has " + problem.groupCount()
+          + " groups over " + problem.penalisedCount() + " penalised columns (use FISTA)");
     }
     if (lambda >= problem.lambdaMax()) { // closed form: penalised columns 0, the rest least squares
       return problem.solutionAboveLambdaMax("bcd", lambda, tolerance);

@@ -7,7 +7,8 @@ import java.util.Arrays;
  * A Linear Neural Reconstruction problem, given only by second-order statistics:
  *
  * <pre>
- *   min_M  f(M) + lambda * sum_{j penalised} ||M[:, j]||_2,
+ *   min_M  f(M) + lambda * sum_{j penalised} ||M[:, j]||_2,          (no column groups: l2,1 norm)
+ *   min_M  f(M) + lambda * sum_g ||M[:, G_g]||_F                     (column groups G_0..G_{n-1})
  *   f(M) = 1/2 E||Y - M X||^2 = 1/2 (yy - 2 tr(M C^T) + tr(M R M^T)),
  *   C = E[Y X^T] (h x p),  R = E[X X^T] (p x p),  yy = E||Y||^2 = tr(E[Y Y^T]),
  *   gradient  G(M) = M R - C.
@@ -17,6 +18,12 @@ import java.util.Arrays;
  * row/column belong to the constant-1 input) is the special case Y = W~ X with W~ = [W b], hence
  * C = W~ R and yy = tr(W~ R W~^T); its bias column d is unpenalised. Nothing here depends on the
  * number of rows that produced R.
+ *
+ * <p>Column groups ({@link #withColumnGroups(int[])}): a conv layer's input channel owns kh*kw
+ * consecutive columns of the patch matrix, and a dense layer after a flatten of a C x H x W map has
+ * channel c owning H*W consecutive columns; penalising each channel's block of columns with one
+ * Frobenius norm removes whole channels. Without groups every penalised column is its own group,
+ * numbered 0.. in ascending column order.
  *
  * <p>Immutable apart from a cached Lipschitz constant (the largest eigenvalue of R, computed on first
  * use with LAPACK dsyevr, see {@link SymmetricEigen#largestEigenvalue}).
@@ -30,6 +37,11 @@ public final class GroupLassoProblem {
   public final double yy;
   private final boolean[] penalised;
   private final int penalisedCount;
+  /** Group of each column (-1 for unpenalised columns), or null: each penalised column its own group. */
+  private final int[] groupOf;
+  /** The columns of each group, ascending; null without groups. */
+  private final int[][] groupColumns;
+  private final boolean singletonGroups;
   private volatile double lipschitz = Double.NaN;
   private volatile double lambdaMax = Double.NaN;
   private volatile double[] screeningNorms;
@@ -59,6 +71,88 @@ public final class GroupLassoProblem {
       }
     }
     this.penalisedCount = count;
+    this.groupOf = null;
+    this.groupColumns = null;
+    this.singletonGroups = true;
+  }
+
+  // the same problem with column groups (validated by withColumnGroups)
+  private GroupLassoProblem(GroupLassoProblem base, int[] groupOf, int[][] groupColumns) {
+    this.c = base.c;
+    this.r = base.r;
+    this.yy = base.yy;
+    this.penalised = base.penalised;
+    this.penalisedCount = base.penalisedCount;
+    this.groupOf = groupOf;
+    this.groupColumns = groupColumns;
+    boolean single = true;
+    for (int[] g : groupColumns) {
+      single &= g.length == 1;
+    }
+    this.singletonGroups = single;
+    this.lipschitz = base.lipschitz;
+    this.unpenalisedOptimum = base.unpenalisedOptimum;
+  }
+
+  /**
+   * This problem with the penalty lambda sum_g ||M[:, G_g]||_F over column groups instead of one
+   * group per column. {@code groupOfColumn} gives the group id of every penalised column, either with
+   * one entry per penalised column (in ascending column order; e.g. the d weight columns of a layer
+   * whose bias column d is unpenalised) or one entry per column with -1 at the unpenalised ones. The
+   * ids must be 0..G-1 with every group non-empty. The Lipschitz constant and the unpenalised optimum
+   * do not depend on the groups and are shared.
+   */
+  public GroupLassoProblem withColumnGroups(int[] groupOfColumn) {
+    int p = inputs();
+    int[] of = new int[p];
+    if (groupOfColumn.length == penalisedCount) {
+      int k = 0;
+      for (int j = 0; j < p; j++) {
+        of[j] = penalised[j] ? groupOfColumn[k++] : -1;
+      }
+    } else if (groupOfColumn.length == p) {
+      for (int j = 0; j < p; j++) {
+        if (!penalised[j] && groupOfColumn[j] != -1) {
+          throw new IllegalArgumentException("groupOfColumn must be -1 at unpenalised column " + j
+              + ", cannot be: " + groupOfColumn[j]);
+        }
+        of[j] = groupOfColumn[j];
+      }
+    } else {
+      throw new IllegalArgumentException("groupOfColumn must have one entry per penalised column (" + penalisedCount
+          + ") or per column (" + p + "), cannot have: " + groupOfColumn.length);
+    }
+    int count = 0;
+    for (int j = 0; j < p; j++) {
+      if (penalised[j]) {
+        if (of[j] < 0) {
+          throw new IllegalArgumentException("groupOfColumn of penalised column " + j + " must be a group id >= 0, "
+              + "cannot be: " + of[j]);
+        }
+        count = Math.max(count, of[j] + 1);
+      }
+    }
+    int[] sizes = new int[count];
+    for (int j = 0; j < p; j++) {
+      if (of[j] >= 0) {
+        sizes[of[j]]++;
+      }
+    }
+    int[][] cols = new int[count][];
+    for (int g = 0; g < count; g++) {
+      if (sizes[g] == 0) {
+        throw new IllegalArgumentException("group ids must be contiguous from 0 to " + (count - 1)
+            + ", cannot be missing: " + g);
+      }
+      cols[g] = new int[sizes[g]];
+      sizes[g] = 0;
+    }
+    for (int j = 0; j < p; j++) {
+      if (of[j] >= 0) {
+        cols[of[j]][sizes[of[j]]++] = j;
+      }
+    }
+    return new GroupLassoProblem(this, of, cols);
   }
 
   /**
@@ -125,6 +219,84 @@ public final class GroupLassoProblem {
     return penalisedCount;
   }
 
+  /** Whether column groups were set ({@link #withColumnGroups(int[])}). */
+  public boolean hasColumnGroups() {
+    return groupOf != null;
+  }
+
+  /** Whether some group has more than one column (false without groups). */
+  public boolean hasNonSingletonGroups() {
+    return !singletonGroups;
+  }
+
+  /** Number of penalised groups (= penalised columns without groups). */
+  public int groupCount() {
+    return groupOf == null ? penalisedCount : groupColumns.length;
+  }
+
+  /** The columns of group g, ascending (without groups: the g-th penalised column). */
+  public int[] groupColumns(int g) {
+    if (g < 0 || g >= groupCount()) {
+      throw new IllegalArgumentException("group must be in 0.." + (groupCount() - 1) + ", cannot be: " + g);
+    }
+    if (groupOf != null) {
+      return groupColumns[g].clone();
+    }
+    for (int j = 0, k = 0; j < penalised.length; j++) {
+      if (penalised[j] && k++ == g) {
+        return new int[] {j};
+      }
+    }
+    throw new IllegalStateException();
+  }
+
+  // the columns of group g without copying (only with groups)
+  int[] groupColumnsUnsafe(int g) {
+    return groupColumns[g];
+  }
+
+  /** The group of column j, -1 if unpenalised (without groups: the rank of j among penalised columns). */
+  public int groupOf(int j) {
+    if (groupOf != null) {
+      return groupOf[j];
+    }
+    if (!penalised[j]) {
+      return -1;
+    }
+    int k = 0;
+    for (int i = 0; i < j; i++) {
+      k += penalised[i] ? 1 : 0;
+    }
+    return k;
+  }
+
+  /** The groups that own at least one of the given columns, ascending (unpenalised columns ignored). */
+  public int[] groupsOfColumns(int[] columns) {
+    boolean[] in = new boolean[groupCount()];
+    int[] rank = null;
+    if (groupOf == null) {
+      rank = new int[inputs()];
+      for (int j = 0, k = 0; j < inputs(); j++) {
+        rank[j] = penalised[j] ? k++ : -1;
+      }
+    }
+    int n = 0;
+    for (int j : columns) {
+      int g = groupOf != null ? groupOf[j] : rank[j];
+      if (g >= 0 && !in[g]) {
+        in[g] = true;
+        n++;
+      }
+    }
+    int[] out = new int[n];
+    for (int g = 0, k = 0; g < in.length; g++) {
+      if (in[g]) {
+        out[k++] = g;
+      }
+    }
+    return out;
+  }
+
   /** The unpenalised columns, ascending. */
   public int[] unpenalisedColumns() {
     int[] out = new int[r.rows - penalisedCount];
@@ -173,15 +345,26 @@ public final class GroupLassoProblem {
    * The smallest lambda for which the penalised columns are all zero, in closed form: at
    * M0 = {@link #unpenalisedOptimum()} the unpenalised gradient vanishes, and M0 is optimal iff every
    * penalised column satisfies ||G_j(M0)|| <= lambda, so lambda_max = max_{j penalised} ||(M0 R - C)_j||.
+   * With column groups: lambda_max = max_g ||(M0 R - C)_{G_g}||_F.
    */
   public double lambdaMax() {
     double lm = lambdaMax;
     if (Double.isNaN(lm)) {
       lm = 0;
       double[] norms = screeningNorms();
-      for (int j = 0; j < inputs(); j++) {
-        if (penalised[j]) {
-          lm = Math.max(lm, norms[j]);
+      if (groupOf == null) {
+        for (int j = 0; j < inputs(); j++) {
+          if (penalised[j]) {
+            lm = Math.max(lm, norms[j]);
+          }
+        }
+      } else {
+        for (int[] g : groupColumns) {
+          double s = 0; // ||G_G||_F^2 = sum_{j in G} ||G_j||^2
+          for (int j : g) {
+            s += norms[j] * norms[j];
+          }
+          lm = Math.max(lm, Math.sqrt(s));
         }
       }
       lambdaMax = lm;
@@ -218,11 +401,17 @@ public final class GroupLassoProblem {
   /**
    * The scale that makes the KKT residual relative: max(lambda, max_j ||C_j||). ||C_j|| is the
    * gradient norm of column j at M = 0, the natural size of a gradient column in this problem.
+   * With column groups max(lambda, max_j ||C_j||, max_g ||C_G||_F).
    */
   public double kktScale(double lambda) {
     double s = lambda;
     for (int j = 0; j < inputs(); j++) {
       s = Math.max(s, Math.sqrt(columnSquaredNorm(c.data, c.rows, j)));
+    }
+    if (groupOf != null) {
+      for (int[] g : groupColumns) {
+        s = Math.max(s, Math.sqrt(groupSquaredNorm(c.data, c.rows, g)));
+      }
     }
     return s > 0 ? s : 1.0;
   }
@@ -269,12 +458,24 @@ public final class GroupLassoProblem {
     return yy > 0 ? e / yy : (e == 0 ? 0.0 : Double.NaN);
   }
 
-  /** sum_{j penalised} ||M_j||. */
+  /** sum_{j penalised} ||M_j||, or sum_g ||M_G||_F with column groups. */
   public double groupNorm(DenseMatrix m) {
+    return penalty(m.data, m.rows);
+  }
+
+  // the penalty sum_g ||M_G||_F of a column-major M with h rows
+  double penalty(double[] m, int h) {
+    if (groupOf != null) {
+      double s = 0;
+      for (int[] g : groupColumns) {
+        s += Math.sqrt(groupSquaredNorm(m, h, g));
+      }
+      return s;
+    }
     double s = 0;
     for (int j = 0; j < inputs(); j++) {
       if (penalised[j]) {
-        s += Math.sqrt(columnSquaredNorm(m.data, m.rows, j));
+        s += Math.sqrt(columnSquaredNorm(m, h, j));
       }
     }
     return s;
@@ -308,6 +509,15 @@ public final class GroupLassoProblem {
     double s = 0;
     for (int i = j * h, end = i + h; i < end; i++) {
       s += a[i] * a[i];
+    }
+    return s;
+  }
+
+  /** ||A[:, G]||_F^2 for a column-major array with h rows. */
+  static double groupSquaredNorm(double[] a, int h, int[] cols) {
+    double s = 0;
+    for (int j : cols) {
+      s += columnSquaredNorm(a, h, j);
     }
     return s;
   }

@@ -32,6 +32,10 @@ import org.slf4j.LoggerFactory;
  * the rule only uses what is known up front: the warm start (the lambda path passes the previous
  * solution) and lambda = 0, where nothing is penalised and FISTA's acceleration beats cyclic
  * Gauss-Seidel sweeps.
+ *
+ * <p>Column groups with more than one column ({@link GroupLassoProblem#withColumnGroups(int[])}, conv
+ * channels): {@link GroupLassoBcd} updates one column at a time and does not solve them, so every
+ * method (AUTO and BCD included) uses FISTA on such problems.
  */
 public final class GroupLassoSolver {
   /** Which solver to use. */
@@ -91,7 +95,7 @@ public final class GroupLassoSolver {
 
   /** The solver AUTO uses at this lambda and warm start (see class comment). */
   public static Method choose(GroupLassoProblem problem, double lambda, DenseMatrix warmStart) {
-    if (lambda == 0) {
+    if (lambda == 0 || problem.hasNonSingletonGroups()) {
       return Method.FISTA;
     }
     if (warmStart == null) {
@@ -114,6 +118,9 @@ public final class GroupLassoSolver {
   private LnrResult lasso(GroupLassoProblem problem, double lambda, DenseMatrix warmStart) {
     FistaGroupLasso fista = new FistaGroupLasso().tolerance(tolerance).maxIterations(maxIterations);
     GroupLassoBcd bcd = new GroupLassoBcd().tolerance(tolerance).maxSweeps(maxIterations);
+    if (problem.hasNonSingletonGroups()) {
+      return fista.solve(problem, lambda, warmStart); // BCD is per column (see class comment)
+    }
     switch (method) {
       case FISTA:
         return fista.solve(problem, lambda, warmStart);

@@ -8,7 +8,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Finds lambda from a target: a number or fraction of input neurons (penalised columns) to keep, or a
+ * Finds lambda from a target: a number or fraction of input neurons (penalised groups: columns, or
+ * column groups such as channels when the problem has them) to keep, or a
  * largest relative reconstruction error E||Y - M X||^2 / E||Y||^2 measured after debiasing.
  *
  * <p>Path: lambda_0 = lambda_max (closed form, {@link GroupLassoProblem#lambdaMax()}: nothing kept),
@@ -33,7 +34,7 @@ public final class LambdaSearch {
       this.maxRelativeError = maxRelativeError;
     }
 
-    /** Keep exactly n input neurons (penalised columns). */
+    /** Keep exactly n input neurons (penalised groups; columns without groups). */
     public static Target keepCount(int n) {
       if (n < 0) {
         throw new IllegalArgumentException("keepCount must be non-negative, cannot be: " + n);
@@ -41,7 +42,7 @@ public final class LambdaSearch {
       return new Target(n, Double.NaN, Double.NaN);
     }
 
-    /** Keep round(f * number of penalised columns) input neurons. */
+    /** Keep round(f * number of penalised groups) input neurons. */
     public static Target keepFraction(double f) {
       if (!(f >= 0 && f <= 1)) {
         throw new IllegalArgumentException("keepFraction must be in [0, 1], cannot be: " + f);
@@ -63,13 +64,13 @@ public final class LambdaSearch {
 
     int count(GroupLassoProblem problem) {
       if (keepCount >= 0) {
-        if (keepCount > problem.penalisedCount()) {
-          throw new IllegalArgumentException("keepCount must be at most the " + problem.penalisedCount()
-              + " penalised columns, cannot be: " + keepCount);
+        if (keepCount > problem.groupCount()) {
+          throw new IllegalArgumentException("keepCount must be at most the " + problem.groupCount()
+              + " penalised groups, cannot be: " + keepCount);
         }
         return keepCount;
       }
-      return (int) Math.round(keepFraction * problem.penalisedCount());
+      return (int) Math.round(keepFraction * problem.groupCount());
     }
 
     @Override
@@ -83,6 +84,7 @@ public final class LambdaSearch {
   public static final class PathPoint implements java.io.Serializable {
     private static final long serialVersionUID = 1L;
     public final double lambda;
+    /** Kept groups (columns without groups). */
     public final int kept;
     public final double relativeErrorLasso;
     public final double relativeErrorDebiased;
@@ -93,7 +95,7 @@ public final class LambdaSearch {
 
     PathPoint(LnrResult r, String phase) {
       this.lambda = r.lambda;
-      this.kept = r.keptCount();
+      this.kept = r.keptGroupCount();
       this.relativeErrorLasso = r.relativeErrorLasso;
       this.relativeErrorDebiased = r.relativeErrorDebiased;
       this.iterations = r.iterations;
@@ -201,7 +203,7 @@ public final class LambdaSearch {
     }
     // bisection between sparse.lambda (target not met) and dense.lambda (met or passed)
     for (int b = 0; b < maxBisections; b++) {
-      if (target.isError() ? dense.keptCount() - sparse.keptCount() <= 1 : false) {
+      if (target.isError() ? dense.keptGroupCount() - sparse.keptGroupCount() <= 1 : false) {
         break; // no support strictly between the ends
       }
       double hi = sparse.lambda;
@@ -240,15 +242,15 @@ public final class LambdaSearch {
     if (target.isError()) {
       return r.relativeErrorDebiased <= target.maxRelativeError ? 0 : -1;
     }
-    return Integer.compare(r.keptCount(), target.count(problem));
+    return Integer.compare(r.keptGroupCount(), target.count(problem));
   }
 
   private static Result finish(GroupLassoProblem problem, Target target, LnrResult r, double lmax,
       List<PathPoint> path) {
     boolean reached = meets(problem, target, r) == 0;
     if (!reached) {
-      LOG.warn("Lambda search could not reach the target ({}) exactly; returning lambda = {} with {} columns kept "
-          + "and debiased relative error {}", target, r.lambda, r.keptCount(), r.relativeErrorDebiased);
+      LOG.warn("Lambda search could not reach the target ({}) exactly; returning lambda = {} with {} groups kept "
+          + "and debiased relative error {}", target, r.lambda, r.keptGroupCount(), r.relativeErrorDebiased);
     }
     return new Result(r, lmax, reached, path);
   }

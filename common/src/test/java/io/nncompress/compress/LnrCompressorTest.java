@@ -233,4 +233,98 @@ class LnrCompressorTest {
     assertEquals(16, conv.groupCount(2)); // the dense layer reads conv2's 16 channels through flatten
     assertEquals(2, conv.groupOfColumn(2)[2 * 16]); // 4x4 maps: features 32..47 are channel 2
   }
+
+  /** n random 1x28x28 images in [0, 1) (one per column). */
+  static DenseMatrix images(int n, long seed) {
+    Random rnd = new Random(seed);
+    DenseMatrix x = new DenseMatrix(784, n);
+    for (int k = 0; k < x.data.length; k++) {
+      x.data[k] = rnd.nextDouble();
+    }
+    return x;
+  }
+
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(ChainingStrategy.class)
+  void convnetCompressesChannels(ChainingStrategy s) {
+    Network net = Architectures.convnet(7);
+    DenseMatrix x = images(200, 8);
+    InMemoryStatistics stats = new InMemoryStatistics(x, 100);
+    DenseMatrix y = net.forward(x);
+    {
+      LnrCompressor.Result r = new LnrCompressor(s, name -> name.equals("conv2") ? LambdaSearch.Target.keepCount(6)
+          : name.equals("fc1") ? LambdaSearch.Target.keepCount(12) : null, GroupLassoSolver.defaults().tolerance(1e-4))
+          .compress(net, stats);
+      assertEquals(1, r.keptGroups.get(0).length, s.id); // conv1 reads the input channel: kept whole
+      assertEquals(6, r.keptGroups.get(1).length, s.id);
+      assertEquals(12, r.keptGroups.get(2).length, s.id);
+      io.nncompress.model.Conv2dLayer c1 = (io.nncompress.model.Conv2dLayer) r.compressed.layer(0);
+      io.nncompress.model.Conv2dLayer c2 = (io.nncompress.model.Conv2dLayer) r.compressed.layer(3);
+      DenseLayer fc = (DenseLayer) r.compressed.layer(7);
+      assertEquals(6, c1.weight().rows, s.id); // conv1 keeps the 6 channels conv2 reads
+      assertEquals(25, c1.weight().cols, s.id);
+      assertEquals(12, c2.weight().rows, s.id); // conv2 keeps the 12 channels fc reads
+      assertEquals(6 * 25, c2.weight().cols, s.id);
+      assertEquals(10, fc.weight().rows, s.id);
+      assertEquals(12 * 16, fc.weight().cols, s.id);
+      // the kept conv1 filters are the original ones (conv1 is not reconstructed)
+      DenseMatrix w1 = ((io.nncompress.model.Conv2dLayer) net.layer(0)).weight();
+      for (int i = 0; i < 6; i++) {
+        for (int j = 0; j < 25; j++) {
+          assertEquals(w1.get(r.keptGroups.get(1)[i], j), c1.weight().get(i, j), 1e-6, s.id);
+        }
+      }
+      DenseMatrix out = r.compressed.forward(x);
+      assertEquals(10, out.rows);
+      assertEquals(200, out.cols);
+      double rel = out.minus(y).frobeniusNorm() / y.frobeniusNorm();
+      assertTrue(rel < 0.5, s.id + ": relative output error " + rel);
+      for (LayerReport l : r.layers.subList(1, 3)) {
+        assertTrue(l.paramsAfter < l.paramsBefore, l.layer);
+        assertTrue(l.relativeErrorDebiased <= l.relativeErrorLasso + 1e-9, l.layer);
+      }
+    }
+  }
+
+  @Test
+  void removingChannelsWithoutReconstructionEqualsTheMaskedConvnet() {
+    Network net = Architectures.convnet(3);
+    DenseMatrix x = images(20, 4);
+    List<int[]> kept = List.of(new int[] {0}, new int[] {0, 2, 3, 5, 7}, new int[] {1, 2, 4, 8, 9, 10, 13, 15});
+    Network small = LnrCompressor.removeNeurons(net, kept);
+    // masked original: zero the columns of dropped channels (conv: 25 columns per channel, dense: 16)
+    List<Layer> layers = new ArrayList<>(net.layers());
+    int[] weighted = {0, 3, 7};
+    int[] perChannel = {25, 25, 16};
+    for (int w = 0; w < 3; w++) {
+      Layer l = layers.get(weighted[w]);
+      java.util.Set<Integer> keep = new java.util.HashSet<>();
+      for (int c : kept.get(w)) {
+        keep.add(c);
+      }
+      DenseMatrix m = l instanceof DenseLayer ? ((DenseLayer) l).weight().copy()
+          : ((io.nncompress.model.Conv2dLayer) l).weight().copy();
+      for (int j = 0; j < m.cols; j++) {
+        if (!keep.contains(j / perChannel[w])) {
+          for (int i = 0; i < m.rows; i++) {
+            m.set(i, j, 0);
+          }
+        }
+      }
+      if (l instanceof DenseLayer) {
+        layers.set(weighted[w], new DenseLayer(l.spec(), m, ((DenseLayer) l).bias()));
+      } else {
+        io.nncompress.model.Conv2dLayer c = (io.nncompress.model.Conv2dLayer) l;
+        layers.set(weighted[w], new io.nncompress.model.Conv2dLayer(l.spec(), l.inputShape(), 5, 5, m, c.bias()));
+      }
+    }
+    Network masked = net.with(null, layers);
+    assertEquals(5, ((io.nncompress.model.Conv2dLayer) small.layer(0)).weight().rows);
+    assertEquals(8, ((io.nncompress.model.Conv2dLayer) small.layer(3)).weight().rows);
+    assertEquals(5 * 25, ((io.nncompress.model.Conv2dLayer) small.layer(3)).weight().cols);
+    assertEquals(8 * 16, ((DenseLayer) small.layer(7)).weight().cols);
+    DenseMatrix want = masked.forward(x);
+    assertTrue(want.frobeniusNorm() > 0);
+    assertEquals(0.0, small.forward(x).maxAbsDiff(want), 1e-9);
+  }
 }
