@@ -120,11 +120,18 @@ class ColumnGroupsTest {
         int[] cols = Arrays.stream(kept).flatMap(k -> Arrays.stream(problem.groupColumns(k))).sorted().toArray();
         assertArrayEquals(cols, r.keptColumns);
         assertEquals(problem.kktResidual(r.lassoMatrix, lambda), r.kktResidual, 1e-9);
-        // the solver facade with BCD requested solves grouped problems with FISTA (same certificate)
-        LnrResult viaSolver = GroupLassoSolver.defaults().method(GroupLassoSolver.Method.BCD).tolerance(TOL)
+        // grouped BCD (block proximal steps) reaches the same certified solution (unique: R is
+        // positive definite here); AUTO picks FISTA for groups
+        LnrResult bcd = GroupLassoSolver.defaults().method(GroupLassoSolver.Method.BCD).tolerance(TOL)
             .debias(false).run(problem, lambda, null);
-        assertEquals("fista", viaSolver.method);
-        assertArrayEquals(kept, viaSolver.keptGroups);
+        assertEquals("bcd", bcd.method);
+        assertTrue(bcd.converged);
+        assertArrayEquals(kept, assertGroupKkt(problem, groupOf, bcd.lassoMatrix, lambda, 10 * TOL));
+        assertArrayEquals(kept, bcd.keptGroups);
+        double size = r.lassoMatrix.frobeniusNorm();
+        assertTrue(bcd.lassoMatrix.maxAbsDiff(r.lassoMatrix) <= 1e-5 * size,
+            "BCD vs FISTA " + bcd.lassoMatrix.maxAbsDiff(r.lassoMatrix));
+        assertEquals(GroupLassoSolver.Method.FISTA, GroupLassoSolver.choose(problem, lambda, null));
       }
     }
   }
@@ -159,9 +166,14 @@ class ColumnGroupsTest {
     for (int j = 0; j < d; j++) {
       assertEquals(0.0, LnrTestData.columnNorm(above.lassoMatrix, j));
     }
-    LnrResult below = new FistaGroupLasso().tolerance(TOL).solve(problem, want * 0.99, null);
-    assertTrue(below.keptGroupCount() >= 1, "just below lambda_max a group enters");
-    assertGroupKkt(problem, groupOf, below.lassoMatrix, want * 0.99, 10 * TOL);
+    for (GroupLassoMethod method : new GroupLassoMethod[] {new FistaGroupLasso().tolerance(TOL),
+        new GroupLassoBcd().tolerance(TOL)}) {
+      LnrResult below = method.solve(problem, want * 0.99, null);
+      assertTrue(below.keptGroupCount() >= 1, "just below lambda_max a group enters");
+      assertGroupKkt(problem, groupOf, below.lassoMatrix, want * 0.99, 10 * TOL);
+      LnrResult atMax = method.solve(problem, want * (1 + 1e-9), null);
+      assertEquals(0, atMax.keptGroupCount());
+    }
   }
 
   @Test
@@ -253,6 +265,5 @@ class ColumnGroupsTest {
     e = assertThrows(IllegalArgumentException.class, () -> p.withColumnGroups(new int[] {0, 0, 1, 1, 2, 2, 0}));
     assertTrue(e.getMessage().contains("unpenalised column 6"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> full.groupColumns(3));
-    assertThrows(IllegalArgumentException.class, () -> new GroupLassoBcd().solve(full, 0.1, null));
   }
 }
