@@ -115,7 +115,8 @@ class ColumnGroupsTest {
         assertTrue(r.converged, "seed " + seed + " at " + frac + " lambda_max");
         int[] kept = assertGroupKkt(problem, groupOf, r.lassoMatrix, lambda, 10 * TOL);
         assertArrayEquals(kept, r.keptGroups);
-        assertTrue(kept.length > 0 && kept.length < groups, "nontrivial support, kept " + kept.length + " of " + groups);
+        assertTrue(kept.length > 0 && kept.length < groups,
+            "nontrivial support, kept " + kept.length + " of " + groups);
         // keptColumns = every column of the kept groups
         int[] cols = Arrays.stream(kept).flatMap(k -> Arrays.stream(problem.groupColumns(k))).sorted().toArray();
         assertArrayEquals(cols, r.keptColumns);
@@ -195,7 +196,8 @@ class ColumnGroupsTest {
         LnrResult a = s.run(plain, lambda, null);
         LnrResult b = s.run(single, lambda, null);
         assertEquals(a.method, b.method);
-        assertTrue(a.lassoMatrix.maxAbsDiff(b.lassoMatrix) <= 1e-12, method + ": " + a.lassoMatrix.maxAbsDiff(b.lassoMatrix));
+        assertTrue(a.lassoMatrix.maxAbsDiff(b.lassoMatrix) <= 1e-12,
+            method + ": " + a.lassoMatrix.maxAbsDiff(b.lassoMatrix));
         assertTrue(a.matrix.maxAbsDiff(b.matrix) <= 1e-12, method + " debiased");
         assertArrayEquals(a.keptColumns, b.keptColumns);
         assertArrayEquals(a.keptColumns, a.keptGroups); // ungrouped: bias last, group = column
