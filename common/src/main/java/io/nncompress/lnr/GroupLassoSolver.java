@@ -34,8 +34,13 @@ import org.slf4j.LoggerFactory;
  * Gauss-Seidel sweeps.
  *
  * <p>Column groups with more than one column ({@link GroupLassoProblem#withColumnGroups(int[])}, conv
- * channels): {@link GroupLassoBcd} updates one column at a time and does not solve them, so every
- * method (AUTO and BCD included) uses FISTA on such problems.
+ * channels): AUTO uses FISTA. {@link GroupLassoBcd} solves them too (block proximal steps, no working
+ * set and no blocking, see there) when BCD is asked for explicitly, but without an exact block
+ * minimiser it needs far more sweeps than FISTA needs iterations on correlated channels. Measured
+ * once (Architectures.convnet(7), 200 random 28x28 images, PARALLEL, conv2 keeps 6 of 8 and fc1 12
+ * of 16 channels, tolerance 1e-6, native OpenBLAS on a loaded 2-core machine; whole compression):
+ * FISTA 0.9-1.1 s (4128 + 9418 iterations along the two lambda paths) vs grouped BCD 8.1-8.5 s
+ * (16445 + 50968 sweeps), same kept channels and errors.
  */
 public final class GroupLassoSolver {
   /** Which solver to use. */
@@ -118,9 +123,6 @@ public final class GroupLassoSolver {
   private LnrResult lasso(GroupLassoProblem problem, double lambda, DenseMatrix warmStart) {
     FistaGroupLasso fista = new FistaGroupLasso().tolerance(tolerance).maxIterations(maxIterations);
     GroupLassoBcd bcd = new GroupLassoBcd().tolerance(tolerance).maxSweeps(maxIterations);
-    if (problem.hasNonSingletonGroups()) {
-      return fista.solve(problem, lambda, warmStart); // BCD is per column (see class comment)
-    }
     switch (method) {
       case FISTA:
         return fista.solve(problem, lambda, warmStart);

@@ -40,9 +40,9 @@ public final class LnrResult {
   /** Whether debiasing needed the pseudo-inverse because R_SS was singular or ill-conditioned. */
   public final boolean debiasFallback;
 
-  LnrResult(String method, double lambda, int[] keptColumns, int[] keptGroups, int[] support, DenseMatrix lassoMatrix, DenseMatrix matrix,
-      int iterations, boolean converged, double kktResidual, double relativeErrorLasso, double relativeErrorDebiased,
-      boolean debiased, boolean debiasFallback) {
+  LnrResult(String method, double lambda, int[] keptColumns, int[] keptGroups, int[] support, DenseMatrix lassoMatrix,
+      DenseMatrix matrix, int iterations, boolean converged, double kktResidual, double relativeErrorLasso,
+      double relativeErrorDebiased, boolean debiased, boolean debiasFallback) {
     this.method = method;
     this.lambda = lambda;
     this.keptColumns = keptColumns;
@@ -71,8 +71,8 @@ public final class LnrResult {
     int[] support = supportOf(problem, kept);
     double e = mr == null ? problem.squaredError(m) : problem.squaredError(m, mr);
     double rel = problem.yy > 0 ? e / problem.yy : (e == 0 ? 0.0 : Double.NaN);
-    return new LnrResult(method, lambda, kept, groups, support, m, m, iterations, converged, kktResidual, rel, Double.NaN,
-        false, false);
+    return new LnrResult(method, lambda, kept, groups, support, m, m, iterations, converged, kktResidual, rel,
+        Double.NaN, false, false);
   }
 
   static int[] supportOf(GroupLassoProblem problem, int[] kept) {
@@ -85,8 +85,8 @@ public final class LnrResult {
 
   /** This result with the debiased matrix attached. */
   LnrResult withDebiased(DenseMatrix debiasedMatrix, double relativeError, boolean fallback) {
-    return new LnrResult(method, lambda, keptColumns, keptGroups, support, lassoMatrix, debiasedMatrix, iterations, converged,
-        kktResidual, relativeErrorLasso, relativeError, true, fallback);
+    return new LnrResult(method, lambda, keptColumns, keptGroups, support, lassoMatrix, debiasedMatrix, iterations,
+        converged, kktResidual, relativeErrorLasso, relativeError, true, fallback);
   }
 
   /** Number of kept columns. */
@@ -111,8 +111,8 @@ public final class LnrResult {
 
   @Override
   public String toString() {
-    return String.format("LnrResult[%s lambda=%.4g kept=%d groups=%d iter=%d converged=%s kkt=%.2e relErr=%.4g%s%s]", method,
-        lambda, keptColumns.length, keptGroups.length, iterations, converged, kktResidual, relativeErrorLasso,
+    return String.format("LnrResult[%s lambda=%.4g kept=%d groups=%d iter=%d converged=%s kkt=%.2e relErr=%.4g%s%s]",
+        method, lambda, keptColumns.length, keptGroups.length, iterations, converged, kktResidual, relativeErrorLasso,
         debiased ? String.format(" debiased=%.4g", relativeErrorDebiased) : "", debiasFallback ? " (pinv fallback)" : "");
   }
 }

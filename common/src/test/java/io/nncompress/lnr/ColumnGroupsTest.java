@@ -115,16 +115,24 @@ class ColumnGroupsTest {
         assertTrue(r.converged, "seed " + seed + " at " + frac + " lambda_max");
         int[] kept = assertGroupKkt(problem, groupOf, r.lassoMatrix, lambda, 10 * TOL);
         assertArrayEquals(kept, r.keptGroups);
-        assertTrue(kept.length > 0 && kept.length < groups, "nontrivial support, kept " + kept.length + " of " + groups);
+        assertTrue(kept.length > 0 && kept.length < groups,
+            "nontrivial support, kept " + kept.length + " of " + groups);
         // keptColumns = every column of the kept groups
         int[] cols = Arrays.stream(kept).flatMap(k -> Arrays.stream(problem.groupColumns(k))).sorted().toArray();
         assertArrayEquals(cols, r.keptColumns);
         assertEquals(problem.kktResidual(r.lassoMatrix, lambda), r.kktResidual, 1e-9);
-        // the solver facade with BCD requested solves grouped problems with FISTA (same certificate)
-        LnrResult viaSolver = GroupLassoSolver.defaults().method(GroupLassoSolver.Method.BCD).tolerance(TOL)
+        // grouped BCD (block proximal steps) reaches the same certified solution (unique: R is
+        // positive definite here); AUTO picks FISTA for groups
+        LnrResult bcd = GroupLassoSolver.defaults().method(GroupLassoSolver.Method.BCD).tolerance(TOL)
             .debias(false).run(problem, lambda, null);
-        assertEquals("fista", viaSolver.method);
-        assertArrayEquals(kept, viaSolver.keptGroups);
+        assertEquals("bcd", bcd.method);
+        assertTrue(bcd.converged);
+        assertArrayEquals(kept, assertGroupKkt(problem, groupOf, bcd.lassoMatrix, lambda, 10 * TOL));
+        assertArrayEquals(kept, bcd.keptGroups);
+        double size = r.lassoMatrix.frobeniusNorm();
+        assertTrue(bcd.lassoMatrix.maxAbsDiff(r.lassoMatrix) <= 1e-5 * size,
+            "BCD vs FISTA " + bcd.lassoMatrix.maxAbsDiff(r.lassoMatrix));
+        assertEquals(GroupLassoSolver.Method.FISTA, GroupLassoSolver.choose(problem, lambda, null));
       }
     }
   }
@@ -159,9 +167,14 @@ class ColumnGroupsTest {
     for (int j = 0; j < d; j++) {
       assertEquals(0.0, LnrTestData.columnNorm(above.lassoMatrix, j));
     }
-    LnrResult below = new FistaGroupLasso().tolerance(TOL).solve(problem, want * 0.99, null);
-    assertTrue(below.keptGroupCount() >= 1, "just below lambda_max a group enters");
-    assertGroupKkt(problem, groupOf, below.lassoMatrix, want * 0.99, 10 * TOL);
+    for (GroupLassoMethod method : new GroupLassoMethod[] {new FistaGroupLasso().tolerance(TOL),
+        new GroupLassoBcd().tolerance(TOL)}) {
+      LnrResult below = method.solve(problem, want * 0.99, null);
+      assertTrue(below.keptGroupCount() >= 1, "just below lambda_max a group enters");
+      assertGroupKkt(problem, groupOf, below.lassoMatrix, want * 0.99, 10 * TOL);
+      LnrResult atMax = method.solve(problem, want * (1 + 1e-9), null);
+      assertEquals(0, atMax.keptGroupCount());
+    }
   }
 
   @Test
@@ -183,7 +196,8 @@ class ColumnGroupsTest {
         LnrResult a = s.run(plain, lambda, null);
         LnrResult b = s.run(single, lambda, null);
         assertEquals(a.method, b.method);
-        assertTrue(a.lassoMatrix.maxAbsDiff(b.lassoMatrix) <= 1e-12, method + ": " + a.lassoMatrix.maxAbsDiff(b.lassoMatrix));
+        assertTrue(a.lassoMatrix.maxAbsDiff(b.lassoMatrix) <= 1e-12,
+            method + ": " + a.lassoMatrix.maxAbsDiff(b.lassoMatrix));
         assertTrue(a.matrix.maxAbsDiff(b.matrix) <= 1e-12, method + " debiased");
         assertArrayEquals(a.keptColumns, b.keptColumns);
         assertArrayEquals(a.keptColumns, a.keptGroups); // ungrouped: bias last, group = column
@@ -253,6 +267,5 @@ class ColumnGroupsTest {
     e = assertThrows(IllegalArgumentException.class, () -> p.withColumnGroups(new int[] {0, 0, 1, 1, 2, 2, 0}));
     assertTrue(e.getMessage().contains("unpenalised column 6"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> full.groupColumns(3));
-    assertThrows(IllegalArgumentException.class, () -> new GroupLassoBcd().solve(full, 0.1, null));
   }
 }
