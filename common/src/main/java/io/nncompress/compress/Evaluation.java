@@ -146,7 +146,8 @@ public final class Evaluation {
       d0.set(i, p - 1, bo);
     }
     DenseMatrix r = joint.autocorrelation();
-    return quadratic(dm, r) / quadratic(d0, r);
+    // a quadratic form of a PSD matrix: clamp round-off below zero
+    return Math.max(0.0, quadratic(dm, r)) / quadratic(d0, r);
   }
 
   // tr(D R D^T) = sum_ij (D R)_ij D_ij
