@@ -69,7 +69,7 @@ public final class BitWriter {
     long mask = 0xFFFFFFFFL >>> (32 - bits);
     BitWriter w = new BitWriter((int) Math.min(Integer.MAX_VALUE - 8, bytesFor((long) codes.length * bits)));
     for (int t = 0; t < codes.length; t++) {
-      if ((codes[t] & ~mask) != 0) {
+      if (((codes[t] & 0xFFFFFFFFL) & ~mask) != 0) {
         throw new IllegalArgumentException("codes[" + t + "] must fit " + bits + " bits, cannot be: " + codes[t]);
       }
       w.write(codes[t], bits);
