@@ -184,7 +184,7 @@ public final class DistributedSvdBenchmark {
     double[] ref = sLapack != null ? sLapack : sRm;
     String refName = sLapack != null ? "dgesdd" : sRm != null ? "RowMatrix" : null;
     double[] nominal = SyntheticMatrices.spectrum(s.signalRank);
-    System.out.printf(Locale.ROOT, "%n%-46s %12s %14s %22s %22s%n", "method", "seconds", "time / ours",
+    System.out.printf(Locale.ROOT, "%n%-50s %10s %13s %24s %22s%n", "method", "seconds", "time / ours",
         "max rel err s_i vs " + (refName == null ? "-" : refName), "max rel err vs signal");
     row("1. ours: DistributedSvd (randomized, distributed)", tOurs, tOurs, ours.s, ref, nominal);
     if (!s.skipRowMatrix) {
@@ -206,7 +206,7 @@ public final class DistributedSvdBenchmark {
   }
 
   private void row(String name, double t, double tOurs, double[] sv, double[] ref, double[] nominal) {
-    System.out.printf(Locale.ROOT, "%-46s %12.2f %13.1fx %22s %22s%n", name, t, t / tOurs,
+    System.out.printf(Locale.ROOT, "%-50s %10.2f %12.2fx %24s %22s%n", name, t, t / tOurs,
         ref == null ? "-" : String.format(Locale.ROOT, "%.2e", maxRelErr(sv, ref, s.k)),
         String.format(Locale.ROOT, "%.2e", maxRelErr(sv, nominal, Math.min(s.k, nominal.length))));
   }

@@ -16,6 +16,8 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.storage.StorageLevel;
 import org.netlib.util.intW;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Truncated SVD A ~ U_k diag(s_k) V_k^T of an m x n matrix whose rows are distributed
@@ -46,6 +48,7 @@ import org.netlib.util.intW;
  * generated deterministically).
  */
 public final class DistributedSvd {
+  private static final Logger LOG = LoggerFactory.getLogger(DistributedSvd.class);
   /** Default rows per block of the dgemm calls. */
   public static final int DEFAULT_BLOCK_ROWS = 1024;
 
@@ -154,12 +157,12 @@ public final class DistributedSvd {
     for (int t = 0; t < omega.data.length; t++) {
       omega.data[t] = gaussian(rnd);
     }
-    List<JavaRDD<double[]>> cached = new ArrayList<>();
-    // pass 1: Y = A Omega, rows checked; m counted
+    long t0 = System.nanoTime();
+    // pass 1: Y = A Omega (rows checked), its Gram matrix and m in the same job
     JavaRDD<double[]> y = times(jsc, rows, n, omega, blockRows, true);
     y.persist(StorageLevel.MEMORY_AND_DISK());
-    final int ly = l;
-    long m = DistributedWeightSharing.run(() -> y.map(b -> (long) (b.length / ly)).fold(0L, Long::sum));
+    double[] gm = DistributedWeightSharing.run(() -> gramAndRows(y, l));
+    long m = (long) gm[l * l];
     if (m == 0) {
       y.unpersist(false);
       throw new IllegalArgumentException("The matrix has no rows");
@@ -169,23 +172,26 @@ public final class DistributedSvd {
       throw new IllegalArgumentException("rank must be at most the " + m + " rows, cannot be: " + o.rank);
     }
     int passes = 1;
-    Orth q = orth(jsc, y, l);
-    y.unpersist(false);
+    LOG.debug("pass 1: Y = A Omega ({} x {}) in {} ms", m, l, (System.nanoTime() - t0) / 1000000);
+    Orth q = orth(jsc, y, l, gram(gm, l));
     for (int it = 0; it < o.powerIterations; it++) {
-      // Z = A^T Q (n x r), orthonormalised on the driver, then Y = A Z
+      // Z = A^T Q (n x r), orthonormalised on the driver, then Y = A Z (Q is materialised in that pass)
       DenseMatrix z = transposeTimes(rows, q.blocks, n, q.cols, blockRows);
       passes++;
+      q.source.unpersist(false);
       q.blocks.unpersist(false);
       DenseMatrix w = orthLocal(z);
       JavaRDD<double[]> y2 = times(jsc, rows, n, w, blockRows, false);
       y2.persist(StorageLevel.MEMORY_AND_DISK());
       passes++;
-      q = orth(jsc, y2, w.cols);
-      y2.unpersist(false);
+      q = orth(jsc, y2, w.cols, gram(gramAndRows(y2, w.cols), w.cols));
+      LOG.debug("power iteration {} in {} ms", it + 1, (System.nanoTime() - t0) / 1000000);
     }
     // B^T = A^T Q (n x r); B = U_B diag(s) V^T
     DenseMatrix bt = transposeTimes(rows, q.blocks, n, q.cols, blockRows);
     passes++;
+    q.source.unpersist(false);
+    LOG.debug("B = Q^T A in {} ms", (System.nanoTime() - t0) / 1000000);
     Svd svd = Svd.of(bt.transpose());
     int k = Math.min(o.rank, svd.size());
     double[] s = new double[k];
@@ -222,12 +228,16 @@ public final class DistributedSvd {
 
   /** Blocks of an orthonormal basis, cached, and its column count. */
   private static final class Orth {
+    /** Q's blocks, marked for caching: materialised by the next pass that reads them. */
     final JavaRDD<double[]> blocks;
     final int cols;
+    /** The cached Y that Q is computed from, to release once Q is materialised. */
+    final JavaRDD<double[]> source;
 
-    Orth(JavaRDD<double[]> blocks, int cols) {
+    Orth(JavaRDD<double[]> blocks, int cols, JavaRDD<double[]> source) {
       this.blocks = blocks;
       this.cols = cols;
+      this.source = source;
     }
   }
 
@@ -282,10 +292,12 @@ public final class DistributedSvd {
     return a;
   }
 
-  /** Orthonormal basis of the range of the distributed Y (blocks b x l): SVQB, then Cholesky-QR. */
-  private static Orth orth(JavaSparkContext jsc, JavaRDD<double[]> y, int l) {
-    // G = Y^T Y, then T1 = W_r lambda_r^(-1/2)
-    DenseMatrix g = gram(y, l);
+  /**
+   * Orthonormal basis of the range of the distributed Y (blocks b x l, cached) from its Gram
+   * matrix G = Y^T Y: SVQB, then Cholesky-QR.
+   */
+  private static Orth orth(JavaSparkContext jsc, JavaRDD<double[]> y, int l, DenseMatrix g) {
+    // T1 = W_r lambda_r^(-1/2)
     DenseMatrix t1 = svqb(g);
     int r = t1.cols;
     Broadcast<double[]> bt1 = jsc.broadcast(t1.data);
@@ -297,7 +309,7 @@ public final class DistributedSvd {
       return qb;
     });
     // Q1^T Q1 = R^T R; Q = Q1 R^-1
-    DenseMatrix rr = cholesky(gram(q1, r));
+    DenseMatrix rr = cholesky(gram(gramAndRows(q1, r), r));
     Broadcast<double[]> br = jsc.broadcast(rr.data);
     JavaRDD<double[]> q = q1.map(qb -> {
       int b = qb.length / r;
@@ -305,8 +317,7 @@ public final class DistributedSvd {
       return qb;
     });
     q.persist(StorageLevel.MEMORY_AND_DISK());
-    q.count();
-    return new Orth(q, r);
+    return new Orth(q, r, y);
   }
 
   /** Orthonormal basis of the range of a local n x c matrix, by the same two steps. */
@@ -323,19 +334,24 @@ public final class DistributedSvd {
     return q1;
   }
 
-  /** G = sum_b Y_b^T Y_b (c x c, both triangles) over blocks b x c. */
-  private static DenseMatrix gram(JavaRDD<double[]> blocks, int c) {
-    double[] g = blocks.mapPartitions(it -> {
-      double[] acc = new double[c * c];
+  /** [G = sum_b Y_b^T Y_b (upper triangle, c x c), rows] over blocks b x c, in one job. */
+  private static double[] gramAndRows(JavaRDD<double[]> blocks, int c) {
+    return blocks.mapPartitions(it -> {
+      double[] acc = new double[c * c + 1];
       while (it.hasNext()) {
         double[] yb = it.next();
         int b = yb.length / c;
         // upper triangle of acc += Y_b^T Y_b
         Blas.blas().dsyrk("U", "T", c, b, 1.0, yb, Math.max(1, b), 1.0, acc, c);
+        acc[c * c] += b;
       }
       return Collections.singletonList(acc).iterator();
     }).treeReduce(DistributedSvd::addInPlace);
-    return new DenseMatrix(c, c, g).symmetrizeFromUpper();
+  }
+
+  /** The c x c Gram matrix (both triangles) from a {@link #gramAndRows} result. */
+  private static DenseMatrix gram(double[] gramAndRows, int c) {
+    return new DenseMatrix(c, c, java.util.Arrays.copyOf(gramAndRows, c * c)).symmetrizeFromUpper();
   }
 
   /**
