@@ -37,8 +37,15 @@ import picocli.CommandLine.Option;
  *       (2 steps), {@code --maxIter} iterations at most, tolerance {@code --tol}, seed 1.</li>
  * </ol>
  * The SSE of every method is computed the same way, on the driver, over all n values to their
- * nearest centroid; "ratio" is the MLlib time over ours (target: at least 20x, with an SSE never
- * worse).
+ * nearest centroid; "MLlib/this" is the MLlib time over ours (target: at least 20x, with an SSE
+ * never worse).
+ *
+ * <p>Run:
+ * <pre>
+ * NNCOMPRESS_DRIVER_MEMORY=12g bin/nncompress bench kmeans --sizes 1000000,10000000 --ks 16,256 \
+ *     --maxIter 20 --mllib-max 300000000
+ * </pre>
+ * ({@code --mllib-max 300000000} skips MLlib at n = 10M, k = 256, which takes minutes.)
  */
 public final class KMeansBenchmark {
 
