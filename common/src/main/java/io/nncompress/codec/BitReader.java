@@ -45,6 +45,30 @@ public final class BitReader {
     return (int) v;
   }
 
+  /**
+   * Reads {@code count} fields of {@code bits} bits (1..32) written by {@link BitWriter#pack}
+   * starting at byte {@code offset}; the bytes must hold ceil(count bits / 8) bytes from there.
+   */
+  public static int[] unpack(byte[] bytes, int offset, int count, int bits) {
+    if (bits < 1 || bits > 32) {
+      throw new IllegalArgumentException("bits must be in 1..32, cannot be: " + bits);
+    }
+    if (count < 0) {
+      throw new IllegalArgumentException("count must be >= 0, cannot be: " + count);
+    }
+    long need = BitWriter.bytesFor((long) count * bits);
+    if (offset < 0 || offset + need > bytes.length) {
+      throw new IllegalArgumentException(count + " codes of " + bits + " bits need " + need + " bytes from offset "
+          + offset + ", only " + (bytes.length - offset) + " remain");
+    }
+    BitReader in = new BitReader(bytes, offset);
+    int[] codes = new int[count];
+    for (int t = 0; t < count; t++) {
+      codes[t] = in.read(bits);
+    }
+    return codes;
+  }
+
   /** Reads one bit. */
   public int readBit() {
     if (pos >= limitBits) {

@@ -58,6 +58,25 @@ public final class BitWriter {
     return out;
   }
 
+  /**
+   * Packs {@code codes} as fields of {@code bits} bits each (1..32), code t at stream bits
+   * [t bits, (t + 1) bits): ceil(codes.length bits / 8) bytes. Every code must fit the width.
+   */
+  public static byte[] pack(int[] codes, int bits) {
+    if (bits < 1 || bits > 32) {
+      throw new IllegalArgumentException("bits must be in 1..32, cannot be: " + bits);
+    }
+    long mask = 0xFFFFFFFFL >>> (32 - bits);
+    BitWriter w = new BitWriter((int) Math.min(Integer.MAX_VALUE - 8, bytesFor((long) codes.length * bits)));
+    for (int t = 0; t < codes.length; t++) {
+      if (((codes[t] & 0xFFFFFFFFL) & ~mask) != 0) {
+        throw new IllegalArgumentException("codes[" + t + "] must fit " + bits + " bits, cannot be: " + codes[t]);
+      }
+      w.write(codes[t], bits);
+    }
+    return w.toByteArray();
+  }
+
   /** ceil(bits / 8). */
   public static long bytesFor(long bits) {
     return (bits + 7) >>> 3;

@@ -8,7 +8,9 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code nncompress bench ...}: benchmarks that print ratios against baselines measured in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (ratios against baselines "
-    + "measured in the same run).", subcommands = {BenchCommand.Autocorr.class})
+    + "measured in the same run).", subcommands = {BenchCommand.Autocorr.class,
+        KMeansBenchCommand.class,
+        DistributedSvdBenchCommand.class})
 final class BenchCommand {
   @ParentCommand
   Main main;

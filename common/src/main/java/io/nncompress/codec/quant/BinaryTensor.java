@@ -1,5 +1,7 @@
 package io.nncompress.codec.quant;
 
+import io.nncompress.codec.BitReader;
+import io.nncompress.codec.BitWriter;
 import io.nncompress.codec.EncodedTensor;
 import io.nncompress.linalg.DenseMatrix;
 import java.nio.ByteBuffer;
@@ -42,12 +44,12 @@ public final class BinaryTensor implements EncodedTensor {
     int cols = b.getInt(OFFSET_COLS);
     Formats.checkShape(rows, cols, CODEC);
     long count = (long) rows * cols;
-    Formats.checkLength(bytes, HEADER_BYTES + 4L * rows + BitPacker.packedBytes(count, 1), CODEC, rows + "x" + cols);
+    Formats.checkLength(bytes, HEADER_BYTES + 4L * rows + BitWriter.bytesFor(count), CODEC, rows + "x" + cols);
     float[] alphas = new float[rows];
     for (int i = 0; i < rows; i++) {
       alphas[i] = b.getFloat(HEADER_BYTES + 4 * i);
     }
-    return new BinaryTensor(rows, cols, alphas, BitPacker.unpack(bytes, HEADER_BYTES + 4 * rows, (int) count, 1));
+    return new BinaryTensor(rows, cols, alphas, BitReader.unpack(bytes, HEADER_BYTES + 4 * rows, (int) count, 1));
   }
 
   @Override
@@ -84,7 +86,7 @@ public final class BinaryTensor implements EncodedTensor {
 
   @Override
   public byte[] encode() {
-    byte[] packed = BitPacker.pack(signs, 1);
+    byte[] packed = BitWriter.pack(signs, 1);
     ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + 4 * rows + packed.length).order(ByteOrder.LITTLE_ENDIAN);
     b.putInt(MAGIC).putInt(rows).putInt(cols);
     for (float a : alphas) {

@@ -1,5 +1,7 @@
 package io.nncompress.codec.quant;
 
+import io.nncompress.codec.BitReader;
+import io.nncompress.codec.BitWriter;
 import io.nncompress.codec.EncodedTensor;
 import io.nncompress.linalg.DenseMatrix;
 import java.nio.ByteBuffer;
@@ -18,7 +20,7 @@ import java.nio.ByteOrder;
  * offset 14              uint16   reserved, 0
  * offset 16 (HEADER)     float32[g]  scales
  * offset 16 + 4g         uint8[g]    zero points z, 0..2^b - 1
- * offset 16 + 5g         codes q, row-major, b bits each, packed LSB first (BitPacker)
+ * offset 16 + 5g         codes q, row-major, b bits each, packed LSB first ({@link io.nncompress.codec.BitWriter})
  * total 16 + 5g + ceil(rows*cols*b / 8) bytes
  * </pre>
  */
@@ -63,7 +65,7 @@ public final class UniformQuantizedTensor implements EncodedTensor {
     UniformQuantizer.Granularity granularity = UniformQuantizer.Granularity.values()[gran];
     int groups = gran == 1 ? rows : 1;
     long count = (long) rows * cols;
-    Formats.checkLength(bytes, HEADER_BYTES + 5L * groups + BitPacker.packedBytes(count, bits), CODEC,
+    Formats.checkLength(bytes, HEADER_BYTES + 5L * groups + BitWriter.bytesFor(count * bits), CODEC,
         rows + "x" + cols + " at " + bits + " bits");
     float[] scales = new float[groups];
     int[] zeroPoints = new int[groups];
@@ -71,7 +73,7 @@ public final class UniformQuantizedTensor implements EncodedTensor {
       scales[g] = b.getFloat(HEADER_BYTES + 4 * g);
       zeroPoints[g] = b.get(HEADER_BYTES + 4 * groups + g) & 0xFF;
     }
-    int[] codes = BitPacker.unpack(bytes, HEADER_BYTES + 5 * groups, (int) count, bits);
+    int[] codes = BitReader.unpack(bytes, HEADER_BYTES + 5 * groups, (int) count, bits);
     return new UniformQuantizedTensor(rows, cols, bits, granularity, scales, zeroPoints, codes);
   }
 
@@ -124,7 +126,7 @@ public final class UniformQuantizedTensor implements EncodedTensor {
   @Override
   public byte[] encode() {
     int groups = scales.length;
-    byte[] packed = BitPacker.pack(codes, bits);
+    byte[] packed = BitWriter.pack(codes, bits);
     ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + 5 * groups + packed.length).order(ByteOrder.LITTLE_ENDIAN);
     b.putInt(MAGIC).putInt(rows).putInt(cols).put((byte) bits).put((byte) granularity.ordinal()).putShort((short) 0);
     for (float s : scales) {

@@ -1,5 +1,7 @@
 package io.nncompress.codec.quant;
 
+import io.nncompress.codec.BitReader;
+import io.nncompress.codec.BitWriter;
 import io.nncompress.codec.EncodedTensor;
 import io.nncompress.linalg.DenseMatrix;
 import java.nio.ByteBuffer;
@@ -74,12 +76,12 @@ public final class VectorQuantizedTensor implements EncodedTensor {
     }
     long book = (long) t * k * n;
     long codeCount = (long) t * m * s;
-    Formats.checkLength(bytes, HEADER_BYTES + 4 * book + BitPacker.packedBytes(codeCount, bits), "pq/rq",
+    Formats.checkLength(bytes, HEADER_BYTES + 4 * book + BitWriter.bytesFor(codeCount * bits), "pq/rq",
         m + "x" + n + " (s=" + s + ", k=" + k + ", t=" + t + ")");
     float[] codebooks = new float[(int) book];
     b.position(HEADER_BYTES);
     b.asFloatBuffer().get(codebooks);
-    int[] codes = BitPacker.unpack(bytes, (int) (HEADER_BYTES + 4 * book), (int) codeCount, bits);
+    int[] codes = BitReader.unpack(bytes, (int) (HEADER_BYTES + 4 * book), (int) codeCount, bits);
     for (int c : codes) {
       if (c >= k) {
         throw new IllegalArgumentException("pq/rq tensor is corrupt: code " + c + " >= k = " + k);
@@ -154,7 +156,7 @@ public final class VectorQuantizedTensor implements EncodedTensor {
   @Override
   public byte[] encode() {
     int bits = VectorQuantizer.codeBits(clusters);
-    byte[] packed = BitPacker.pack(codes, bits);
+    byte[] packed = BitWriter.pack(codes, bits);
     ByteBuffer b = ByteBuffer.allocate(HEADER_BYTES + 4 * codebooks.length + packed.length)
         .order(ByteOrder.LITTLE_ENDIAN);
     b.putInt(MAGIC).putInt(rows).putInt(cols).putInt(blocks).putInt(clusters).putInt(stages);
