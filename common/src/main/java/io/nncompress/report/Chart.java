@@ -9,7 +9,8 @@ import java.util.function.DoubleFunction;
  * (tooltip and accessible name), a visible caption, axis labels, a legend, and the frame
  * (size and margins). Every mark that shows data (line, marker, bar) has class {@code data}, so
  * a test can count them; axes, ticks and grid lines have classes {@code axis}, {@code tick},
- * {@code grid}.
+ * {@code grid}. Colours, strokes and font sizes are also set as presentation attributes, so a chart
+ * looks right on its own (in a notebook, say); a page's CSS overrides them.
  */
 public abstract class Chart<T extends Chart<T>> {
   final String id;
@@ -86,18 +87,19 @@ public abstract class Chart<T extends Chart<T>> {
     b.append("<svg xmlns=\"http://www.w3.org/2000/svg\" id=\"").append(id)
         .append("\" class=\"chart ").append(kind()).append("\" width=\"").append(width)
         .append("\" height=\"").append(height).append("\" viewBox=\"0 0 ").append(width).append(' ')
-        .append(height).append("\" role=\"img\" aria-labelledby=\"").append(id).append("-title\">");
+        .append(height).append("\" font-family=\"sans-serif\" font-size=\"11\" fill=\"#444\" role=\"img\" aria-labelledby=\"")
+        .append(id).append("-title\">");
     b.append("<title id=\"").append(id).append("-title\">").append(Svg.escape(title)).append("</title>");
-    b.append("<text class=\"caption\" x=\"").append(left).append("\" y=\"18\">")
+    b.append("<text class=\"caption\" font-size=\"13\" font-weight=\"600\" fill=\"#222\" x=\"").append(left).append("\" y=\"18\">")
         .append(Svg.escape(title)).append("</text>");
     double midX = left + (width - left - right) / 2.0;
     double midY = top + (height - top - bottom) / 2.0;
     if (!xLabel.isEmpty()) {
-      b.append("<text class=\"label\" text-anchor=\"middle\" x=\"").append(Svg.c(midX))
+      b.append("<text class=\"label\" font-size=\"12\" text-anchor=\"middle\" x=\"").append(Svg.c(midX))
           .append("\" y=\"").append(height - 8).append("\">").append(Svg.escape(xLabel)).append("</text>");
     }
     if (!yLabel.isEmpty()) {
-      b.append("<text class=\"label\" text-anchor=\"middle\" transform=\"translate(14,")
+      b.append("<text class=\"label\" font-size=\"12\" text-anchor=\"middle\" transform=\"translate(14,")
           .append(Svg.c(midY)).append(") rotate(-90)\">").append(Svg.escape(yLabel)).append("</text>");
     }
     return b;
@@ -137,26 +139,26 @@ public abstract class Chart<T extends Chart<T>> {
   void yAxis(StringBuilder b, Scale s) {
     for (double t : s.ticks) {
       double y = s.apply(t);
-      b.append("<line class=\"grid\" x1=\"").append(left).append("\" x2=\"").append(width - right)
+      b.append("<line class=\"grid\" stroke=\"#eee\" x1=\"").append(left).append("\" x2=\"").append(width - right)
           .append("\" y1=\"").append(Svg.c(y)).append("\" y2=\"").append(Svg.c(y)).append("\"/>");
       b.append("<text class=\"tick\" text-anchor=\"end\" x=\"").append(left - 6).append("\" y=\"")
           .append(Svg.c(y + 4)).append("\">").append(Svg.escape(yFormat.apply(t))).append("</text>");
     }
-    b.append("<line class=\"axis\" x1=\"").append(left).append("\" x2=\"").append(left)
+    b.append("<line class=\"axis\" stroke=\"#888\" x1=\"").append(left).append("\" x2=\"").append(left)
         .append("\" y1=\"").append(top).append("\" y2=\"").append(height - bottom).append("\"/>");
   }
 
   /** X axis line at the bottom with ticks of s (may be null: line only). */
   void xAxis(StringBuilder b, Scale s) {
     int y0 = height - bottom;
-    b.append("<line class=\"axis\" x1=\"").append(left).append("\" x2=\"").append(width - right)
+    b.append("<line class=\"axis\" stroke=\"#888\" x1=\"").append(left).append("\" x2=\"").append(width - right)
         .append("\" y1=\"").append(y0).append("\" y2=\"").append(y0).append("\"/>");
     if (s == null) {
       return;
     }
     for (double t : s.ticks) {
       double x = s.apply(t);
-      b.append("<line class=\"tick\" x1=\"").append(Svg.c(x)).append("\" x2=\"").append(Svg.c(x))
+      b.append("<line class=\"tick\" stroke=\"#888\" x1=\"").append(Svg.c(x)).append("\" x2=\"").append(Svg.c(x))
           .append("\" y1=\"").append(y0).append("\" y2=\"").append(y0 + 5).append("\"/>");
       b.append("<text class=\"tick\" text-anchor=\"middle\" x=\"").append(Svg.c(x)).append("\" y=\"")
           .append(y0 + 18).append("\">").append(Svg.escape(xFormat.apply(t))).append("</text>");

@@ -126,7 +126,7 @@ public final class LineChart extends Chart<LineChart> {
     yAxis(b, sy);
     xAxis(b, sx);
     if (empty) {
-      b.append("<text class=\"empty\" text-anchor=\"middle\" x=\"").append(width / 2).append("\" y=\"")
+      b.append("<text class=\"empty\" font-size=\"13\" fill=\"#999\" text-anchor=\"middle\" x=\"").append(width / 2).append("\" y=\"")
           .append(height / 2).append("\">no data</text>");
     }
     for (int k = 0; k < series.size(); k++) {
@@ -163,7 +163,7 @@ public final class LineChart extends Chart<LineChart> {
         if (s.labels != null && s.labels[i] != null && !s.labels[i].isEmpty()) {
           // labels right of the point; flipped to the left near the right edge
           boolean flip = px > width - right - 80;
-          b.append("<text class=\"point-label\" text-anchor=\"").append(flip ? "end" : "start")
+          b.append("<text class=\"point-label\" fill=\"#222\" text-anchor=\"").append(flip ? "end" : "start")
               .append("\" x=\"").append(Svg.c(px + (flip ? -7 : 7))).append("\" y=\"")
               .append(Svg.c(py - 6)).append("\">").append(Svg.escape(s.labels[i])).append("</text>");
         }
@@ -179,7 +179,7 @@ public final class LineChart extends Chart<LineChart> {
       b.append("<circle class=\"highlight\" cx=\"").append(Svg.c(px)).append("\" cy=\"").append(Svg.c(py))
           .append("\" r=\"7\" fill=\"none\" stroke=\"#000\" stroke-width=\"1.5\"/>");
       boolean flip = px > width - right - 120;
-      b.append("<text class=\"point-label\" font-weight=\"bold\" text-anchor=\"").append(flip ? "end" : "start")
+      b.append("<text class=\"point-label\" fill=\"#222\" font-weight=\"bold\" text-anchor=\"").append(flip ? "end" : "start")
           .append("\" x=\"").append(Svg.c(px + (flip ? -10 : 10))).append("\" y=\"").append(Svg.c(py + 16))
           .append("\">").append(Svg.escape(highlightLabels.get(i))).append("</text>");
     }
