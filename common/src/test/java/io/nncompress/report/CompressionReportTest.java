@@ -1,0 +1,247 @@
+package io.nncompress.report;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CompressionReportTest {
+  private static final Path CHROMIUM = Paths.get("/usr/bin/chromium");
+  private static final Pattern SVG = Pattern.compile("<svg\\b[^>]*>.*?</svg>", Pattern.DOTALL);
+
+  /** The plots of the full fixture, in page order, and the fewest data marks each must have. */
+  private static final Map<String, Integer> FULL = new LinkedHashMap<>();
+
+  static {
+    FULL.put("tradeoff", 5 + 5 + 2);          // 5 stages x 2 series of markers + 2 lines
+    FULL.put("layer-inputs", 6);               // 3 layers x before/after
+    FULL.put("layer-outputs", 6);
+    FULL.put("layer-params", 6);
+    FULL.put("layer-bytes", 6);
+    for (String l : new String[] {"fc1", "fc2", "fc3"}) {
+      FULL.put("lambda-kept-" + l, 11);        // >= 10 path points + the line
+      FULL.put("lambda-error-" + l, 2 * 10 + 2);
+    }
+    FULL.put("spectra", 3);                    // one line per layer
+    FULL.put("codebook-fc1", 16);
+    FULL.put("codebook-fc2", 8);
+    FULL.put("codebook-fc3", 4);
+    FULL.put("timings", 6);
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> json(String resource) throws IOException {
+    ObjectMapper om = new ObjectMapper();
+    om.enable(JsonParser.Feature.ALLOW_NON_NUMERIC_NUMBERS); // Jackson writes NaN as NaN
+    try (InputStream in = CompressionReportTest.class.getResourceAsStream(resource)) {
+      return om.readValue(in, LinkedHashMap.class);
+    }
+  }
+
+  /** The sample metrics.json of a real run, plus the synthetic optional sections and per-layer bytes. */
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> fullMetrics() throws IOException {
+    Map<String, Object> m = json("/report/sample-metrics.json");
+    m.putAll(json("/report/optional-sections.json"));
+    for (Map<String, Object> l : (List<Map<String, Object>>) m.get("layers")) {
+      long p0 = ((Number) l.get("params_before")).longValue();
+      long p1 = ((Number) l.get("params_after")).longValue();
+      l.put("bytes_before", 4 * p0);   // float32
+      l.put("bytes_after", p1 / 2 + 64); // 4-bit indices + a codebook
+    }
+    return m;
+  }
+
+  static Map<String, String> svgsById(String html) {
+    Map<String, String> r = new LinkedHashMap<>();
+    Matcher x = SVG.matcher(html);
+    Pattern id = Pattern.compile("\\bid=\"([^\"]+)\"");
+    while (x.find()) {
+      Matcher i = id.matcher(x.group().substring(0, x.group().indexOf('>')));
+      assertTrue(i.find(), "svg without id: " + x.group().substring(0, 80));
+      r.put(i.group(1), x.group());
+    }
+    return r;
+  }
+
+  static int count(String s, String needle) {
+    int k = 0;
+    for (int i = s.indexOf(needle); i >= 0; i = s.indexOf(needle, i + 1)) {
+      k++;
+    }
+    return k;
+  }
+
+  @Test
+  void fullReportHasEveryPlotAsWellFormedSvg() throws Exception {
+    Map<String, Object> m = fullMetrics();
+    String html = CompressionReport.render(m);
+    Map<String, String> svgs = svgsById(html);
+    assertEquals(new ArrayList<>(FULL.keySet()), new ArrayList<>(svgs.keySet()));
+    assertEquals(new ArrayList<>(FULL.keySet()), CompressionReport.plotIds(m));
+    for (Map.Entry<String, Integer> e : FULL.entrySet()) {
+      String svg = svgs.get(e.getKey());
+      ChartsTest.xml(svg); // well formed
+      int marks = count(svg, "class=\"data");
+      assertTrue(marks >= e.getValue(), e.getKey() + ": " + marks + " data marks, expected >= " + e.getValue());
+      assertTrue(svg.contains("<title"), e.getKey());
+    }
+    assertFalse(html.contains("class=\"note missing\""), "no section is missing in the full fixture");
+    // the run's figures reach the page
+    assertTrue(html.contains("89.12%") && html.contains("84.05%"), "accuracies");
+    assertTrue(html.contains("266,610") && html.contains("33,177"), "params");
+    assertTrue(html.contains("local[*]") && html.contains("kmeans.clusters"), "flattened config");
+    // self-contained: nothing is fetched, nothing is run
+    assertFalse(html.contains("<script"));
+    assertFalse(html.matches("(?s).*(src|href)=\"https?:.*"));
+  }
+
+  @Test
+  void baseMetricsOnlyLeaveOutOptionalPlotsWithANote() throws Exception {
+    Map<String, Object> m = json("/report/sample-metrics.json");
+    String html = CompressionReport.render(m);
+    Set<String> ids = svgsById(html).keySet();
+    assertTrue(ids.containsAll(List.of("tradeoff", "layer-inputs", "layer-outputs", "layer-params",
+        "lambda-kept-fc1", "lambda-error-fc3")), ids.toString());
+    for (String absent : List.of("spectra", "codebook-fc1", "timings", "layer-bytes")) {
+      assertFalse(ids.contains(absent), absent);
+    }
+    for (String section : List.of("stages", "spectra", "codebooks", "config", "timings", "layer-bytes")) {
+      assertTrue(html.contains("class=\"note missing\" data-section=\"" + section + "\""), section);
+    }
+    // without stages, the trade-off chart has the two end-to-end points
+    assertEquals(4, count(svgsById(html).get("tradeoff"), "<circle class=\"data"));
+  }
+
+  @Test
+  void layerNamesAreEscapedAndGiveUniqueIds() throws Exception {
+    Map<String, Object> m = fullMetrics();
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> layers = (List<Map<String, Object>>) m.get("layers");
+    String evil = "<img src=x onerror=\"alert(1)\">&";
+    layers.get(0).put("layer", evil);
+    layers.get(1).put("layer", "<img src=x onerror=\"alert(2)\">&"); // same slug
+    Map<String, Object> cb = new LinkedHashMap<>();
+    cb.put(evil, Map.of("centroids", new double[] {-1, 1}, "counts", new long[] {3, 4}));
+    m.put("codebooks", cb);
+    String html = CompressionReport.render(m);
+    assertFalse(html.contains("<img"));
+    assertTrue(html.contains("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;"));
+    Set<String> ids = new HashSet<>();
+    for (String id : svgsById(html).keySet()) {
+      assertTrue(ids.add(id), "duplicate id " + id);
+    }
+    assertTrue(ids.contains("lambda-kept-_img_src_x_onerror__alert_1____"), ids.toString());
+    assertTrue(ids.contains("lambda-kept-_img_src_x_onerror__alert_2____"), ids.toString());
+    assertTrue(ids.contains("codebook-_img_src_x_onerror__alert_1____"), ids.toString());
+  }
+
+  @Test
+  void writeReplacesTheFileAtomically(@TempDir Path dir) throws Exception {
+    Path f = dir.resolve("sub/report.html");
+    CompressionReport.write(f, fullMetrics());
+    Files.writeString(f, "old");
+    CompressionReport.write(f, fullMetrics());
+    String html = Files.readString(f);
+    assertTrue(html.startsWith("<!DOCTYPE html>") && html.endsWith("</html>\n"));
+    try (Stream<Path> s = Files.list(f.getParent())) {
+      assertEquals(List.of("report.html"), s.map(p -> p.getFileName().toString()).toList(), "no temp file left");
+    }
+  }
+
+  // ---------------------------------------------------------------- in a browser
+
+  /** Runs headless Chromium (flags: /work/.library/env/machines/java-maven.md) with extra args. */
+  private static String chromium(Path profile, Path log, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(CHROMIUM.toString(), "--headless", "--no-sandbox",
+        "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+        "--user-data-dir=" + profile));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
+    p.getOutputStream().close();
+    byte[] out = p.getInputStream().readAllBytes();
+    assertTrue(p.waitFor(120, TimeUnit.SECONDS), "chromium did not finish");
+    assertEquals(0, p.exitValue(), "chromium failed: " + Files.readString(log));
+    return new String(out, StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void rendersInHeadlessChromium(@TempDir Path tmp) throws Exception {
+    assumeFalse("java".equals(System.getProperty("nncompress.blas")),
+        "skipped in the pure-Java BLAS run: the report does no numerics, one browser run is enough");
+    assumeTrue(Files.isExecutable(CHROMIUM),
+        "skipped: /usr/bin/chromium not installed (apt-get install -y chromium; .ci/run installs it)");
+    Path out = Paths.get("target", "report").toAbsolutePath();
+    Files.createDirectories(out);
+    Path html = out.resolve("report.html");
+    CompressionReport.write(html, fullMetrics());
+    String url = html.toUri().toString();
+
+    // (a) the DOM after layout: every plot is there and has its marks
+    String dom = chromium(Files.createDirectory(tmp.resolve("p1")), tmp.resolve("dom.log"), "--dump-dom", url);
+    Map<String, String> svgs = svgsById(dom);
+    for (Map.Entry<String, Integer> e : FULL.entrySet()) {
+      String svg = svgs.get(e.getKey());
+      assertTrue(svg != null, "plot " + e.getKey() + " missing from the DOM");
+      int marks = count(svg, "class=\"data");
+      assertTrue(marks >= e.getValue(), e.getKey() + ": " + marks + " data marks in the DOM, expected >= " + e.getValue());
+    }
+
+    // (b) the screenshot: a PNG of the window size, not blank
+    Path png = out.resolve("report.png");
+    Files.deleteIfExists(png);
+    chromium(Files.createDirectory(tmp.resolve("p2")), tmp.resolve("shot.log"),
+        "--screenshot=" + png, "--window-size=1280,2400", url);
+    assertTrue(Files.size(png) > 1000, "screenshot " + png + " is " + Files.size(png) + " bytes");
+    BufferedImage img = ImageIO.read(png.toFile());
+    assertTrue(img != null, png + " is not a PNG");
+    assertEquals(1280, img.getWidth());
+    assertEquals(2400, img.getHeight());
+    // not blank: many colours, and a real share of non-white pixels
+    Set<Integer> colours = new HashSet<>();
+    long ink = 0;
+    double sum = 0;
+    double sum2 = 0;
+    long n = 0;
+    for (int y = 0; y < img.getHeight(); y += 2) {
+      for (int x = 0; x < img.getWidth(); x += 2) {
+        int rgb = img.getRGB(x, y) & 0xFFFFFF;
+        colours.add(rgb);
+        int grey = ((rgb >> 16 & 255) + (rgb >> 8 & 255) + (rgb & 255)) / 3;
+        ink += grey < 200 ? 1 : 0;
+        sum += grey;
+        sum2 += (double) grey * grey;
+        n++;
+      }
+    }
+    double variance = sum2 / n - (sum / n) * (sum / n);
+    assertTrue(colours.size() > 50, colours.size() + " colours");
+    assertTrue(ink > n / 100, ink + " of " + n + " pixels are dark");
+    assertTrue(variance > 50, "grey variance " + variance);
+  }
+}
