@@ -45,6 +45,7 @@ import org.apache.spark.sql.types.StructType;
  *   model/model.yaml         the compressed architecture spec (input_select = input features read)
  *   model/model.safetensors  the compressed weights, F32, PyTorch names and layouts
  *   metrics.json             per layer and end to end
+ *   report.html              the same as a self-contained page with plots (inline SVG)
  * </pre>
  *
  * kept_inputs are the original layer's input groups kept (features, neurons or channels);
@@ -58,6 +59,7 @@ public final class CompressedModelStore {
   public static final String SPEC = "model.yaml";
   public static final String WEIGHTS = "model.safetensors";
   public static final String METRICS = "metrics.json";
+  public static final String REPORT = "report.html";
 
   public static final StructType LAYER_SCHEMA = new StructType(new StructField[] {
     new StructField("format_version", DataTypes.IntegerType, false, Metadata.empty()),
@@ -170,6 +172,8 @@ public final class CompressedModelStore {
         "producer", "nncompress", "format", "pt")));
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     writeBytes(fs, new Path(base, METRICS), json.writeValueAsBytes(metrics));
+    writeBytes(fs, new Path(base, REPORT), io.nncompress.report.CompressionReport.render(metrics)
+        .getBytes(StandardCharsets.UTF_8));
   }
 
   private static void writeBytes(FileSystem fs, Path p, byte[] bytes) throws IOException {

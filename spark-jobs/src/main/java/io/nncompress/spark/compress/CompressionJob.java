@@ -485,6 +485,20 @@ public final class CompressionJob {
     m.put("seconds", o.seconds);
     m.put("passes_over_data", o.passes);
     m.put("blas", Blas.describe());
+    Map<String, Object> cfg = new LinkedHashMap<>();
+    cfg.put("model", String.valueOf(config.spec));
+    cfg.put("weights", String.valueOf(config.weights));
+    cfg.put("calibration", config.calibration != null ? config.calibration : "activations " + config.activations.keySet());
+    cfg.put("evaluation", String.valueOf(config.evaluation));
+    cfg.put("strategy", o.result.strategy.id);
+    cfg.put("target", String.valueOf(config.target));
+    cfg.put("layer_targets", String.valueOf(config.layerTargets));
+    cfg.put("stages", String.valueOf(config.stages));
+    cfg.put("layer_stages", String.valueOf(config.layerStages));
+    cfg.put("tolerance", config.tolerance);
+    cfg.put("output", config.output);
+    m.put("config", cfg);
+    m.put("timings", Map.of("total", o.seconds));
     Map<String, Object> total = new LinkedHashMap<>();
     total.put("params_before", o.paramsBefore());
     total.put("params_after", o.paramsAfter());
@@ -504,9 +518,12 @@ public final class CompressionJob {
     }
     m.put("end_to_end", total);
     List<Map<String, Object>> layers = new ArrayList<>();
-    for (LayerReport l : o.result.layers) {
+    for (int k = 0; k < o.result.layers.size(); k++) {
+      LayerReport l = o.result.layers.get(k);
       Map<String, Object> x = new LinkedHashMap<>();
       x.put("layer", l.layer);
+      x.put("bytes_before", 4 * l.paramsBefore);
+      x.put("bytes_after", o.layers.get(k).bytes());
       x.put("type", l.type);
       x.put("target", l.target);
       x.put("inputs_before", l.inputsBefore);

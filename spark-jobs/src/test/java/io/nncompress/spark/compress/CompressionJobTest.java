@@ -164,6 +164,9 @@ class CompressionJobTest {
     String metrics = Files.readString(Path.of(out, "metrics.json"), StandardCharsets.UTF_8);
     assertTrue(metrics.contains("\"accuracy_after\""), metrics);
     assertTrue(metrics.contains("\"strategy\" : \"top-down\""), metrics);
+    String report = Files.readString(Path.of(out, "report.html"), StandardCharsets.UTF_8);
+    assertTrue(report.contains("id=\"lambda-kept-fc1\"") && report.contains("id=\"layer-params\""),
+        "the report has the lambda path and the per-layer bars");
   }
 
   @Test
