@@ -596,7 +596,7 @@ public final class CompressionReport {
       ".footer{color:#888;font-size:12px;margin-top:24px}",
       "table{border-collapse:collapse;margin:6px 0;font-size:13px}",
       "th,td{border-bottom:1px solid #e4e4e4;padding:3px 8px;text-align:right;white-space:nowrap}",
-      "table.layers th{white-space:normal;vertical-align:bottom}table.config td{text-align:left}",
+      "table.layers th{white-space:normal;vertical-align:bottom}table.config td,table.config th{text-align:left}",
       "th:first-child,td:first-child{text-align:left}th{background:#f5f5f5;font-weight:600}",
       "td.bad{color:#b00020;font-weight:600}",
       ".charts{display:flex;flex-wrap:wrap;gap:8px 16px;align-items:flex-start}",

@@ -138,6 +138,46 @@ class CompressionReportTest {
   }
 
   @Test
+  void javaMapsWithNaNMissingKeysAndPrimitiveArraysRender() throws Exception {
+    // as CompressionJob.metrics builds it: Long/Integer/Double values, NaN held-out error, no evaluation
+    Map<String, Object> m = fullMetrics();
+    @SuppressWarnings("unchecked")
+    Map<String, Object> e = (Map<String, Object>) m.get("end_to_end");
+    e.remove("accuracy_before");
+    e.remove("accuracy_after");
+    e.remove("top1_agreement");
+    m.remove("stages");
+    @SuppressWarnings("unchecked")
+    List<Map<String, Object>> layers = (List<Map<String, Object>>) m.get("layers");
+    layers.get(0).put("relative_error_held_out", Double.NaN);
+    layers.get(0).put("target_reached", false);
+    Map<String, Object> spectra = new LinkedHashMap<>();
+    spectra.put("fc1", new double[] {0.5, 4, 2, 1}); // unsorted: sorted descending, divided by 4
+    spectra.put("fc2", new float[] {3, 0}); // a zero singular value cannot go on the log axis
+    m.put("spectra", spectra);
+    Map<String, Object> codebooks = new LinkedHashMap<>();
+    codebooks.put("fc1", Map.of("centroids", new float[] {-0.5f, 0.25f}, "counts", new int[] {7, 9}));
+    codebooks.put("fc2", Map.of("centroids", List.of(1.0, 2.0), "counts", List.of(3))); // lengths differ
+    m.put("codebooks", codebooks);
+    String html = CompressionReport.render(m);
+    Map<String, String> svgs = svgsById(html);
+    assertFalse(svgs.containsKey("tradeoff"));
+    assertTrue(html.contains("data-section=\"stages\""));
+    assertTrue(html.contains("data-section=\"codebook-fc2\""));
+    assertFalse(svgs.containsKey("codebook-fc2"));
+    assertEquals(2, count(svgs.get("codebook-fc1"), "class=\"data"));
+    // spectra: fc1 plotted at 1, 0.5, 0.25, 0.125 (4 markers); fc2 at 1 only (0/3 dropped)
+    String sp = svgs.get("spectra");
+    assertEquals(4 + 1, count(sp, "<circle class=\"data"));
+    assertTrue(sp.contains("fc1: (4, 0.125)"), sp);
+    assertFalse(html.contains("NaN"));
+    assertTrue(html.contains("<td class=\"bad\">false</td>"));
+    for (String svg : svgs.values()) {
+      ChartsTest.xml(svg);
+    }
+  }
+
+  @Test
   void layerNamesAreEscapedAndGiveUniqueIds() throws Exception {
     Map<String, Object> m = fullMetrics();
     @SuppressWarnings("unchecked")
