@@ -284,16 +284,7 @@ public final class ArchitectureSpec {
 
   /** Writes the YAML atomically (temporary file + rename). */
   public void write(Path file) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-    try {
-      Files.writeString(tmp, toYaml(), StandardCharsets.UTF_8);
-      Files.move(tmp, file, java.nio.file.StandardCopyOption.ATOMIC_MOVE,
-          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    io.nncompress.format.AtomicFiles.write(file, toYaml().getBytes(StandardCharsets.UTF_8));
   }
 
   private static List<Integer> toList(int[] v) {

@@ -97,27 +97,7 @@ public final class CompressionReport {
    * renamed over file, so a reader never sees half a report.
    */
   public static void write(Path file, Map<String, Object> metrics) throws IOException {
-    String html = render(metrics);
-    Path abs = file.toAbsolutePath();
-    Path dir = abs.getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + abs.getFileName(), ".tmp");
-    try {
-      Files.write(tmp, html.getBytes(StandardCharsets.UTF_8));
-      try {
-        // createTempFile makes it owner-only; a report is for everyone who can read the output
-        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rw-r--r--"));
-      } catch (UnsupportedOperationException e) {
-        // not a POSIX file system: keep its default
-      }
-      try {
-        Files.move(tmp, abs, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    io.nncompress.format.AtomicFiles.write(file, render(metrics).getBytes(StandardCharsets.UTF_8));
   }
 
   // ---------------------------------------------------------------- page

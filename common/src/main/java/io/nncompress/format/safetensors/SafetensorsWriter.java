@@ -40,21 +40,7 @@ public final class SafetensorsWriter {
   }
 
   public static void write(Path file, Map<String, Tensor> tensors, Map<String, String> metadata) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path tmp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
-    try {
-      try (OutputStream out = Files.newOutputStream(tmp)) {
-        writeTo(out, tensors, metadata);
-      }
-      try {
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
-      }
-    } finally {
-      Files.deleteIfExists(tmp);
-    }
+    io.nncompress.format.AtomicFiles.write(file, out -> writeTo(out, tensors, metadata));
   }
 
   /** The bytes of a safetensors file holding {@code tensors}. */

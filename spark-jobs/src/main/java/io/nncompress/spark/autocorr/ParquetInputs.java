@@ -80,7 +80,7 @@ public final class ParquetInputs {
   }
 
   /** Whether file-source metadata (file path, row index) can be selected for error messages. */
-  static boolean hasFileMetadata(Dataset<Row> df) {
+  public static boolean hasFileMetadata(Dataset<Row> df) {
     try {
       df.select(functions.col(AutocorrelationJob.FILE_PATH), functions.col(AutocorrelationJob.ROW_INDEX)).schema();
       return true;

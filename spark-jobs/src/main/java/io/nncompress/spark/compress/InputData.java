@@ -75,22 +75,13 @@ public final class InputData implements Serializable {
     if (labelColumn != null) {
       cols.add(functions.col("`" + labelColumn + "`").cast(labelIsLong ? "long" : "int"));
     }
-    boolean meta = hasFileMetadata(df);
+    boolean meta = ParquetInputs.hasFileMetadata(df);
     if (meta) {
       cols.add(functions.col("_metadata.file_path"));
       cols.add(functions.col("_metadata.row_index"));
     }
     JavaRDD<InternalRow> rows = df.select(cols.toArray(new Column[0])).queryExecution().toRdd().toJavaRDD();
     return new InputData(dataset, inputColumn, labelColumn, enc, d, labelIsLong, meta, rows);
-  }
-
-  private static boolean hasFileMetadata(Dataset<Row> df) {
-    try {
-      df.select(functions.col("_metadata.file_path"), functions.col("_metadata.row_index")).schema();
-      return true;
-    } catch (RuntimeException e) {
-      return false;
-    }
   }
 
   public JavaRDD<InternalRow> rows() {
