@@ -34,17 +34,19 @@ final class CompressionTables {
         continue;
       }
       long base = o.stages.get(0).bytes;
-      System.out.printf("%nStages (%s): real encoded bytes, bits per weight of each layer, accuracy%n",
+      System.out.printf("%nStages (%s): real encoded bytes (smaller: vs float32), the Deep Compression paper's "
+          + "rate formula, accuracy, bits per weight of each layer%n",
           o.result.strategy.id);
-      StringBuilder head = new StringBuilder(String.format("%-22s %10s %8s %9s %9s", "stage", "bytes", "smaller",
-          "accuracy", "agree"));
+      StringBuilder head = new StringBuilder(String.format("%-22s %10s %8s %8s %9s %9s", "stage", "bytes", "smaller",
+          "paper", "accuracy", "agree"));
       for (String l : o.stages.get(0).layerBytes.keySet()) {
         head.append(String.format(" %9s", l + " b/w"));
       }
       System.out.println(head);
       for (CompressionJob.StageRecord r : o.stages) {
-        StringBuilder line = new StringBuilder(String.format("%-22s %10d %7.1fx %8.2f%% %8.2f%%", r.stage, r.bytes,
-            (double) base / r.bytes, 100 * r.accuracy, 100 * r.agreement));
+        StringBuilder line = new StringBuilder(String.format("%-22s %10d %7.1fx %8s %8.2f%% %8.2f%%", r.stage,
+            r.bytes, (double) base / r.bytes, Double.isNaN(r.paperRate) ? "-" : String.format("%.1fx", r.paperRate),
+            100 * r.accuracy, 100 * r.agreement));
         for (String l : r.layerBytes.keySet()) {
           line.append(String.format(" %9.2f", 8.0 * r.layerBytes.get(l) / r.layerWeights.get(l)));
         }

@@ -83,8 +83,89 @@ public final class CompressionJob {
     }
   }
 
+  /** One layer's stages to run on an executor. */
+  static final class EncodeTask implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final String layer;
+    final String plan;
+    final DenseMatrix weight;
+    final DenseMatrix r;
+
+    EncodeTask(String layer, String plan, DenseMatrix weight, DenseMatrix r) {
+      this.layer = layer;
+      this.plan = plan;
+      this.weight = weight;
+      this.r = r;
+    }
+  }
+
+  /**
+   * Runs every layer's stages as its own Spark task (layers are compressed in parallel on the
+   * cluster) and decodes the encoded bytes that come back on the driver.
+   */
+  List<io.nncompress.codec.EncodedTensor> encodeOnCluster(List<EncodeTask> tasks) {
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    jsc.setJobGroup("nncompress-compress", "nncompress compress: stages of " + tasks.size() + " layers", false);
+    List<scala.Tuple2<String, byte[]>> out;
+    try {
+      out = jsc.parallelize(tasks, tasks.size()).map(t -> {
+        try {
+          io.nncompress.codec.EncodedTensor e = io.nncompress.compress.StagePlan.parse(t.plan).encode(t.weight, t.r);
+          return new scala.Tuple2<>(e.codec(), e.encode());
+        } catch (IllegalArgumentException e) {
+          throw new BadInputException("Layer " + t.layer + ", stages " + t.plan + ": " + e.getMessage(), e);
+        }
+      }).collect();
+    } catch (BadInputException e) {
+      throw e;
+    } catch (Exception e) {
+      BadInputException bad = BadInputException.find(e);
+      throw bad != null ? new BadInputException(bad.getMessage(), e)
+          : new RuntimeException("Stages failed: " + e.getMessage(), e);
+    } finally {
+      jsc.clearJobGroup();
+    }
+    List<io.nncompress.codec.EncodedTensor> enc = new ArrayList<>();
+    for (scala.Tuple2<String, byte[]> t : out) {
+      enc.add(io.nncompress.codec.TensorCodecs.decode(t._1(), t._2()));
+    }
+    return enc;
+  }
+
+  /**
+   * The Deep Compression paper's rate r = sum n*32 / sum (n*log2(k) + k*32) over the layers, n the
+   * weights that are stored (nonzero after pruning), k = 2^bits; NaN unless every layer's first i
+   * stages share weights with k-means.
+   */
+  static double paperRate(LayerChain chain, CompressionConfig config, int i, List<io.nncompress.codec.EncodedTensor> enc) {
+    double num = 0;
+    double den = 0;
+    for (int k = 0; k < chain.size(); k++) {
+      io.nncompress.compress.StagePlan plan = config.stagesOf(chain.layer(k).name());
+      io.nncompress.compress.StagePlan prefix = plan.prefix(Math.min(i, plan.stages().size()));
+      int bits = 0;
+      for (io.nncompress.compress.StagePlan.Stage s : prefix.stages()) {
+        if (s.name.startsWith("kmeans")) {
+          bits = Integer.parseInt(s.args.get(0));
+        }
+      }
+      if (bits == 0) {
+        return Double.NaN;
+      }
+      long n = 0;
+      for (double v : enc.get(k).decode().data) {
+        n += v != 0 ? 1 : 0;
+      }
+      num += 32.0 * n;
+      den += (double) n * bits + 32.0 * (1 << bits);
+    }
+    return num / den;
+  }
+
   /** The model after one stage: bytes, parameters, accuracy, and the bytes of each layer. */
   public static final class StageRecord {
+    /** The Deep Compression paper's formula for this stage (NaN where it does not apply). */
+    public double paperRate = Double.NaN;
     public final String stage;
     public final long bytes;
     public final long params;
@@ -277,29 +358,18 @@ public final class CompressionJob {
         rs = stats.inputs(r.compressed, idx);
       }
       for (int i = 1; i <= longest; i++) {
-        List<io.nncompress.codec.EncodedTensor> enc = new ArrayList<>();
         List<String> names = new ArrayList<>();
+        List<EncodeTask> tasks = new ArrayList<>();
         for (int k = 0; k < chain.size(); k++) {
           io.nncompress.compress.StagePlan plan = config.stagesOf(chain.layer(k).name());
           io.nncompress.compress.StagePlan prefix = plan.prefix(Math.min(i, plan.stages().size()));
           DenseMatrix w = LayerChain.weight(chain.layer(k));
-          DenseMatrix rk = null;
-          if (rs != null) {
-            int d = w.cols;
-            int[] first = new int[d];
-            for (int j = 0; j < d; j++) {
-              first[j] = j;
-            }
-            rk = rs[k].autocorrelation().selectSymmetric(first);
-          }
-          try {
-            enc.add(prefix.encode(w, rk));
-          } catch (IllegalArgumentException e) {
-            throw new BadInputException("Layer " + chain.layer(k).name() + ", stages " + plan + ": " + e.getMessage(),
-                e);
-          }
+          DenseMatrix rk = rs == null ? null : rs[k].autocorrelation().selectSymmetric(range(w.cols));
+          tasks.add(new EncodeTask(chain.layer(k).name(), prefix.toString(), w, rk));
           names.add(plan.stages().isEmpty() ? "lnr" : plan.stages().get(Math.min(i, plan.stages().size()) - 1).text);
         }
+        List<io.nncompress.codec.EncodedTensor> enc = encodeOnCluster(tasks);
+        double paperRate = paperRate(chain, config, i, enc);
         Network decoded = withWeights(r.compressed, chain, enc);
         Evaluation e = test == null ? null : evaluate(r.original, decoded, keptOutputs, test);
         if (test != null) {
@@ -317,6 +387,7 @@ public final class CompressionJob {
         String label = names.stream().distinct().count() == 1 ? names.get(0) : "stage " + i;
         records.add(new StageRecord(label, lb.values().stream().mapToLong(Long::longValue).sum(), paramsAfter,
             e == null ? Double.NaN : e.accuracyCompressed, e == null ? Double.NaN : e.agreement, lb, lnrWeights));
+        records.get(records.size() - 1).paperRate = paperRate;
         if (i == longest) {
           stored = staged;
           finalNet = decoded;
@@ -563,6 +634,8 @@ public final class CompressionJob {
         x.put("accuracy", r.accuracy);
         x.put("agreement", r.agreement);
         x.put("layer_bytes", r.layerBytes);
+        x.put("paper_rate", r.paperRate);
+        x.put("real_rate", (double) o.stages.get(0).bytes / r.bytes);
         st.add(x);
       }
       m.put("stages", st);

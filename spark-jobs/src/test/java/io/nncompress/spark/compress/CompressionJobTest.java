@@ -240,6 +240,34 @@ class CompressionJobTest {
     assertEquals(fresh.evaluation.accuracyCompressed, resumed.evaluation.accuracyCompressed, 0.0);
   }
 
+  /** Stages after LNR run per layer on the cluster; bytes, the paper's rate and accuracy per stage. */
+  @Test
+  void stagesAfterLnrReportRealBytesAndThePaperRate() throws Exception {
+    String out = dir.resolve("out-stages").toString();
+    CompressionConfig c = parse(config("", out).replace("output: ", "stages:\n  plan: kmeans(3) -> huffman\noutput: "));
+    CompressionJob.Outcome o = new CompressionJob(spark, c).run(false);
+    assertEquals(List.of("float32", "lnr", "kmeans(3)", "huffman"), o.stages.stream().map(r -> r.stage).toList());
+    long bytes = 0;
+    double num = 0;
+    double den = 0;
+    for (CompressedModelStore.StoredLayer l : o.layers) {
+      assertEquals("deepcomp", l.weight.codec());
+      DenseMatrix w = l.weight.decode();
+      assertTrue(java.util.Arrays.stream(w.data).distinct().count() <= 8, l.layer + " shares at most 8 values");
+      bytes += l.weight.encode().length + 4L * l.bias.length;
+      num += 32.0 * w.data.length;
+      den += 3.0 * w.data.length + 32 * 8;
+    }
+    CompressionJob.StageRecord last = o.stages.get(3);
+    assertEquals(bytes, last.bytes);
+    assertEquals(num / den, last.paperRate, 1e-12);
+    assertTrue(Double.isNaN(o.stages.get(1).paperRate));
+    // the stored model is the shared-weight one
+    Network loaded = CompressedModelStore.load(spark, out);
+    DenseMatrix xtest = x.selectColumns(java.util.stream.IntStream.range(600, 900).toArray());
+    assertEquals(0.0, loaded.forward(xtest).maxAbsDiff(o.finalNetwork.forward(xtest)), 1e-5);
+  }
+
   @Test
   void badConfigsNameTheKey() {
     BadInputException e = assertThrows(BadInputException.class,
