@@ -25,7 +25,8 @@ public final class ParquetInputs {
     }
   }
 
-  static BadInputException wrapReadFailure(String dataset, Exception e) {
+  /** A failure while reading a dataset, as an error naming it (and the cause, which names the file). */
+  public static BadInputException wrapReadFailure(String dataset, Exception e) {
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();

@@ -511,7 +511,7 @@ public final class CompressionJob {
     } catch (Exception e) {
       BadInputException bad = BadInputException.find(e);
       throw bad != null ? new BadInputException(bad.getMessage(), e)
-          : new RuntimeException("Evaluation over " + data.dataset + " failed: " + e.getMessage(), e);
+          : io.nncompress.spark.autocorr.ParquetInputs.wrapReadFailure(data.dataset, e);
     } finally {
       a.destroy();
       b.destroy();

@@ -95,7 +95,7 @@ public final class SparkStatistics implements StatisticsSource {
     } catch (Exception e) {
       BadInputException bad = BadInputException.find(e);
       throw bad != null ? new BadInputException(bad.getMessage(), e)
-          : new RuntimeException("Statistics pass over " + data.dataset + " failed: " + e.getMessage(), e);
+          : io.nncompress.spark.autocorr.ParquetInputs.wrapReadFailure(data.dataset, e);
     } finally {
       na.destroy();
       if (nb != null) {

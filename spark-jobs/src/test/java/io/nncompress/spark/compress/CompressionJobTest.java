@@ -218,7 +218,9 @@ class CompressionJobTest {
     String out = dir.resolve("out-resume").toString();
     String yaml = config("", out);
     CompressionConfig failing = parse(yaml.replace("evaluation: " + test, "evaluation: " + brokenTest));
-    assertThrows(Exception.class, () -> new CompressionJob(spark, failing).run(false));
+    BadInputException failed = assertThrows(BadInputException.class, () -> new CompressionJob(spark, failing).run(false));
+    assertTrue(failed.getMessage().contains("Dataset " + brokenTest) && failed.getMessage().contains("part-99999-corrupt"),
+        failed.getMessage());
     assertFalse(new File(out).exists());
     long checkpoints;
     try (var files = Files.list(dir)) {
