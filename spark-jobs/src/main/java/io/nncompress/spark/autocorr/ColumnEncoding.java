@@ -7,6 +7,7 @@ import java.util.Arrays;
 import org.apache.spark.ml.linalg.SQLDataTypes;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
+import org.apache.spark.sql.catalyst.expressions.UnsafeRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.BinaryType;
@@ -59,6 +60,8 @@ public enum ColumnEncoding {
     }
     return null;
   }
+
+  private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
   /** A bad value in one row; the caller adds dataset, column, file and row. */
   public static final class BadValueException extends IllegalArgumentException {
@@ -115,6 +118,13 @@ public enum ColumnEncoding {
       }
     }
 
+    private void checkBinaryLength(int bytes) {
+      if (bytes != 4 * length) {
+        throw new BadValueException("binary value of " + bytes + " bytes holds " + bytes / 4.0
+            + " float32 values, expected " + length + " (" + 4 * length + " bytes)");
+      }
+    }
+
     // reads into the float buffer (true) or the double buffer (false)
     private boolean read(InternalRow row) {
       if (row.isNullAt(ordinal)) {
@@ -128,11 +138,18 @@ public enum ColumnEncoding {
           copyArray(row.getArray(ordinal), doubles, Platform.DOUBLE_ARRAY_OFFSET, 8);
           return false;
         case BINARY_FLOAT32_LE:
-          byte[] b = row.getBinary(ordinal);
-          if (b.length != 4 * length) {
-            throw new BadValueException("binary value of " + b.length + " bytes holds " + b.length / 4.0
-                + " float32 values, expected " + length + " (" + 4 * length + " bytes)");
+          if (row instanceof UnsafeRow && LITTLE_ENDIAN) {
+            // straight from the row's memory, without the copy getBinary makes
+            UnsafeRow u = (UnsafeRow) row;
+            long offsetAndSize = u.getLong(ordinal);
+            int size = (int) offsetAndSize;
+            checkBinaryLength(size);
+            Platform.copyMemory(u.getBaseObject(), u.getBaseOffset() + (offsetAndSize >>> 32), floats,
+                Platform.FLOAT_ARRAY_OFFSET, size);
+            return true;
           }
+          byte[] b = row.getBinary(ordinal);
+          checkBinaryLength(b.length);
           ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(floats);
           return true;
         case ML_VECTOR:
