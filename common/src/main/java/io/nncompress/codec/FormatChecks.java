@@ -4,11 +4,11 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /** Header checks shared by the encoded forms: foreign or truncated bytes fail with a clear message. */
-final class FormatChecks {
+public final class FormatChecks {
   private FormatChecks() {}
 
   /** A little-endian view after checking the length covers the header and the magic matches. */
-  static ByteBuffer header(byte[] bytes, String codec, int magic, int headerBytes) {
+  public static ByteBuffer header(byte[] bytes, String codec, int magic, int headerBytes) {
     if (bytes == null) {
       throw new IllegalArgumentException("Not a " + codec + " tensor: null bytes");
     }
@@ -24,26 +24,33 @@ final class FormatChecks {
     return b;
   }
 
-  static void check(boolean ok, String codec, String message) {
+  public static void check(boolean ok, String codec, String message) {
     if (!ok) {
       throw new IllegalArgumentException("Corrupt " + codec + " tensor: " + message);
     }
   }
 
   /** The bytes must end exactly where the bit stream does. */
-  static void checkLength(byte[] bytes, long expected, String codec) {
+  public static void checkLength(byte[] bytes, long expected, String codec) {
     if (bytes.length < expected) {
       throw new IllegalArgumentException("Truncated " + codec + " tensor: needs " + expected + " bytes, has "
           + bytes.length);
     }
     if (bytes.length > expected) {
-      throw new IllegalArgumentException("Corrupt " + codec + " tensor: " + (bytes.length - expected)
-          + " trailing bytes after the " + expected + " it needs");
+      throw new IllegalArgumentException("Corrupt " + codec + " tensor: needs " + expected + " bytes, has "
+          + bytes.length + " (" + (bytes.length - expected) + " trailing bytes)");
+    }
+  }
+
+  /** A shape read from a header must be positive and fit one array. */
+  public static void checkShape(int rows, int cols, String codec) {
+    if (rows < 1 || cols < 1 || (long) rows * cols > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("Corrupt " + codec + " tensor: shape " + rows + "x" + cols);
     }
   }
 
   /** Reads a float32 codebook; every value must be finite. */
-  static float[] codebook(ByteBuffer b, int offset, int k, String codec) {
+  public static float[] codebook(ByteBuffer b, int offset, int k, String codec) {
     float[] cb = new float[k];
     for (int s = 0; s < k; s++) {
       cb[s] = b.getFloat(offset + 4 * s);

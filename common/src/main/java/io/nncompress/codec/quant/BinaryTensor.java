@@ -2,6 +2,7 @@ package io.nncompress.codec.quant;
 
 import io.nncompress.codec.BitReader;
 import io.nncompress.codec.BitWriter;
+import io.nncompress.codec.FormatChecks;
 import io.nncompress.codec.EncodedTensor;
 import io.nncompress.linalg.DenseMatrix;
 import java.nio.ByteBuffer;
@@ -39,12 +40,12 @@ public final class BinaryTensor implements EncodedTensor {
   }
 
   public static BinaryTensor fromBytes(byte[] bytes) {
-    ByteBuffer b = Formats.open(bytes, CODEC, MAGIC, HEADER_BYTES);
+    ByteBuffer b = FormatChecks.header(bytes, CODEC, MAGIC, HEADER_BYTES);
     int rows = b.getInt(OFFSET_ROWS);
     int cols = b.getInt(OFFSET_COLS);
-    Formats.checkShape(rows, cols, CODEC);
+    FormatChecks.checkShape(rows, cols, CODEC);
     long count = (long) rows * cols;
-    Formats.checkLength(bytes, HEADER_BYTES + 4L * rows + BitWriter.bytesFor(count), CODEC, rows + "x" + cols);
+    FormatChecks.checkLength(bytes, HEADER_BYTES + 4L * rows + BitWriter.bytesFor(count), CODEC);
     float[] alphas = new float[rows];
     for (int i = 0; i < rows; i++) {
       alphas[i] = b.getFloat(HEADER_BYTES + 4 * i);

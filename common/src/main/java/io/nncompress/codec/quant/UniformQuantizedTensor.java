@@ -2,6 +2,7 @@ package io.nncompress.codec.quant;
 
 import io.nncompress.codec.BitReader;
 import io.nncompress.codec.BitWriter;
+import io.nncompress.codec.FormatChecks;
 import io.nncompress.codec.EncodedTensor;
 import io.nncompress.linalg.DenseMatrix;
 import java.nio.ByteBuffer;
@@ -53,20 +54,19 @@ public final class UniformQuantizedTensor implements EncodedTensor {
   }
 
   public static UniformQuantizedTensor fromBytes(byte[] bytes) {
-    ByteBuffer b = Formats.open(bytes, CODEC, MAGIC, HEADER_BYTES);
+    ByteBuffer b = FormatChecks.header(bytes, CODEC, MAGIC, HEADER_BYTES);
     int rows = b.getInt(OFFSET_ROWS);
     int cols = b.getInt(OFFSET_COLS);
     int bits = b.get(OFFSET_BITS) & 0xFF;
     int gran = b.get(OFFSET_GRANULARITY) & 0xFF;
-    Formats.checkShape(rows, cols, CODEC);
+    FormatChecks.checkShape(rows, cols, CODEC);
     if (bits < UniformQuantizer.MIN_BITS || bits > UniformQuantizer.MAX_BITS || gran > 1) {
       throw new IllegalArgumentException(CODEC + " tensor header is corrupt: bits " + bits + ", granularity " + gran);
     }
     UniformQuantizer.Granularity granularity = UniformQuantizer.Granularity.values()[gran];
     int groups = gran == 1 ? rows : 1;
     long count = (long) rows * cols;
-    Formats.checkLength(bytes, HEADER_BYTES + 5L * groups + BitWriter.bytesFor(count * bits), CODEC,
-        rows + "x" + cols + " at " + bits + " bits");
+    FormatChecks.checkLength(bytes, HEADER_BYTES + 5L * groups + BitWriter.bytesFor(count * bits), CODEC);
     float[] scales = new float[groups];
     int[] zeroPoints = new int[groups];
     for (int g = 0; g < groups; g++) {

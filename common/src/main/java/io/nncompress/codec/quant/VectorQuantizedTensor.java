@@ -2,6 +2,7 @@ package io.nncompress.codec.quant;
 
 import io.nncompress.codec.BitReader;
 import io.nncompress.codec.BitWriter;
+import io.nncompress.codec.FormatChecks;
 import io.nncompress.codec.EncodedTensor;
 import io.nncompress.linalg.DenseMatrix;
 import java.nio.ByteBuffer;
@@ -57,14 +58,14 @@ public final class VectorQuantizedTensor implements EncodedTensor {
   }
 
   public static VectorQuantizedTensor fromBytes(byte[] bytes) {
-    ByteBuffer b = Formats.open(bytes, "pq/rq", MAGIC, HEADER_BYTES);
+    ByteBuffer b = FormatChecks.header(bytes, "pq/rq", MAGIC, HEADER_BYTES);
     int m = b.getInt(OFFSET_ROWS);
     int n = b.getInt(OFFSET_COLS);
     int s = b.getInt(OFFSET_BLOCKS);
     int k = b.getInt(OFFSET_CLUSTERS);
     int t = b.getInt(OFFSET_STAGES);
     int bits = b.get(OFFSET_CODE_BITS) & 0xFF;
-    Formats.checkShape(m, n, "pq/rq");
+    FormatChecks.checkShape(m, n, "pq/rq");
     if (s < 1 || n % s != 0 || k < 1 || k > VectorQuantizer.MAX_CLUSTERS || t < 1
         || bits != VectorQuantizer.codeBits(k)) {
       throw new IllegalArgumentException("pq/rq tensor header is corrupt: " + m + "x" + n + ", s=" + s + ", k=" + k
@@ -76,8 +77,7 @@ public final class VectorQuantizedTensor implements EncodedTensor {
     }
     long book = (long) t * k * n;
     long codeCount = (long) t * m * s;
-    Formats.checkLength(bytes, HEADER_BYTES + 4 * book + BitWriter.bytesFor(codeCount * bits), "pq/rq",
-        m + "x" + n + " (s=" + s + ", k=" + k + ", t=" + t + ")");
+    FormatChecks.checkLength(bytes, HEADER_BYTES + 4 * book + BitWriter.bytesFor(codeCount * bits), "pq/rq");
     float[] codebooks = new float[(int) book];
     b.position(HEADER_BYTES);
     b.asFloatBuffer().get(codebooks);
