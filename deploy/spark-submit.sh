@@ -12,6 +12,12 @@
 # are: nothing is evaluated, split or expanded again, so paths and values are data.
 #
 #   SPARK_HOME           spark-submit is $SPARK_HOME/bin/spark-submit (else the one on PATH)
+#   OPENBLAS_CORETYPE    when set (e.g. SkylakeX, Haswell: bin/openblas-coretype prints the one for a
+#                        machine), passed to the driver and the executors as
+#                        spark.executorEnv / spark.yarn.appMasterEnv / spark.kubernetes.driverEnv, unless
+#                        those are given: OpenBLAS then uses these kernels instead of choosing by CPU
+#                        model (a CPU newer than the library gets its slow generic ones). Set it only
+#                        if every node supports that instruction set.
 #   NNCOMPRESS_APP_JAR   the application jar (default: the one `mvn -DskipTests package` builds,
 #                        spark-jobs/target/nncompress-spark-jobs-*-app.jar, or one beside this script)
 set -euo pipefail
@@ -87,5 +93,13 @@ fi
 
 JAR="$(find_jar)"
 [ "$HAS_NAME" -eq 1 ] || SPARK_ARGS+=(--name "nncompress $1")
+if [ -n "${OPENBLAS_CORETYPE:-}" ]; then
+  for key in spark.executorEnv spark.yarn.appMasterEnv spark.kubernetes.driverEnv; do
+    case " ${SPARK_ARGS[*]} " in
+      *" $key.OPENBLAS_CORETYPE="*) ;;
+      *) SPARK_ARGS+=(--conf "$key.OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE") ;;
+    esac
+  done
+fi
 
 exec "$SUBMIT" --class io.nncompress.cli.Main "${SPARK_ARGS[@]}" "$JAR" "$@"

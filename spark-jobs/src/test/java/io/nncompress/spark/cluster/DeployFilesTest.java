@@ -64,6 +64,7 @@ class DeployFilesTest {
   static String exec(List<String> cmd, Path workDir, String... env) throws IOException, InterruptedException {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(workDir.toFile()).redirectErrorStream(true);
     pb.environment().put("PYTHONDONTWRITEBYTECODE", "1");
+    pb.environment().remove("OPENBLAS_CORETYPE");
     for (int k = 0; k + 1 < env.length; k += 2) {
       pb.environment().put(env[k], env[k + 1]);
     }
@@ -215,5 +216,30 @@ class DeployFilesTest {
     assertTrue(p.waitFor(30, TimeUnit.SECONDS));
     assertEquals(2, p.exitValue(), err);
     assertTrue(err.contains("unknown command 'frobnicate'"), err);
+  }
+
+  @Test
+  void sparkSubmitWrapperPassesTheOpenBlasCoreTypeToDriverAndExecutors() throws Exception {
+    Path fakeHome = dir.resolve("fake-spark-coretype");
+    Path bin = Files.createDirectories(fakeHome.resolve("bin"));
+    Path submit = bin.resolve("spark-submit");
+    Files.writeString(submit, "#!/bin/sh\nfor a in \"$@\"; do printf '[%s]\\n' \"$a\"; done\n");
+    Files.setPosixFilePermissions(submit, PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path jar = Files.writeString(dir.resolve("app-coretype.jar"), "not really a jar");
+    String script = deploy.resolve("spark-submit.sh").toString();
+    String set = exec(List.of("bash", script, "--master", "yarn", "autocorr", "--help"), dir,
+        "SPARK_HOME", fakeHome.toString(), "NNCOMPRESS_APP_JAR", jar.toString(), "OPENBLAS_CORETYPE", "SkylakeX");
+    assertEquals("[--class]\n[io.nncompress.cli.Main]\n[--master]\n[yarn]\n[--name]\n[nncompress autocorr]\n"
+        + "[--conf]\n[spark.executorEnv.OPENBLAS_CORETYPE=SkylakeX]\n"
+        + "[--conf]\n[spark.yarn.appMasterEnv.OPENBLAS_CORETYPE=SkylakeX]\n"
+        + "[--conf]\n[spark.kubernetes.driverEnv.OPENBLAS_CORETYPE=SkylakeX]\n"
+        + "[" + jar + "]\n[autocorr]\n[--help]\n", set);
+    // a value the user gives for the executors is kept; without the variable nothing is added
+    String given = exec(List.of("bash", script, "--conf", "spark.executorEnv.OPENBLAS_CORETYPE=Haswell", "--name", "n",
+        "--", "help"), dir, "SPARK_HOME", fakeHome.toString(), "NNCOMPRESS_APP_JAR", jar.toString(),
+        "OPENBLAS_CORETYPE", "SkylakeX");
+    assertEquals("[--class]\n[io.nncompress.cli.Main]\n[--conf]\n[spark.executorEnv.OPENBLAS_CORETYPE=Haswell]\n"
+        + "[--name]\n[n]\n[--conf]\n[spark.yarn.appMasterEnv.OPENBLAS_CORETYPE=SkylakeX]\n"
+        + "[--conf]\n[spark.kubernetes.driverEnv.OPENBLAS_CORETYPE=SkylakeX]\n[" + jar + "]\n[help]\n", given);
   }
 }
