@@ -56,6 +56,11 @@ public final class AutocorrelationJob {
     public int tileSize = 2048;
     /** Tiles one task holds at most in the tiled mode (default 4). */
     public int maxTilesPerTask = 4;
+    /**
+     * Read Parquet's column batches in place where the plan allows it (default true); false reads
+     * every dataset through internal rows.
+     */
+    public boolean columnar = true;
     /** Depth of the tree reduce (default 2). */
     public int treeDepth = 2;
 
@@ -77,6 +82,8 @@ public final class AutocorrelationJob {
 
   /** What the job computed for one layer: the feature statistics, and R whole or as tiles. */
   public static final class LayerResult {
+    public static final String COLUMN_BATCHES = "column batches";
+    public static final String ROWS = "rows";
     public final LayerInput input;
     public final ColumnEncoding encoding;
     public final int dim;
@@ -86,6 +93,8 @@ public final class AutocorrelationJob {
     public final double[] mean;
     public final double[] min;
     public final double[] max;
+    /** How the values were read: {@link #COLUMN_BATCHES} or {@link #ROWS}. */
+    public String reader = ROWS;
     /** R when it was reduced whole (not tiled), else null. */
     public final AutocorrelationStats stats;
     /** The tiles of R (already divided by N) when tiled, else null; persisted, unpersist when done. */
@@ -225,18 +234,23 @@ public final class AutocorrelationJob {
       List<LayerInput> ls = pick(resolved, whole);
       List<ColumnEncoding> es = pick(encodings, whole);
       int[] ordinals = whole.stream().mapToInt(Integer::intValue).toArray();
-      AccumulateWhole f = new AccumulateWhole(datasetName, ls, es, ordinals, hasMetadata ? resolved.size() : -1,
-          options);
-      AutocorrelationAccumulator[] merged;
-      try {
-        merged = rows.mapPartitions(f).treeReduce(AutocorrelationJob::mergeAll, options.treeDepth);
-      } catch (Exception ex) { // Spark's SparkException is checked in Java's eyes
-        throw rethrow(datasetName, ex);
+      AutocorrelationAccumulator[] merged = options.columnar ? computeColumnar(datasetName, df, ls, es) : null;
+      boolean columnar = merged != null;
+      if (merged == null) {
+        AccumulateWhole f = new AccumulateWhole(datasetName, ls, es, ordinals, hasMetadata ? resolved.size() : -1,
+            options);
+        try {
+          merged = rows.mapPartitions(f).treeReduce(AutocorrelationJob::mergeAll, options.treeDepth);
+        } catch (Exception ex) { // Spark's SparkException is checked in Java's eyes
+          throw rethrow(datasetName, ex);
+        }
       }
       for (int k = 0; k < whole.size(); k++) {
         AutocorrelationStats s = merged[k].toStats();
         requireRows(datasetName, ls.get(k), s.samples());
-        out.set(whole.get(k), new LayerResult(ls.get(k), es.get(k), s, options.tileSize));
+        LayerResult r = new LayerResult(ls.get(k), es.get(k), s, options.tileSize);
+        r.reader = columnar ? LayerResult.COLUMN_BATCHES : LayerResult.ROWS;
+        out.set(whole.get(k), r);
       }
     }
     for (int k : tiled) {
@@ -247,6 +261,31 @@ public final class AutocorrelationJob {
     }
     jsc.clearJobGroup();
     return out;
+  }
+
+  // the whole-mode pass over column batches; null when the plan has none, or a value needs the row path
+  private AutocorrelationAccumulator[] computeColumnar(String datasetName, Dataset<Row> df, List<LayerInput> ls,
+      List<ColumnEncoding> es) {
+    List<Column> cols = new ArrayList<>();
+    for (LayerInput l : ls) {
+      cols.add(functions.col(quote(l.column())));
+    }
+    ColumnarInput.Scan scan = ColumnarInput.find(df.select(cols.toArray(new Column[0])), es);
+    if (scan == null) {
+      LOG.info("{}: reading rows (no columnar scan of these columns)", datasetName);
+      return null;
+    }
+    try {
+      return scan.batches().mapPartitions(new ColumnarInput.Accumulate(ls, es, scan.columns, options))
+          .treeReduce(AutocorrelationJob::mergeAll, options.treeDepth);
+    } catch (Exception ex) {
+      if (ColumnarInput.Unreadable.in(ex)) {
+        LOG.info("{}: a value the column batches cannot take ({}); reading rows to name its file and row",
+            datasetName, ex.getMessage());
+        return null;
+      }
+      throw rethrow(datasetName, ex);
+    }
   }
 
   private LayerResult computeTiled(String datasetName, JavaSparkContext jsc, JavaRDD<InternalRow> rows, LayerInput l,

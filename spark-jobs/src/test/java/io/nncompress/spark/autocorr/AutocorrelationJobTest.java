@@ -1,5 +1,6 @@
 package io.nncompress.spark.autocorr;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -95,6 +96,45 @@ class AutocorrelationJobTest {
       assertEquals(D, r.dim);
       assertTrue(relDiff(want, r.stats.autocorrelation()) < 1e-12, "encoding " + r.encoding);
     }
+  }
+
+  @Test
+  void columnBatchesAndRowsGiveTheSameR() {
+    List<LayerInput> layers = new ArrayList<>();
+    for (String c : COLUMNS) {
+      layers.add(LayerInput.dense("layer_" + c, data, c));
+    }
+    AutocorrelationJob.Options rowsOnly = new AutocorrelationJob.Options();
+    rowsOnly.columnar = false;
+    List<AutocorrelationJob.LayerResult> batches = job().compute(layers);
+    List<AutocorrelationJob.LayerResult> rows = new AutocorrelationJob(spark, rowsOnly).compute(layers);
+    DenseMatrix want = direct(generatedRows());
+    for (int k = 0; k < layers.size(); k++) {
+      assertEquals(AutocorrelationJob.LayerResult.COLUMN_BATCHES, batches.get(k).reader, "encoding " + ALL.get(k));
+      assertEquals(AutocorrelationJob.LayerResult.ROWS, rows.get(k).reader);
+      assertTrue(batches.get(k).stats.relativeDifference(rows.get(k).stats) <= 1e-12, "encoding " + ALL.get(k));
+      assertTrue(relDiff(want, batches.get(k).stats.autocorrelation()) < 1e-12, "encoding " + ALL.get(k));
+      assertArrayEquals(rows.get(k).min, batches.get(k).min);
+      assertArrayEquals(rows.get(k).max, batches.get(k).max);
+    }
+    // a DataFrame computed by other operators is read as rows
+    Dataset<Row> shuffled = spark.read().parquet(data).repartition(3);
+    assertEquals(AutocorrelationJob.LayerResult.ROWS,
+        job().computeDataset("shuffled", shuffled, List.of(LayerInput.dense("l", data, "b"))).get(0).reader);
+  }
+
+  @Test
+  void columnBatchesDoNotDependOnTheFiles(@TempDir Path tmp) {
+    String oneFile = tmp.resolve("one").toString();
+    String sevenFiles = tmp.resolve("seven").toString();
+    spark.read().parquet(data).coalesce(1).write().parquet(oneFile);
+    spark.read().parquet(data).repartition(7).write().parquet(sevenFiles);
+    AutocorrelationJob.LayerResult one = job().compute(List.of(LayerInput.dense("l", oneFile, "b"))).get(0);
+    AutocorrelationJob.LayerResult seven = job().compute(List.of(LayerInput.dense("l", sevenFiles, "b"))).get(0);
+    assertEquals(AutocorrelationJob.LayerResult.COLUMN_BATCHES, one.reader);
+    assertEquals(AutocorrelationJob.LayerResult.COLUMN_BATCHES, seven.reader);
+    assertTrue(one.stats.relativeDifference(seven.stats) <= 1e-12, "" + one.stats.relativeDifference(seven.stats));
+    assertEquals(N, seven.samples);
   }
 
   @Test
