@@ -76,15 +76,24 @@ public final class AutocorrelationBenchmark {
   }
 
   private String dataset(long rows, List<ColumnEncoding> encs) {
-    String name = String.format(Locale.ROOT, "%s/data-n%d-d%d-%s", s.workdir, rows, s.dim,
-        encs.size() == 1 ? encs.get(0).name().toLowerCase(Locale.ROOT) : "all");
+    return dataset(rows, encs, s.partitions);
+  }
+
+  private String dataset(long rows, List<ColumnEncoding> encs, int files) {
+    return dataset(rows, encs, files, 0);
+  }
+
+  private String dataset(long rows, List<ColumnEncoding> encs, int files, long rowGroupBytes) {
+    String name = String.format(Locale.ROOT, "%s/data-n%d-d%d-%s%s%s", s.workdir, rows, s.dim,
+        encs.size() == 1 ? encs.get(0).name().toLowerCase(Locale.ROOT) : "all",
+        files == s.partitions ? "" : "-files" + files, rowGroupBytes == 0 ? "" : "-rg" + (rowGroupBytes >> 20) + "m");
     if (!new File(name).exists()) {
       System.out.printf("Generating %d rows of dimension %d (%s) in %s ...%n", rows, s.dim, encs, name);
       List<String> cols = new ArrayList<>();
       for (ColumnEncoding e : encs) {
         cols.add(e.name().toLowerCase(Locale.ROOT));
       }
-      ExampleActivations.write(spark, name, rows, s.dim, encs, cols, s.partitions, 42);
+      ExampleActivations.write(spark, name, rows, s.dim, encs, cols, files, 42, rowGroupBytes);
     }
     return name;
   }
@@ -202,19 +211,28 @@ public final class AutocorrelationBenchmark {
     }
 
     if (!s.skipMemory) {
+      // N grows the way datasets grow, by more files like the ones there are: same rows per file,
+      // same row groups (16 MiB), as many files as cores or ten times as many, so that the same
+      // number of tasks runs at once and only N differs
+      long rowGroup = 16L << 20;
       long small = Math.max(1, n / 10);
-      String dataSmall = dataset(small, List.of(enc));
+      int smallFiles = cores;
+      int largeFiles = 10 * cores;
+      String dataSmall = dataset(small, List.of(enc), smallFiles, rowGroup);
+      String dataLarge = dataset(10 * small, List.of(enc), largeFiles, rowGroup);
       long[] liveSmall = {0};
       long[] liveLarge = {0};
       System.gc();
       timeJob(dataSmall, column, liveSmall);
       System.gc();
-      timeJob(data, column, liveLarge);
+      timeJob(dataLarge, column, liveLarge);
       long held = AutocorrelationAccumulator.dense(d, true, AutocorrelationAccumulator.DEFAULT_BLOCK_SAMPLES)
           .heldBytes();
       System.out.printf("%nMemory: accumulator per task %.1f MiB (independent of N); peak live heap after GC: "
-          + "N = %d: %.0f MiB, N = %d: %.0f MiB (ratio %.2f for 10x the rows)%n", held / 1048576.0, small,
-          liveSmall[0] / 1048576.0, n, liveLarge[0] / 1048576.0, (double) liveLarge[0] / Math.max(1, liveSmall[0]));
+          + "N = %d (%d files of %d rows): %.0f MiB, N = %d (%d files of %d rows): %.0f MiB (ratio %.2f for 10x the "
+          + "rows; row groups of 16 MiB)%n", held / 1048576.0, small, smallFiles, small / smallFiles,
+          liveSmall[0] / 1048576.0, 10 * small, largeFiles, 10 * small / largeFiles, liveLarge[0] / 1048576.0,
+          (double) liveLarge[0] / Math.max(1, liveSmall[0]));
     }
 
     if (!s.skipEncodings) {

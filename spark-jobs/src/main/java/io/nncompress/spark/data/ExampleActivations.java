@@ -115,6 +115,12 @@ public final class ExampleActivations {
   /** Writes {@code rows} rows of dimension d in the given encodings (one column each) to Parquet. */
   public static void write(SparkSession spark, String path, long rows, int d, List<ColumnEncoding> encodings,
       List<String> columns, int partitions, long seed) {
+    write(spark, path, rows, d, encodings, columns, partitions, seed, 0);
+  }
+
+  /** As above, with row groups of at most {@code rowGroupBytes} (0: Parquet's default, 128 MiB). */
+  public static void write(SparkSession spark, String path, long rows, int d, List<ColumnEncoding> encodings,
+      List<String> columns, int partitions, long seed, long rowGroupBytes) {
     List<StructField> fields = new ArrayList<>();
     fields.add(new StructField("id", DataTypes.LongType, false, Metadata.empty()));
     for (int k = 0; k < encodings.size(); k++) {
@@ -150,6 +156,10 @@ public final class ExampleActivations {
         }
       };
     });
-    spark.createDataFrame(data, schema).write().mode("overwrite").parquet(path);
+    org.apache.spark.sql.DataFrameWriter<Row> w = spark.createDataFrame(data, schema).write().mode("overwrite");
+    if (rowGroupBytes > 0) {
+      w = w.option("parquet.block.size", rowGroupBytes);
+    }
+    w.parquet(path);
   }
 }
