@@ -111,7 +111,7 @@ public final class LnrCompressor {
     int[][] outRows = new int[n][];
     int[][] kept = new int[n][];
     LayerReport[] solved = new LayerReport[n];
-    Phase phase = Progress.phase("lnr").strategy(strategy.id).step(0, n).message("LNR of " + n + " layers, "
+    Phase phase = Progress.phase("lnr").strategy(strategy.id).message("LNR of " + n + " layers, "
         + strategy.id).start();
     layerProgress = new LayerProgress(chain);
 

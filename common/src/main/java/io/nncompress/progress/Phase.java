@@ -81,7 +81,7 @@ public final class Phase implements AutoCloseable {
 
   ProgressEvent endEvent() {
     ProgressEvent e = ProgressEvent.info(ProgressEvent.PHASE_END).context(this);
-    e.put(ProgressEvent.ELAPSED_S, elapsedSeconds());
+    e.seconds(ProgressEvent.ELAPSED_S, elapsedSeconds());
     if (total >= 0) {
       e.count(ProgressEvent.DONE, Math.min(total, done + 1)).count(ProgressEvent.TOTAL, total);
     }
@@ -151,7 +151,7 @@ public final class Phase implements AutoCloseable {
       if (total >= 0) {
         e.count(ProgressEvent.DONE, done).count(ProgressEvent.TOTAL, total);
       }
-      return e.put(ProgressEvent.ETA_S, etaSeconds).put(ProgressEvent.MESSAGE, message);
+      return e.seconds(ProgressEvent.ETA_S, etaSeconds).put(ProgressEvent.MESSAGE, message);
     }
   }
 }

@@ -103,6 +103,11 @@ public final class ProgressEvent {
     return this;
   }
 
+  /** A duration in seconds, to the millisecond; absent when NaN. */
+  public ProgressEvent seconds(String key, double s) {
+    return put(key, Double.isFinite(s) ? Math.round(s * 1000.0) / 1000.0 : null);
+  }
+
   /** A count that is absent when negative. */
   public ProgressEvent count(String key, long value) {
     return put(key, value < 0 ? null : (Object) value);

@@ -69,9 +69,9 @@ public final class SolverProgress {
     e.put(ProgressEvent.ITERATION, iteration).put(ProgressEvent.OBJECTIVE, objective).put(ProgressEvent.KKT, kkt);
     e.put(ProgressEvent.TOLERANCE, tolerance);
     if (last && Boolean.TRUE.equals(converged)) {
-      e.put(ProgressEvent.ETA_S, 0.0);
+      e.seconds(ProgressEvent.ETA_S, 0.0);
     } else if (started) {
-      e.put(ProgressEvent.ETA_S, Eta.seconds((System.nanoTime() - startNanos) / 1e9,
+      e.seconds(ProgressEvent.ETA_S, Eta.seconds((System.nanoTime() - startNanos) / 1e9,
           Eta.logFraction(firstKkt, kkt, tolerance)));
     }
     e.put(ProgressEvent.CONVERGED, converged);

@@ -113,7 +113,10 @@ public final class StreamSink implements ProgressSink {
       default:
         break;
     }
-    b.append(tag(e)).append(' ');
+    String tag = tag(e);
+    if (!tag.isEmpty()) {
+      b.append(tag).append(' ');
+    }
     switch (e.event()) {
       case ProgressEvent.PHASE_START:
         if (e.has(ProgressEvent.TOTAL)) {
@@ -157,7 +160,11 @@ public final class StreamSink implements ProgressSink {
         if (e.has(ProgressEvent.MESSAGE)) {
           b.append(" (").append(e.string(ProgressEvent.MESSAGE)).append(')');
         }
-        b.append(": ").append(e.get(ProgressEvent.KEPT)).append(" kept");
+        b.append(": ").append(e.get(ProgressEvent.KEPT));
+        if (e.has(ProgressEvent.TOTAL)) {
+          b.append(" of ").append(e.get(ProgressEvent.TOTAL));
+        }
+        b.append(" kept");
         if (e.has(ProgressEvent.TARGET)) {
           b.append(", target ").append(e.get(ProgressEvent.TARGET));
         }
@@ -173,7 +180,10 @@ public final class StreamSink implements ProgressSink {
   }
 
   private static String tag(ProgressEvent e) {
-    StringBuilder t = new StringBuilder("[").append(e.has(ProgressEvent.PHASE) ? e.string(ProgressEvent.PHASE) : "-");
+    if (!e.has(ProgressEvent.PHASE)) {
+      return "";
+    }
+    StringBuilder t = new StringBuilder("[").append(e.string(ProgressEvent.PHASE));
     for (String k : new String[] {ProgressEvent.LAYER, ProgressEvent.STAGE}) {
       if (e.has(k)) {
         t.append(' ').append(e.string(k));
@@ -182,8 +192,9 @@ public final class StreamSink implements ProgressSink {
     return t.append(']').toString();
   }
 
+  /** The time left, when it is at least half a second (less is noise in a human line). */
   private static void appendEta(StringBuilder b, ProgressEvent e, String sep) {
-    if (e.has(ProgressEvent.ETA_S)) {
+    if (e.has(ProgressEvent.ETA_S) && e.number(ProgressEvent.ETA_S) >= 0.5) {
       b.append(sep).append('~').append(duration(e.number(ProgressEvent.ETA_S))).append(" left");
     }
   }
