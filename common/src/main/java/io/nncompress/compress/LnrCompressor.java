@@ -250,7 +250,10 @@ public final class LnrCompressor {
     return singletons ? p : p.withColumnGroups(g);
   }
 
-  /** The layers' share of the solving work (about h p^2 each) and the time spent, for the time left. */
+  /**
+   * The layers' share of the solving work (about h p^2 each: h outputs, p inputs) and the time spent
+   * solving, for the time left of LNR (shown from 1% of the work done on).
+   */
   private final class LayerProgress {
     private final double[] weight;
     private double total;
@@ -270,8 +273,9 @@ public final class LnrCompressor {
     Phase start(LayerChain chain, int k) {
       String name = chain.layer(k).name();
       LambdaSearch.Target t = targets.apply(name);
+      double f = done / total; // too early to tell below 1% (small layers take mostly fixed costs)
       return Progress.phase("solve").layer(name).step(count, weight.length)
-          .eta(Eta.seconds(seconds, done / total))
+          .eta(f >= 0.01 ? Eta.seconds(seconds, f) : Double.NaN)
           .message((t == null ? "kept whole" : "target " + t) + ", " + chain.groupCount(k) + " inputs").start();
     }
 

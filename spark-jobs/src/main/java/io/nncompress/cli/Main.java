@@ -38,7 +38,7 @@ public final class Main {
   @Option(names = "--progress-interval", scope = ScopeType.INHERIT, paramLabel = "SECONDS",
       description = "at least this long between two progress lines of one kind (Spark tasks, solver iterations); "
           + "0 shows every event (default: ${DEFAULT-VALUE})")
-  double progressInterval = 1.0;
+  double progressInterval = 2.0;
 
   public static void main(String[] args) {
     System.exit(run(args));
