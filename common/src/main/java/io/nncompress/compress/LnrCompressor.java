@@ -13,6 +13,9 @@ import io.nncompress.model.Layer;
 import io.nncompress.model.LayerSpec;
 import io.nncompress.model.LayerType;
 import io.nncompress.model.Network;
+import io.nncompress.progress.Eta;
+import io.nncompress.progress.Phase;
+import io.nncompress.progress.Progress;
 import io.nncompress.stats.AutocorrelationStats;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -108,6 +111,9 @@ public final class LnrCompressor {
     int[][] outRows = new int[n][];
     int[][] kept = new int[n][];
     LayerReport[] solved = new LayerReport[n];
+    Phase phase = Progress.phase("lnr").strategy(strategy.id).message("LNR of " + n + " layers, "
+        + strategy.id).start();
+    layerProgress = new LayerProgress(chain);
 
     switch (strategy) {
       case PARALLEL: {
@@ -145,6 +151,7 @@ public final class LnrCompressor {
       default:
         throw new IllegalStateException(strategy.name());
     }
+    phase.close();
     return assemble(net, chain, m, outRows, kept, solved);
   }
 
@@ -243,7 +250,56 @@ public final class LnrCompressor {
     return singletons ? p : p.withColumnGroups(g);
   }
 
+  /**
+   * The layers' share of the solving work (about h p^2 each: h outputs, p inputs) and the time spent
+   * solving, for the time left of LNR (shown from 1% of the work done on).
+   */
+  private final class LayerProgress {
+    private final double[] weight;
+    private double total;
+    private double done;
+    private int count;
+    private double seconds;
+
+    LayerProgress(LayerChain chain) {
+      weight = new double[chain.size()];
+      for (int k = 0; k < weight.length; k++) {
+        double p = LayerChain.weight(chain.layer(k)).cols + 1.0;
+        weight[k] = chain.outputUnits(k) * p * p;
+        total += weight[k];
+      }
+    }
+
+    Phase start(LayerChain chain, int k) {
+      String name = chain.layer(k).name();
+      LambdaSearch.Target t = targets.apply(name);
+      double f = done / total; // too early to tell below 1% (small layers take mostly fixed costs)
+      return Progress.phase("solve").layer(name).step(count, weight.length)
+          .eta(f >= 0.01 ? Eta.seconds(seconds, f) : Double.NaN)
+          .message((t == null ? "kept whole" : "target " + t) + ", " + chain.groupCount(k) + " inputs").start();
+    }
+
+    void done(int k, Phase p) {
+      count++;
+      done += weight[k];
+      seconds += p.elapsedSeconds();
+    }
+  }
+
+  private LayerProgress layerProgress;
+
   private void solve(LayerChain chain, int k, int[] rows, GroupLassoProblem p, DenseMatrix[] m, int[][] kept,
+      LayerReport[] solved) {
+    try (Phase phase = layerProgress.start(chain, k)) {
+      solveOrLoad(chain, k, rows, p, m, kept, solved);
+      phase.result(kept[k].length + " of " + chain.groupCount(k) + " inputs kept"
+          + (solved[k] == null || Double.isNaN(solved[k].relativeErrorDebiased) ? ""
+              : String.format(java.util.Locale.ROOT, ", relative error %.4g", solved[k].relativeErrorDebiased)));
+      layerProgress.done(k, phase);
+    }
+  }
+
+  private void solveOrLoad(LayerChain chain, int k, int[] rows, GroupLassoProblem p, DenseMatrix[] m, int[][] kept,
       LayerReport[] solved) {
     Layer l = chain.layer(k);
     if (checkpoints != null) {

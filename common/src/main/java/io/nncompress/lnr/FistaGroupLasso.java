@@ -2,6 +2,8 @@ package io.nncompress.lnr;
 
 import io.nncompress.linalg.Blas;
 import io.nncompress.linalg.DenseMatrix;
+import io.nncompress.progress.Progress;
+import io.nncompress.progress.SolverProgress;
 import java.util.Arrays;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -113,6 +115,7 @@ public final class FistaGroupLasso implements GroupLassoMethod {
     double[] prev = m.clone();
     double[] prevR = mr.clone();
     Step step = new Step(problem, lambda, invL);
+    SolverProgress progress = Progress.solver("fista", lambda, tolerance);
 
     int k = 1;
     double fPrev = Double.POSITIVE_INFINITY;
@@ -147,6 +150,9 @@ public final class FistaGroupLasso implements GroupLassoMethod {
             + "(lambda = {}, {}x{})", maxIterations, kkt, tolerance, lambda, h, p);
         break;
       }
+      if (progress.due(gemms, kkt, false)) { // F(M) in O(hp), only when a report is due
+        progress.report(gemms, objective(problem, m, mr, lambda) + 0.5 * problem.yy, kkt, null);
+      }
       if (momentum && restart == Restart.GRADIENT && restartDot > 0) {
         k = 1; // the step went against the momentum: restart it
       }
@@ -159,6 +165,9 @@ public final class FistaGroupLasso implements GroupLassoMethod {
       prevR = tmp;
       gemm.multiply(m, mr);
       gemms++;
+    }
+    if (progress.due(gemms, kkt, true)) {
+      progress.report(gemms, objective(problem, m, mr, lambda) + 0.5 * problem.yy, kkt, converged);
     }
     DenseMatrix result = new DenseMatrix(h, p, m);
     return LnrResult.ofLasso("fista", problem, lambda, result, new DenseMatrix(h, p, mr), gemms, converged, kkt);

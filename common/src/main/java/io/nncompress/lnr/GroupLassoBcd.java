@@ -2,6 +2,8 @@ package io.nncompress.lnr;
 
 import io.nncompress.linalg.Blas;
 import io.nncompress.linalg.DenseMatrix;
+import io.nncompress.progress.Progress;
+import io.nncompress.progress.SolverProgress;
 import java.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -107,6 +109,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
     double kkt;
     boolean converged;
     double[] deltas = new double[h * block];
+    SolverProgress progress = Progress.solver("bcd", lambda, tolerance);
     for (;;) {
       DenseMatrix g = problem.gradient(mMat); // G = M_S R_{S,:} - C, one GEMM
       double[] violation = new double[p];
@@ -116,12 +119,15 @@ public final class GroupLassoBcd implements GroupLassoMethod {
         worst = Math.max(worst, violation[j]);
       }
       kkt = worst / scale;
-      if (kkt <= tolerance) {
-        converged = true;
+      converged = kkt <= tolerance;
+      if (progress.due(sweeps, kkt, converged || sweeps >= maxSweeps)) { // F(M) in O(hp), only when due
+        progress.report(sweeps, objective(problem, m, g.data, lambda), kkt, converged || sweeps >= maxSweeps
+            ? converged : null);
+      }
+      if (converged) {
         break;
       }
       if (sweeps >= maxSweeps) {
-        converged = false;
         LOG.warn("BCD stopped at the sweep cap {} before convergence: relative KKT residual {} > tolerance {} "
             + "(lambda = {}, {}x{})", maxSweeps, kkt, tolerance, lambda, h, p);
         break;
@@ -226,16 +232,20 @@ public final class GroupLassoBcd implements GroupLassoMethod {
     int sweeps = 0;
     double kkt;
     boolean converged;
+    SolverProgress progress = Progress.solver("bcd", lambda, tolerance);
     for (;;) {
       DenseMatrix gMat = problem.gradient(mMat); // G = M_S R_{S,:} - C, one GEMM
       double[] g = gMat.data;
       kkt = Kkt.residual(problem, m, g, lambda) / scale;
-      if (kkt <= tolerance) {
-        converged = true;
+      converged = kkt <= tolerance;
+      if (progress.due(sweeps, kkt, converged || sweeps >= maxSweeps)) { // F(M) in O(hp), only when due
+        progress.report(sweeps, objective(problem, m, g, lambda), kkt, converged || sweeps >= maxSweeps
+            ? converged : null);
+      }
+      if (converged) {
         break;
       }
       if (sweeps >= maxSweeps) {
-        converged = false;
         LOG.warn("BCD (groups) stopped at the sweep cap {} before convergence: relative KKT residual {} > tolerance {} "
             + "(lambda = {}, {}x{})", maxSweeps, kkt, tolerance, lambda, h, p);
         break;
@@ -295,6 +305,19 @@ public final class GroupLassoBcd implements GroupLassoMethod {
       }
     }
     return LnrResult.ofLasso("bcd", problem, lambda, mMat, null, sweeps, converged, kkt);
+  }
+
+  /**
+   * F(M) = 1/2 E||Y - M X||^2 + lambda (sum of the penalised groups' norms), from the gradient
+   * G = M R - C: E||Y - M X||^2 = yy + sum_ij M_ij (G_ij - C_ij).
+   */
+  static double objective(GroupLassoProblem problem, double[] m, double[] g, double lambda) {
+    double[] c = problem.c.data;
+    double q = 0;
+    for (int k = 0; k < m.length; k++) {
+      q += m[k] * (g[k] - c[k]);
+    }
+    return 0.5 * (problem.yy + q) + lambda * problem.penalty(m, problem.outputs());
   }
 
   /** Nonzero and unpenalised columns, plus the worst violators among the rest (at most max(16, size)). */

@@ -1,6 +1,9 @@
 package io.nncompress.lnr;
 
 import io.nncompress.linalg.DenseMatrix;
+import io.nncompress.progress.Edge;
+import io.nncompress.progress.Progress;
+import io.nncompress.progress.ProgressEvent;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -176,7 +179,7 @@ public final class LambdaSearch {
     double lmax = problem.lambdaMax();
     // the two ends of the bracket: 'sparse' does not meet the target yet (or meets it with too few
     // columns for a count), 'dense' meets or passes it
-    LnrResult sparse = solve(problem, lmax, null, "grid", path);
+    LnrResult sparse = solve(problem, target, lmax, null, "grid", path);
     if (meets(problem, target, sparse) >= 0) {
       return finish(problem, target, sparse, lmax, path);
     }
@@ -188,7 +191,7 @@ public final class LambdaSearch {
       if (last) {
         lambda = 0.0;
       }
-      LnrResult r = solve(problem, lambda, sparse.lassoMatrix, "grid", path);
+      LnrResult r = solve(problem, target, lambda, sparse.lassoMatrix, "grid", path);
       int cmp = meets(problem, target, r);
       if (cmp == 0 && !target.isError()) {
         return finish(problem, target, r, lmax, path);
@@ -212,7 +215,7 @@ public final class LambdaSearch {
         break;
       }
       double mid = lo > 0 ? Math.sqrt(hi * lo) : 0.5 * hi; // geometric mean (arithmetic when lo = 0)
-      LnrResult r = solve(problem, mid, sparse.lassoMatrix, "bisection", path);
+      LnrResult r = solve(problem, target, mid, sparse.lassoMatrix, "bisection", path);
       int cmp = meets(problem, target, r);
       if (cmp == 0 && !target.isError()) {
         return finish(problem, target, r, lmax, path);
@@ -226,11 +229,19 @@ public final class LambdaSearch {
     return finish(problem, target, dense, lmax, path);
   }
 
-  private LnrResult solve(GroupLassoProblem problem, double lambda, DenseMatrix warm, String phase,
+  private LnrResult solve(GroupLassoProblem problem, Target target, double lambda, DenseMatrix warm, String phase,
       List<PathPoint> path) {
     LnrResult r = Debias.apply(problem, solver.run(problem, lambda, warm));
     path.add(new PathPoint(r, phase));
     LOG.debug("{}", path.get(path.size() - 1));
+    if (Progress.enabled()) {
+      Progress.report("solver", Edge.END, ProgressEvent.info(ProgressEvent.LAMBDA)
+          .put(ProgressEvent.LAMBDA_VALUE, lambda).put(ProgressEvent.MESSAGE, phase)
+          .put(ProgressEvent.KEPT, r.keptGroupCount()).put(ProgressEvent.TOTAL, problem.groupCount())
+          .put(ProgressEvent.TARGET, target.isError() ? (Object) target.maxRelativeError : target.count(problem))
+          .put(ProgressEvent.RELATIVE_ERROR, r.relativeErrorDebiased).put(ProgressEvent.ITERATION, r.iterations)
+          .put(ProgressEvent.METHOD, r.method));
+    }
     return r;
   }
 

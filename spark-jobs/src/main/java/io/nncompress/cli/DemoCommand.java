@@ -4,6 +4,8 @@ import io.nncompress.compress.ChainingStrategy;
 import io.nncompress.data.LabeledImages;
 import io.nncompress.lnr.LambdaSearch;
 import io.nncompress.model.Network;
+import io.nncompress.progress.Phase;
+import io.nncompress.progress.Progress;
 import io.nncompress.spark.compress.CompressionConfig;
 import io.nncompress.spark.compress.CompressionJob;
 import io.nncompress.spark.compress.InputData;
@@ -107,11 +109,13 @@ final class DemoCommand implements Callable<Integer> {
     String train = workdir + "/data/fashion-mnist-train";
     String test = workdir + "/data/fashion-mnist-test";
     long t0 = System.nanoTime();
-    if (!new File(train).exists()) {
-      AtomicOutput.commit(spark, train, false, tmp -> FashionMnistParquet.write(spark, fashionMnist, true, tmp, 4));
-    }
-    if (!new File(test).exists()) {
-      AtomicOutput.commit(spark, test, false, tmp -> FashionMnistParquet.write(spark, fashionMnist, false, tmp, 2));
+    try (Phase p = Progress.phase("data").message("Fashion-MNIST as Parquet under " + workdir + "/data").start()) {
+      if (!new File(train).exists()) {
+        AtomicOutput.commit(spark, train, false, tmp -> FashionMnistParquet.write(spark, fashionMnist, true, tmp, 4));
+      }
+      if (!new File(test).exists()) {
+        AtomicOutput.commit(spark, test, false, tmp -> FashionMnistParquet.write(spark, fashionMnist, false, tmp, 2));
+      }
     }
     CompressionConfig c = conv ? convConfig(home(), train, test, workdir + "/out-conv")
         : config(home(), train, test, workdir + "/out");
@@ -126,8 +130,10 @@ final class DemoCommand implements Callable<Integer> {
       CompressionJob.Outcome o = job.compute(net, ChainingStrategy.parse(s), stats);
       outcomes.add(o);
       String out = c.output + "/" + s;
-      AtomicOutput.commit(spark, out, true, tmp -> CompressedModelStore.write(spark, tmp, o.finalNetwork,
-          o.layers, job.metrics(o)));
+      try (Phase p = Progress.phase("write").strategy(s).message(out).start()) {
+        AtomicOutput.commit(spark, out, true, tmp -> CompressedModelStore.write(spark, tmp, o.finalNetwork,
+            o.layers, job.metrics(o)));
+      }
     }
     CompressionTables.print(outcomes);
     if (codecs) {

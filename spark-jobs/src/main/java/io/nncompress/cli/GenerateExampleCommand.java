@@ -57,7 +57,10 @@ final class GenerateExampleCommand implements Callable<Integer> {
       cols.add(enc.name().toLowerCase(Locale.ROOT));
     }
     SparkSession spark = SparkRuntime.session("nncompress generate-example", main.master, main.conf);
-    ExampleActivations.write(spark, output, rows, dim, encs, cols, partitions, seed);
+    try (io.nncompress.progress.Phase p = io.nncompress.progress.Progress.phase("write")
+        .message(rows + " rows of dimension " + dim + " to " + output).start()) {
+      ExampleActivations.write(spark, output, rows, dim, encs, cols, partitions, seed);
+    }
     System.out.printf("Wrote %d rows of dimension %d, columns %s, to %s%n", rows, dim, cols, output);
     return 0;
   }

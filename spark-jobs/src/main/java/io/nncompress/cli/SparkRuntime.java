@@ -34,6 +34,8 @@ public final class SparkRuntime {
       }
     }
     SparkSession spark = b.getOrCreate();
+    io.nncompress.spark.progress.LogOutput.reapply(); // Spark may have loaded its own log4j2 configuration
+    io.nncompress.spark.progress.SparkProgress.attach(spark.sparkContext());
     LOG.info("Spark {} master {}; {}", spark.version(), spark.sparkContext().master(), Blas.describe());
     return spark;
   }

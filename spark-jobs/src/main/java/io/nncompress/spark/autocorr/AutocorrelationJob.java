@@ -1,6 +1,8 @@
 package io.nncompress.spark.autocorr;
 
 import io.nncompress.linalg.Blas;
+import io.nncompress.progress.Phase;
+import io.nncompress.progress.Progress;
 import io.nncompress.spark.io.AtomicOutput;
 import io.nncompress.stats.AutocorrelationAccumulator;
 import io.nncompress.stats.AutocorrelationStats;
@@ -155,7 +157,7 @@ public final class AutocorrelationJob {
   public List<LayerResult> run(List<LayerInput> layers, String output, boolean overwrite) {
     AtomicOutput.checkWritable(spark, output, overwrite);
     List<LayerResult> results = compute(layers);
-    try {
+    try (Phase phase = Progress.phase("write").message(output).start()) {
       AutocorrelationStore.write(spark, output, results, overwrite);
     } finally {
       for (LayerResult r : results) {
@@ -186,10 +188,13 @@ public final class AutocorrelationJob {
     }
     Map<String, LayerResult> results = new LinkedHashMap<>();
     for (Map.Entry<String, List<LayerInput>> e : byDataset.entrySet()) {
+      Phase phase = Progress.phase("autocorr").step(results.size(), layers.size()).message(e.getValue().size()
+          + " layer(s) over " + e.getKey()).start();
       Dataset<Row> df = ParquetInputs.read(spark, e.getKey());
       for (LayerResult r : computeDataset(e.getKey(), df, e.getValue())) {
         results.put(r.input.name(), r);
       }
+      phase.close();
     }
     List<LayerResult> ordered = new ArrayList<>();
     for (LayerInput l : layers) {

@@ -14,6 +14,8 @@ import io.nncompress.model.Layer;
 import io.nncompress.model.LayerType;
 import io.nncompress.model.ModelSpecException;
 import io.nncompress.model.Network;
+import io.nncompress.progress.Phase;
+import io.nncompress.progress.Progress;
 import io.nncompress.spark.autocorr.BadInputException;
 import io.nncompress.spark.io.AtomicOutput;
 import java.io.IOException;
@@ -287,6 +289,7 @@ public final class CompressionJob {
   /** Like {@link #compute(Network, ChainingStrategy, SparkStatistics)}, keeping and reusing checkpoints. */
   public Outcome compute(Network net, ChainingStrategy strategy, SparkStatistics shared, JobCheckpoints checkpoints) {
     long t0 = System.nanoTime();
+    Phase phase = Progress.phase("compress").strategy(strategy.id).message("compress " + net.name()).start();
     int features = net.inputShape().size();
     SparkStatistics stats = shared != null ? shared : config.calibration == null ? null : new SparkStatistics(spark,
         InputData.open(spark, config.calibration, config.inputColumn, config.labelColumn, features), config.batchSize);
@@ -368,6 +371,8 @@ public final class CompressionJob {
           tasks.add(new EncodeTask(chain.layer(k).name(), prefix.toString(), w, rk));
           names.add(plan.stages().isEmpty() ? "lnr" : plan.stages().get(Math.min(i, plan.stages().size()) - 1).text);
         }
+        Phase stagePhase = Progress.phase("stage").step(i - 1, longest).stage(names.stream().distinct().count() == 1
+            ? names.get(0) : "stage " + i).message("encode " + tasks.size() + " layers").start();
         List<io.nncompress.codec.EncodedTensor> enc = encodeOnCluster(tasks);
         double paperRate = paperRate(chain, config, i, enc);
         Network decoded = withWeights(r.compressed, chain, enc);
@@ -394,8 +399,10 @@ public final class CompressionJob {
         }
         LOG.info("After {}: {} bytes, accuracy {}", label, records.get(records.size() - 1).bytes,
             e == null ? "n/a" : e.accuracyCompressed);
+        stagePhase.result(records.get(records.size() - 1).bytes + " bytes").close();
       }
     }
+    phase.close();
     return new Outcome(r, ev, (System.nanoTime() - t0) / 1e9, passes, stored, records, finalNet);
   }
 
@@ -414,6 +421,7 @@ public final class CompressionJob {
     io.nncompress.stats.AutocorrelationStats[] rs = null;
     List<StageRecord> out = new ArrayList<>();
     for (io.nncompress.compress.StagePlan plan : plans) {
+      Phase phase = Progress.phase("codec").stage(plan.toString()).step(out.size(), plans.size()).start();
       if (plan.needsStatistics() && rs == null) {
         int[] idx = new int[chain.size()];
         for (int k = 0; k < idx.length; k++) {
@@ -439,6 +447,7 @@ public final class CompressionJob {
       Evaluation e = evaluate(r.original, withWeights(r.compressed, chain, enc), keptOutputs, test);
       out.add(new StageRecord(plan.toString(), bytes, lnr.paramsAfter(), e.accuracyCompressed, e.agreement, lb, lw));
       LOG.info("Codec {}: {} bytes, accuracy {}", plan, bytes, e.accuracyCompressed);
+      phase.result(bytes + " bytes").close();
     }
     return out;
   }
@@ -496,6 +505,7 @@ public final class CompressionJob {
     Broadcast<NetworkBytes> a = jsc.broadcast(NetworkBytes.of(original));
     Broadcast<NetworkBytes> b = jsc.broadcast(NetworkBytes.of(compressed));
     int batch = config.batchSize;
+    Phase phase = Progress.phase("evaluation").message("over " + data.dataset).start();
     try {
       Evaluation.Partial p = data.rows().mapPartitions(it -> {
         Evaluation.Probe probe = new Evaluation.Probe(a.value().build(), b.value().build());
@@ -516,6 +526,7 @@ public final class CompressionJob {
       a.destroy();
       b.destroy();
       jsc.clearJobGroup();
+      phase.close();
     }
   }
 
@@ -534,8 +545,10 @@ public final class CompressionJob {
     }
     lastCheckpoints = cp;
     Map<String, Object> metrics = metrics(o);
-    AtomicOutput.commit(spark, config.output, overwrite,
-        tmp -> CompressedModelStore.write(spark, tmp, o.finalNetwork, o.layers, metrics));
+    try (Phase phase = Progress.phase("write").message(config.output).start()) {
+      AtomicOutput.commit(spark, config.output, overwrite,
+          tmp -> CompressedModelStore.write(spark, tmp, o.finalNetwork, o.layers, metrics));
+    }
     cp.delete();
     return o;
   }

@@ -3,6 +3,8 @@ package io.nncompress.spark.compress;
 import io.nncompress.compress.LayerProbe;
 import io.nncompress.compress.StatisticsSource;
 import io.nncompress.model.Network;
+import io.nncompress.progress.Phase;
+import io.nncompress.progress.Progress;
 import io.nncompress.spark.autocorr.BadInputException;
 import io.nncompress.stats.AutocorrelationAccumulator;
 import io.nncompress.stats.AutocorrelationStats;
@@ -78,6 +80,8 @@ public final class SparkStatistics implements StatisticsSource {
     int batch = batchSize;
     long t0 = System.nanoTime();
     AutocorrelationAccumulator[] acc;
+    Phase phase = Progress.phase("statistics").message("pass " + (passes + 1) + ": " + what + " over " + data.dataset)
+        .start();
     try {
       acc = data.rows().mapPartitions(it -> {
         Network x = na.value().build();
@@ -102,6 +106,7 @@ public final class SparkStatistics implements StatisticsSource {
         nb.destroy();
       }
       jsc.clearJobGroup();
+      phase.close();
     }
     passes++;
     if (acc[0].samples() == 0) {

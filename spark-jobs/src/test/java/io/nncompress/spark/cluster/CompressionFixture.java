@@ -22,12 +22,12 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructType;
 
-/** A small MLP, its data and its config, for the compression job on the cluster. */
-final class CompressionFixture {
+/** A small MLP, its data and its config, for the compression job on the cluster (and the CLI's tests). */
+public final class CompressionFixture {
   private CompressionFixture() {}
 
   /** A random 12-10-8-3 relu MLP. */
-  static Network network(long seed) {
+  public static Network network(long seed) {
     String yaml = "name: mlp\ninput: [12]\nlayers:\n  - {name: fc1, type: dense, units: 10}\n  - {type: relu}\n"
         + "  - {name: fc2, type: dense, units: 8}\n  - {type: relu}\n  - {name: fc3, type: dense, units: 3}\n";
     Random rnd = new Random(seed);
@@ -49,7 +49,7 @@ final class CompressionFixture {
   }
 
   /** Correlated inputs, one sample per column. */
-  static DenseMatrix inputs(int n, long seed) {
+  public static DenseMatrix inputs(int n, long seed) {
     Random rnd = new Random(seed);
     double[][] a = new double[12][4];
     for (double[] row : a) {
