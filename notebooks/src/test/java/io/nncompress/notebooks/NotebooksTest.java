@@ -74,7 +74,7 @@ class NotebooksTest {
     }
     Path spec = JUPYTER_PATH.resolve("kernels").resolve(KERNEL).resolve("kernel.json");
     assertTrue(Files.isRegularFile(spec), "no kernelspec " + spec + ": the build writes it at process-resources "
-        + "(mvn -pl notebooks -am process-resources)");
+        + "(notebooks/setup-kernel.sh, i.e. mvn -pl notebooks -am compile)");
     Files.createDirectories(OUT);
     Files.deleteIfExists(OUT.resolve("timings.txt"));
     return notebooks.stream().map(nb -> DynamicTest.dynamicTest(nb.getFileName().toString(), () -> execute(nb)));
