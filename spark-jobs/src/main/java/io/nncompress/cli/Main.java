@@ -1,6 +1,8 @@
 package io.nncompress.cli;
 
 import io.nncompress.progress.LogFormat;
+import io.nncompress.progress.ProgressEvent;
+import io.nncompress.progress.StreamSink;
 import io.nncompress.spark.autocorr.BadInputException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -49,6 +51,17 @@ public final class Main {
     CommandLine cl = new CommandLine(new Main());
     cl.setCaseInsensitiveEnumValuesAllowed(true);
     cl.setExecutionStrategy(Main::execute);
+    if (jsonRequested(args)) { // a usage error too is one JSON object on stderr, then the end
+      cl.setParameterExceptionHandler((ex, a) -> {
+        int code = cl.getCommandSpec().exitCodeOnInvalidInput();
+        ex.getCommandLine().getErr().println(StreamSink.json(new ProgressEvent(System.currentTimeMillis(), "ERROR",
+            ProgressEvent.ERROR).put(ProgressEvent.MESSAGE, ex.getMessage()).put(ProgressEvent.EXIT_CODE, code)));
+        ex.getCommandLine().getErr().println(StreamSink.json(new ProgressEvent(System.currentTimeMillis(), "ERROR",
+            ProgressEvent.END).put(ProgressEvent.EXIT_CODE, code)));
+        ex.getCommandLine().getErr().flush();
+        return code;
+      });
+    }
     cl.setExecutionExceptionHandler((ex, cmd, parsed) -> {
       BadInputException bad = BadInputException.find(ex);
       if (bad != null) {
@@ -60,6 +73,17 @@ public final class Main {
       return 1;
     });
     return cl.execute(args);
+  }
+
+  /** Whether the arguments ask for JSON Lines ({@code --log-format json} or {@code --log-format=json}). */
+  static boolean jsonRequested(String... args) {
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equalsIgnoreCase("--log-format=json")
+          || (args[i].equals("--log-format") && i + 1 < args.length && args[i + 1].equalsIgnoreCase("json"))) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Runs the subcommand with stderr set up from the global options (see {@link CliOutput}). */

@@ -283,6 +283,23 @@ class ProgressOutputTest {
   }
 
   @Test
+  void usageErrorsAreJsonToo() {
+    ValidateOnlyTest.Run r = run("--log-format", "json", "compress", "--config", config.toString(), "--bogus");
+    assertEquals(2, r.code(), r.err());
+    List<JsonNode> ev = jsonLines(r.err());
+    assertEquals(List.of("error", "end"), ev.stream().map(n -> n.get("event").asText()).toList());
+    assertTrue(ev.get(0).get("message").asText().contains("--bogus"), ev.get(0).toString());
+    assertEquals(2, ev.get(1).get("exit_code").asInt());
+    ValidateOnlyTest.Run neg = run("compress", "--config", config.toString(), "--log-format=JSON",
+        "--progress-interval", "-1");
+    assertEquals(2, neg.code(), neg.err());
+    assertTrue(jsonLines(neg.err()).get(0).get("message").asText().contains("--progress-interval"), neg.err());
+    ValidateOnlyTest.Run human = run("compress", "--config", config.toString(), "--bogus");
+    assertEquals(2, human.code());
+    assertTrue(human.err().contains("Unknown option: '--bogus'") && human.err().contains("Usage:"), human.err());
+  }
+
+  @Test
   void logConfigurationIsPutBackAfterACommand() {
     run("--log-format", "json", "-q", "compress", "--config", dir.resolve("missing.yaml").toString());
     LoggerContext ctx = (LoggerContext) LogManager.getContext(false);
