@@ -49,9 +49,11 @@ import java.util.regex.Pattern;
  *       {@code bits=B} (the largest rank whose float32 factors take at most B bits per weight of the
  *       layer, at least rank 1). The layer becomes two layers, x -> Q^T x -> P (Q^T x), when that
  *       holds fewer weights (r (h + d) &lt; h d); otherwise it stays one layer holding P Q^T. Later
- *       stages then apply to each factor as to a layer of its own: {@code svd(energy=0.95) -> kmeans(5)}
- *       shares 2^5 values in Q^T (r x d, whose inputs have R) and another 2^5 in P (h x r, whose
- *       inputs Q^T x have Q^T R Q); to W itself when the layer stays one.</li>
+ *       stages then apply to each factor as to a layer of its own, with the singular values in the
+ *       first ({@link LowRankFactors#singularValuesIntoQ()}: P = U_r, Q^T = S_r V_r^T):
+ *       {@code svd(energy=0.95) -> kmeans(5)} shares 2^5 values in Q^T (r x d, whose inputs have R)
+ *       and another 2^5 in P (h x r, whose inputs Q^T x have Q^T R Q); to W itself when the layer
+ *       stays one.</li>
  * </ul>
  * Sizes are always the bytes of the encoded form.
  */
@@ -256,15 +258,17 @@ public final class StagePlan {
     if (rest.isEmpty()) {
       return new Encoded(factors, f.spectrum, f.rank());
     }
-    // two layers: Q^T reads x (autocorrelation R), P reads z = Q^T x (autocorrelation Q^T R Q)
-    DenseMatrix first = f.q.transpose();
+    // two layers, the singular values in the first: P = U_r is an isometry, so the later stages' error on
+    // Q^T is the layer's; Q^T reads x (autocorrelation R), P reads z = Q^T x (autocorrelation Q^T R Q)
+    LowRankFactors g = f.singularValuesIntoQ();
+    DenseMatrix first = g.q.transpose();
     DenseMatrix rz = null;
     if (r != null) {
-      rz = new DenseMatrix(f.rank(), f.rank());
-      DenseMatrix rq = r.times(f.q);
-      DenseMatrix.gemm(1.0, f.q, true, rq, false, 0.0, rz);
+      rz = new DenseMatrix(g.rank(), g.rank());
+      DenseMatrix rq = r.times(g.q);
+      DenseMatrix.gemm(1.0, g.q, true, rq, false, 0.0, rz);
     }
-    return new Encoded(new FactoredTensor(rest.encode(first, r, false), rest.encode(f.p, rz, false)), f.spectrum,
+    return new Encoded(new FactoredTensor(rest.encode(first, r, false), rest.encode(g.p, rz, false)), f.spectrum,
         f.rank());
   }
 

@@ -78,7 +78,18 @@ class StagePlanTest {
   void laterStagesApplyToBothFactors() {
     DenseMatrix w = weights(); // 20 x 30
     DenseMatrix r = secondMoment(30, 8, 200);
-    io.nncompress.codec.lowrank.LowRankFactors f = io.nncompress.codec.lowrank.TruncatedSvd.factor(w, 3);
+    // the singular values go into Q^T: P = U_r, Q^T = S_r V_r^T
+    io.nncompress.codec.lowrank.LowRankFactors f = io.nncompress.codec.lowrank.TruncatedSvd.factor(w, 3)
+        .singularValuesIntoQ();
+    io.nncompress.codec.lowrank.Svd svd = io.nncompress.codec.lowrank.Svd.of(w);
+    for (int c = 0; c < 3; c++) {
+      for (int i = 0; i < 20; i++) {
+        assertEquals(Math.abs(svd.u.get(i, c)), Math.abs(f.p.get(i, c)), 1e-12);
+      }
+      for (int j = 0; j < 30; j++) {
+        assertEquals(Math.abs(svd.s[c] * svd.vt.get(c, j)), Math.abs(f.q.get(j, c)), 1e-12);
+      }
+    }
     EncodedTensor e = StagePlan.parse("svd(rank=3) -> kmeans(2) -> huffman").encode(w, r);
     assertEquals(FactoredTensor.CODEC, e.codec());
     FactoredTensor ft = (FactoredTensor) TensorCodecs.decode(e.codec(), e.encode());
@@ -97,10 +108,17 @@ class StagePlanTest {
 
     // data-aware: the second factor's inputs z = Q^T x have E[z z^T] = Q^T R Q
     io.nncompress.codec.lowrank.LowRankFactors fa = io.nncompress.codec.lowrank.ActivationAwareLowRank.factor(w, r,
-        io.nncompress.codec.lowrank.RankSelector.fixed(3));
+        io.nncompress.codec.lowrank.RankSelector.fixed(3)).singularValuesIntoQ();
     FactoredTensor aware = (FactoredTensor) StagePlan.parse("svd_aware(rank=3) -> kmeans_aware(3)").encode(w, r);
     StagePlan ka = StagePlan.parse("kmeans_aware(3)");
     DenseMatrix rz = fa.q.transpose().times(r).times(fa.q);
+    // activation-aware: z = Q^T x has E[z z^T] = S_r^2, diagonal
+    double[] s = fa.spectrum.singularValues();
+    for (int i = 0; i < 3; i++) {
+      for (int j = 0; j < 3; j++) {
+        assertEquals(i == j ? s[i] * s[i] : 0.0, rz.get(i, j), 1e-9 * s[0] * s[0]);
+      }
+    }
     assertArrayEquals(ka.encode(fa.q.transpose(), r).encode(), aware.firstEncoded().encode());
     assertArrayEquals(ka.encode(fa.p, rz).encode(), aware.secondEncoded().encode());
 
