@@ -12,9 +12,10 @@ final class CompressionTables {
    * One group of the codec comparison: bytes (and, with a budget, their share of it), how much
    * smaller than float32, accuracy and top-1 agreement with the original.
    */
-  static void printCodecs(String title, long budget, long float32, List<CompressionJob.StageRecord> records) {
+  static void printCodecs(String title, long budget, long float32, List<CompressionJob.StageRecord> records,
+      int width) {
     System.out.printf("%n%s%n", title);
-    int w = 36;
+    int w = Math.max(36, width);
     for (CompressionJob.StageRecord r : records) {
       w = Math.max(w, r.stage.length());
     }

@@ -59,8 +59,8 @@ final class DemoCommand implements Callable<Integer> {
    * float32 biases, over the weights); {E} is the smallest relative-error bound whose ranks fit the
    * budget (one bound for all layers, {@link io.nncompress.codec.lowrank.RankBudget}), {8E} the one
    * whose float32 factors fit eight times the budget, which kmeans(4) then stores in 4 bits instead of
-   * 32 ({4E} and kmeans(8) likewise). pq and rq have fixed settings, the nearest to the budget on the
-   * demo's network.
+   * 32 (at the second budget, float32 factors of eight times the budget are the whole layers: no row).
+   * pq and rq have fixed settings, the nearest to the budget on the demo's network.
    */
   static final List<List<String>> CODEC_GROUPS = List.of(
       List.of("kmeans(4) -> huffman", "kmeans_aware(4) -> huffman", "uniform(4,row)", "pq(4,8)", "rq(4,4,2)",
@@ -68,8 +68,7 @@ final class DemoCommand implements Callable<Integer> {
           "svd_aware(error={8E}) -> kmeans_aware(4) -> huffman", "svd(bits={B})", "hashed(bits={B})",
           "hashed_aware(bits={B})"),
       List.of("uniform(8)", "uniform(8,row)", "kmeans(8)", "pq(4,32)", "rq(11,16,2)", "svd(error={E})",
-          "svd_aware(error={E})", "svd(error={4E}) -> kmeans(8)", "svd_aware(error={4E}) -> kmeans_aware(8)",
-          "hashed(bits={B})", "hashed_aware(bits={B})"));
+          "svd_aware(error={E})", "hashed(bits={B})", "hashed_aware(bits={B})"));
 
   /** Other settings, at their own sizes. */
   static final List<String> OTHER_CODECS = List.of("binary", "prune(0.5) -> kmeans(4) -> huffman", "svd(energy=0.9)",
@@ -223,6 +222,10 @@ final class DemoCommand implements Callable<Integer> {
       System.out.printf("%nCodecs after LNR (%s), each alone, at comparable sizes: real bytes of the whole model "
           + "(float32 %d bytes, accuracy %.2f%%), accuracy and top-1 agreement with the original%n",
           base.result.strategy.id, float32, 100 * base.evaluation.accuracyOriginal);
+      int width = 0;
+      for (CompressionJob.StageRecord r : recs) {
+        width = Math.max(width, r.stage.length());
+      }
       int at = 0;
       for (int g = 0; g < bits.length; g++) {
         CompressionJob.StageRecord ref = refRecs.get(g);
@@ -231,9 +234,9 @@ final class DemoCommand implements Callable<Integer> {
         group.addAll(recs.subList(at, at + CODEC_GROUPS.get(g).size() - 1));
         at += CODEC_GROUPS.get(g).size() - 1;
         CompressionTables.printCodecs(String.format(java.util.Locale.ROOT, "Budget %d: the bytes of %s, %d bytes "
-            + "(%.2f bits per weight)", g + 1, ref.stage, ref.bytes, bits[g]), ref.bytes, float32, group);
+            + "(%.2f bits per weight)", g + 1, ref.stage, ref.bytes, bits[g]), ref.bytes, float32, group, width);
       }
-      CompressionTables.printCodecs("Other settings", 0, float32, recs.subList(at, recs.size()));
+      CompressionTables.printCodecs("Other settings", 0, float32, recs.subList(at, recs.size()), width);
     }
     System.out.printf("%nOutputs under %s/<strategy>; demo took %.1f s%n", c.output,
         (System.nanoTime() - t0) / 1e9);
