@@ -20,6 +20,7 @@ public final class TensorCodecs {
     register(SparseTensor.CODEC, SparseTensor::fromBytes);
     register(DeepCompressedTensor.CODEC, DeepCompressedTensor::fromBytes);
     register(LowRankTensor.CODEC, LowRankTensor::fromBytes);
+    register(io.nncompress.codec.lowrank.FactoredTensor.CODEC, io.nncompress.codec.lowrank.FactoredTensor::fromBytes);
     register(UniformQuantizedTensor.CODEC,
         UniformQuantizedTensor::fromBytes);
     register(BinaryTensor.CODEC, BinaryTensor::fromBytes);

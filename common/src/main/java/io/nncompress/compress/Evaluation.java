@@ -6,13 +6,16 @@ import io.nncompress.model.Network;
 import io.nncompress.stats.AutocorrelationAccumulator;
 import io.nncompress.stats.AutocorrelationStats;
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * The comparison of a compressed network with its original on held-out data, from one pass:
  * top-1 accuracy of both (with labels), agreement of their top-1 predictions, and per weighted layer
  * the end-to-end relative reconstruction error E||W~ z~ - M^ z^~||^2 / E||W~ z~||^2 over the outputs
  * the compressed layer keeps, z the original network's input to the layer and z^ the compressed
- * network's (from the joint statistic of [z; z^; 1]).
+ * network's (from the joint statistic of [z; z^; 1]). A layer of the original that the compressed
+ * network holds as two low-rank factors (see {@link io.nncompress.model.FactoredLayers}) is compared
+ * through their product, with z^ the input of the first factor.
  */
 public final class Evaluation {
 
@@ -54,12 +57,12 @@ public final class Evaluation {
       this.original = original;
       this.compressed = compressed;
       LayerChain a = LayerChain.of(original);
-      LayerChain b = LayerChain.of(compressed);
+      List<LayerChain.Match> b = LayerChain.match(a, compressed);
       int[] ia = new int[a.size()];
       int[] ib = new int[a.size()];
       for (int k = 0; k < ia.length; k++) {
         ia[k] = a.networkIndex(k);
-        ib[k] = b.networkIndex(k);
+        ib[k] = b.get(k).index; // a factored layer's input is its first factor's
       }
       this.layers = LayerProbe.joint(original, ia, compressed, ib, AutocorrelationAccumulator.DEFAULT_BLOCK_SAMPLES);
     }
@@ -107,10 +110,10 @@ public final class Evaluation {
   public static Evaluation of(Network original, Network compressed, java.util.List<int[]> keptOutputs,
       Partial p) {
     LayerChain a = LayerChain.of(original);
-    LayerChain b = LayerChain.of(compressed);
+    List<LayerChain.Match> b = LayerChain.match(a, compressed);
     double[] err = new double[a.size()];
     for (int k = 0; k < a.size(); k++) {
-      err[k] = layerError(a.layer(k), b.layer(k), keptOutputs.get(k), p.joint[k].toStats());
+      err[k] = layerError(a.layer(k), b.get(k).layer, keptOutputs.get(k), p.joint[k].toStats());
     }
     double n = p.labelled;
     return new Evaluation(p.samples, p.labelled == 0 ? Double.NaN : p.correctOriginal / n,

@@ -135,6 +135,61 @@ public final class LayerChain {
     return l.type() == LayerType.DENSE ? l.outputShape().size() : l.outputShape().channels;
   }
 
+  /** Weighted layer k of a reference chain in a network derived from it (see {@link #match}). */
+  public static final class Match {
+    /** The index in the derived network's layers of the layer that reads the input (NAME.0 for a pair). */
+    public final int index;
+    /** The layer; for a factored pair, one layer named NAME whose weight is the product. */
+    public final Layer layer;
+    /** Layers of the derived network it covers: 1, or 2 for a factored pair. */
+    public final int span;
+
+    Match(int index, Layer layer, int span) {
+      this.index = index;
+      this.layer = layer;
+      this.span = span;
+    }
+  }
+
+  /**
+   * The weighted layers of {@code reference} in {@code derived}, a network compressed from it: in
+   * order, weighted layer k is the derived network's next weighted layer, or, when the next two are
+   * NAME.0 and NAME.1 with NAME the reference's layer k, that factored pair (low rank, see
+   * {@link io.nncompress.model.FactoredLayers}) taken as one layer.
+   */
+  public static List<Match> match(LayerChain reference, Network derived) {
+    List<Integer> weighted = new ArrayList<>();
+    for (int i = 0; i < derived.layers().size(); i++) {
+      if (derived.layer(i).type().isWeighted()) {
+        weighted.add(i);
+      }
+    }
+    List<Match> out = new ArrayList<>();
+    int j = 0;
+    for (int k = 0; k < reference.size(); k++) {
+      String name = reference.layer(k).name();
+      if (j >= weighted.size()) {
+        throw new IllegalArgumentException("Network " + derived.name() + " has no weighted layer for " + name);
+      }
+      int i = weighted.get(j);
+      Layer a = derived.layer(i);
+      if (j + 1 < weighted.size() && weighted.get(j + 1) == i + 1
+          && io.nncompress.model.FactoredLayers.isPair(a, derived.layer(i + 1), name)) {
+        out.add(new Match(i, io.nncompress.model.FactoredLayers.merge(a, derived.layer(i + 1), name), 2));
+        j += 2;
+      } else {
+        out.add(new Match(i, a, 1));
+        j++;
+      }
+    }
+    if (j != weighted.size()) {
+      throw new IllegalArgumentException("Network " + derived.name() + " has " + (weighted.size() - j)
+          + " weighted layer(s) more than " + reference.network().name() + " (from " + derived.layer(weighted.get(j))
+          + ")");
+    }
+    return out;
+  }
+
   /** W of weighted layer k (h x d: dense weight, or conv O x C*kh*kw). */
   public static io.nncompress.linalg.DenseMatrix weight(Layer l) {
     return l instanceof DenseLayer ? ((DenseLayer) l).weight() : ((Conv2dLayer) l).weight();

@@ -5,9 +5,14 @@ import io.nncompress.codec.EncodedTensor;
 import io.nncompress.codec.RawFloat32Tensor;
 import io.nncompress.codec.hashing.HashedWeights;
 import io.nncompress.codec.kmeans.WeightSharing;
+import io.nncompress.codec.hashing.HashedTensor;
 import io.nncompress.codec.lowrank.ActivationAwareLowRank;
+import io.nncompress.codec.lowrank.FactoredTensor;
+import io.nncompress.codec.lowrank.LowRankEncoded;
+import io.nncompress.codec.lowrank.LowRankFactors;
 import io.nncompress.codec.lowrank.LowRankTensor;
 import io.nncompress.codec.lowrank.RankSelector;
+import io.nncompress.codec.lowrank.Spectrum;
 import io.nncompress.codec.lowrank.TruncatedSvd;
 import io.nncompress.codec.quant.BinaryQuantizer;
 import io.nncompress.codec.quant.UniformQuantizer;
@@ -29,20 +34,34 @@ import java.util.regex.Pattern;
  *       sparsity s, or {@code prune_obd(s)} by the saliency w_ij^2 R_jj; {@code kmeans(b)} weight
  *       sharing with 2^b exact 1-D k-means values, or {@code kmeans_aware(b)} weighted by R_jj;
  *       {@code huffman} Huffman coding of the indices and gaps;</li>
- *   <li>or one of: {@code svd(energy=f | rank=r | error=e)} truncated SVD, {@code svd_aware(...)}
- *       activation-aware low rank on R; {@code uniform(b)} / {@code uniform(b,row)} affine
- *       quantization per tensor / per output row; {@code binary}; {@code pq(len,k)} product
- *       quantization of sub-vectors of about len columns (the largest divisor of d at most len),
- *       k centroids per block; {@code rq(len,k,t)} residual quantization in t stages; {@code hashed(K)} /
- *       {@code hashed_aware(K)} the hashing trick with K buckets.</li>
+ *   <li>or one of: {@code uniform(b)} / {@code uniform(b,row)} affine quantization per tensor /
+ *       per output row; {@code binary}; {@code pq(len,k)} product quantization of sub-vectors of
+ *       about len columns (the largest divisor of d at most len), k centroids per block;
+ *       {@code rq(len,k,t)} residual quantization in t stages; {@code hashed(K)} /
+ *       {@code hashed_aware(K)} the hashing trick with K buckets, or with the most buckets that fit
+ *       {@code hashed(bytes=N)} N encoded bytes or {@code hashed(bits=B)} B bits per weight of the
+ *       layer (B h d / 8 bytes; at most h d buckets, and {@value HashedWeights#MAX_DATA_AWARE_BUCKETS}
+ *       for hashed_aware);</li>
+ *   <li>low rank, first, optionally followed by either of the above: {@code svd(...)} truncated
+ *       SVD, {@code svd_aware(...)} activation-aware low rank on R, the rank chosen by one of
+ *       {@code energy=F} (kept energy), {@code rank=R}, {@code error=E} (relative error),
+ *       {@code bytes=N} (the largest rank whose float32 factors take at most N bytes) or
+ *       {@code bits=B} (the largest rank whose float32 factors take at most B bits per weight of the
+ *       layer, at least rank 1). The layer becomes two layers, x -> Q^T x -> P (Q^T x), when that
+ *       holds fewer weights (r (h + d) &lt; h d); otherwise it stays one layer holding P Q^T. Later
+ *       stages then apply to each factor as to a layer of its own, with the singular values in the
+ *       first ({@link LowRankFactors#singularValuesIntoQ()}: P = U_r, Q^T = S_r V_r^T):
+ *       {@code svd(energy=0.95) -> kmeans(5)} shares 2^5 values in Q^T (r x d, whose inputs have R)
+ *       and another 2^5 in P (h x r, whose inputs Q^T x have Q^T R Q); to W itself when the layer
+ *       stays one.</li>
  * </ul>
  * Sizes are always the bytes of the encoded form.
  */
 public final class StagePlan {
   private static final Pattern STAGE = Pattern.compile("([a-z_]+)(?:\\(([^)]*)\\))?");
   private static final List<String> DEEP = List.of("prune", "prune_obd", "kmeans", "kmeans_aware", "huffman");
-  private static final List<String> OTHER = List.of("svd", "svd_aware", "uniform", "binary", "pq", "rq", "hashed",
-      "hashed_aware");
+  private static final List<String> LOW_RANK = List.of("svd", "svd_aware");
+  private static final List<String> OTHER = List.of("uniform", "binary", "pq", "rq", "hashed", "hashed_aware");
 
   /** One parsed stage. */
   public static final class Stage {
@@ -86,9 +105,10 @@ public final class StagePlan {
           throw new IllegalArgumentException("stage '" + part.trim() + "' is not name or name(args)");
         }
         String name = m.group(1);
-        if (!DEEP.contains(name) && !OTHER.contains(name)) {
+        if (!DEEP.contains(name) && !OTHER.contains(name) && !LOW_RANK.contains(name)) {
           List<String> all = new ArrayList<>(DEEP);
           all.addAll(OTHER);
+          all.addAll(LOW_RANK);
           throw new IllegalArgumentException("unknown stage '" + name + "', allowed: " + all);
         }
         List<String> args = new ArrayList<>();
@@ -128,10 +148,22 @@ public final class StagePlan {
   }
 
   private void validate() {
+    for (int i = 1; i < stages.size(); i++) {
+      if (LOW_RANK.contains(stages.get(i).name)) {
+        throw new IllegalArgumentException("stages " + stages + ": " + stages.get(i).name + " must come first (the "
+            + "stages after it apply to both factors)");
+      }
+    }
+    if (isLowRank()) {
+      // the low-rank stage's own arguments; the rest is a plan of its own, checked as one
+      rank(stages.get(0), 4);
+      rest().validate();
+      return;
+    }
     boolean other = stages.stream().anyMatch(s -> OTHER.contains(s.name));
     if (other && stages.size() > 1) {
-      throw new IllegalArgumentException("stages " + stages + ": " + "svd, svd_aware, uniform, binary, pq, rq, "
-          + "hashed and hashed_aware stand alone after LNR, not chained with other stages");
+      throw new IllegalArgumentException("stages " + stages + ": " + "uniform, binary, pq, rq, "
+          + "hashed and hashed_aware stand alone (after LNR, or after svd / svd_aware), not chained with other stages");
     }
     int last = -1;
     for (Stage s : stages) {
@@ -149,6 +181,16 @@ public final class StagePlan {
     // check every argument once, on a tiny matrix
     encode(new DenseMatrix(4, 4, new double[] {1, -2, 3, -4, 5, -6, 7, -8, 9, -1, 2, -3, 4, -5, 6, -7}),
         DenseMatrix.identity(4), true);
+  }
+
+  /** Whether the plan starts with a low-rank stage (svd, svd_aware). */
+  public boolean isLowRank() {
+    return !stages.isEmpty() && LOW_RANK.contains(stages.get(0).name);
+  }
+
+  // the stages after a leading low-rank stage
+  private StagePlan rest() {
+    return new StagePlan(stages.subList(1, stages.size()));
   }
 
   private static DeepCompression.Config deepConfig(List<Stage> stages) {
@@ -181,7 +223,53 @@ public final class StagePlan {
    * (without the bias), needed by the data-aware stages (null otherwise).
    */
   public EncodedTensor encode(DenseMatrix w, DenseMatrix r) {
-    return encode(w, r, false);
+    return encodeWithSpectrum(w, r).tensor;
+  }
+
+  /** An encoded weight and, when the plan starts with a low-rank stage, the spectrum its rank was chosen on. */
+  public static final class Encoded {
+    public final EncodedTensor tensor;
+    /** Singular values of W (svd) or of W L with R = L L^T (svd_aware); null without a low-rank stage. */
+    public final Spectrum spectrum;
+    /** The rank chosen (0 without a low-rank stage), kept whether or not the layer was factored. */
+    public final int rank;
+
+    Encoded(EncodedTensor tensor, Spectrum spectrum, int rank) {
+      this.tensor = tensor;
+      this.spectrum = spectrum;
+      this.rank = rank;
+    }
+  }
+
+  /** Like {@link #encode}, with the spectrum of a low-rank stage. */
+  public Encoded encodeWithSpectrum(DenseMatrix w, DenseMatrix r) {
+    if (!isLowRank()) {
+      return new Encoded(encode(w, r, false), null, 0);
+    }
+    Stage s = stages.get(0);
+    RankSelector sel = rank(s, Math.min(w.rows, w.cols));
+    LowRankFactors f = s.name.equals("svd") ? TruncatedSvd.factor(w, sel) : ActivationAwareLowRank.factor(w, r, sel);
+    StagePlan rest = rest();
+    LowRankTensor factors = LowRankTensor.of(f);
+    if (!LowRankEncoded.savesWeights(f.rows(), f.cols(), f.rank())) {
+      // one layer: P Q^T (float32 factors), then the later stages on it
+      return new Encoded(rest.encode(factors.decode(), r, false), f.spectrum, f.rank());
+    }
+    if (rest.isEmpty()) {
+      return new Encoded(factors, f.spectrum, f.rank());
+    }
+    // two layers, the singular values in the first: P = U_r is an isometry, so the later stages' error on
+    // Q^T is the layer's; Q^T reads x (autocorrelation R), P reads z = Q^T x (autocorrelation Q^T R Q)
+    LowRankFactors g = f.singularValuesIntoQ();
+    DenseMatrix first = g.q.transpose();
+    DenseMatrix rz = null;
+    if (r != null) {
+      rz = new DenseMatrix(g.rank(), g.rank());
+      DenseMatrix rq = r.times(g.q);
+      DenseMatrix.gemm(1.0, g.q, true, rq, false, 0.0, rz);
+    }
+    return new Encoded(new FactoredTensor(rest.encode(first, r, false), rest.encode(g.p, rz, false)), f.spectrum,
+        f.rank());
   }
 
   private EncodedTensor encode(DenseMatrix w, DenseMatrix r, boolean check) {
@@ -204,15 +292,6 @@ public final class StagePlan {
     }
     Stage s = stages.get(0);
     switch (s.name) {
-      case "svd":
-      case "svd_aware": {
-        RankSelector sel = rank(s, Math.min(w.rows, w.cols));
-        if (check) {
-          return null;
-        }
-        return LowRankTensor.encodeSmallest(s.name.equals("svd") ? TruncatedSvd.factor(w, sel)
-            : ActivationAwareLowRank.factor(w, r, sel));
-      }
       case "uniform": {
         int bits = integer(s, 0, "bits");
         UniformQuantizer.Granularity g = s.args.size() > 1 && s.args.get(1).equals("row")
@@ -243,11 +322,8 @@ public final class StagePlan {
       }
       case "hashed":
       case "hashed_aware": {
-        int k = integer(s, 0, "buckets");
+        int k = buckets(s, w.rows, w.cols);
         if (check) {
-          if (k < 1) {
-            throw new IllegalArgumentException("stage " + s + ": buckets must be at least 1, cannot be: " + k);
-          }
           return null;
         }
         int kk = Math.min(k, w.rows * w.cols);
@@ -270,9 +346,11 @@ public final class StagePlan {
     return d / l;
   }
 
+  private static final String RANK_RULES = "one of energy=F, rank=R, error=E, bytes=N, bits=B";
+
   private static RankSelector rank(Stage s, int maxRank) {
     if (s.args.size() != 1 || !s.args.get(0).contains("=")) {
-      throw new IllegalArgumentException("stage " + s + " takes one of energy=F, rank=R, error=E");
+      throw new IllegalArgumentException("stage " + s + " takes " + RANK_RULES);
     }
     String[] kv = s.args.get(0).split("=", 2);
     double v;
@@ -281,17 +359,74 @@ public final class StagePlan {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("stage " + s + ": " + kv[0] + " must be a number, cannot be: " + kv[1]);
     }
-    switch (kv[0].trim()) {
-      case "energy":
-        return RankSelector.energy(v);
-      case "rank":
-        return RankSelector.fixed((int) Math.min(v, maxRank));
-      case "error":
-        return RankSelector.maxRelativeError(v);
-      default:
-        throw new IllegalArgumentException("stage " + s + " takes one of energy=F, rank=R, error=E, cannot take: "
-            + kv[0]);
+    try {
+      switch (kv[0].trim()) {
+        case "energy":
+          return RankSelector.energy(v);
+        case "rank":
+          return RankSelector.fixed((int) Math.min(v, maxRank));
+        case "error":
+          return RankSelector.maxRelativeError(v);
+        case "bytes":
+          return RankSelector.maxBytes(wholeNumber(s, v));
+        case "bits":
+          return RankSelector.bitsPerWeight(v);
+        default:
+          throw new IllegalArgumentException("stage " + s + " takes " + RANK_RULES + ", cannot take: " + kv[0]);
+      }
+    } catch (IllegalArgumentException e) {
+      throw e.getMessage().startsWith("stage ") ? e : new IllegalArgumentException("stage " + s + ": "
+          + e.getMessage(), e);
     }
+  }
+
+  private static long wholeNumber(Stage s, double v) {
+    if (v != Math.rint(v) || v < 1) {
+      throw new IllegalArgumentException("stage " + s + ": bytes must be a whole number >= 1, cannot be: " + v);
+    }
+    return (long) v;
+  }
+
+  // hashed(K), hashed(bytes=N) or hashed(bits=B): the most buckets whose encoded form fits
+  private static int buckets(Stage s, int rows, int cols) {
+    if (s.args.size() == 1 && s.args.get(0).contains("=")) {
+      String[] kv = s.args.get(0).split("=", 2);
+      double v;
+      try {
+        v = Double.parseDouble(kv[1].trim());
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException("stage " + s + ": " + kv[0] + " must be a number, cannot be: " + kv[1]);
+      }
+      double budget;
+      switch (kv[0].trim()) {
+        case "bytes":
+          budget = wholeNumber(s, v);
+          break;
+        case "bits":
+          if (!(v > 0 && v <= 64)) {
+            throw new IllegalArgumentException("stage " + s + ": bits per weight must be in (0, 64], cannot be: " + v);
+          }
+          budget = v * rows * (double) cols / 8;
+          break;
+        default:
+          throw new IllegalArgumentException("stage " + s + " takes K, bytes=N or bits=B, cannot take: " + kv[0]);
+      }
+      long k = HashedTensor.bucketsWithin((long) Math.floor(budget));
+      if (k < 1 && kv[0].trim().equals("bytes")) {
+        throw new IllegalArgumentException("stage " + s + ": " + (long) budget + " bytes do not hold one bucket ("
+            + HashedTensor.bytesOf(1) + " bytes)");
+      }
+      long max = (long) rows * cols;
+      if (s.name.equals("hashed_aware")) {
+        max = Math.min(max, HashedWeights.MAX_DATA_AWARE_BUCKETS);
+      }
+      return (int) Math.max(1, Math.min(k, max));
+    }
+    int k = integer(s, 0, "buckets");
+    if (k < 1) {
+      throw new IllegalArgumentException("stage " + s + ": buckets must be at least 1, cannot be: " + k);
+    }
+    return k;
   }
 
   private static int integer(Stage s, int i, String what) {

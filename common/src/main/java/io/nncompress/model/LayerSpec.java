@@ -53,6 +53,12 @@ public final class LayerSpec {
         new int[] {stride, stride}, new int[] {padding, padding}, new int[] {dilation, dilation}, null, 0, 0);
   }
 
+  /** A conv2d layer with [h, w] stride, padding and dilation. */
+  public static LayerSpec conv2d(String name, boolean bias, int[] stride, int[] padding, int[] dilation) {
+    return new LayerSpec(name, LayerType.CONV2D, name + ".weight", bias ? name + ".bias" : null, null, null,
+        stride.clone(), padding.clone(), dilation.clone(), null, 0, 0);
+  }
+
   public static LayerSpec pool(String name, LayerType type, int kernel, int stride) {
     if (type != LayerType.MAXPOOL && type != LayerType.AVGPOOL) {
       throw new IllegalArgumentException("pool type must be maxpool or avgpool, cannot be: " + type.id);

@@ -44,9 +44,12 @@ import java.util.regex.Pattern;
  *       log x, one labelled point per stage, joined in the given order. accuracy or agreement may
  *       be missing for a stage. Without stages, the chart shows the two points of
  *       {@code end_to_end} (original and compressed) when it has accuracies.</li>
- *   <li>{@code "spectra"}: {@code Map<String, List<Number>>}: layer name to the singular values of
- *       its weight matrix (any order; sorted descending here). Plotted as sigma_i / sigma_1
- *       against i, log y, one line per layer.</li>
+ *   <li>{@code "spectra"}: {@code Map<String, Object>}: layer name to the singular values of its
+ *       weight matrix (any order; sorted descending here), either as a list or as a map
+ *       {@code {"singular_values": [...], "rank": int, "of": "W" | "W L", ...}} (what
+ *       {@code CompressionJob} writes for a layer through svd / svd_aware: the values of W, or of
+ *       W L for the activation-aware one, and the rank kept). Plotted as sigma_i / sigma_1
+ *       against i, log y, one line per layer, a ring at the rank kept.</li>
  *   <li>{@code "codebooks"}: {@code Map<String, Map>}: layer name to
  *       {@code {"centroids": [double...], "counts": [long...]}} (same length: how many weights share
  *       each centroid). One histogram per layer.</li>
@@ -352,10 +355,13 @@ public final class CompressionReport {
       note("spectra", "No singular value spectra in these metrics (section \"spectra\").");
       return;
     }
-    LineChart c = new LineChart(id("spectra"), "Singular values of each layer's weights, relative to the largest")
+    LineChart c = new LineChart(id("spectra"), "Singular values of each layer's weights (W for svd, W L for "
+        + "svd_aware, R = L L^T), relative to the largest; rings: the rank kept")
         .logY(true).xLabel("index i").yLabel("sigma_i / sigma_1 (log scale)").size(1220, 380);
     for (Map.Entry<String, Object> e : s.entrySet()) {
-      double[] v = doubles(e.getValue());
+      // a list of singular values, or {"singular_values": [...], "rank": r, "of": "W" | "W L", ...}
+      Map<String, Object> info = map(e.getValue());
+      double[] v = doubles(info.isEmpty() ? e.getValue() : info.get("singular_values"));
       double[] sorted = v.clone();
       java.util.Arrays.sort(sorted);
       int n = sorted.length;
@@ -366,7 +372,12 @@ public final class CompressionReport {
         x[i] = i + 1;
         y[i] = sorted[n - 1 - i] / top; // descending, sigma_i / sigma_1
       }
-      c.series(e.getKey(), x, y, true, n <= 40, null);
+      String of = info.get("of") == null ? "" : " (" + info.get("of") + ")";
+      c.series(e.getKey() + of, x, y, true, n <= 40, null);
+      double rank = num(info.get("rank"));
+      if (rank >= 1 && rank <= n && rank == Math.rint(rank)) {
+        c.highlight(rank, y[(int) rank - 1], e.getKey() + ": rank " + (int) rank);
+      }
     }
     chart(c.toSvg(), "wide");
   }

@@ -1,6 +1,7 @@
 package io.nncompress.compress;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nncompress.linalg.DenseMatrix;
 import io.nncompress.lnr.GroupLassoSolver;
@@ -56,6 +57,34 @@ class EvaluationTest {
     assertEquals(co / 600.0, e.accuracyOriginal, 0.0);
     assertEquals(cc / 600.0, e.accuracyCompressed, 0.0);
     assertEquals(ag / 600.0, e.agreement, 0.0);
+  }
+
+  /** A compressed layer held as two low-rank factors is evaluated as their product. */
+  @Test
+  void factoredLayersAreComparedThroughTheirProduct() {
+    Network net = LnrCompressorTest.mlp(9);
+    DenseMatrix x = LnrCompressorTest.data(400, 10);
+    io.nncompress.codec.lowrank.LowRankFactors f = io.nncompress.codec.lowrank.TruncatedSvd.factor(
+        ((DenseLayer) net.layer(2)).weight(), 3);
+    List<io.nncompress.model.Layer> layers = new java.util.ArrayList<>(net.layers());
+    layers.set(2, new DenseLayer(net.layer(2).spec(), f.product(), ((DenseLayer) net.layer(2)).bias()));
+    Network product = net.with(null, layers);
+    Network split = io.nncompress.model.FactoredLayers.split(product, java.util.Map.of("fc2",
+        new DenseMatrix[] {f.q.transpose(), f.p}));
+    List<int[]> keptOut = List.of(range(0, 10), range(0, 8), range(0, 3));
+    Evaluation[] e = new Evaluation[2];
+    Network[] nets = {product, split};
+    for (int t = 0; t < 2; t++) {
+      Evaluation.Probe probe = new Evaluation.Probe(net, nets[t]);
+      probe.add(x, null);
+      e[t] = Evaluation.of(net, nets[t], keptOut, probe.finish());
+    }
+    assertEquals(0.0, e[0].layerRelativeError[0], 1e-12);
+    assertTrue(e[0].layerRelativeError[1] > 1e-3, "rank 3 of 8 loses something");
+    for (int k = 0; k < 3; k++) {
+      assertEquals(e[0].layerRelativeError[k], e[1].layerRelativeError[k], 1e-9, "layer " + k);
+    }
+    assertEquals(e[0].agreement, e[1].agreement, 0.0);
   }
 
   static int[] range(int from, int to) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.nncompress.codec.DeepCompression;
 import io.nncompress.codec.EncodedTensor;
 import io.nncompress.codec.TensorCodecs;
+import io.nncompress.codec.lowrank.FactoredTensor;
 import io.nncompress.codec.quant.UniformQuantizer;
 import io.nncompress.linalg.DenseMatrix;
 import java.util.List;
@@ -22,6 +23,24 @@ class StagePlanTest {
       w.data[k] = rnd.nextGaussian() * 0.1;
     }
     return w;
+  }
+
+  /** E[x x^T] of n samples x = A z, A d x latent: correlated inputs. */
+  static DenseMatrix secondMoment(int d, int latent, int n) {
+    Random rnd = new Random(2);
+    DenseMatrix x = new DenseMatrix(d, n);
+    DenseMatrix a = new DenseMatrix(d, latent);
+    for (int k = 0; k < a.data.length; k++) {
+      a.data[k] = rnd.nextGaussian();
+    }
+    DenseMatrix z = new DenseMatrix(latent, n);
+    for (int k = 0; k < z.data.length; k++) {
+      z.data[k] = rnd.nextGaussian();
+    }
+    DenseMatrix.gemm(1.0, a, false, z, false, 0.0, x);
+    DenseMatrix r = new DenseMatrix(d, d);
+    DenseMatrix.gemm(1.0 / n, x, false, x, true, 0.0, r);
+    return r;
   }
 
   @Test
@@ -51,6 +70,86 @@ class StagePlanTest {
     assertTrue(StagePlan.parse("svd_aware(energy=0.9)").needsStatistics());
   }
 
+  /**
+   * svd -> kmeans: both factors are weight-shared, each as the layer it becomes: Q^T (r x d) on the
+   * layer's R, P (h x r) on the R of its inputs Q^T x, Q^T R Q.
+   */
+  @Test
+  void laterStagesApplyToBothFactors() {
+    DenseMatrix w = weights(); // 20 x 30
+    DenseMatrix r = secondMoment(30, 8, 200);
+    // the singular values go into Q^T: P = U_r, Q^T = S_r V_r^T
+    io.nncompress.codec.lowrank.LowRankFactors f = io.nncompress.codec.lowrank.TruncatedSvd.factor(w, 3)
+        .singularValuesIntoQ();
+    io.nncompress.codec.lowrank.Svd svd = io.nncompress.codec.lowrank.Svd.of(w);
+    for (int c = 0; c < 3; c++) {
+      for (int i = 0; i < 20; i++) {
+        assertEquals(Math.abs(svd.u.get(i, c)), Math.abs(f.p.get(i, c)), 1e-12);
+      }
+      for (int j = 0; j < 30; j++) {
+        assertEquals(Math.abs(svd.s[c] * svd.vt.get(c, j)), Math.abs(f.q.get(j, c)), 1e-12);
+      }
+    }
+    EncodedTensor e = StagePlan.parse("svd(rank=3) -> kmeans(2) -> huffman").encode(w, r);
+    assertEquals(FactoredTensor.CODEC, e.codec());
+    FactoredTensor ft = (FactoredTensor) TensorCodecs.decode(e.codec(), e.encode());
+    assertEquals(3, ft.rank());
+    StagePlan rest = StagePlan.parse("kmeans(2) -> huffman");
+    EncodedTensor first = rest.encode(f.q.transpose(), r);
+    EncodedTensor second = rest.encode(f.p, null);
+    assertArrayEquals(first.encode(), ft.firstEncoded().encode());
+    assertArrayEquals(second.encode(), ft.secondEncoded().encode());
+    assertEquals(4, java.util.Arrays.stream(ft.first().data).distinct().count());
+    assertEquals(4, java.util.Arrays.stream(ft.second().data).distinct().count());
+    assertEquals(0.0, ft.decode().maxAbsDiff(ft.second().times(ft.first())), 1e-15);
+    int n1 = first.codec().length();
+    int n2 = second.codec().length();
+    assertEquals(16 + 5 + n1 + first.encode().length + 5 + n2 + second.encode().length, e.encode().length);
+
+    // data-aware: the second factor's inputs z = Q^T x have E[z z^T] = Q^T R Q
+    io.nncompress.codec.lowrank.LowRankFactors fa = io.nncompress.codec.lowrank.ActivationAwareLowRank.factor(w, r,
+        io.nncompress.codec.lowrank.RankSelector.fixed(3)).singularValuesIntoQ();
+    FactoredTensor aware = (FactoredTensor) StagePlan.parse("svd_aware(rank=3) -> kmeans_aware(3)").encode(w, r);
+    StagePlan ka = StagePlan.parse("kmeans_aware(3)");
+    DenseMatrix rz = fa.q.transpose().times(r).times(fa.q);
+    // activation-aware: z = Q^T x has E[z z^T] = S_r^2, diagonal
+    double[] s = fa.spectrum.singularValues();
+    for (int i = 0; i < 3; i++) {
+      for (int j = 0; j < 3; j++) {
+        assertEquals(i == j ? s[i] * s[i] : 0.0, rz.get(i, j), 1e-9 * s[0] * s[0]);
+      }
+    }
+    assertArrayEquals(ka.encode(fa.q.transpose(), r).encode(), aware.firstEncoded().encode());
+    assertArrayEquals(ka.encode(fa.p, rz).encode(), aware.secondEncoded().encode());
+
+    // a rank that saves nothing: one layer, the later stages on P Q^T
+    DenseMatrix wide = weights().selectRows(new int[] {0, 1, 2, 3}); // 4 x 30: rank 4 holds 136 > 120 weights
+    EncodedTensor one = StagePlan.parse("svd(rank=4) -> kmeans(2)").encode(wide, null);
+    DenseMatrix product = io.nncompress.codec.lowrank.LowRankTensor.of(
+        io.nncompress.codec.lowrank.TruncatedSvd.factor(wide, 4)).decode();
+    assertArrayEquals(StagePlan.parse("kmeans(2)").encode(product, null).encode(), one.encode());
+    assertEquals(4, StagePlan.parse("svd(rank=4) -> kmeans(2)").encodeWithSpectrum(wide, null).rank);
+  }
+
+  @Test
+  void byteBudgetsPickTheRankAndTheBuckets() {
+    DenseMatrix w = weights(); // 20 x 30
+    // svd(bytes=N) = RankSelector.maxBytes(N): 16 + 4 r 50 <= 1000 -> r = 4
+    StagePlan.Encoded e = StagePlan.parse("svd(bytes=1000)").encodeWithSpectrum(w, null);
+    assertEquals(4, e.rank);
+    assertEquals(816, e.tensor.encode().length);
+    assertArrayEquals(io.nncompress.codec.lowrank.Svd.singularValues(w), e.spectrum.singularValues(), 1e-12);
+    // svd(bits=B): B * 600 / 8 bytes; 6 bits -> 450 -> r = 2
+    assertEquals(2, StagePlan.parse("svd(bits=6)").encodeWithSpectrum(w, null).rank);
+    assertEquals(416, StagePlan.parse("svd(bits=6)").encode(w, null).encode().length);
+    // hashed: the most buckets that fit, 24 + 4 K bytes
+    assertEquals(1000, StagePlan.parse("hashed(bytes=1000)").encode(w, null).encode().length);
+    assertEquals(24 + 4 * 31, StagePlan.parse("hashed(bits=2)").encode(w, null).encode().length); // 150 bytes
+    assertEquals(24 + 4 * 600, StagePlan.parse("hashed(bytes=100000)").encode(w, null).encode().length); // K <= h d
+    assertEquals(io.nncompress.codec.hashing.HashedWeights.fitToWeights(w, 244, 0L).encode().length,
+        StagePlan.parse("hashed(bytes=1000)").encode(w, null).encode().length);
+  }
+
   @Test
   void badPlansNameTheStage() {
     assertTrue(assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("kmeans(9)")).getMessage()
@@ -61,8 +160,26 @@ class StagePlanTest {
         .getMessage().contains("prune -> kmeans -> huffman"));
     assertTrue(assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("zip")).getMessage()
         .contains("unknown stage 'zip'"));
-    assertTrue(assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("svd(energy=0.9) -> huffman"))
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("uniform(8) -> huffman"))
         .getMessage().contains("stand alone"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("svd(rank=2) -> uniform(8) -> "
+        + "huffman")).getMessage().contains("stand alone"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("svd(energy=0.9) -> huffman"))
+        .getMessage().contains("huffman needs kmeans or prune"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("kmeans(4) -> svd(rank=2)"))
+        .getMessage().contains("svd must come first"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("svd(rank=2) -> svd_aware(rank=1)"))
+        .getMessage().contains("svd_aware must come first"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("svd(size=3)")).getMessage()
+        .contains("energy=F, rank=R, error=E, bytes=N, bits=B, cannot take: size"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("svd(bytes=10.5)")).getMessage()
+        .contains("whole number"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("svd(bits=0)")).getMessage()
+        .contains("stage svd(bits=0): bits per weight"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("hashed(bytes=20)")).getMessage()
+        .contains("do not hold one bucket"));
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("hashed(size=20)")).getMessage()
+        .contains("K, bytes=N or bits=B"));
     assertTrue(assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("huffman")).getMessage()
         .contains("needs kmeans or prune"));
     assertTrue(assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("uniform(9)")).getMessage()

@@ -177,6 +177,28 @@ class CompressionReportTest {
     }
   }
 
+  /** The job's form of a spectrum: the values of W or W L, and a ring at the rank kept. */
+  @Test
+  void spectraWithTheRankKept() throws Exception {
+    Map<String, Object> m = fullMetrics();
+    Map<String, Object> spectra = new LinkedHashMap<>();
+    Map<String, Object> fc1 = new LinkedHashMap<>();
+    fc1.put("stage", "svd_aware(energy=0.9)");
+    fc1.put("of", "W L");
+    fc1.put("rank", 2);
+    fc1.put("factored", true);
+    fc1.put("singular_values", new double[] {4, 2, 1, 0.5});
+    spectra.put("fc1", fc1);
+    spectra.put("fc2", Map.of("of", "W", "rank", 7, "singular_values", List.of(3.0, 1.5))); // rank beyond: no ring
+    m.put("spectra", spectra);
+    String sp = svgsById(CompressionReport.render(m)).get("spectra");
+    ChartsTest.xml(sp);
+    assertEquals(4 + 2, count(sp, "<circle class=\"data"));
+    assertTrue(sp.contains("fc1 (W L): (2, 0.5)"), sp);
+    assertEquals(1, count(sp, "class=\"highlight\""));
+    assertTrue(sp.contains(">fc1: rank 2</text>"), sp);
+  }
+
   @Test
   void layerNamesAreEscapedAndGiveUniqueIds() throws Exception {
     Map<String, Object> m = fullMetrics();

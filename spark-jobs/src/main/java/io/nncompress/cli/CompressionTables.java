@@ -8,6 +8,26 @@ import java.util.List;
 final class CompressionTables {
   private CompressionTables() {}
 
+  /**
+   * One group of the codec comparison: bytes (and, with a budget, their share of it), how much
+   * smaller than float32, accuracy and top-1 agreement with the original.
+   */
+  static void printCodecs(String title, long budget, long float32, List<CompressionJob.StageRecord> records,
+      int width) {
+    System.out.printf("%n%s%n", title);
+    int w = Math.max(36, width);
+    for (CompressionJob.StageRecord r : records) {
+      w = Math.max(w, r.stage.length());
+    }
+    System.out.printf("%-" + w + "s %9s %7s %8s %9s %8s%n", "codec", "bytes", budget > 0 ? "budget" : "", "smaller",
+        "accuracy", "agree");
+    for (CompressionJob.StageRecord r : records) {
+      System.out.printf("%-" + w + "s %9d %7s %7.1fx %8.2f%% %7.2f%%%n", r.stage, r.bytes,
+          budget > 0 ? String.format("%.0f%%", 100.0 * r.bytes / budget) : "", (double) float32 / r.bytes,
+          100 * r.accuracy, 100 * r.agreement);
+    }
+  }
+
   static void print(List<CompressionJob.Outcome> outcomes) {
     for (CompressionJob.Outcome o : outcomes) {
       System.out.printf("%nStrategy %s (%d passes over the data, %.1f s)%n", o.result.strategy.id, o.passes,

@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
@@ -50,14 +51,52 @@ final class DemoCommand implements Callable<Integer> {
       + "dense 256->10) whose channels LNR removes")
   boolean conv;
 
-  @Option(names = "--codecs", description = "also compare every codec after the bottom-up LNR, at comparable "
-      + "sizes (accuracy and real bytes)")
+  @Option(names = "--codecs", description = "also compare every codec after the bottom-up LNR, at two common "
+      + "byte budgets (accuracy and real bytes)")
   boolean codecs;
 
-  /** The codecs the demo compares, each alone after LNR. */
-  static final List<String> CODECS = List.of("kmeans(4) -> huffman", "prune(0.5) -> kmeans(4) -> huffman",
-      "kmeans_aware(4) -> huffman", "uniform(8)", "uniform(4,row)", "binary", "svd(energy=0.9)",
-      "svd_aware(energy=0.9)", "pq(4,64)", "rq(4,16,2)", "hashed(16384)", "hashed_aware(4096)");
+  /**
+   * The codec comparison, each codec alone after LNR, in groups at one byte budget: the real bytes of
+   * the group's first codec. In the others, {B} is that budget in bits per weight (bytes less the
+   * float32 biases, over the weights); {E} is the smallest relative-error bound whose ranks fit the
+   * budget (one bound for all layers, {@link io.nncompress.codec.lowrank.RankBudget}), {8E} the one
+   * whose float32 factors fit eight times the budget, which kmeans(4) then stores in 4 bits instead of
+   * 32 (at the second budget, float32 factors of eight times the budget are the whole layers: no row).
+   * pq and rq have fixed settings, the nearest to the budget on the demo's network.
+   */
+  static final List<List<String>> CODEC_GROUPS = List.of(
+      List.of("kmeans(4) -> huffman", "kmeans_aware(4) -> huffman", "uniform(4,row)", "pq(4,8)", "rq(4,4,2)",
+          "svd(error={E})", "svd_aware(error={E})", "svd(error={8E}) -> kmeans(4) -> huffman",
+          "svd_aware(error={8E}) -> kmeans_aware(4) -> huffman", "svd(bits={B})", "hashed(bits={B})",
+          "hashed_aware(bits={B})"),
+      List.of("uniform(8)", "uniform(8,row)", "kmeans(8)", "pq(4,32)", "rq(11,16,2)", "svd(error={E})",
+          "svd_aware(error={E})", "hashed(bits={B})", "hashed_aware(bits={B})"));
+
+  /** Other settings, at their own sizes. */
+  static final List<String> OTHER_CODECS = List.of("binary", "prune(0.5) -> kmeans(4) -> huffman", "svd(energy=0.9)",
+      "svd_aware(energy=0.9)");
+
+  /**
+   * A group's plan at a budget of {@code weightBytes} for the weights ({@code bits} per weight, rounded
+   * down to 2 decimals so that it stays within), {@code spectra} the layers' spectra for svd and
+   * svd_aware (to find {E} and {8E}).
+   */
+  static String atBudget(String plan, double bits, long weightBytes,
+      Map<String, List<io.nncompress.codec.lowrank.Spectrum>> spectra) {
+    double b = Math.floor(bits * 100) / 100;
+    String method = plan.startsWith("svd_aware") ? "svd_aware" : "svd";
+    java.util.regex.Matcher e = java.util.regex.Pattern.compile("\\{(\\d*)E\\}").matcher(plan);
+    if (e.find()) {
+      long times = e.group(1).isEmpty() ? 1 : Long.parseLong(e.group(1));
+      plan = plan.replace(e.group(), plain(io.nncompress.codec.lowrank.RankBudget.errorWithin(spectra.get(method),
+          times * weightBytes)));
+    }
+    return plan.replace("{B}", String.format(java.util.Locale.ROOT, "%.2f", b));
+  }
+
+  private static String plain(double v) {
+    return new java.math.BigDecimal(Double.toString(v)).stripTrailingZeros().toPlainString();
+  }
 
   /**
    * The demo's per-layer targets, the input neurons each layer keeps: fc1 80% of the pixels, fc2 55%
@@ -139,21 +178,71 @@ final class DemoCommand implements Callable<Integer> {
     if (codecs) {
       CompressionJob.Outcome base = outcomes.stream().filter(o -> o.result.strategy == ChainingStrategy.BOTTOM_UP)
           .findFirst().orElse(outcomes.get(outcomes.size() - 1));
+      // the budgets: the bytes of each group's first codec
+      List<io.nncompress.compress.StagePlan> refs = new ArrayList<>();
+      for (List<String> g : CODEC_GROUPS) {
+        refs.add(io.nncompress.compress.StagePlan.parse(g.get(0)));
+      }
+      List<CompressionJob.StageRecord> refRecs = job.compareCodecs(base, refs, stats);
+      io.nncompress.compress.LayerChain chain = io.nncompress.compress.LayerChain.of(base.result.compressed);
+      long weights = 0;
+      long biasBytes = 0;
+      for (int k = 0; k < chain.size(); k++) {
+        io.nncompress.linalg.DenseMatrix w = io.nncompress.compress.LayerChain.weight(chain.layer(k));
+        double[] b = io.nncompress.compress.LayerChain.bias(chain.layer(k));
+        weights += (long) w.rows * w.cols;
+        biasBytes += b == null ? 0 : 4L * b.length;
+      }
+      // each layer's spectra, as svd(error=E) and svd_aware(error=E) see them (R: the LNR network's layer
+      // inputs, the statistics compareCodecs uses too)
+      int[] idx = new int[chain.size()];
+      for (int k = 0; k < idx.length; k++) {
+        idx[k] = chain.networkIndex(k);
+      }
+      io.nncompress.stats.AutocorrelationStats[] rs = stats.inputs(base.result.compressed, idx);
+      Map<String, List<io.nncompress.codec.lowrank.Spectrum>> spectra = new java.util.HashMap<>();
+      spectra.put("svd", new ArrayList<>());
+      spectra.put("svd_aware", new ArrayList<>());
+      for (int k = 0; k < chain.size(); k++) {
+        io.nncompress.linalg.DenseMatrix w = io.nncompress.compress.LayerChain.weight(chain.layer(k));
+        int[] cols = java.util.stream.IntStream.range(0, w.cols).toArray();
+        io.nncompress.codec.lowrank.RankSelector one = io.nncompress.codec.lowrank.RankSelector.fixed(1);
+        spectra.get("svd").add(io.nncompress.codec.lowrank.TruncatedSvd.factor(w, one).spectrum);
+        spectra.get("svd_aware").add(io.nncompress.codec.lowrank.ActivationAwareLowRank.factor(w,
+            rs[k].autocorrelation().selectSymmetric(cols), one).spectrum);
+      }
       List<io.nncompress.compress.StagePlan> plans = new ArrayList<>();
-      for (String p : CODECS) {
+      double[] bits = new double[CODEC_GROUPS.size()];
+      for (int g = 0; g < bits.length; g++) {
+        bits[g] = 8.0 * (refRecs.get(g).bytes - biasBytes) / weights;
+        for (String p : CODEC_GROUPS.get(g).subList(1, CODEC_GROUPS.get(g).size())) {
+          plans.add(io.nncompress.compress.StagePlan.parse(atBudget(p, bits[g], refRecs.get(g).bytes - biasBytes,
+              spectra)));
+        }
+      }
+      for (String p : OTHER_CODECS) {
         plans.add(io.nncompress.compress.StagePlan.parse(p));
       }
       List<CompressionJob.StageRecord> recs = job.compareCodecs(base, plans, stats);
-      System.out.printf("%nCodecs after LNR (%s), each alone: real bytes of the whole model, accuracy%n",
-          base.result.strategy.id);
-      System.out.printf("%-36s %10s %8s %9s %9s%n", "codec", "bytes", "smaller", "accuracy", "agree");
       long float32 = 4 * base.paramsBefore();
-      System.out.printf("%-36s %10d %7.1fx %8.2f%% %8.2f%%%n", "original float32", float32, 1.0,
-          100 * base.evaluation.accuracyOriginal, 100.0);
+      System.out.printf("%nCodecs after LNR (%s), each alone, at comparable sizes: real bytes of the whole model "
+          + "(float32 %d bytes, accuracy %.2f%%), accuracy and top-1 agreement with the original%n",
+          base.result.strategy.id, float32, 100 * base.evaluation.accuracyOriginal);
+      int width = 0;
       for (CompressionJob.StageRecord r : recs) {
-        System.out.printf("%-36s %10d %7.1fx %8.2f%% %8.2f%%%n", r.stage, r.bytes, (double) float32 / r.bytes,
-            100 * r.accuracy, 100 * r.agreement);
+        width = Math.max(width, r.stage.length());
       }
+      int at = 0;
+      for (int g = 0; g < bits.length; g++) {
+        CompressionJob.StageRecord ref = refRecs.get(g);
+        List<CompressionJob.StageRecord> group = new ArrayList<>();
+        group.add(ref);
+        group.addAll(recs.subList(at, at + CODEC_GROUPS.get(g).size() - 1));
+        at += CODEC_GROUPS.get(g).size() - 1;
+        CompressionTables.printCodecs(String.format(java.util.Locale.ROOT, "Budget %d: the bytes of %s, %d bytes "
+            + "(%.2f bits per weight)", g + 1, ref.stage, ref.bytes, bits[g]), ref.bytes, float32, group, width);
+      }
+      CompressionTables.printCodecs("Other settings", 0, float32, recs.subList(at, recs.size()), width);
     }
     System.out.printf("%nOutputs under %s/<strategy>; demo took %.1f s%n", c.output,
         (System.nanoTime() - t0) / 1e9);

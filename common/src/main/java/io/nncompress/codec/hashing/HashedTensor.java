@@ -51,6 +51,16 @@ public final class HashedTensor implements EncodedTensor {
     }
   }
 
+  /** Encoded bytes with K buckets: 24 + 4 K. */
+  public static long bytesOf(long buckets) {
+    return HEADER_BYTES + 4L * buckets;
+  }
+
+  /** The most buckets whose encoded form fits in {@code bytes} (0 when not even one does). */
+  public static long bucketsWithin(long bytes) {
+    return Math.max(0, (bytes - HEADER_BYTES) / 4);
+  }
+
   public static HashedTensor fromBytes(byte[] bytes) {
     if (bytes.length < HEADER_BYTES) {
       throw new IllegalArgumentException("Not a " + CODEC + " tensor: " + bytes.length + " bytes, the header alone is "

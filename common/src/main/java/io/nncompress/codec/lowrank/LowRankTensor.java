@@ -22,7 +22,7 @@ import java.nio.ByteOrder;
  * Use {@link #encodeSmallest(LowRankFactors)} in a plan: it keeps the factors only when
  * r (h + d) &lt; h d, and otherwise the dense float32 product.
  */
-public final class LowRankTensor implements EncodedTensor {
+public final class LowRankTensor implements LowRankEncoded {
   public static final String CODEC = "lowrank";
   static final int MAGIC = 0x314B524C; // "LRK1" little-endian
   static final int OFFSET_ROWS = 4;
@@ -51,7 +51,7 @@ public final class LowRankTensor implements EncodedTensor {
 
   /** The factored form when r (h + d) &lt; h d, else the dense float32 product P Q^T. */
   public static EncodedTensor encodeSmallest(LowRankFactors f) {
-    if ((long) f.rank() * (f.rows() + f.cols()) < (long) f.rows() * f.cols()) {
+    if (LowRankEncoded.savesWeights(f.rows(), f.cols(), f.rank())) {
       return of(f);
     }
     return RawFloat32Tensor.of(of(f).decode());
@@ -148,6 +148,18 @@ public final class LowRankTensor implements EncodedTensor {
   /** Q (d x r) as stored (float32 values). */
   public DenseMatrix q() {
     return fromFloatRowMajor(cols, rank, q);
+  }
+
+  /** Q^T (r x d) as stored: the first layer's weight. */
+  @Override
+  public DenseMatrix first() {
+    return q().transpose();
+  }
+
+  /** P (h x r) as stored: the second layer's weight. */
+  @Override
+  public DenseMatrix second() {
+    return p();
   }
 
   /** P Q^T from the stored float32 factors, accumulated in double. */

@@ -8,6 +8,9 @@ package io.nncompress.codec.lowrank;
  *       least the fraction (of W's singular values for SVD, of W L's for the activation-aware one);</li>
  *   <li>{@link #maxBytes(long)}: the largest r whose factored encoded form
  *       ({@link LowRankTensor#factoredBytes(int, int, int)} = 16 + 4 r (h + d)) fits the budget;</li>
+ *   <li>{@link #bitsPerWeight(double)}: the largest r whose factored form fits b/8 bytes per weight of
+ *       the h x d matrix (16 + 4 r (h + d) &lt;= b h d / 8), at least 1: the same budget on every
+ *       layer whatever its shape, comparable with b-bit quantization;</li>
  *   <li>{@link #maxRelativeError(double)}: the smallest r whose relative error
  *       {@link Spectrum#relativeError(int)} (data-aware, error / tr(W R W^T), when R is known) is at
  *       most the bound.</li>
@@ -59,6 +62,18 @@ public interface RankSelector {
       // 16 + 4 r (h + d) <= target  <=>  r <= (target - 16) / (4 (h + d))
       long r = (targetBytes - LowRankTensor.HEADER_BYTES) / (4L * (s.rows + s.cols));
       return (int) Math.min(r, s.maxRank());
+    };
+  }
+
+  static RankSelector bitsPerWeight(double bits) {
+    if (!(bits > 0 && bits <= 64)) {
+      throw new IllegalArgumentException("bits per weight must be in (0, 64], cannot be: " + bits);
+    }
+    return s -> {
+      double budget = bits * s.rows * (double) s.cols / 8;
+      // 16 + 4 r (h + d) <= budget; rank 1 when even that does not fit (a layer is never dropped)
+      long r = (long) Math.floor((budget - LowRankTensor.HEADER_BYTES) / (4.0 * (s.rows + s.cols)));
+      return (int) Math.max(1, Math.min(r, s.maxRank()));
     };
   }
 

@@ -26,6 +26,21 @@ class ActivationAwareLowRankTest {
     }
   }
 
+  /** Moving S_r into Q keeps the product and leaves P = U_r with orthonormal columns, for both methods. */
+  @Test
+  void singularValuesIntoQKeepTheProduct() {
+    DenseMatrix w = LowRankTestData.gaussian(9, 7, 21);
+    DenseMatrix r = LowRankTestData.secondMoment(7, 4, 60, 22); // singular R
+    for (LowRankFactors f : new LowRankFactors[] {TruncatedSvd.factor(w, 3),
+        ActivationAwareLowRank.factor(w, r, RankSelector.fixed(3))}) {
+      LowRankFactors g = f.singularValuesIntoQ();
+      assertEquals(0.0, g.product().maxAbsDiff(f.product()), 1e-12);
+      DenseMatrix ptp = new DenseMatrix(3, 3);
+      DenseMatrix.gemm(1.0, g.p, true, g.p, false, 0.0, ptp);
+      assertEquals(0.0, ptp.maxAbsDiff(DenseMatrix.identity(3)), 1e-12);
+    }
+  }
+
   @Test
   void beatsRandomRankRCandidates() {
     DenseMatrix w = LowRankTestData.gaussian(6, 5, 13);

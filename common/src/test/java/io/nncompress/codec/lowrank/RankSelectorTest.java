@@ -36,6 +36,20 @@ class RankSelectorTest {
   }
 
   @Test
+  void bitsPerWeightIsLargestRankWithinTheLayersBudgetAndAtLeastOne() {
+    // budget b * 4 * 4 / 8 = 2b bytes for 16 + 32 r
+    assertEquals(2, rank(RankSelector.bitsPerWeight(40))); // 80 bytes
+    assertEquals(1, rank(RankSelector.bitsPerWeight(39.5))); // 79 bytes
+    assertEquals(1, rank(RankSelector.bitsPerWeight(1))); // 2 bytes: rank 1 all the same
+    assertEquals(3, rank(RankSelector.bitsPerWeight(64))); // 128 bytes: 16 + 32 * 3 = 112
+    // 40 x 60 at 8 bits per weight: 2400 bytes, 16 + 400 r -> r = 5
+    assertEquals(5, TruncatedSvd.factor(LowRankTestData.gaussian(40, 60, 3), RankSelector.bitsPerWeight(8)).rank());
+    assertTrue(assertThrows(IllegalArgumentException.class, () -> RankSelector.bitsPerWeight(0)).getMessage()
+        .endsWith("cannot be: 0.0"));
+    assertThrows(IllegalArgumentException.class, () -> RankSelector.bitsPerWeight(65));
+  }
+
+  @Test
   void maxRelativeErrorIsSmallestRankWithinBound() {
     assertEquals(2, rank(RankSelector.maxRelativeError(0.17))); // 5/30 = 0.1667
     assertEquals(3, rank(RankSelector.maxRelativeError(0.16))); // 1/30

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import io.nncompress.codec.EncodedTensor;
 import io.nncompress.codec.RawFloat32Tensor;
 import io.nncompress.codec.TensorCodecs;
+import io.nncompress.codec.lowrank.LowRankEncoded;
 import io.nncompress.compress.LayerChain;
 import io.nncompress.compress.LayerReport;
 import io.nncompress.format.safetensors.SafetensorsFile;
@@ -43,7 +44,10 @@ import org.apache.spark.sql.types.StructType;
  *                    weight_codec, weight_bytes (the encoded weight, see io.nncompress.codec),
  *                    bias (array&lt;float&gt;, null without), metrics (map&lt;string,double&gt;)
  *   model/model.yaml         the compressed architecture spec (input_select = input features read)
- *   model/model.safetensors  the compressed weights, F32, PyTorch names and layouts
+ *   model/model.safetensors  the compressed weights, F32, PyTorch names and layouts; a low-rank layer
+ *                            NAME (codec lowrank or lowrank_coded whose factors hold fewer weights)
+ *                            as two layers NAME.0 (Q^T, no bias) and NAME.1 (P, the bias), see
+ *                            io.nncompress.model.FactoredLayers
  *   metrics.json             per layer and end to end
  *   report.html              the same as a self-contained page with plots (inline SVG)
  * </pre>
@@ -220,7 +224,8 @@ public final class CompressedModelStore {
 
   /**
    * The compressed network from the stored layers (decoded from their codecs) and the stored spec:
-   * the Java API that runs what the compression wrote.
+   * the Java API that runs what the compression wrote. A low-rank layer that the spec lists as
+   * NAME.0 and NAME.1 gets its two factors.
    */
   public static Network load(SparkSession spark, String dir) throws IOException {
     Path specPath = new Path(dir, MODEL_DIR + "/" + SPEC);
@@ -237,14 +242,30 @@ public final class CompressedModelStore {
     Map<String, Tensor> tensors = new LinkedHashMap<>();
     for (StoredLayer l : readLayers(spark, dir)) {
       LayerSpec s = byName.get(l.layer);
-      if (s == null) {
+      LayerSpec s0 = byName.get(io.nncompress.model.FactoredLayers.firstName(l.layer));
+      LayerSpec s1 = byName.get(io.nncompress.model.FactoredLayers.secondName(l.layer));
+      if (s == null && s0 != null && s1 != null) {
+        if (!(l.weight instanceof LowRankEncoded)) {
+          throw new BadInputException("Compressed model " + dir + ": layer " + l.layer + " is two layers in " + specPath
+              + " but its weight (codec " + l.weight.codec() + ") is not low rank");
+        }
+        LowRankEncoded f = (LowRankEncoded) l.weight;
+        boolean conv = l.shape.length == 4;
+        int r = f.rank();
+        long[] first = conv ? new long[] {r, l.shape[1], l.shape[2], l.shape[3]} : new long[] {r, l.shape[1]};
+        long[] second = conv ? new long[] {l.shape[0], r, 1, 1} : new long[] {l.shape[0], r};
+        tensors.put(s0.weight, Tensor.f32(f.first().toRowMajor(), first));
+        tensors.put(s1.weight, Tensor.f32(f.second().toRowMajor(), second));
+        s = s1; // the bias goes with the second factor
+      } else if (s == null) {
         throw new BadInputException("Compressed model " + dir + ": layer " + l.layer + " is not in " + specPath);
+      } else {
+        long[] shape = new long[l.shape.length];
+        for (int i = 0; i < shape.length; i++) {
+          shape[i] = l.shape[i];
+        }
+        tensors.put(s.weight, Tensor.f32(l.weight.decode().toRowMajor(), shape));
       }
-      long[] shape = new long[l.shape.length];
-      for (int i = 0; i < shape.length; i++) {
-        shape[i] = l.shape[i];
-      }
-      tensors.put(s.weight, Tensor.f32(l.weight.decode().toRowMajor(), shape));
       if (l.bias != null) {
         double[] b = new double[l.bias.length];
         for (int i = 0; i < b.length; i++) {

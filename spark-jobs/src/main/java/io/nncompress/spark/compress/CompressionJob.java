@@ -52,8 +52,18 @@ public final class CompressionJob {
     public final List<CompressedModelStore.StoredLayer> layers;
     /** One record per stage (float32 original, lnr, then each stage after LNR); empty without stages. */
     public final List<StageRecord> stages;
-    /** The network the stored layers decode to (the LNR network when there are no stages). */
+    /**
+     * The network the stored layers decode to (the LNR network when there are no stages), what
+     * model/ holds: a low-rank layer NAME as its two factor layers NAME.0 and NAME.1.
+     */
     public final Network finalNetwork;
+    /** Weights and biases of the weighted layers of {@link #finalNetwork} (two factors count as such). */
+    public final long modelParams;
+    /**
+     * Per layer through a low-rank stage, the spectrum its rank was chosen on: {"stage", "of" (W for
+     * svd, W L for svd_aware with R = L L^T), "rank", "factored", "singular_values"}; empty without.
+     */
+    public final Map<String, Object> spectra = new LinkedHashMap<>();
 
     Outcome(LnrCompressor.Result result, Evaluation evaluation, double seconds, int passes,
         List<CompressedModelStore.StoredLayer> layers, List<StageRecord> stages, Network finalNetwork) {
@@ -73,7 +83,8 @@ public final class CompressionJob {
       this.bytesBefore = before;
       this.bytesAfter = after;
       this.flopsBefore = macs(result.original);
-      this.flopsAfter = macs(result.compressed);
+      this.flopsAfter = macs(finalNetwork);
+      this.modelParams = params(finalNetwork);
     }
 
     public long paramsBefore() {
@@ -101,19 +112,35 @@ public final class CompressionJob {
     }
   }
 
+  /** What one layer's task sends back: the encoded weight and a low-rank stage's spectrum (or null). */
+  static final class EncodedLayer implements java.io.Serializable {
+    private static final long serialVersionUID = 1L;
+    final String codec;
+    final byte[] bytes;
+    final double[] singularValues;
+    final int rank;
+
+    EncodedLayer(io.nncompress.compress.StagePlan.Encoded e) {
+      this.codec = e.tensor.codec();
+      this.bytes = e.tensor.encode();
+      this.singularValues = e.spectrum == null ? null : e.spectrum.singularValues();
+      this.rank = e.rank;
+    }
+  }
+
   /**
    * Runs every layer's stages as its own Spark task (layers are compressed in parallel on the
-   * cluster) and decodes the encoded bytes that come back on the driver.
+   * cluster) and decodes the encoded bytes that come back on the driver. The spectra of low-rank
+   * stages go into {@code spectra} by layer (see {@link Outcome#spectra}) when it is not null.
    */
-  List<io.nncompress.codec.EncodedTensor> encodeOnCluster(List<EncodeTask> tasks) {
+  List<io.nncompress.codec.EncodedTensor> encodeOnCluster(List<EncodeTask> tasks, Map<String, Object> spectra) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     jsc.setJobGroup("nncompress-compress", "nncompress compress: stages of " + tasks.size() + " layers", false);
-    List<scala.Tuple2<String, byte[]>> out;
+    List<EncodedLayer> out;
     try {
       out = jsc.parallelize(tasks, tasks.size()).map(t -> {
         try {
-          io.nncompress.codec.EncodedTensor e = io.nncompress.compress.StagePlan.parse(t.plan).encode(t.weight, t.r);
-          return new scala.Tuple2<>(e.codec(), e.encode());
+          return new EncodedLayer(io.nncompress.compress.StagePlan.parse(t.plan).encodeWithSpectrum(t.weight, t.r));
         } catch (IllegalArgumentException e) {
           throw new BadInputException("Layer " + t.layer + ", stages " + t.plan + ": " + e.getMessage(), e);
         }
@@ -128,8 +155,20 @@ public final class CompressionJob {
       jsc.clearJobGroup();
     }
     List<io.nncompress.codec.EncodedTensor> enc = new ArrayList<>();
-    for (scala.Tuple2<String, byte[]> t : out) {
-      enc.add(io.nncompress.codec.TensorCodecs.decode(t._1(), t._2()));
+    for (int k = 0; k < out.size(); k++) {
+      EncodedLayer t = out.get(k);
+      enc.add(io.nncompress.codec.TensorCodecs.decode(t.codec, t.bytes));
+      if (spectra != null && t.singularValues != null) {
+        io.nncompress.compress.StagePlan.Stage s = io.nncompress.compress.StagePlan.parse(tasks.get(k).plan).stages()
+            .get(0);
+        Map<String, Object> x = new LinkedHashMap<>();
+        x.put("stage", s.text);
+        x.put("of", s.name.equals("svd_aware") ? "W L" : "W");
+        x.put("rank", t.rank);
+        x.put("factored", enc.get(k) instanceof io.nncompress.codec.lowrank.LowRankEncoded);
+        x.put("singular_values", t.singularValues);
+        spectra.put(tasks.get(k).layer, x);
+      }
     }
     return enc;
   }
@@ -146,6 +185,9 @@ public final class CompressionJob {
       io.nncompress.compress.StagePlan plan = config.stagesOf(chain.layer(k).name());
       io.nncompress.compress.StagePlan prefix = plan.prefix(Math.min(i, plan.stages().size()));
       int bits = 0;
+      if (prefix.isLowRank()) {
+        return Double.NaN; // the formula counts the weights of one matrix, not of two factors
+      }
       for (io.nncompress.compress.StagePlan.Stage s : prefix.stages()) {
         if (s.name.startsWith("kmeans")) {
           bits = Integer.parseInt(s.args.get(0));
@@ -188,7 +230,23 @@ public final class CompressionJob {
     }
   }
 
-  /** Multiply-adds of one forward pass of one sample through the weighted layers. */
+  /** Weights and biases of the weighted (dense, conv2d) layers. */
+  public static long params(Network net) {
+    long s = 0;
+    for (Layer l : net.layers()) {
+      if (l.type() == LayerType.DENSE || l.type() == LayerType.CONV2D) {
+        DenseMatrix w = LayerChain.weight(l);
+        double[] b = LayerChain.bias(l);
+        s += (long) w.rows * w.cols + (b == null ? 0 : b.length);
+      }
+    }
+    return s;
+  }
+
+  /**
+   * Multiply-adds of one forward pass of one sample through the weighted layers; a low-rank layer
+   * as two layers costs r (d + h) (dense), r (I k k + O) per output position (conv).
+   */
   public static long macs(Network net) {
     long s = 0;
     for (Layer l : net.layers()) {
@@ -319,6 +377,7 @@ public final class CompressionJob {
         : stats.passes() - passesBefore) + (ev == null ? 0 : 1);
     List<StageRecord> records = new ArrayList<>();
     Network finalNet = r.compressed;
+    Map<String, Object> lastSpectra = Map.of();
     LayerChain chain = LayerChain.of(r.compressed);
     int longest = 0;
     for (int k = 0; k < chain.size(); k++) {
@@ -373,7 +432,8 @@ public final class CompressionJob {
         }
         Phase stagePhase = Progress.phase("stage").step(i - 1, longest).stage(names.stream().distinct().count() == 1
             ? names.get(0) : "stage " + i).message("encode " + tasks.size() + " layers").start();
-        List<io.nncompress.codec.EncodedTensor> enc = encodeOnCluster(tasks);
+        Map<String, Object> spectra = new LinkedHashMap<>();
+        List<io.nncompress.codec.EncodedTensor> enc = encodeOnCluster(tasks, spectra);
         double paperRate = paperRate(chain, config, i, enc);
         Network decoded = withWeights(r.compressed, chain, enc);
         Evaluation e = test == null ? null : evaluate(r.original, decoded, keptOutputs, test);
@@ -390,12 +450,13 @@ public final class CompressionJob {
           lb.put(l.layer, staged.get(k).bytes());
         }
         String label = names.stream().distinct().count() == 1 ? names.get(0) : "stage " + i;
-        records.add(new StageRecord(label, lb.values().stream().mapToLong(Long::longValue).sum(), paramsAfter,
+        records.add(new StageRecord(label, lb.values().stream().mapToLong(Long::longValue).sum(), params(decoded),
             e == null ? Double.NaN : e.accuracyCompressed, e == null ? Double.NaN : e.agreement, lb, lnrWeights));
         records.get(records.size() - 1).paperRate = paperRate;
         if (i == longest) {
           stored = staged;
           finalNet = decoded;
+          lastSpectra = spectra;
         }
         LOG.info("After {}: {} bytes, accuracy {}", label, records.get(records.size() - 1).bytes,
             e == null ? "n/a" : e.accuracyCompressed);
@@ -403,7 +464,9 @@ public final class CompressionJob {
       }
     }
     phase.close();
-    return new Outcome(r, ev, (System.nanoTime() - t0) / 1e9, passes, stored, records, finalNet);
+    Outcome outcome = new Outcome(r, ev, (System.nanoTime() - t0) / 1e9, passes, stored, records, finalNet);
+    outcome.spectra.putAll(lastSpectra);
+    return outcome;
   }
 
   /**
@@ -444,8 +507,9 @@ public final class CompressionJob {
         lw.put(chain.layer(k).name(), weightsOf(w));
         bytes += lbytes;
       }
-      Evaluation e = evaluate(r.original, withWeights(r.compressed, chain, enc), keptOutputs, test);
-      out.add(new StageRecord(plan.toString(), bytes, lnr.paramsAfter(), e.accuracyCompressed, e.agreement, lb, lw));
+      Network decoded = withWeights(r.compressed, chain, enc);
+      Evaluation e = evaluate(r.original, decoded, keptOutputs, test);
+      out.add(new StageRecord(plan.toString(), bytes, params(decoded), e.accuracyCompressed, e.agreement, lb, lw));
       LOG.info("Codec {}: {} bytes, accuracy {}", plan, bytes, e.accuracyCompressed);
       phase.result(bytes + " bytes").close();
     }
@@ -464,11 +528,21 @@ public final class CompressionJob {
     return (long) w.rows * w.cols;
   }
 
-  /** The network with each weighted layer's weight replaced by what its encoded form decodes to. */
+  /**
+   * The network with each weighted layer's weight replaced by what its encoded form decodes to. A
+   * low-rank form (P Q^T, stored as factors only when r (h + d) &lt; h d) becomes two layers, NAME.0
+   * (Q^T) and NAME.1 (P and the bias): see {@link io.nncompress.model.FactoredLayers}.
+   */
   static Network withWeights(Network net, LayerChain chain, List<io.nncompress.codec.EncodedTensor> enc) {
     Map<String, io.nncompress.format.safetensors.Tensor> tensors = new LinkedHashMap<>(net.tensors());
+    Map<String, DenseMatrix[]> factors = new LinkedHashMap<>();
     for (int k = 0; k < chain.size(); k++) {
       Layer l = chain.layer(k);
+      if (enc.get(k) instanceof io.nncompress.codec.lowrank.LowRankEncoded f
+          && io.nncompress.codec.lowrank.LowRankEncoded.savesWeights(f.rows(), f.cols(), f.rank())) {
+        factors.put(l.name(), new DenseMatrix[] {f.first(), f.second()});
+        continue;
+      }
       DenseMatrix w = enc.get(k).decode();
       int[] shape = CompressedModelStore.shapeOf(l);
       long[] ls = new long[shape.length];
@@ -477,7 +551,9 @@ public final class CompressionJob {
       }
       tensors.put(l.spec().weight, io.nncompress.format.safetensors.Tensor.f32(w.toRowMajor(), ls));
     }
-    return Network.build(net.spec(), new io.nncompress.format.safetensors.SafetensorsFile(tensors), net.name());
+    Network decoded = Network.build(net.spec(), new io.nncompress.format.safetensors.SafetensorsFile(tensors),
+        net.name());
+    return factors.isEmpty() ? decoded : io.nncompress.model.FactoredLayers.split(decoded, factors);
   }
 
   /** Kept output units of each weighted layer of the original network. */
@@ -591,21 +667,31 @@ public final class CompressionJob {
     total.put("bytes_after", o.bytesAfter);
     total.put("macs_before", o.flopsBefore);
     total.put("macs_after", o.flopsAfter);
+    total.put("model_params", o.modelParams);
     int[] sel = o.result.compressed.inputSelect();
     total.put("inputs_before", o.result.original.inputShape().size());
     total.put("inputs_after", sel == null ? o.result.original.inputShape().size() : sel.length);
     if (o.evaluation != null) {
       total.put("evaluation_samples", o.evaluation.samples);
       total.put("accuracy_before", o.evaluation.accuracyOriginal);
-      total.put("accuracy_after", o.evaluation.accuracyCompressed);
-      total.put("top1_agreement", o.evaluation.agreement);
+      // after: the model written (its last stage), like bytes_after; accuracy_lnr: after LNR alone
+      StageRecord last = o.stages.isEmpty() ? null : o.stages.get(o.stages.size() - 1);
+      total.put("accuracy_after", last == null ? o.evaluation.accuracyCompressed : last.accuracy);
+      total.put("top1_agreement", last == null ? o.evaluation.agreement : last.agreement);
+      total.put("accuracy_lnr", o.evaluation.accuracyCompressed);
     }
     m.put("end_to_end", total);
     List<Map<String, Object>> layers = new ArrayList<>();
+    List<LayerChain.Match> inModel = LayerChain.match(LayerChain.of(o.result.compressed), o.finalNetwork);
     for (int k = 0; k < o.result.layers.size(); k++) {
       LayerReport l = o.result.layers.get(k);
       Map<String, Object> x = new LinkedHashMap<>();
       x.put("layer", l.layer);
+      List<String> modelLayers = new ArrayList<>();
+      for (int i = 0; i < inModel.get(k).span; i++) {
+        modelLayers.add(o.finalNetwork.layer(inModel.get(k).index + i).name());
+      }
+      x.put("model_layers", modelLayers);
       x.put("bytes_before", 4 * l.paramsBefore);
       x.put("bytes_after", o.layers.get(k).bytes());
       x.put("type", l.type);
@@ -637,6 +723,9 @@ public final class CompressionJob {
       layers.add(x);
     }
     m.put("layers", layers);
+    if (!o.spectra.isEmpty()) {
+      m.put("spectra", o.spectra);
+    }
     if (!o.stages.isEmpty()) {
       List<Map<String, Object>> st = new ArrayList<>();
       for (StageRecord r : o.stages) {
