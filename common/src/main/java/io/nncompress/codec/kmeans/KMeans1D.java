@@ -258,34 +258,42 @@ public final class KMeans1D {
 
   private static double[] optimalCentroids(WeightedValues v, int k, boolean smawk) {
     int n = v.n;
+    if (k == 1) {
+      return new double[] {v.mean(0, n)};
+    }
     double[] prev = new double[n + 1];
     double[] cur = new double[n + 1];
     int[][] arg = new int[k][];
-    // D[1][i] = cost(0, i)
-    for (int i = 1; i <= n; i++) {
+    // D[1][i] = cost(0, i), for the i that layer 2 reads
+    for (int i = 1; i <= n - (k - 1); i++) {
       prev[i] = v.cost(0, i);
     }
-    for (int m = 2; m <= k; m++) {
+    Layers layers = smawk ? new Layers(v, n) : null;
+    for (int m = 2; m < k; m++) {
       int[] am = new int[n + 1];
       arg[m - 1] = am;
       // i ranges over [m, n - (k - m)]: each of the m clusters needs a point, and so do the k - m after
       int lo = m;
       int hi = n - (k - m);
-      Arrays.fill(cur, Double.POSITIVE_INFINITY);
       if (smawk) {
-        int[] rows = new int[hi - lo + 1];
-        int[] cols = new int[hi - lo + 1];
-        for (int t = 0; t < rows.length; t++) {
-          rows[t] = lo + t;
-          cols[t] = m - 1 + t;
-        }
-        smawk(v, prev, rows, rows.length, cols, cols.length, cur, am);
+        layers.solve(prev, cur, am, lo, hi, m - 1);
       } else {
         solveLayer(v, prev, cur, am, m, lo, hi, m - 1, hi - 1);
       }
       double[] t = prev;
       prev = cur;
       cur = t;
+    }
+    // the last layer has one row, i = n: D[k][n] = min_{k-1 <= j < n} D[k-1][j] + cost(j, n)
+    int[] last = new int[n + 1];
+    arg[k - 1] = last;
+    double best = Double.POSITIVE_INFINITY;
+    for (int j = k - 1; j < n; j++) {
+      double d = prev[j] + v.cost(j, n);
+      if (d < best) {
+        best = d;
+        last[n] = j;
+      }
     }
     // backtrack: cluster m-1 is [arg[m-1][i], i)
     int[] start = new int[k + 1];
@@ -334,61 +342,215 @@ public final class KMeans1D {
     }
   }
 
-  /** A(i, j) = prev[j] + cost(j, i) for j < i, +infinity otherwise (cluster [j, i) must be nonempty). */
-  private static double entry(WeightedValues v, double[] prev, int i, int j) {
-    return j < i ? prev[j] + v.cost(j, i) : Double.POSITIVE_INFINITY;
-  }
-
   /**
-   * Leftmost row minima of A over the given rows and columns (both ascending) by SMAWK (Aggarwal,
-   * Klawe, Moran, Shor and Wilber 1987), O(rows + cols) entries. A is totally monotone: on its finite
-   * part cost is Monge (quadrangle inequality), and the infinite entries form an upper-right staircase,
-   * so A(i, j') < A(i, j) implies A(i', j') < A(i', j) for i < i', j < j'; only that strict form is used.
+   * One DP layer's row minima by SMAWK (Aggarwal, Klawe, Moran, Shor and Wilber 1987), O(rows +
+   * cols) entries: {@code cur[i] = min_j A(i, j)} and the leftmost argmin, for the matrix
+   * A(i, j) = prev[j] + cost(j, i) for j < i, +infinity otherwise (cluster [j, i) must be nonempty).
+   * A is totally monotone: on its finite part cost is Monge (quadrangle inequality), and the
+   * infinite entries form an upper-right staircase, so A(i, j') < A(i, j) implies A(i', j') <
+   * A(i', j) for i < i', j < j'; only that strict form is used.
+   *
+   * <p>Written for speed without changing a result: the prefix sums interleaved (one cache line per
+   * point), the rows of every recursion level an arithmetic progression (no row arrays), the kept
+   * columns of all levels in one work array allocated once per solve, and in REDUCE the entry of
+   * the column on top of the stack cached, so each comparison evaluates one entry instead of two.
    */
-  private static void smawk(WeightedValues v, double[] prev, int[] rows, int nr, int[] cols, int nc, double[] cur,
-      int[] arg) {
-    if (nr == 0) {
-      return;
+  private static final class Layers {
+    /** Layers with at least this many rows are split in two halves solved in parallel. */
+    static final int PARALLEL_MIN_ROWS = 1 << 15;
+    private final double[] p; // p[3i..3i+2] = p0[i], p1[i], p2[i]
+    private final Layers other; // the workspace of the second half, or null
+    private final int[] cols; // kept columns of every recursion level, stack-allocated
+    private final double[] topN; // REDUCE's stack: A(row t, column on slot t) = topN[t] / topD[t]
+    private final double[] topD;
+    private double[] prev;
+    private double[] cur;
+    private int[] arg;
+
+    Layers(WeightedValues v, int n) {
+      this(interleave(v), n, n >= PARALLEL_MIN_ROWS && Runtime.getRuntime().availableProcessors() > 1);
     }
-    // REDUCE: keep at most nr columns, dropping only columns that hold no leftmost row minimum
-    int[] s = new int[Math.min(nr, nc)];
-    int top = -1;
-    for (int t = 0; t < nc; t++) {
-      int c = cols[t];
-      while (top >= 0 && entry(v, prev, rows[top], s[top]) > entry(v, prev, rows[top], c)) {
-        top--; // c beats s[top] on row rows[top], hence on every later row: s[top] is dead
+
+    private Layers(double[] p, int n, boolean parallel) {
+      this.p = p;
+      // the top level's columns (at most n), its REDUCE keeps at most as many as rows, each level below half as many
+      cols = new int[3 * (n + 2)];
+      topN = new double[n + 2];
+      topD = new double[n + 2];
+      other = parallel ? new Layers(p, n, false) : null;
+    }
+
+    private static double[] interleave(WeightedValues v) {
+      double[] p = new double[3 * (v.n + 1)];
+      for (int i = 0; i <= v.n; i++) {
+        p[3 * i] = v.p0[i];
+        p[3 * i + 1] = v.p1[i];
+        p[3 * i + 2] = v.p2[i];
       }
-      if (top + 1 < nr) {
-        s[++top] = c;
+      return p;
+    }
+
+    /**
+     * Rows lo..hi over the columns c0..hi - 1 (column i - 1 is the last useful one of row i). A layer
+     * of many rows is split at its middle row, whose minimum is found by a scan: the rows above it
+     * have their argmins at or left of its argmin, the rows below at or right of it, so the two
+     * halves are independent and run in parallel.
+     */
+    void solve(double[] prev, double[] cur, int[] arg, int lo, int hi, int c0) {
+      int nr = hi - lo + 1;
+      if (other == null || nr < PARALLEL_MIN_ROWS) {
+        run(prev, cur, arg, lo, nr, c0, hi - 1);
+        return;
       }
+      int mid = lo + nr / 2;
+      this.prev = prev;
+      scanRow(mid, c0, mid - 1, cur, arg);
+      int am = arg[mid];
+      java.util.concurrent.ForkJoinTask<?> right = java.util.concurrent.ForkJoinPool.commonPool()
+          .submit(() -> other.run(prev, cur, arg, mid + 1, hi - mid, am, hi - 1));
+      run(prev, cur, arg, lo, mid - lo, c0, am);
+      right.join();
     }
-    int ns = top + 1;
-    // the odd rows recursively
-    int[] odd = new int[nr / 2];
-    for (int t = 0; t < odd.length; t++) {
-      odd[t] = rows[2 * t + 1];
+
+    /** Rows r0 .. r0 + nr - 1 over the columns cFrom..cTo. */
+    private void run(double[] prev, double[] cur, int[] arg, int r0, int nr, int cFrom, int cTo) {
+      this.prev = prev;
+      this.cur = cur;
+      this.arg = arg;
+      int nc = cTo - cFrom + 1;
+      for (int t = 0; t < nc; t++) {
+        cols[t] = cFrom + t;
+      }
+      smawk(r0, 1, nr, 0, nc, nc);
     }
-    smawk(v, prev, odd, odd.length, s, ns, cur, arg);
-    // INTERPOLATE: the even row 2t lies between the argmins of rows 2t-1 and 2t+1
-    int u = 0;
-    for (int t = 0; t < nr; t += 2) {
-      int r = rows[t];
-      int stop = t + 1 < nr ? arg[rows[t + 1]] : s[ns - 1];
-      double best = Double.POSITIVE_INFINITY;
-      int bestJ = s[u];
-      while (true) {
-        double d = entry(v, prev, r, s[u]);
-        if (d < best) {
-          best = d;
-          bestJ = s[u];
+
+    /** The leftmost minimum of row r over the columns cFrom..cTo (all left of r), by a scan. */
+    private void scanRow(int r, int cFrom, int cTo, double[] cur, int[] arg) {
+      int a = 3 * r;
+      double r0s = p[a];
+      double r1s = p[a + 1];
+      double r2s = p[a + 2];
+      double bestN = Double.POSITIVE_INFINITY;
+      double bestD = 1;
+      int bestJ = cFrom;
+      for (int c = cFrom; c <= cTo; c++) {
+        int b = 3 * c;
+        double s0 = r0s - p[b];
+        double s1 = r1s - p[b + 1];
+        double q2 = (r2s - p[b + 2]) * s0 - s1 * s1;
+        double n = prev[c] * s0 + (q2 > 0 ? q2 : 0);
+        if (n * bestD < bestN * s0) {
+          bestN = n;
+          bestD = s0;
+          bestJ = c;
         }
-        if (s[u] == stop) {
-          break;
-        }
-        u++;
       }
-      cur[r] = best;
+      cur[r] = bestN / bestD;
       arg[r] = bestJ;
+    }
+
+    /**
+     * Row minima of rows r0 + t * rs (t < nr) over the columns cols[cOff .. cOff + nc), ascending;
+     * cols[free ..] is unused.
+     *
+     * <p>An entry A(i, j), j < i, is handled as the fraction N / D with D = S0 &gt; 0 and N = prev[j]
+     * S0 + max(0, S2 S0 - S1^2) (S0, S1, S2 the sums of w, w x, w x^2 over [j, i)), and entries are
+     * compared by cross-multiplying: a division only for the minimum of a row.
+     */
+    private void smawk(int r0, int rs, int nr, int cOff, int nc, int free) {
+      if (nr == 0) {
+        return;
+      }
+      final double[] p = this.p;
+      final double[] prev = this.prev;
+      final int[] cols = this.cols;
+      // REDUCE: keep at most nr columns, dropping only columns that hold no leftmost row minimum
+      int s = free;
+      int t = -1; // stack top: cols[s + t], with topN[t] / topD[t] = A(row t, cols[s + t])
+      if (nc <= nr) {
+        s = cOff; // nothing to reduce: the columns as they are
+        t = nc - 1;
+      } else {
+        final double[] topN = this.topN;
+        final double[] topD = this.topD;
+        for (int q = 0; q < nc; q++) {
+          int c = cols[cOff + q];
+          int b = 3 * c;
+          double c0 = p[b];
+          double c1 = p[b + 1];
+          double c2 = p[b + 2];
+          double pc = prev[c];
+          while (t >= 0) {
+            // does c beat cols[s + t] on row t: A(row t, c) < A(row t, cols[s + t])?
+            int a = 3 * (r0 + t * rs);
+            if (c >= r0 + t * rs) {
+              break; // A(row t, c) = +infinity
+            }
+            double s0 = p[a] - c0;
+            double s1 = p[a + 1] - c1;
+            double q2 = (p[a + 2] - c2) * s0 - s1 * s1;
+            double n = pc * s0 + (q2 > 0 ? q2 : 0);
+            if (!(n * topD[t] < topN[t] * s0)) {
+              break;
+            }
+            t--; // c beats cols[s + t] on row t, hence on every later row: that column is dead
+          }
+          if (t + 1 < nr) {
+            t++;
+            cols[s + t] = c;
+            int r = r0 + t * rs;
+            if (c < r) {
+              int a = 3 * r;
+              double s0 = p[a] - c0;
+              double s1 = p[a + 1] - c1;
+              double q2 = (p[a + 2] - c2) * s0 - s1 * s1;
+              topN[t] = pc * s0 + (q2 > 0 ? q2 : 0);
+              topD[t] = s0;
+            } else {
+              topN[t] = Double.POSITIVE_INFINITY;
+              topD[t] = 1;
+            }
+          }
+        }
+      }
+      int ns = t + 1;
+      // the odd rows recursively, over the kept columns
+      smawk(r0 + rs, 2 * rs, nr / 2, s, ns, s + ns);
+      // INTERPOLATE: the even row 2u lies between the argmins of rows 2u-1 and 2u+1
+      final int[] arg = this.arg;
+      int u = 0;
+      for (int e = 0; e < nr; e += 2) {
+        int r = r0 + e * rs;
+        int stop = e + 1 < nr ? arg[r + rs] : cols[s + ns - 1];
+        int a = 3 * r;
+        double r0s = p[a];
+        double r1s = p[a + 1];
+        double r2s = p[a + 2];
+        double bestN = Double.POSITIVE_INFINITY;
+        double bestD = 1;
+        int bestJ = cols[s + u];
+        while (true) {
+          int c = cols[s + u];
+          if (c < r) {
+            int b = 3 * c;
+            double s0 = r0s - p[b];
+            double s1 = r1s - p[b + 1];
+            double q2 = (r2s - p[b + 2]) * s0 - s1 * s1;
+            double n = prev[c] * s0 + (q2 > 0 ? q2 : 0);
+            if (n * bestD < bestN * s0) {
+              bestN = n;
+              bestD = s0;
+              bestJ = c;
+            }
+          }
+          if (c == stop) {
+            break;
+          }
+          u++;
+        }
+        cur[r] = bestN / bestD;
+        arg[r] = bestJ;
+      }
     }
   }
 

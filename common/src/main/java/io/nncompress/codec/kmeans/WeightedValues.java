@@ -68,7 +68,7 @@ final class WeightedValues {
     double[] w;
     if (weightsOrNull == null) {
       x = values.clone();
-      java.util.Arrays.sort(x);
+      PairSort.sort(x, null);
       w = null;
       m = x.length;
     } else {
