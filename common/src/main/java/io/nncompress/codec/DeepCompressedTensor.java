@@ -297,12 +297,32 @@ public final class DeepCompressedTensor implements EncodedTensor {
         w.write(c, bits);
       }
     }
-    byte[] stream = w.toByteArray();
+    return assemble(rows(), cols(), bits, cb, sparse, gapBits, huffman, sym.length, indices.length, w.toByteArray());
+  }
+
+  /**
+   * The bytes of the dense form (every weight stored, row-major) from its parts, e.g. a bit stream
+   * whose pieces were written by other processes and joined ({@link BitWriter#append}): the stream
+   * holds, if huffman, the k code lengths ({@link HuffmanCode#writeLengths}) then the codes, else
+   * the indices, bits each. The same bytes as {@link #encode} of the same weight sharing.
+   */
+  public static byte[] assembleDense(int rows, int cols, int bits, float[] codebook, boolean huffman, byte[] stream) {
+    WeightSharing.checkBits(bits);
+    if (codebook.length != 1 << bits) {
+      throw new IllegalArgumentException("codebook must have 2^bits = " + (1 << bits) + " values, has "
+          + codebook.length);
+    }
+    return assemble(rows, cols, bits, codebook, false, 0, huffman, 0, rows * cols, stream);
+  }
+
+  private static byte[] assemble(int rows, int cols, int bits, float[] cb, boolean sparse, int gapBits,
+      boolean huffman, int nSymbols, int nValues, byte[] stream) {
+    int k = 1 << bits;
     ByteBuffer b = ByteBuffer.allocate(CODEBOOK_OFFSET + 4 * k + stream.length).order(ByteOrder.LITTLE_ENDIAN);
-    b.putInt(MAGIC).putInt(rows()).putInt(cols());
+    b.putInt(MAGIC).putInt(rows).putInt(cols);
     b.put((byte) VERSION).put((byte) ((sparse ? FLAG_SPARSE : 0) | (huffman ? FLAG_HUFFMAN : 0)));
     b.put((byte) bits).put((byte) gapBits);
-    b.putInt(sym.length).putInt(indices.length);
+    b.putInt(nSymbols).putInt(nValues);
     for (float v : cb) {
       b.putFloat(v);
     }
