@@ -405,19 +405,22 @@ public final class Network {
     try {
       java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
       md.update(spec().toYaml().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8);
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * 4096);
       for (Map.Entry<String, Tensor> e : tensors().entrySet()) {
         Tensor t = e.getValue();
         md.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
         md.update(Arrays.toString(t.shape()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
         if (t.isDeferred() && !t.isLoaded()) {
           md.update(("deferred " + t.source().describe()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        } else {
-          for (double v : t.values()) {
-            b.clear();
-            b.putLong(Double.doubleToLongBits(v));
-            md.update(b.array());
+          continue;
+        }
+        double[] v = t.values();
+        for (int from = 0; from < v.length; from += 4096) {
+          b.clear();
+          for (int i = from; i < Math.min(v.length, from + 4096); i++) {
+            b.putLong(Double.doubleToLongBits(v[i]));
           }
+          md.update(b.array(), 0, b.position());
         }
       }
       return md.digest();

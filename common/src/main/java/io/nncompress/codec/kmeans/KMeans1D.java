@@ -20,7 +20,12 @@ import java.util.SplittableRandom;
  *       of points j..i-1 around their mean (O(1) from prefix sums). The argmin is monotone in i
  *       (the cost satisfies the quadrangle inequality), so each layer's row minima are found by
  *       SMAWK in O(n): O(k n) time in all (a divide-and-conquer variant, O(k n log n), is kept
- *       as a cross-check). The argmins are kept for backtracking:
+ *       as a cross-check). The k/2 clusters of a prefix and the k - k/2 of the rest are two
+ *       independent chains of layers (the second is the same programme on the mirrored values),
+ *       run in parallel from {@link #PARALLEL_MIN_VALUES} values on, and met at the best split
+ *       point in one scan. Entries are compared as fractions (cross-multiplied: a division per row,
+ *       not per entry), and SMAWK allocates its work arrays once per chain, not per level or layer.
+ *       The values are radix sorted. The argmins are kept for backtracking:
  *       k (n + 1) ints, refused above {@link #MAX_DIRECT_CELLS}; beyond that, or whenever time
  *       matters, use {@link #optimalOnHistogram} (exact on a fine histogram whose bins are
  *       represented by their weighted means, so the returned centroids are the exact means of the
@@ -256,60 +261,109 @@ public final class KMeans1D {
     return optimalCentroids(v, k, true);
   }
 
+  /**
+   * The DP met in the middle: the a = k / 2 clusters of a prefix [0, j) and the k - a clusters of
+   * the suffix [j, n) are two independent chains of layers (the suffix's is the same DP on the
+   * mirrored values), run in parallel when the input is large; then D_k(n) = min_j D_a(j) +
+   * E_{k-a}(j), one scan. k - 2 layers in all, as a single chain of k layers would need (its first
+   * is a closed form, its last a single row), but in two halves that share nothing until the end.
+   */
   private static double[] optimalCentroids(WeightedValues v, int k, boolean smawk) {
     int n = v.n;
     if (k == 1) {
       return new double[] {v.mean(0, n)};
     }
-    double[] prev = new double[n + 1];
-    double[] cur = new double[n + 1];
-    int[][] arg = new int[k][];
-    // D[1][i] = cost(0, i), for the i that layer 2 reads
-    for (int i = 1; i <= n - (k - 1); i++) {
-      prev[i] = v.cost(0, i);
+    int a = k / 2;
+    Chain left = new Chain(v, a, k, smawk);
+    Chain right = new Chain(v.mirrored(), k - a, k, smawk);
+    if (n >= PARALLEL_MIN_VALUES && k >= 4 && Runtime.getRuntime().availableProcessors() > 1) {
+      java.util.concurrent.ForkJoinTask<?> r = java.util.concurrent.ForkJoinPool.commonPool().submit(right::run);
+      left.run();
+      r.join();
+    } else {
+      left.run();
+      right.run();
     }
-    Layers layers = smawk ? new Layers(v, n) : null;
-    for (int m = 2; m < k; m++) {
-      int[] am = new int[n + 1];
-      arg[m - 1] = am;
-      // i ranges over [m, n - (k - m)]: each of the m clusters needs a point, and so do the k - m after
-      int lo = m;
-      int hi = n - (k - m);
-      if (smawk) {
-        layers.solve(prev, cur, am, lo, hi, m - 1);
-      } else {
-        solveLayer(v, prev, cur, am, m, lo, hi, m - 1, hi - 1);
-      }
-      double[] t = prev;
-      prev = cur;
-      cur = t;
-    }
-    // the last layer has one row, i = n: D[k][n] = min_{k-1 <= j < n} D[k-1][j] + cost(j, n)
-    int[] last = new int[n + 1];
-    arg[k - 1] = last;
+    // the boundary j between the two halves: a clusters in [0, j), k - a in [j, n) = the mirror's first n - j
     double best = Double.POSITIVE_INFINITY;
-    for (int j = k - 1; j < n; j++) {
-      double d = prev[j] + v.cost(j, n);
+    int split = -1;
+    for (int j = a; j <= n - (k - a); j++) {
+      double d = left.last[j] + right.last[n - j];
       if (d < best) {
         best = d;
-        last[n] = j;
+        split = j;
       }
     }
-    // backtrack: cluster m-1 is [arg[m-1][i], i)
     int[] start = new int[k + 1];
+    start[0] = 0;
+    start[a] = split;
     start[k] = n;
-    int i = n;
-    for (int m = k; m >= 2; m--) {
-      i = arg[m - 1][i];
+    int i = split;
+    for (int m = a; m >= 2; m--) { // cluster m-1 of the prefix is [arg[m][i], i)
+      i = left.arg[m][i];
       start[m - 1] = i;
     }
-    start[0] = 0;
+    i = n - split;
+    for (int m = k - a; m >= 2; m--) { // in the mirror likewise; mirrored index t is original n - t
+      i = right.arg[m][i];
+      start[k - m + 1] = n - i;
+    }
     double[] c = new double[k];
     for (int m = 0; m < k; m++) {
       c[m] = v.mean(start[m], start[m + 1]);
     }
     Arrays.sort(c); // already ascending up to rounding
     return c;
+  }
+
+  /** Inputs of at least this many distinct values run the two halves of the exact DP in parallel. */
+  static final int PARALLEL_MIN_VALUES = 1 << 15;
+
+  /**
+   * Layers 1..c of the DP over the prefixes of v, for a clustering into k in all: layer m has the
+   * rows i in [m, n - (k - m)] (each of the m clusters before i needs a point, and so do the k - m
+   * after). {@code last} is D_c; {@code arg[m][i]} the start of the last cluster of row i of layer m.
+   */
+  private static final class Chain {
+    final WeightedValues v;
+    final int c;
+    final int k;
+    final boolean smawk;
+    double[] last;
+    final int[][] arg;
+
+    Chain(WeightedValues v, int c, int k, boolean smawk) {
+      this.v = v;
+      this.c = c;
+      this.k = k;
+      this.smawk = smawk;
+      this.arg = new int[c + 1][];
+    }
+
+    void run() {
+      int n = v.n;
+      double[] prev = new double[n + 1];
+      double[] cur = new double[n + 1];
+      for (int i = 1; i <= n - (k - 1); i++) {
+        prev[i] = v.cost(0, i); // D_1(i)
+      }
+      Layers layers = smawk && c >= 2 ? new Layers(v, n) : null;
+      for (int m = 2; m <= c; m++) {
+        int[] am = new int[n + 1];
+        arg[m] = am;
+        int lo = m;
+        int hi = n - (k - m);
+        if (smawk) {
+          layers.solve(prev, cur, am, lo, hi, m - 1);
+        } else {
+          solveLayer(v, prev, cur, am, m, lo, hi, m - 1, hi - 1);
+        }
+        double[] t = prev;
+        prev = cur;
+        cur = t;
+      }
+      last = prev;
+    }
   }
 
   /** cur[i] = min_{optLo <= j <= min(optHi, i-1)} prev[j] + cost(j, i) for i in [lo, hi], by divide and conquer. */
@@ -356,10 +410,7 @@ public final class KMeans1D {
    * the column on top of the stack cached, so each comparison evaluates one entry instead of two.
    */
   private static final class Layers {
-    /** Layers with at least this many rows are split in two halves solved in parallel. */
-    static final int PARALLEL_MIN_ROWS = 1 << 15;
     private final double[] p; // p[3i..3i+2] = p0[i], p1[i], p2[i]
-    private final Layers other; // the workspace of the second half, or null
     private final int[] cols; // kept columns of every recursion level, stack-allocated
     private final double[] topN; // REDUCE's stack: A(row t, column on slot t) = topN[t] / topD[t]
     private final double[] topD;
@@ -368,85 +419,28 @@ public final class KMeans1D {
     private int[] arg;
 
     Layers(WeightedValues v, int n) {
-      this(interleave(v), n, n >= PARALLEL_MIN_ROWS && Runtime.getRuntime().availableProcessors() > 1);
-    }
-
-    private Layers(double[] p, int n, boolean parallel) {
-      this.p = p;
-      // the top level's columns (at most n), its REDUCE keeps at most as many as rows, each level below half as many
-      cols = new int[3 * (n + 2)];
-      topN = new double[n + 2];
-      topD = new double[n + 2];
-      other = parallel ? new Layers(p, n, false) : null;
-    }
-
-    private static double[] interleave(WeightedValues v) {
-      double[] p = new double[3 * (v.n + 1)];
-      for (int i = 0; i <= v.n; i++) {
+      p = new double[3 * (n + 1)];
+      for (int i = 0; i <= n; i++) {
         p[3 * i] = v.p0[i];
         p[3 * i + 1] = v.p1[i];
         p[3 * i + 2] = v.p2[i];
       }
-      return p;
+      // the top level's columns (one per row), its REDUCE keeps at most as many, each level below half as many
+      cols = new int[3 * (n + 2)];
+      topN = new double[n + 2];
+      topD = new double[n + 2];
     }
 
-    /**
-     * Rows lo..hi over the columns c0..hi - 1 (column i - 1 is the last useful one of row i). A layer
-     * of many rows is split at its middle row, whose minimum is found by a scan: the rows above it
-     * have their argmins at or left of its argmin, the rows below at or right of it, so the two
-     * halves are independent and run in parallel.
-     */
+    /** Rows lo..hi over the columns c0..hi - 1 (column i - 1 is the last useful one of row i). */
     void solve(double[] prev, double[] cur, int[] arg, int lo, int hi, int c0) {
-      int nr = hi - lo + 1;
-      if (other == null || nr < PARALLEL_MIN_ROWS) {
-        run(prev, cur, arg, lo, nr, c0, hi - 1);
-        return;
-      }
-      int mid = lo + nr / 2;
-      this.prev = prev;
-      scanRow(mid, c0, mid - 1, cur, arg);
-      int am = arg[mid];
-      java.util.concurrent.ForkJoinTask<?> right = java.util.concurrent.ForkJoinPool.commonPool()
-          .submit(() -> other.run(prev, cur, arg, mid + 1, hi - mid, am, hi - 1));
-      run(prev, cur, arg, lo, mid - lo, c0, am);
-      right.join();
-    }
-
-    /** Rows r0 .. r0 + nr - 1 over the columns cFrom..cTo. */
-    private void run(double[] prev, double[] cur, int[] arg, int r0, int nr, int cFrom, int cTo) {
       this.prev = prev;
       this.cur = cur;
       this.arg = arg;
-      int nc = cTo - cFrom + 1;
-      for (int t = 0; t < nc; t++) {
-        cols[t] = cFrom + t;
+      int nr = hi - lo + 1;
+      for (int t = 0; t < nr; t++) {
+        cols[t] = c0 + t;
       }
-      smawk(r0, 1, nr, 0, nc, nc);
-    }
-
-    /** The leftmost minimum of row r over the columns cFrom..cTo (all left of r), by a scan. */
-    private void scanRow(int r, int cFrom, int cTo, double[] cur, int[] arg) {
-      int a = 3 * r;
-      double r0s = p[a];
-      double r1s = p[a + 1];
-      double r2s = p[a + 2];
-      double bestN = Double.POSITIVE_INFINITY;
-      double bestD = 1;
-      int bestJ = cFrom;
-      for (int c = cFrom; c <= cTo; c++) {
-        int b = 3 * c;
-        double s0 = r0s - p[b];
-        double s1 = r1s - p[b + 1];
-        double q2 = (r2s - p[b + 2]) * s0 - s1 * s1;
-        double n = prev[c] * s0 + (q2 > 0 ? q2 : 0);
-        if (n * bestD < bestN * s0) {
-          bestN = n;
-          bestD = s0;
-          bestJ = c;
-        }
-      }
-      cur[r] = bestN / bestD;
-      arg[r] = bestJ;
+      smawk(lo, 1, nr, 0, nr, nr);
     }
 
     /**

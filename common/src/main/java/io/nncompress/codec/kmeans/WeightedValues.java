@@ -98,6 +98,21 @@ final class WeightedValues {
     return new WeightedValues(x, mw, d);
   }
 
+  /**
+   * The mirror: the values negated in reverse order (ascending again), weights alike. Its first t
+   * points are this one's last t, so its prefix DP is this one's suffix DP; every cluster's SSE is
+   * the same.
+   */
+  WeightedValues mirrored() {
+    double[] mx = new double[n];
+    double[] mw = new double[n];
+    for (int i = 0; i < n; i++) {
+      mx[i] = x[n - 1 - i] == 0 ? 0.0 : -x[n - 1 - i];
+      mw[i] = w[n - 1 - i];
+    }
+    return new WeightedValues(mx, mw, n);
+  }
+
   /** Total weight of points [i, j). */
   double weight(int i, int j) {
     return p0[j] - p0[i];
