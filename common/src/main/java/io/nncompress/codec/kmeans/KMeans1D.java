@@ -274,8 +274,8 @@ public final class KMeans1D {
       return new double[] {v.mean(0, n)};
     }
     int a = k / 2;
-    Chain left = new Chain(v, a, k, smawk);
-    Chain right = new Chain(v.mirrored(), k - a, k, smawk);
+    Chain left = new Chain(v, false, a, k, smawk);
+    Chain right = new Chain(v, true, k - a, k, smawk);
     if (n >= PARALLEL_MIN_VALUES && k >= 4 && Runtime.getRuntime().availableProcessors() > 1) {
       java.util.concurrent.ForkJoinTask<?> r = java.util.concurrent.ForkJoinPool.commonPool().submit(right::run);
       left.run();
@@ -325,15 +325,18 @@ public final class KMeans1D {
    * after). {@code last} is D_c; {@code arg[m][i]} the start of the last cluster of row i of layer m.
    */
   private static final class Chain {
-    final WeightedValues v;
+    private final WeightedValues values;
+    private final boolean mirror;
     final int c;
     final int k;
     final boolean smawk;
     double[] last;
     final int[][] arg;
 
-    Chain(WeightedValues v, int c, int k, boolean smawk) {
-      this.v = v;
+    /** Over the prefixes of {@code values}, or with {@code mirror} of its mirror (built in {@link #run}). */
+    Chain(WeightedValues values, boolean mirror, int c, int k, boolean smawk) {
+      this.values = values;
+      this.mirror = mirror;
       this.c = c;
       this.k = k;
       this.smawk = smawk;
@@ -341,6 +344,7 @@ public final class KMeans1D {
     }
 
     void run() {
+      WeightedValues v = mirror ? values.mirrored() : values;
       int n = v.n;
       double[] prev = new double[n + 1];
       double[] cur = new double[n + 1];
