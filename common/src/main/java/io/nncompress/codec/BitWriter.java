@@ -44,6 +44,29 @@ public final class BitWriter {
     }
   }
 
+  /**
+   * Appends the first {@code nBits} bits of another stream of this layout (e.g. one written by
+   * another process), as if each of its bits had been written here in order.
+   */
+  public void append(byte[] stream, long nBits) {
+    if (nBits < 0 || nBits > 8L * stream.length) {
+      throw new IllegalArgumentException("nBits must be in 0.." + 8L * stream.length + ", cannot be: " + nBits);
+    }
+    int whole = (int) (nBits >>> 3);
+    int i = 0;
+    for (; i + 4 <= whole; i += 4) {
+      write((stream[i] & 0xFF) | (stream[i + 1] & 0xFF) << 8 | (stream[i + 2] & 0xFF) << 16
+          | (stream[i + 3] & 0xFF) << 24, 32);
+    }
+    for (; i < whole; i++) {
+      write(stream[i] & 0xFF, 8);
+    }
+    int rest = (int) (nBits & 7);
+    if (rest > 0) {
+      write(stream[whole] & 0xFF, rest);
+    }
+  }
+
   /** Number of bits written so far. */
   public long bitLength() {
     return bitLength;

@@ -161,6 +161,57 @@ public final class DeepCompressedTensor implements EncodedTensor {
         HuffmanCode.DEFAULT_MAX_LENGTH);
   }
 
+  /**
+   * Visits the matrix that {@code bytes} (this form) decodes to, row by row in blocks of at most
+   * maxRows rows, row-major values: the dense form is decoded as a stream, holding one block (not
+   * the codes of the whole matrix); the sparse form is decoded whole first. The bytes are checked
+   * as {@link #fromBytes} checks them.
+   */
+  public static void forEachRowBlock(byte[] bytes, int maxRows, io.nncompress.format.safetensors.TensorSource.RowBlocks
+      consumer) {
+    ByteBuffer b = FormatChecks.header(bytes, CODEC, MAGIC, CODEBOOK_OFFSET);
+    int flags = b.get(FLAGS_OFFSET) & 0xFF;
+    if ((flags & FLAG_SPARSE) != 0 || (b.get(VERSION_OFFSET) & 0xFF) != VERSION) {
+      DenseMatrix m = fromBytes(bytes).decode();
+      double[] rm = m.toRowMajor();
+      int step = Math.max(1, maxRows);
+      for (int from = 0; from < m.rows; from += step) {
+        int to = Math.min(m.rows, from + step);
+        consumer.accept(from, java.util.Arrays.copyOfRange(rm, from * m.cols, to * m.cols));
+      }
+      return;
+    }
+    int rows = b.getInt(ROWS_OFFSET);
+    int cols = b.getInt(COLS_OFFSET);
+    int bits = b.get(BITS_OFFSET) & 0xFF;
+    FormatChecks.check((flags & ~(FLAG_SPARSE | FLAG_HUFFMAN)) == 0, CODEC, "unknown flags 0x"
+        + Integer.toHexString(flags));
+    FormatChecks.check(rows >= 0 && cols >= 0, CODEC, "shape " + rows + "x" + cols);
+    FormatChecks.check(bits >= 1 && bits <= 8, CODEC, "bits must be in 1..8, is " + bits);
+    long n = (long) rows * cols;
+    FormatChecks.check(b.get(GAP_BITS_OFFSET) == 0 && b.getInt(SYMBOLS_OFFSET) == 0
+        && b.getInt(VALUES_COUNT_OFFSET) == n, CODEC, "dense form with gap fields set or " + b.getInt(VALUES_COUNT_OFFSET)
+        + " values for " + rows + "x" + cols);
+    int k = 1 << bits;
+    if (bytes.length < CODEBOOK_OFFSET + 4L * k) {
+      throw new IllegalArgumentException("Truncated " + CODEC + " tensor: " + bytes.length
+          + " bytes, the header and codebook need " + (CODEBOOK_OFFSET + 4 * k));
+    }
+    float[] cb = FormatChecks.codebook(b, CODEBOOK_OFFSET, k, CODEC);
+    BitReader in = new BitReader(bytes, CODEBOOK_OFFSET + 4 * k);
+    HuffmanCode code = (flags & FLAG_HUFFMAN) != 0 ? HuffmanCode.readLengths(in, k) : null;
+    int step = Math.max(1, cols == 0 ? rows : Math.min(maxRows, Math.max(1, Integer.MAX_VALUE / 2 / cols)));
+    for (int from = 0; from < rows; from += step) {
+      int to = Math.min(rows, from + step);
+      double[] v = new double[(to - from) * cols];
+      for (int t = 0; t < v.length; t++) {
+        v[t] = cb[code != null ? code.decode(in) : in.read(bits)];
+      }
+      consumer.accept(from, v);
+    }
+    FormatChecks.checkLength(bytes, in.endByte(), CODEC);
+  }
+
   public WeightSharing shared() {
     return shared;
   }
@@ -246,12 +297,32 @@ public final class DeepCompressedTensor implements EncodedTensor {
         w.write(c, bits);
       }
     }
-    byte[] stream = w.toByteArray();
+    return assemble(rows(), cols(), bits, cb, sparse, gapBits, huffman, sym.length, indices.length, w.toByteArray());
+  }
+
+  /**
+   * The bytes of the dense form (every weight stored, row-major) from its parts, e.g. a bit stream
+   * whose pieces were written by other processes and joined ({@link BitWriter#append}): the stream
+   * holds, if huffman, the k code lengths ({@link HuffmanCode#writeLengths}) then the codes, else
+   * the indices, bits each. The same bytes as {@link #encode} of the same weight sharing.
+   */
+  public static byte[] assembleDense(int rows, int cols, int bits, float[] codebook, boolean huffman, byte[] stream) {
+    WeightSharing.checkBits(bits);
+    if (codebook.length != 1 << bits) {
+      throw new IllegalArgumentException("codebook must have 2^bits = " + (1 << bits) + " values, has "
+          + codebook.length);
+    }
+    return assemble(rows, cols, bits, codebook, false, 0, huffman, 0, rows * cols, stream);
+  }
+
+  private static byte[] assemble(int rows, int cols, int bits, float[] cb, boolean sparse, int gapBits,
+      boolean huffman, int nSymbols, int nValues, byte[] stream) {
+    int k = 1 << bits;
     ByteBuffer b = ByteBuffer.allocate(CODEBOOK_OFFSET + 4 * k + stream.length).order(ByteOrder.LITTLE_ENDIAN);
-    b.putInt(MAGIC).putInt(rows()).putInt(cols());
+    b.putInt(MAGIC).putInt(rows).putInt(cols);
     b.put((byte) VERSION).put((byte) ((sparse ? FLAG_SPARSE : 0) | (huffman ? FLAG_HUFFMAN : 0)));
     b.put((byte) bits).put((byte) gapBits);
-    b.putInt(sym.length).putInt(indices.length);
+    b.putInt(nSymbols).putInt(nValues);
     for (float v : cb) {
       b.putFloat(v);
     }

@@ -20,4 +20,9 @@ public interface EncodedTensor {
 
   /** Self-contained bytes; {@link TensorCodecs#decode(String, byte[])} reads them back. */
   byte[] encode();
+
+  /** {@code encode().length}, without building the bytes when the form knows its size. */
+  default long encodedLength() {
+    return encode().length;
+  }
 }

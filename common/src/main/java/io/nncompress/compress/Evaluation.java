@@ -121,8 +121,12 @@ public final class Evaluation {
         : (double) p.agree / p.samples, err);
   }
 
-  // tr(D R D^T) / tr(D0 R D0^T), D = [W_rows | -M^ | b_rows - b^], D0 = [W_rows | 0 | b_rows]
+  // tr(D R D^T) / tr(D0 R D0^T), D = [W_rows | -M^ | b_rows - b^], D0 = [W_rows | 0 | b_rows];
+  // NaN for a layer whose weights are left on file (deferred): this process does not read them
   static double layerError(Layer original, Layer compressed, int[] rows, AutocorrelationStats joint) {
+    if (!LayerChain.weightHeld(original) || !LayerChain.weightHeld(compressed)) {
+      return Double.NaN;
+    }
     DenseMatrix w = LayerChain.weight(original);
     double[] b = LayerChain.bias(original);
     DenseMatrix m = LayerChain.weight(compressed);

@@ -48,7 +48,7 @@ public final class LayerChain {
       int[] groups;
       int count;
       if (l instanceof DenseLayer) {
-        int d = ((DenseLayer) l).weight().cols;
+        int d = ((DenseLayer) l).weightCols();
         groups = new int[d];
         if (in.spatial || (previousUnits > 0 && previousUnits != d)) {
           // dense after flatten of a C x H x W map: group = channel, H*W features each
@@ -193,6 +193,31 @@ public final class LayerChain {
   /** W of weighted layer k (h x d: dense weight, or conv O x C*kh*kw). */
   public static io.nncompress.linalg.DenseMatrix weight(Layer l) {
     return l instanceof DenseLayer ? ((DenseLayer) l).weight() : ((Conv2dLayer) l).weight();
+  }
+
+  /** Rows of W of a weighted layer (outputs / output channels), without reading a deferred weight. */
+  public static int weightRows(Layer l) {
+    return l instanceof DenseLayer ? ((DenseLayer) l).weightRows() : ((Conv2dLayer) l).weight().rows;
+  }
+
+  /** Columns of W of a weighted layer (inputs, or C kh kw), without reading a deferred weight. */
+  public static int weightCols(Layer l) {
+    return l instanceof DenseLayer ? ((DenseLayer) l).weightCols() : ((Conv2dLayer) l).weight().cols;
+  }
+
+  /** The deferred weight of a dense layer built over one (read or not), or null. */
+  public static io.nncompress.format.safetensors.Tensor deferredWeight(Layer l) {
+    if (l instanceof DenseLayer) {
+      io.nncompress.format.safetensors.Tensor t = ((DenseLayer) l).deferredWeight();
+      return t != null && t.isDeferred() ? t : null;
+    }
+    return null;
+  }
+
+  /** Whether W of a weighted layer is in this process's memory (not a deferred weight still unread). */
+  public static boolean weightHeld(Layer l) {
+    io.nncompress.format.safetensors.Tensor t = deferredWeight(l);
+    return t == null || t.isLoaded();
   }
 
   /** b of weighted layer k, or null. */

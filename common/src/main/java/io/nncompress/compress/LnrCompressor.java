@@ -120,7 +120,8 @@ public final class LnrCompressor {
         AutocorrelationStats[] r = stats.inputs(net, all);
         for (int k = 0; k < n; k++) {
           outRows[k] = range(chain.outputUnits(k));
-          solve(chain, k, outRows[k], layerProblem(chain, k, outRows[k], r[k]), m, kept, solved);
+          int kk = k;
+          solve(chain, k, outRows[k], () -> layerProblem(chain, kk, outRows[kk], r[kk]), m, kept, solved);
         }
         break;
       }
@@ -128,7 +129,8 @@ public final class LnrCompressor {
         AutocorrelationStats[] r = stats.inputs(net, all);
         for (int k = n - 1; k >= 0; k--) {
           outRows[k] = k == n - 1 ? range(chain.outputUnits(k)) : kept[k + 1];
-          solve(chain, k, outRows[k], layerProblem(chain, k, outRows[k], r[k]), m, kept, solved);
+          int kk = k;
+          solve(chain, k, outRows[k], () -> layerProblem(chain, kk, outRows[kk], r[kk]), m, kept, solved);
         }
         break;
       }
@@ -136,15 +138,19 @@ public final class LnrCompressor {
         Network current = net; // layers 0..k-1 replaced by their reconstructions, same shapes
         for (int k = 0; k < n; k++) {
           outRows[k] = range(chain.outputUnits(k));
-          GroupLassoProblem p;
+          java.util.function.Supplier<GroupLassoProblem> p;
           if (k == 0) {
-            p = layerProblem(chain, 0, outRows[0], stats.inputs(net, new int[] {all[0]})[0]);
+            AutocorrelationStats r0 = stats.inputs(net, new int[] {all[0]})[0];
+            p = () -> layerProblem(chain, 0, outRows[0], r0);
           } else {
             AutocorrelationStats j = stats.joint(net, new int[] {all[k]}, current, new int[] {all[k]})[0];
-            p = crossProblem(chain, k, j);
+            int kk = k;
+            p = () -> crossProblem(chain, kk, j);
           }
           solve(chain, k, outRows[k], p, m, kept, solved);
-          current = replace(current, chain, k, m[k]);
+          if (m[k] != null) { // null: kept whole with its weight on file, the same layer
+            current = replace(current, chain, k, m[k]);
+          }
         }
         break;
       }
@@ -288,8 +294,8 @@ public final class LnrCompressor {
 
   private LayerProgress layerProgress;
 
-  private void solve(LayerChain chain, int k, int[] rows, GroupLassoProblem p, DenseMatrix[] m, int[][] kept,
-      LayerReport[] solved) {
+  private void solve(LayerChain chain, int k, int[] rows, java.util.function.Supplier<GroupLassoProblem> p,
+      DenseMatrix[] m, int[][] kept, LayerReport[] solved) {
     try (Phase phase = layerProgress.start(chain, k)) {
       solveOrLoad(chain, k, rows, p, m, kept, solved);
       phase.result(kept[k].length + " of " + chain.groupCount(k) + " inputs kept"
@@ -299,8 +305,8 @@ public final class LnrCompressor {
     }
   }
 
-  private void solveOrLoad(LayerChain chain, int k, int[] rows, GroupLassoProblem p, DenseMatrix[] m, int[][] kept,
-      LayerReport[] solved) {
+  private void solveOrLoad(LayerChain chain, int k, int[] rows, java.util.function.Supplier<GroupLassoProblem> p,
+      DenseMatrix[] m, int[][] kept, LayerReport[] solved) {
     Layer l = chain.layer(k);
     if (checkpoints != null) {
       SolvedLayer done = checkpoints.load(l.name());
@@ -319,20 +325,21 @@ public final class LnrCompressor {
     }
   }
 
-  private void solveFresh(LayerChain chain, int k, int[] rows, GroupLassoProblem p, DenseMatrix[] m, int[][] kept,
-      LayerReport[] solved) {
+  private void solveFresh(LayerChain chain, int k, int[] rows, java.util.function.Supplier<GroupLassoProblem> problem,
+      DenseMatrix[] m, int[][] kept, LayerReport[] solved) {
     Layer l = chain.layer(k);
     LambdaSearch.Target t = targets.apply(l.name());
-    boolean firstReadsChannels = k == 0 && chain.groupCount(0) != LayerChain.weight(l).cols;
+    boolean firstReadsChannels = k == 0 && chain.groupCount(0) != LayerChain.weightCols(l);
     if (t == null || firstReadsChannels) {
-      // kept whole (no target, or input channels of the network's first layer)
-      m[k] = augmented(l, rows);
+      // kept whole (no target, or input channels of the network's first layer); a weight left on
+      // file stays there: null, the rows are selected from the file in assemble
+      m[k] = LayerChain.deferredWeight(l) != null ? null : augmented(l, rows);
       kept[k] = range(chain.groupCount(k));
       solved[k] = report(chain, k, kept[k], null);
       LOG.info("Layer {}: kept whole", l.name());
       return;
     }
-    LambdaSearch.Result r = search.search(p, t);
+    LambdaSearch.Result r = search.search(problem.get(), t);
     m[k] = r.solution.matrix;
     kept[k] = r.solution.keptGroups;
     if (!Arrays.equals(kept[k], keptGroups(chain.groupOfColumn(k), r.solution.keptColumns))) {
@@ -347,8 +354,8 @@ public final class LnrCompressor {
 
   private LayerReport report(LayerChain chain, int k, int[] kept, LambdaSearch.Result r) {
     Layer l = chain.layer(k);
-    DenseMatrix w0 = LayerChain.weight(l);
-    long before = (long) w0.rows * w0.cols + (LayerChain.bias(l) == null ? 0 : w0.rows);
+    long rows = LayerChain.weightRows(l);
+    long before = rows * LayerChain.weightCols(l) + (LayerChain.bias(l) == null ? 0 : rows);
     return new LayerReport(l.name(), l.type().id, chain.groupCount(k), kept.length, chain.outputUnits(k), before, r,
         String.valueOf(targets.apply(l.name())));
   }
@@ -397,9 +404,21 @@ public final class LnrCompressor {
         keptSet.add(g);
       }
       int[] cols = Arrays.stream(range(groupOf.length)).filter(j -> keptSet.contains(groupOf[j])).toArray();
-      DenseMatrix w = new DenseMatrix(rowPos.length, cols.length);
+      Tensor onFile = m[k] == null ? LayerChain.deferredWeight(l) : null;
+      if (m[k] == null && onFile == null) {
+        m[k] = augmented(l, outRows[k]); // kept whole on file by the run that wrote the checkpoint
+      }
+      DenseMatrix w = onFile != null ? null : new DenseMatrix(rowPos.length, cols.length);
       double[] b = LayerChain.bias(l) == null ? null : new double[rowPos.length];
+      int[] fileRows = new int[rowPos.length];
       for (int i = 0; i < rowPos.length; i++) {
+        fileRows[i] = outRows[k][rowPos[i]];
+        if (onFile != null) {
+          if (b != null) {
+            b[i] = LayerChain.bias(l)[fileRows[i]];
+          }
+          continue;
+        }
         for (int j = 0; j < cols.length; j++) {
           w.set(i, j, m[k].get(rowPos[i], cols[j]));
         }
@@ -409,7 +428,14 @@ public final class LnrCompressor {
       }
       LayerSpec s = l.spec().withUnits(rowPos.length);
       specs.set(chain.networkIndex(k), s);
-      if (l.type() == LayerType.DENSE) {
+      if (onFile != null) {
+        if (cols.length != LayerChain.weightCols(l)) {
+          throw new IllegalStateException("Layer " + l.name() + " kept whole has " + cols.length + " of "
+              + LayerChain.weightCols(l) + " columns");
+        }
+        // kept whole: the same weight, its kept rows still on file
+        tensors.put(s.weight, Tensor.deferred(onFile.source().selectRows(fileRows)));
+      } else if (l.type() == LayerType.DENSE) {
         tensors.put(s.weight, Tensor.of(w));
       } else {
         Conv2dLayer c = (Conv2dLayer) l;
@@ -421,12 +447,12 @@ public final class LnrCompressor {
       }
       LayerReport rep = solved[k] != null ? solved[k] : report(chain, k, kept[k], null);
       rep.outputsAfter = rowPos.length;
-      rep.paramsAfter = (long) w.rows * w.cols + (b == null ? 0 : b.length);
+      rep.paramsAfter = (long) rowPos.length * cols.length + (b == null ? 0 : b.length);
       reports.add(rep);
     }
     int[] inputSelect = net.inputSelect();
     int[] first = kept[0];
-    boolean firstDropsFeatures = chain.groupCount(0) == LayerChain.weight(chain.layer(0)).cols
+    boolean firstDropsFeatures = chain.groupCount(0) == LayerChain.weightCols(chain.layer(0))
         && first.length < chain.groupCount(0) && !net.inputShape().spatial;
     int[] newSelect = inputSelect;
     if (firstDropsFeatures) {

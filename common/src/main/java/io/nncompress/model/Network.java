@@ -68,11 +68,49 @@ public final class Network {
   }
 
   /**
+   * Like {@link #load(Path, Path)}, but the dense weights named in {@code deferred} are left on
+   * file ({@link SafetensorsReader#slice}): the network holds where they are, and reads them only
+   * when they are needed (a forward pass, {@link DenseLayer#weight()}). Every shape is checked
+   * first, from the header.
+   */
+  public static Network load(Path spec, Path weights, java.util.Set<String> deferred) throws IOException {
+    ArchitectureSpec s = ArchitectureSpec.read(spec);
+    validate(s, SafetensorsReader.shapes(weights), weights.toString());
+    java.util.Set<String> denseWeights = new java.util.HashSet<>();
+    for (LayerSpec l : s.layers) {
+      if (l.type == LayerType.DENSE) {
+        denseWeights.add(l.weight);
+      }
+    }
+    for (String name : deferred) {
+      if (!denseWeights.contains(name)) {
+        throw new ModelSpecException("tensor '" + name + "' of " + weights + " can be left on file only as the "
+            + "weight of a dense layer; the dense weights are " + new java.util.TreeSet<>(denseWeights));
+      }
+    }
+    java.util.Set<String> eager = new java.util.HashSet<>(SafetensorsReader.shapes(weights).keySet());
+    eager.removeAll(deferred);
+    Map<String, Tensor> tensors = new TreeMap<>(SafetensorsReader.read(weights, eager).tensors());
+    for (String name : deferred) {
+      tensors.put(name, Tensor.deferred(SafetensorsReader.slice(weights, name)));
+    }
+    return build(s, new SafetensorsFile(tensors), weights.toString());
+  }
+
+  /**
    * Builds the network from its in-memory forms, the spec YAML and the safetensors bytes (see
    * {@link #toSafetensorsBytes}): both are plain serialisable values, e.g. for a Spark broadcast.
    */
   public static Network fromBytes(String specYaml, byte[] weights, String source) throws IOException {
-    return build(ArchitectureSpec.parse(source + " (spec)", specYaml), SafetensorsReader.read(weights, source), source);
+    return fromBytes(specYaml, weights, Map.of(), source);
+  }
+
+  /** Like {@link #fromBytes(String, byte[], String)} with more tensors, e.g. deferred ones, beside the bytes. */
+  public static Network fromBytes(String specYaml, byte[] weights, Map<String, Tensor> more, String source)
+      throws IOException {
+    Map<String, Tensor> tensors = new TreeMap<>(SafetensorsReader.read(weights, source).tensors());
+    tensors.putAll(more);
+    return build(ArchitectureSpec.parse(source + " (spec)", specYaml), new SafetensorsFile(tensors), source);
   }
 
   /** The bytes of the F32 safetensors file of this network. */
@@ -97,9 +135,12 @@ public final class Network {
     for (LayerSpec l : spec.layers) {
       Layer layer;
       switch (l.type) {
-        case DENSE:
-          layer = new DenseLayer(l, weights.get(l.weight).toMatrix(), l.bias == null ? null : vector(weights, l.bias));
+        case DENSE: {
+          Tensor w = weights.get(l.weight);
+          double[] b = l.bias == null ? null : vector(weights, l.bias);
+          layer = w.isDeferred() ? new DenseLayer(l, w, b) : new DenseLayer(l, w.toMatrix(), b);
           break;
+        }
         case CONV2D: {
           Tensor w = weights.get(l.weight);
           layer = new Conv2dLayer(l, s, (int) w.dim(2), (int) w.dim(3), w.toMatrix(),
@@ -353,6 +394,39 @@ public final class Network {
       specs.add(s);
     }
     return new ArchitectureSpec(name, input, inputSelect, specs);
+  }
+
+  /**
+   * A digest of the spec and every tensor: a deferred tensor that is not held counts by its
+   * source's description (where it is, size and time of its file), not by its values, so digesting
+   * reads nothing. Equal digests: the same network, as far as the description tells.
+   */
+  public byte[] digest() {
+    try {
+      java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+      md.update(spec().toYaml().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 * 4096);
+      for (Map.Entry<String, Tensor> e : tensors().entrySet()) {
+        Tensor t = e.getValue();
+        md.update(e.getKey().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        md.update(Arrays.toString(t.shape()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        if (t.isDeferred() && !t.isLoaded()) {
+          md.update(("deferred " + t.source().describe()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          continue;
+        }
+        double[] v = t.values();
+        for (int from = 0; from < v.length; from += 4096) {
+          b.clear();
+          for (int i = from; i < Math.min(v.length, from + 4096); i++) {
+            b.putLong(Double.doubleToLongBits(v[i]));
+          }
+          md.update(b.array(), 0, b.position());
+        }
+      }
+      return md.digest();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /** Every tensor, F32, under its spec name. */

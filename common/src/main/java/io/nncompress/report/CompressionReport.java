@@ -52,7 +52,10 @@ import java.util.regex.Pattern;
  *       against i, log y, one line per layer, a ring at the rank kept.</li>
  *   <li>{@code "codebooks"}: {@code Map<String, Map>}: layer name to
  *       {@code {"centroids": [double...], "counts": [long...]}} (same length: how many weights share
- *       each centroid). One histogram per layer.</li>
+ *       each centroid), optionally with {@code "histogram": {"centres": [double...], "counts":
+ *       [double...]}}, the histogram of the weights that were clustered. One plot per layer: with
+ *       a histogram, its bars with the shared values marked as vertical lines (tooltip: the value
+ *       and its count); without, one bar per centroid.</li>
  *   <li>{@code "config"}: {@code Map<String, Object>}: the run's configuration, shown as a table;
  *       nested maps are flattened to dotted keys, lists joined with ", ".</li>
  *   <li>{@code "timings"}: {@code Map<String, Number>}: stage name to seconds, in run order; a
@@ -401,8 +404,21 @@ public final class CompressionReport {
         out.append("<div class=\"charts\">\n");
         continue;
       }
-      chart(new Histogram(id("codebook-" + Svg.slug(e.getKey())), e.getKey() + ": " + c.length
-          + " shared weights", c, n).xLabel("centroid value").yLabel("weights").toSvg(), "");
+      Map<String, Object> h = map(b.get("histogram"));
+      double[] hc = doubles(h.get("centres"));
+      double[] hn = doubles(h.get("counts"));
+      String cid = id("codebook-" + Svg.slug(e.getKey()));
+      if (hc.length > 0 && hc.length == hn.length) {
+        String[] tips = new String[c.length];
+        for (int i = 0; i < c.length; i++) {
+          tips[i] = "shared value " + Svg.number(c[i]) + ": " + Svg.number(n[i]) + " weights";
+        }
+        chart(new Histogram(cid, e.getKey() + ": weights and their " + c.length + " shared values", hc, hn)
+            .marks(c, tips, "weights", "shared values").xLabel("weight value").yLabel("weights").toSvg(), "");
+      } else {
+        chart(new Histogram(cid, e.getKey() + ": " + c.length + " shared weights", c, n).xLabel("centroid value")
+            .yLabel("weights").toSvg(), "");
+      }
     }
     out.append("</div>\n");
   }

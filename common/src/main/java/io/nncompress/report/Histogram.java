@@ -4,11 +4,17 @@ package io.nncompress.report;
  * Histogram over a linear x axis: one bar per bin centre, its height the count. The bins need not
  * be equally spaced (a k-means codebook: centres = centroids, counts = weights sharing each
  * centroid); every bar is as wide as 90% of the smallest gap between neighbouring centres (so
- * bars do not overlap), within 3..48 px.
+ * bars do not overlap), within 3..48 px. Optional {@link #marks}: vertical lines at given x values
+ * over the bars (a layer's weight histogram with its shared values marked), in a second colour,
+ * each a data mark with its own tooltip; with marks the chart has a legend.
  */
 public final class Histogram extends Chart<Histogram> {
   private final double[] centres;
   private final double[] counts;
+  private double[] marks = new double[0];
+  private String[] markTips = new String[0];
+  private String barsName = "";
+  private String marksName = "";
 
   /** centres and counts have the same length; they are sorted together by centre. */
   public Histogram(String id, String title, double[] centres, double[] counts) {
@@ -65,6 +71,22 @@ public final class Histogram extends Chart<Histogram> {
     return new double[][] {c, n};
   }
 
+  /**
+   * Vertical lines at xs (over the whole plot height), tooltips tips (same length), named in the
+   * legend marksName beside barsName for the bars.
+   */
+  public Histogram marks(double[] xs, String[] tips, String barsName, String marksName) {
+    if (xs.length != tips.length) {
+      throw new IllegalArgumentException("marks and tips must have the same length: " + xs.length + " vs "
+          + tips.length);
+    }
+    this.marks = xs.clone();
+    this.markTips = tips.clone();
+    this.barsName = barsName == null ? "" : barsName;
+    this.marksName = marksName == null ? "" : marksName;
+    return this;
+  }
+
   @Override
   String kind() {
     return "histogram";
@@ -83,6 +105,12 @@ public final class Histogram extends Chart<Histogram> {
     double xMax = n == 0 ? 1 : centres[n - 1];
     if (Double.isInfinite(gap)) {
       gap = xMax > xMin ? xMax - xMin : Math.max(Math.abs(xMin) * 0.2, 1e-3);
+    }
+    for (double x : marks) {
+      if (Double.isFinite(x)) {
+        xMin = Math.min(xMin, x);
+        xMax = Math.max(xMax, x);
+      }
     }
     double yMax = 0;
     for (double v : counts) {
@@ -109,6 +137,21 @@ public final class Histogram extends Chart<Histogram> {
           .append("\" fill=\"").append(colour(0)).append("\"><title>")
           .append(Svg.escape(xFormat.apply(centres[i]) + ": " + yFormat.apply(counts[i])))
           .append("</title></rect>");
+    }
+    for (int i = 0; i < marks.length; i++) {
+      if (!Double.isFinite(marks[i])) {
+        continue;
+      }
+      double x = sx.apply(marks[i]);
+      b.append("<line class=\"data mark\" stroke=\"").append(colour(1)).append("\" stroke-width=\"1.5\" x1=\"")
+          .append(Svg.c(x)).append("\" x2=\"").append(Svg.c(x)).append("\" y1=\"").append(top).append("\" y2=\"")
+          .append(Svg.c(base)).append("\"><title>").append(Svg.escape(markTips[i])).append("</title></line>");
+    }
+    if (marks.length > 0) {
+      legend.clear();
+      legend.add(new String[] {barsName, colour(0)});
+      legend.add(new String[] {marksName, colour(1)});
+      legend(b);
     }
     return b.append("</svg>").toString();
   }

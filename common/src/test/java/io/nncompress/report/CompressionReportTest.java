@@ -199,6 +199,27 @@ class CompressionReportTest {
     assertTrue(sp.contains(">fc1: rank 2</text>"), sp);
   }
 
+  /** A codebook with the weight histogram: one bar per bin, one vertical line per shared value, a legend. */
+  @Test
+  void codebookWithAWeightHistogramMarksTheSharedValues() throws Exception {
+    Map<String, Object> m = fullMetrics();
+    Map<String, Object> cb = new LinkedHashMap<>();
+    double[][] h = Histogram.bin(new double[] {-0.3, -0.1, -0.1, 0, 0.05, 0.1, 0.1, 0.1, 0.4}, 8);
+    Map<String, Object> fc1 = new LinkedHashMap<>();
+    fc1.put("centroids", new float[] {-0.16666667f, 0.06f, 0.4f});
+    fc1.put("counts", new long[] {3, 5, 1});
+    fc1.put("histogram", Map.of("centres", h[0], "counts", h[1]));
+    cb.put("fc1", fc1);
+    m.put("codebooks", cb);
+    String svg = svgsById(CompressionReport.render(m)).get("codebook-fc1");
+    ChartsTest.xml(svg);
+    assertEquals(8, count(svg, "<rect class=\"data bar\""));
+    assertEquals(3, count(svg, "<line class=\"data mark\""));
+    assertTrue(svg.contains("<title>shared value 0.06: 5 weights</title>"), svg);
+    assertTrue(svg.contains(">shared values</text>") && svg.contains(">weights</text>"), "legend");
+    assertTrue(svg.contains("fc1: weights and their 3 shared values"), svg);
+  }
+
   @Test
   void layerNamesAreEscapedAndGiveUniqueIds() throws Exception {
     Map<String, Object> m = fullMetrics();

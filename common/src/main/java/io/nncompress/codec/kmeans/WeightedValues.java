@@ -68,7 +68,7 @@ final class WeightedValues {
     double[] w;
     if (weightsOrNull == null) {
       x = values.clone();
-      java.util.Arrays.sort(x);
+      PairSort.sort(x, null);
       w = null;
       m = x.length;
     } else {
@@ -96,6 +96,21 @@ final class WeightedValues {
       }
     }
     return new WeightedValues(x, mw, d);
+  }
+
+  /**
+   * The mirror: the values negated in reverse order (ascending again), weights alike. Its first t
+   * points are this one's last t, so its prefix DP is this one's suffix DP; every cluster's SSE is
+   * the same.
+   */
+  WeightedValues mirrored() {
+    double[] mx = new double[n];
+    double[] mw = new double[n];
+    for (int i = 0; i < n; i++) {
+      mx[i] = x[n - 1 - i] == 0 ? 0.0 : -x[n - 1 - i];
+      mw[i] = w[n - 1 - i];
+    }
+    return new WeightedValues(mx, mw, n);
   }
 
   /** Total weight of points [i, j). */

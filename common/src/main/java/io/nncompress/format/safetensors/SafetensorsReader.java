@@ -34,6 +34,28 @@ public final class SafetensorsReader {
 
   private SafetensorsReader() {}
 
+  private static volatile java.util.function.BiConsumer<String, String> readListener;
+
+  /**
+   * Sets a listener called with (file, tensor name) in the reading thread before the data of a
+   * tensor is read from a file ({@link #read(Path)}, {@link #read(Path, java.util.Set)},
+   * {@link SafetensorsSlice#rows}): an audit of which process reads which tensor. A listener that
+   * throws stops the read. Returns the previous listener (null: none).
+   */
+  public static java.util.function.BiConsumer<String, String> onTensorRead(
+      java.util.function.BiConsumer<String, String> listener) {
+    java.util.function.BiConsumer<String, String> previous = readListener;
+    readListener = listener;
+    return previous;
+  }
+
+  static void notifyRead(String file, String tensor) {
+    java.util.function.BiConsumer<String, String> l = readListener;
+    if (l != null) {
+      l.accept(file, tensor);
+    }
+  }
+
   /** One header entry, validated against its dtype and shape. */
   static final class Entry {
     final String name;
@@ -109,16 +131,38 @@ public final class SafetensorsReader {
   /** Reads the tensors of {@code file} named in {@code only} (all when null); the whole header is validated. */
   public static SafetensorsFile read(Path file, java.util.Set<String> only) throws IOException {
     try (Source ch = open(file)) {
-      return read(file.toString(), ch, only);
+      return read(file.toString(), ch, only, true);
+    }
+  }
+
+  /**
+   * The tensor {@code name} of {@code file} left on file: the header is validated, no tensor data
+   * is read. Errors name the file and the tensor.
+   */
+  public static SafetensorsSlice slice(Path file, String name) throws IOException {
+    try (Source ch = open(file)) {
+      long size = ch.size();
+      List<Entry> entries = readHeader(file.toString(), ch, size, new LinkedHashMap<>());
+      long dataStart = PREFIX + headerLength(file.toString(), ch, size);
+      for (Entry e : entries) {
+        if (e.name.equals(name)) {
+          if (e.shape.length == 0) {
+            throw new SafetensorsException(file.toString(), name, "a scalar tensor cannot be left on file by rows");
+          }
+          return SafetensorsSlice.of(file, name, e.dtype, e.shape, dataStart + e.begin);
+        }
+      }
+      throw new SafetensorsException(file.toString(), name, "tensor is missing; the file has: " + names(entries));
     }
   }
 
   /** Reads every tensor of the safetensors bytes {@code bytes}; errors name {@code source}. */
   public static SafetensorsFile read(byte[] bytes, String source) throws IOException {
-    return read(source, wrap(bytes), null);
+    return read(source, wrap(bytes), null, false);
   }
 
-  private static SafetensorsFile read(String file, Source ch, java.util.Set<String> only) throws IOException {
+  private static SafetensorsFile read(String file, Source ch, java.util.Set<String> only, boolean fromFile)
+      throws IOException {
     long fileSize = ch.size();
     Map<String, String> metadata = new LinkedHashMap<>();
     List<Entry> entries = readHeader(file, ch, fileSize, metadata);
@@ -127,6 +171,9 @@ public final class SafetensorsReader {
     for (Entry e : entries) {
       if (only != null && !only.contains(e.name)) {
         continue;
+      }
+      if (fromFile) {
+        notifyRead(file, e.name);
       }
       int n = (int) ((e.end - e.begin) / e.dtype.size);
       ByteBuffer buf = ByteBuffer.allocate((int) (e.end - e.begin)).order(ByteOrder.LITTLE_ENDIAN);

@@ -83,7 +83,7 @@ public final class SafetensorsWriter {
       long offset = 0;
       for (Map.Entry<String, Tensor> e : order) {
         Tensor t = e.getValue();
-        long bytes = (long) t.values().length * t.dtype.size;
+        long bytes = t.size() * t.dtype.size;
         g.writeObjectFieldStart(e.getKey());
         g.writeStringField("dtype", t.dtype.name());
         g.writeArrayFieldStart("shape");
@@ -110,15 +110,27 @@ public final class SafetensorsWriter {
     prefix.putLong(header.size());
     out.write(prefix.array());
     header.writeTo(out);
-    // the data, in chunks of at most CHUNK values
+    // the data, in chunks of whole rows of about CHUNK values (a deferred tensor streamed from its source)
     for (Map.Entry<String, Tensor> e : order) {
       Tensor t = e.getValue();
-      double[] v = t.values();
-      ByteBuffer b = ByteBuffer.allocate(Math.min(v.length, CHUNK) * t.dtype.size).order(ByteOrder.LITTLE_ENDIAN);
-      for (int from = 0; from < v.length; from += CHUNK) {
-        b.clear();
-        t.dtype.encode(java.util.Arrays.copyOfRange(v, from, Math.min(v.length, from + CHUNK)), b);
-        out.write(b.array(), 0, b.position());
+      long[] written = {0};
+      try {
+        t.forEachBlock(CHUNK, (firstRow, v) -> {
+        ByteBuffer b = ByteBuffer.allocate(v.length * t.dtype.size).order(ByteOrder.LITTLE_ENDIAN);
+        t.dtype.encode(v, b);
+        try {
+          out.write(b.array(), 0, b.position());
+        } catch (IOException x) {
+          throw new UncheckedIOException(x);
+        }
+        written[0] += v.length;
+        });
+      } catch (UncheckedIOException x) {
+        throw x.getCause();
+      }
+      if (written[0] != t.size()) {
+        throw new IllegalStateException("tensor '" + e.getKey() + "' gave " + written[0] + " values, its shape "
+            + t.shapeString() + " needs " + t.size());
       }
     }
   }

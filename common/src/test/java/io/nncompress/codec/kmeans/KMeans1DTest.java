@@ -104,6 +104,31 @@ class KMeans1DTest {
     }
   }
 
+  /**
+   * From {@code PARALLEL_MIN_VALUES} values on, the prefix and suffix halves of the DP run in
+   * parallel (on a machine with more than one core): the same optimum as the divide-and-conquer
+   * layers, which share no code with SMAWK.
+   */
+  @Test
+  void largeInputsSolvedInTwoParallelHalvesGiveTheSameOptimum() {
+    Random rnd = new Random(21);
+    int n = 2 * KMeans1D.PARALLEL_MIN_VALUES + 1234;
+    double[] x = laplace(rnd, n);
+    for (int i = 0; i < n; i += 3) {
+      x[i] = (float) x[i]; // a few duplicates merge
+    }
+    double[] w = positive(rnd, n);
+    for (double[] weights : new double[][] {null, w}) {
+      for (int k : new int[] {2, 3, 4, 5, 16}) {
+        KMeans1D.Result a = KMeans1D.optimal(x, weights, k);
+        KMeans1D.Result b = KMeans1D.optimalDivideAndConquer(x, weights, k);
+        assertEquals(b.sse, a.sse, 1e-10 * b.sse, "k=" + k + (weights == null ? "" : " weighted"));
+        assertArrayEquals(b.centroids, a.centroids, 1e-9, "k=" + k);
+        assertEquals(KMeans1D.sse(x, weights, a.centroids), a.sse, 1e-9 * a.sse);
+      }
+    }
+  }
+
   static double[] grid(Random rnd, int n) {
     double[] x = new double[n];
     for (int i = 0; i < n; i++) {

@@ -38,7 +38,10 @@ import picocli.CommandLine.Option;
  * </ol>
  * The SSE of every method is computed the same way, on the driver, over all n values to their
  * nearest centroid; "MLlib/this" is the MLlib time over ours (target: at least 20x, with an SSE
- * never worse).
+ * never worse), from medians of {@code --repeat} timed runs of ours and {@code --mllib-repeat} of
+ * MLlib's (on a machine shared with other work, a sub-second run is at the mercy of the moment's
+ * load; the median is steadier). Before the timed runs, every method runs once untimed on
+ * {@code --warmup} values (JIT compilation, Spark's first jobs), MLlib included.
  *
  * <p>Run:
  * <pre>
@@ -75,6 +78,18 @@ public final class KMeansBenchmark {
 
     @Option(names = "--partitions", description = "partitions of the data (default: ${DEFAULT-VALUE})")
     public int partitions = 4;
+
+    @Option(names = "--repeat", description = "timed runs of each of our methods; the median is reported "
+        + "(default: ${DEFAULT-VALUE})")
+    public int repeat = 5;
+
+    @Option(names = "--mllib-repeat", description = "timed runs of MLlib; the median is reported (default: "
+        + "${DEFAULT-VALUE})")
+    public int mllibRepeat = 1;
+
+    @Option(names = "--warmup", description = "values of the untimed warm-up run of every method, 0 for none "
+        + "(default: ${DEFAULT-VALUE})")
+    public long warmup = 100_000L;
   }
 
   private final SparkSession spark;
@@ -87,14 +102,35 @@ public final class KMeansBenchmark {
 
   private static final class Line {
     final String method;
-    final double secs;
+    final double secs; // median of the timed runs
+    final double min;
     final double sse;
 
-    Line(String method, double secs, double sse) {
+    Line(String method, double[] secs, double sse) {
       this.method = method;
-      this.secs = secs;
+      double[] t = secs.clone();
+      Arrays.sort(t);
+      this.secs = t.length % 2 == 1 ? t[t.length / 2] : 0.5 * (t[t.length / 2 - 1] + t[t.length / 2]);
+      this.min = t[0];
       this.sse = sse;
     }
+  }
+
+  /** One timed run: returns the centroids it found. */
+  private interface Run {
+    double[] centroids();
+  }
+
+  /** The run timed {@code repeat} times; the SSE of its centroids over x, computed after the timing. */
+  private static Line timed(String method, int repeat, double[] x, Run run) {
+    double[] t = new double[Math.max(1, repeat)];
+    double[] c = null;
+    for (int i = 0; i < t.length; i++) {
+      long t0 = System.nanoTime();
+      c = run.centroids();
+      t[i] = secs(t0);
+    }
+    return new Line(method, t, KMeans1D.sse(x, null, c));
   }
 
   public void run() {
@@ -102,7 +138,19 @@ public final class KMeansBenchmark {
     System.out.printf(Locale.ROOT, "%nnncompress bench kmeans: Student-t(3) x 0.02 weights (float32), %d partitions, "
         + "%d cores; MLlib KMeans: k-means|| init (2 steps), maxIter %d, tol %g, seed 1; histogram %d bins%n",
         s.partitions, Runtime.getRuntime().availableProcessors(), s.maxIter, s.tol, s.bins);
+    if (s.warmup > 0) {
+      long t0 = System.nanoTime();
+      measure(jsc, s.warmup, false);
+      System.out.printf(Locale.ROOT, "%nwarm-up: every method once on %d values, not timed (%.1f s)%n", s.warmup,
+          secs(t0));
+    }
     for (long n : s.sizes) {
+      measure(jsc, n, true);
+    }
+  }
+
+  private void measure(JavaSparkContext jsc, long n, boolean print) {
+    {
       int cols = 1000;
       long rowsN = (n + cols - 1) / cols;
       long total = rowsN * cols;
@@ -130,39 +178,42 @@ public final class KMeansBenchmark {
       StructType schema = new StructType().add("features", SQLDataTypes.VectorType(), false);
       Dataset<Row> df = spark.createDataFrame(vrows, schema).persist(StorageLevel.MEMORY_ONLY());
       long counted = df.count();
-      System.out.printf(Locale.ROOT, "%nn = %d weights (%d cached DataFrame rows)%n", total, counted);
-      System.out.printf(Locale.ROOT, "%-5s %-56s %10s %16s %12s %10s%n", "k", "method", "seconds", "SSE",
-          "SSE/best", "MLlib/this");
+      if (print) {
+        System.out.printf(Locale.ROOT, "%nn = %d weights (%d cached DataFrame rows)%n", total, counted);
+      }
+      System.out.printf(Locale.ROOT, print ? "%-5s %-56s %10s %10s %16s %12s %10s%n" : "", "k", "method",
+          "median s", "min s", "SSE", "SSE/best", "MLlib/this");
+      int reps = print ? s.repeat : 1;
       for (int k : s.ks) {
         List<Line> lines = new ArrayList<>();
         if (total <= s.exactMax && (long) k * (total + 1) <= KMeans1D.MAX_DIRECT_CELLS) {
-          long t0 = System.nanoTime();
-          KMeans1D.Result r = KMeans1D.optimal(x, null, k);
-          lines.add(new Line("ours: KMeans1D.optimal (exact, driver)", secs(t0), r.sse));
+          lines.add(timed("ours: KMeans1D.optimal (exact, driver)", reps, x,
+              () -> KMeans1D.optimal(x, null, k).centroids));
         }
-        {
-          long t0 = System.nanoTime();
-          KMeans1D.Result r = KMeans1D.optimalOnHistogram(x, null, k, s.bins);
-          lines.add(new Line("ours: KMeans1D.optimalOnHistogram (driver)", secs(t0), r.sse));
-        }
+        lines.add(timed("ours: KMeans1D.optimalOnHistogram (driver)", reps, x,
+            () -> KMeans1D.optimalOnHistogram(x, null, k, s.bins).centroids));
         if (Integer.bitCount(k) == 1 && k <= 256) {
-          long t0 = System.nanoTime();
-          DistributedWeightSharing.Result r = DistributedWeightSharing.fit(layer, new DistributedWeightSharing
-              .Options().bits(Integer.numberOfTrailingZeros(k)).bins(s.bins).collectThreshold(0));
-          double secs = secs(t0);
-          double[] c = new double[k];
-          for (int i = 0; i < k; i++) {
-            c[i] = r.codebook[i];
-          }
-          lines.add(new Line("ours: DistributedWeightSharing (float32 book)", secs, KMeans1D.sse(x, null, c)));
+          lines.add(timed("ours: DistributedWeightSharing (float32 book)", reps, x, () -> {
+            DistributedWeightSharing.Result r = DistributedWeightSharing.fit(layer, new DistributedWeightSharing
+                .Options().bits(Integer.numberOfTrailingZeros(k)).bins(s.bins).collectThreshold(0));
+            double[] c = new double[k];
+            for (int i = 0; i < k; i++) {
+              c[i] = r.codebook[i];
+            }
+            return c;
+          }));
         }
         Line mllib = null;
         if ((double) total * k <= s.mllibMax) {
           KMeans km = new KMeans().setK(k).setMaxIter(s.maxIter).setTol(s.tol).setSeed(1L).setInitMode("k-means||")
               .setInitSteps(2).setFeaturesCol("features");
-          long t0 = System.nanoTime();
-          KMeansModel model = km.fit(df);
-          double secs = secs(t0);
+          double[] t2 = new double[print ? Math.max(1, s.mllibRepeat) : 1];
+          KMeansModel model = null;
+          for (int i = 0; i < t2.length; i++) {
+            long t0 = System.nanoTime();
+            model = km.fit(df);
+            t2[i] = secs(t0);
+          }
           Vector[] centers = model.clusterCenters();
           double[] c = new double[centers.length];
           for (int i = 0; i < c.length; i++) {
@@ -170,7 +221,7 @@ public final class KMeansBenchmark {
           }
           Arrays.sort(c);
           int iters = model.hasSummary() ? model.summary().numIter() : -1;
-          mllib = new Line("MLlib ml.clustering.KMeans (" + iters + " iterations, " + c.length + " centers)", secs,
+          mllib = new Line("MLlib ml.clustering.KMeans (" + iters + " iterations, " + c.length + " centers)", t2,
               KMeans1D.sse(x, null, c));
           lines.add(mllib);
         }
@@ -178,12 +229,12 @@ public final class KMeansBenchmark {
         for (Line l : lines) {
           best = Math.min(best, l.sse);
         }
-        for (Line l : lines) {
+        for (Line l : print ? lines : new ArrayList<Line>()) {
           String ratio = mllib == null || l == mllib ? "" : String.format(Locale.ROOT, "%.1fx", mllib.secs / l.secs);
-          System.out.printf(Locale.ROOT, "%-5d %-56s %10.3f %16.6e %12.6f %10s%n", k, l.method, l.secs, l.sse,
-              l.sse / best, ratio);
+          System.out.printf(Locale.ROOT, "%-5d %-56s %10.3f %10.3f %16.6e %12.6f %10s%n", k, l.method, l.secs, l.min,
+              l.sse, l.sse / best, ratio);
         }
-        if (mllib == null) {
+        if (mllib == null && print) {
           System.out.printf(Locale.ROOT, "%-5d MLlib skipped (n*k above --mllib-max)%n", k);
         }
       }

@@ -53,6 +53,8 @@ public final class DistributedWeightSharing {
   public static final long DEFAULT_COLLECT_THRESHOLD = 1_000_000L;
   /** Largest histogram: 2^24 bins (256 MiB of sums per partition). */
   public static final int MAX_BINS = 1 << 24;
+  /** Bins of {@link Result#histogram}: the weights' distribution at a glance (a report's plot). */
+  public static final int COARSE_BINS = 64;
 
   /** Settings, with their defaults. */
   public static final class Options implements java.io.Serializable {
@@ -102,6 +104,12 @@ public final class DistributedWeightSharing {
     public final boolean collected;
     /** Row index -> the row's codes, {@code bits} each, packed LSB first ({@link #unpackRow}); lazy. */
     public final JavaPairRDD<Long, byte[]> codes;
+    /**
+     * Unweighted counts of the weights in {@link #COARSE_BINS} equal bins over [min, max] (bin b
+     * holds [min + b w, min + (b + 1) w), the last one closed), from the histogram pass; null when
+     * the layer was collected.
+     */
+    public double[] histogram;
 
     Result(int bits, float[] codebook, long count, double min, double max, int nonEmptyBins, boolean collected,
         JavaPairRDD<Long, byte[]> codes) {
@@ -185,6 +193,7 @@ public final class DistributedWeightSharing {
     String what = "bits = " + options.bits + " (k = " + k + ") for a layer of " + n + " weights";
 
     double[] centroids;
+    double[] coarse = null;
     int nonEmpty = 0;
     boolean collected = n <= options.collectThreshold && (long) k * (n + 1) <= KMeans1D.MAX_DIRECT_CELLS;
     try {
@@ -208,8 +217,9 @@ public final class DistributedWeightSharing {
         final int bins = options.bins;
         final double lo = min;
         final double scale = max > min ? bins / (max - min) : 0;
+        final double coarseScale = max > min ? COARSE_BINS / (max - min) : 0;
         double[] h = run(() -> rows.values().mapPartitions(it -> {
-          double[] acc = new double[2 * bins]; // [sum w | sum w x]
+          double[] acc = new double[2 * bins + COARSE_BINS]; // [sum w | sum w x | coarse counts]
           double[] cw = bw == null ? null : bw.value();
           while (it.hasNext()) {
             float[] r = it.next();
@@ -220,6 +230,7 @@ public final class DistributedWeightSharing {
               int b = Math.min(bins - 1, (int) ((x - lo) * scale));
               acc[b] += wi;
               acc[bins + b] += wi * x;
+              acc[2 * bins + Math.min(COARSE_BINS - 1, (int) ((x - lo) * coarseScale))] += 1;
             }
           }
           return Collections.singletonList(acc).iterator();
@@ -244,6 +255,7 @@ public final class DistributedWeightSharing {
           }
         }
         centroids = KMeans1D.optimal(centers, weights, k).centroids;
+        coarse = Arrays.copyOfRange(h, 2 * bins, 2 * bins + COARSE_BINS);
       }
     } catch (BadInputException e) {
       throw e;
@@ -271,7 +283,9 @@ public final class DistributedWeightSharing {
       }
       return BitWriter.pack(q, bits);
     });
-    return new Result(bits, codebook, n, min, max, nonEmpty, collected, codes);
+    Result result = new Result(bits, codebook, n, min, max, nonEmpty, collected, codes);
+    result.histogram = coarse;
+    return result;
   }
 
   /**

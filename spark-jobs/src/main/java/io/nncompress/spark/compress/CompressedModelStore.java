@@ -110,7 +110,7 @@ public final class CompressedModelStore {
 
     /** Bytes of the stored layer: the encoded weight plus the float32 bias. */
     public long bytes() {
-      return weight.encode().length + (bias == null ? 0 : 4L * bias.length);
+      return weight.encodedLength() + (bias == null ? 0 : 4L * bias.length);
     }
   }
 
@@ -125,7 +125,6 @@ public final class CompressedModelStore {
     for (int k = 0; k < a.size(); k++) {
       Layer lo = a.layer(k);
       Layer lc = b.layer(k);
-      DenseMatrix w = LayerChain.weight(lc);
       double[] bias = LayerChain.bias(lc);
       float[] fb = null;
       if (bias != null) {
@@ -144,19 +143,63 @@ public final class CompressedModelStore {
       m.put("relative_error_lasso", r.relativeErrorLasso);
       m.put("relative_error_debiased", r.relativeErrorDebiased);
       m.put("relative_error_held_out", r.heldOutRelativeError);
+      EncodedTensor w = LayerChain.weightHeld(lc) ? RawFloat32Tensor.of(LayerChain.weight(lc))
+          : new OnFileFloat32(LayerChain.deferredWeight(lc));
       out.add(new StoredLayer(lo.name(), lo.type().id, method, shapeOf(lo), shapeOf(lc), keptInputs.get(k),
-          keptOutputs.get(k), RawFloat32Tensor.of(w), fb, m));
+          keptOutputs.get(k), w, fb, m));
     }
     return out;
   }
 
   static int[] shapeOf(Layer l) {
-    DenseMatrix w = LayerChain.weight(l);
+    int rows = LayerChain.weightRows(l);
     if (l.type() == LayerType.DENSE) {
-      return new int[] {w.rows, w.cols};
+      return new int[] {rows, LayerChain.weightCols(l)};
     }
     io.nncompress.linalg.ConvGeometry g = ((io.nncompress.model.Conv2dLayer) l).geometry();
-    return new int[] {w.rows, g.channels, g.kernelH, g.kernelW};
+    return new int[] {rows, g.channels, g.kernelH, g.kernelW};
+  }
+
+  /**
+   * The float32 form of a weight still on file ({@link io.nncompress.format.safetensors.Tensor#deferred}):
+   * its size is known without reading it; encoding or decoding it reads it.
+   */
+  static final class OnFileFloat32 implements EncodedTensor {
+    private final io.nncompress.format.safetensors.Tensor weight;
+
+    OnFileFloat32(io.nncompress.format.safetensors.Tensor weight) {
+      this.weight = weight;
+    }
+
+    @Override
+    public String codec() {
+      return RawFloat32Tensor.CODEC;
+    }
+
+    @Override
+    public int rows() {
+      return (int) weight.dim(0);
+    }
+
+    @Override
+    public int cols() {
+      return (int) weight.dim(1);
+    }
+
+    @Override
+    public DenseMatrix decode() {
+      return weight.toMatrix();
+    }
+
+    @Override
+    public byte[] encode() {
+      return RawFloat32Tensor.of(weight.toMatrix()).encode();
+    }
+
+    @Override
+    public long encodedLength() {
+      return 12 + 4L * weight.size(); // RawFloat32Tensor: a 12-byte header, then the values
+    }
   }
 
   /** Writes layers/, model/ and metrics.json into {@code dir} (the job's temporary output). */
@@ -172,8 +215,11 @@ public final class CompressedModelStore {
     Path base = new Path(dir);
     FileSystem fs = base.getFileSystem(spark.sparkContext().hadoopConfiguration());
     writeBytes(fs, new Path(base, MODEL_DIR + "/" + SPEC), compressed.spec().toYaml().getBytes(StandardCharsets.UTF_8));
-    writeBytes(fs, new Path(base, MODEL_DIR + "/" + WEIGHTS), compressed.toSafetensorsBytes(Map.of(
-        "producer", "nncompress", "format", "pt")));
+    // streamed: a weight left on file or held encoded is decoded block by block, never held whole
+    try (FSDataOutputStream out = fs.create(new Path(base, MODEL_DIR + "/" + WEIGHTS), false)) {
+      io.nncompress.format.safetensors.SafetensorsWriter.writeTo(out, compressed.tensors(), Map.of(
+          "producer", "nncompress", "format", "pt"));
+    }
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     writeBytes(fs, new Path(base, METRICS), json.writeValueAsBytes(metrics));
     writeBytes(fs, new Path(base, REPORT), io.nncompress.report.CompressionReport.render(metrics)

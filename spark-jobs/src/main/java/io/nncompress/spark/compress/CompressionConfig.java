@@ -42,12 +42,16 @@ import java.util.Set;
  * stages:                               # optional, after LNR (io.nncompress.compress.StagePlan)
  *   plan: kmeans(4) -> huffman           # every layer
  *   layers: {fc3: kmeans(6) -> huffman}  # per layer
+ *   distributed_above: 50000000          # optional: weight sharing of a layer with more weights than this
+ *                                        # (in the model file) runs distributed (DistributedLayers)
  * output: /data/compressed               # the output directory (a Hadoop path)
  * </pre>
  */
 public final class CompressionConfig {
   static final Set<String> TOP = Set.of("model", "data", "lnr", "stages", "output");
-  static final Set<String> STAGES = Set.of("plan", "layers");
+  static final Set<String> STAGES = Set.of("plan", "layers", "distributed_above");
+  /** Default of stages.distributed_above. */
+  public static final long DEFAULT_DISTRIBUTED_ABOVE = 50_000_000L;
   static final Set<String> MODEL = Set.of("spec", "weights");
   static final Set<String> DATA = Set.of("calibration", "activations", "evaluation", "input_column", "label_column",
       "batch_size");
@@ -77,6 +81,11 @@ public final class CompressionConfig {
   /** The stages after LNR of every layer (none by default). */
   public io.nncompress.compress.StagePlan stages = io.nncompress.compress.StagePlan.none();
   public final Map<String, io.nncompress.compress.StagePlan> layerStages = new LinkedHashMap<>();
+  /**
+   * stages.distributed_above: a layer whose weight (in the model file) has more values than this
+   * and whose stages share weights (kmeans) is clustered without collecting it ({@link DistributedLayers}).
+   */
+  public long distributedAbove = DEFAULT_DISTRIBUTED_ABOVE;
 
   /** The stage plan of a layer: its own, else the default. */
   public io.nncompress.compress.StagePlan stagesOf(String layer) {
@@ -178,6 +187,14 @@ public final class CompressionConfig {
       keys(source, "stages.", st, STAGES);
       if (st.has("plan")) {
         c.stages = plan(source, "stages.plan", st.get("plan"));
+      }
+      if (st.has("distributed_above")) {
+        JsonNode n = st.get("distributed_above");
+        if (n == null || !n.isIntegralNumber() || !n.canConvertToLong() || n.asLong() < 0) {
+          throw new BadInputException("Config " + source + ", key stages.distributed_above: must be an integer >= 0 "
+              + "(a number of weights), cannot be: " + n);
+        }
+        c.distributedAbove = n.asLong();
       }
       JsonNode ls = object(source, "stages.layers", st.get("layers"), false);
       if (ls != null) {

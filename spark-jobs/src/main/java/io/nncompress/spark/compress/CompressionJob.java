@@ -64,6 +64,8 @@ public final class CompressionJob {
      * svd, W L for svd_aware with R = L L^T), "rank", "factored", "singular_values"}; empty without.
      */
     public final Map<String, Object> spectra = new LinkedHashMap<>();
+    /** Per layer with a kmeans stage, its codebook for the report ({@code codebooks} of the metrics). */
+    public final Map<String, Object> codebooks = new LinkedHashMap<>();
 
     Outcome(LnrCompressor.Result result, Evaluation evaluation, double seconds, int passes,
         List<CompressedModelStore.StoredLayer> layers, List<StageRecord> stages, Network finalNetwork) {
@@ -197,8 +199,12 @@ public final class CompressionJob {
         return Double.NaN;
       }
       long n = 0;
-      for (double v : enc.get(k).decode().data) {
-        n += v != 0 ? 1 : 0;
+      if (enc.get(k) instanceof DistributedLayers.Encoded) {
+        n = ((DistributedLayers.Encoded) enc.get(k)).nonzeros(); // from the codes' counts: no decode here
+      } else {
+        for (double v : enc.get(k).decode().data) {
+          n += v != 0 ? 1 : 0;
+        }
       }
       num += 32.0 * n;
       den += (double) n * bits + 32.0 * (1 << bits);
@@ -277,7 +283,7 @@ public final class CompressionJob {
     try {
       ArchitectureSpec spec = ArchitectureSpec.read(config.spec);
       Network.validate(spec, config.weights);
-      net = Network.load(config.spec, config.weights);
+      net = DistributedLayers.load(config); // a large layer kept whole stays in the file
     } catch (ModelSpecException e) {
       throw new BadInputException("Model " + config.spec + ": " + e.getMessage(), e);
     } catch (IOException e) {
@@ -376,6 +382,7 @@ public final class CompressionJob {
     int passes = (stats == null ? (int) config.activations.values().stream().map(a -> a.dataset).distinct().count()
         : stats.passes() - passesBefore) + (ev == null ? 0 : 1);
     List<StageRecord> records = new ArrayList<>();
+    Map<String, Object> codebooks = new LinkedHashMap<>();
     Network finalNet = r.compressed;
     Map<String, Object> lastSpectra = Map.of();
     LayerChain chain = LayerChain.of(r.compressed);
@@ -394,10 +401,11 @@ public final class CompressionJob {
       Map<String, Long> lnrWeights = new LinkedHashMap<>();
       for (int k = 0; k < stored.size(); k++) {
         origBytes.put(stored.get(k).layer, 4 * r.layers.get(k).paramsBefore);
-        origWeights.put(stored.get(k).layer, weightsOf(LayerChain.weight(LayerChain.of(r.original).layer(k))));
+        origWeights.put(stored.get(k).layer, weightsOf(LayerChain.of(r.original).layer(k)));
         lnrBytes.put(stored.get(k).layer, stored.get(k).bytes());
-        lnrWeights.put(stored.get(k).layer, weightsOf(LayerChain.weight(chain.layer(k))));
+        lnrWeights.put(stored.get(k).layer, weightsOf(chain.layer(k)));
       }
+      DistributedLayers distributed = new DistributedLayers(spark, config, r.original);
       records.add(new StageRecord("float32", 4 * paramsBefore, paramsBefore,
           ev == null ? Double.NaN : ev.accuracyOriginal, 1.0, origBytes, origWeights));
       records.add(new StageRecord("lnr", stored.stream().mapToLong(CompressedModelStore.StoredLayer::bytes).sum(),
@@ -422,18 +430,31 @@ public final class CompressionJob {
       for (int i = 1; i <= longest; i++) {
         List<String> names = new ArrayList<>();
         List<EncodeTask> tasks = new ArrayList<>();
+        io.nncompress.codec.EncodedTensor[] encoded = new io.nncompress.codec.EncodedTensor[chain.size()];
         for (int k = 0; k < chain.size(); k++) {
           io.nncompress.compress.StagePlan plan = config.stagesOf(chain.layer(k).name());
           io.nncompress.compress.StagePlan prefix = plan.prefix(Math.min(i, plan.stages().size()));
+          names.add(plan.stages().isEmpty() ? "lnr" : plan.stages().get(Math.min(i, plan.stages().size()) - 1).text);
+          if (distributed.routes(chain.layer(k).name())) { // too large to collect: see DistributedLayers
+            encoded[k] = distributed.encode(chain.layer(k), prefix, rs == null ? null
+                : DistributedLayers.diagonal(rs[k].autocorrelation(), LayerChain.weightCols(chain.layer(k))));
+            continue;
+          }
           DenseMatrix w = LayerChain.weight(chain.layer(k));
           DenseMatrix rk = rs == null ? null : rs[k].autocorrelation().selectSymmetric(range(w.cols));
           tasks.add(new EncodeTask(chain.layer(k).name(), prefix.toString(), w, rk));
-          names.add(plan.stages().isEmpty() ? "lnr" : plan.stages().get(Math.min(i, plan.stages().size()) - 1).text);
         }
         Phase stagePhase = Progress.phase("stage").step(i - 1, longest).stage(names.stream().distinct().count() == 1
             ? names.get(0) : "stage " + i).message("encode " + tasks.size() + " layers").start();
         Map<String, Object> spectra = new LinkedHashMap<>();
-        List<io.nncompress.codec.EncodedTensor> enc = encodeOnCluster(tasks, spectra);
+        List<io.nncompress.codec.EncodedTensor> enc = new ArrayList<>(java.util.Arrays.asList(encoded));
+        java.util.Iterator<io.nncompress.codec.EncodedTensor> done = tasks.isEmpty()
+            ? java.util.Collections.emptyIterator() : encodeOnCluster(tasks, spectra).iterator();
+        for (int k = 0; k < enc.size(); k++) {
+          if (enc.get(k) == null) {
+            enc.set(k, done.next());
+          }
+        }
         double paperRate = paperRate(chain, config, i, enc);
         Network decoded = withWeights(r.compressed, chain, enc);
         Evaluation e = test == null ? null : evaluate(r.original, decoded, keptOutputs, test);
@@ -457,6 +478,7 @@ public final class CompressionJob {
           stored = staged;
           finalNet = decoded;
           lastSpectra = spectra;
+          codebooks.putAll(StageCodebooks.of(config, chain, enc, distributed));
         }
         LOG.info("After {}: {} bytes, accuracy {}", label, records.get(records.size() - 1).bytes,
             e == null ? "n/a" : e.accuracyCompressed);
@@ -466,6 +488,7 @@ public final class CompressionJob {
     phase.close();
     Outcome outcome = new Outcome(r, ev, (System.nanoTime() - t0) / 1e9, passes, stored, records, finalNet);
     outcome.spectra.putAll(lastSpectra);
+    outcome.codebooks.putAll(codebooks);
     return outcome;
   }
 
@@ -528,6 +551,10 @@ public final class CompressionJob {
     return (long) w.rows * w.cols;
   }
 
+  private static long weightsOf(Layer l) {
+    return (long) LayerChain.weightRows(l) * LayerChain.weightCols(l);
+  }
+
   /**
    * The network with each weighted layer's weight replaced by what its encoded form decodes to. A
    * low-rank form (P Q^T, stored as factors only when r (h + d) &lt; h d) becomes two layers, NAME.0
@@ -538,6 +565,11 @@ public final class CompressionJob {
     Map<String, DenseMatrix[]> factors = new LinkedHashMap<>();
     for (int k = 0; k < chain.size(); k++) {
       Layer l = chain.layer(k);
+      if (enc.get(k) instanceof DistributedLayers.Encoded) {
+        // decoded where it is read (the evaluation's tasks), streamed when written: never whole here
+        tensors.put(l.spec().weight, ((DistributedLayers.Encoded) enc.get(k)).tensor());
+        continue;
+      }
       if (enc.get(k) instanceof io.nncompress.codec.lowrank.LowRankEncoded f
           && io.nncompress.codec.lowrank.LowRankEncoded.savesWeights(f.rows(), f.cols(), f.rank())) {
         factors.put(l.name(), new DenseMatrix[] {f.first(), f.second()});
@@ -655,6 +687,7 @@ public final class CompressionJob {
     cfg.put("layer_targets", String.valueOf(config.layerTargets));
     cfg.put("stages", String.valueOf(config.stages));
     cfg.put("layer_stages", String.valueOf(config.layerStages));
+    cfg.put("distributed_above", config.distributedAbove);
     cfg.put("tolerance", config.tolerance);
     cfg.put("output", config.output);
     m.put("config", cfg);
@@ -741,6 +774,9 @@ public final class CompressionJob {
         st.add(x);
       }
       m.put("stages", st);
+    }
+    if (!o.codebooks.isEmpty()) {
+      m.put("codebooks", o.codebooks);
     }
     return m;
   }

@@ -47,7 +47,10 @@ public final class JobCheckpoints implements LnrCompressor.Checkpoints {
     }
   }
 
-  /** The key of a run: a digest of the config's values, the model's bytes and the calibration data's files. */
+  /**
+   * The key of a run: a digest of the config's values, the model (spec and tensors; a weight left on
+   * file by its file's path, size and time) and the calibration data's files.
+   */
   static String key(SparkSession spark, CompressionConfig c, Network net) {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
@@ -56,8 +59,7 @@ public final class JobCheckpoints implements LnrCompressor.Checkpoints {
           String.valueOf(c.layerTargets), String.valueOf(c.keptWhole), String.valueOf(c.tolerance),
           String.valueOf(c.maxIterations), String.valueOf(c.batchSize));
       md.update(cfg.getBytes(StandardCharsets.UTF_8));
-      md.update(net.spec().toYaml().getBytes(StandardCharsets.UTF_8));
-      md.update(net.toSafetensorsBytes(java.util.Map.of()));
+      md.update(net.digest()); // spec and tensors; a weight left on file by where it is (file, size, time)
       if (c.calibration != null) {
         Path data = new Path(c.calibration);
         FileSystem dfs = data.getFileSystem(spark.sparkContext().hadoopConfiguration());

@@ -58,12 +58,8 @@ public final class SparkStatistics implements StatisticsSource {
   private final java.util.Map<String, AutocorrelationStats[]> cache = new java.util.HashMap<>();
 
   private static String fingerprint(Network net) {
-    long h = net.spec().toYaml().hashCode();
-    for (java.util.Map.Entry<String, io.nncompress.format.safetensors.Tensor> e : net.tensors().entrySet()) {
-      h = 31 * h + e.getKey().hashCode();
-      h = 31 * h + java.util.Arrays.hashCode(e.getValue().values());
-    }
-    return Long.toHexString(h) + "/";
+    // the spec and every tensor; a weight left on file counts by where it is, so nothing is read here
+    return java.util.HexFormat.of().formatHex(net.digest()) + "/";
   }
 
   @Override

@@ -264,10 +264,134 @@ class CompressionJobTest {
     assertEquals(bytes, last.bytes);
     assertEquals(num / den, last.paperRate, 1e-12);
     assertTrue(Double.isNaN(o.stages.get(1).paperRate));
+    // the report draws each layer's weights with its 8 shared values
+    String report = Files.readString(Path.of(out, "report.html"), StandardCharsets.UTF_8);
+    for (String layer : List.of("fc1", "fc2", "fc3")) {
+      assertCodebookPlot(report, layer, 8);
+    }
     // the stored model is the shared-weight one
     Network loaded = CompressedModelStore.load(spark, out);
     DenseMatrix xtest = x.selectColumns(java.util.stream.IntStream.range(600, 900).toArray());
     assertEquals(0.0, loaded.forward(xtest).maxAbsDiff(o.finalNetwork.forward(xtest)), 1e-5);
+  }
+
+  /**
+   * stages.distributed_above: fc1 (120 weights, kept whole by LNR) and fc2 (80, compressed by LNR)
+   * are above 70, fc3 (24) is not. fc1's weight stays in the model file: only tasks read it (the
+   * driver reading it would throw); fc2's rows go from the driver to the executors. Both are
+   * weight-shared on the executors and stored as any deepcomp layer.
+   */
+  @Test
+  void layersAboveDistributedAboveAreClusteredOnTheExecutors() throws Exception {
+    String out = dir.resolve("out-distributed").toString();
+    CompressionConfig c = parse(config("", out).replace("fc1: {keep: 8}", "fc1: none")
+        .replace("output: ", "stages:\n  plan: kmeans(3) -> huffman\n  distributed_above: 70\noutput: "));
+    assertEquals(70, c.distributedAbove);
+    List<String> driverReads = java.util.Collections.synchronizedList(new ArrayList<>());
+    java.util.concurrent.atomic.AtomicInteger taskReads = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.function.BiConsumer<String, String> previous = io.nncompress.format.safetensors.SafetensorsReader
+        .onTensorRead((file, tensor) -> {
+          if (tensor.equals("fc1.weight")) {
+            if (org.apache.spark.TaskContext.get() == null) {
+              driverReads.add(Thread.currentThread().getName());
+              throw new IllegalStateException("the driver reads fc1.weight");
+            }
+            taskReads.incrementAndGet();
+          }
+        });
+    CompressionJob.Outcome o;
+    try {
+      o = new CompressionJob(spark, c).run(false);
+    } finally {
+      io.nncompress.format.safetensors.SafetensorsReader.onTensorRead(previous);
+    }
+    assertEquals(List.of(), driverReads, "fc1.weight read on the driver");
+    assertTrue(taskReads.get() > 0, "the executors read fc1.weight from the file");
+    assertEquals(List.of("float32", "lnr", "kmeans(3)", "huffman"), o.stages.stream().map(r -> r.stage).toList());
+
+    // fc1: the rows fc2 still reads, from the model file, shared among 8 values
+    Network original = Network.load(spec, weights);
+    DenseMatrix w1 = ((io.nncompress.model.DenseLayer) original.layer(0)).weight().selectRows(o.result.keptGroups
+        .get(1));
+    DenseMatrix w2 = ((io.nncompress.model.DenseLayer) o.result.compressed.layer(2)).weight(); // LNR's fc2
+    List<CompressedModelStore.StoredLayer> stored = CompressedModelStore.readLayers(spark, out);
+    DenseMatrix[] before = {w1, w2};
+    for (int k = 0; k < 2; k++) {
+      CompressedModelStore.StoredLayer l = stored.get(k);
+      assertEquals("deepcomp", l.weight.codec(), l.layer);
+      io.nncompress.codec.DeepCompressedTensor t = (io.nncompress.codec.DeepCompressedTensor) l.weight;
+      assertTrue(t.isHuffman());
+      DenseMatrix q = t.decode();
+      assertEquals(before[k].rows, q.rows);
+      assertEquals(before[k].cols, q.cols);
+      assertTrue(java.util.Arrays.stream(q.data).distinct().count() <= 8, l.layer + " shares at most 8 values");
+      // every weight has the code of its nearest shared value
+      float[] cb = t.shared().codebook();
+      double[] cbd = new double[cb.length];
+      for (int s = 0; s < cb.length; s++) {
+        cbd[s] = cb[s];
+      }
+      double sse = 0;
+      for (int i = 0; i < q.data.length; i++) {
+        assertEquals(cbd[io.nncompress.codec.kmeans.KMeans1D.nearest(cbd, before[k].data[i])], q.data[i], 0.0);
+        sse += (q.data[i] - before[k].data[i]) * (q.data[i] - before[k].data[i]);
+      }
+      // the SSE of the exact 1-D solver on the same weights, locally
+      double exact = io.nncompress.codec.kmeans.KMeans1D.optimal(before[k].data, null, 8).sse;
+      assertTrue(sse >= exact * (1 - 1e-9) && sse <= exact * 1.01, l.layer + ": SSE " + sse + " vs exact " + exact);
+      // the bytes written from the partitions' streams are the local encoder's for the same codes
+      assertArrayEquals(io.nncompress.codec.DeepCompressedTensor.of(t.shared(), false, 0, true).encode(),
+          l.weight.encode(), l.layer);
+    }
+    assertEquals("deepcomp", stored.get(2).weight.codec());
+
+    // the evaluation of the last stage is the accuracy of the written model, computed here
+    Network loaded = CompressedModelStore.load(spark, out);
+    DenseMatrix xtest = x.selectColumns(java.util.stream.IntStream.range(600, 900).toArray());
+    int[] pred = Network.argmaxColumns(loaded.forward(xtest));
+    int ok = 0;
+    for (int s = 0; s < pred.length; s++) {
+      ok += pred[s] == labels[600 + s] ? 1 : 0;
+    }
+    assertEquals(ok / 300.0, o.stages.get(3).accuracy, 1e-12);
+    assertEquals(0.0, loaded.forward(xtest).maxAbsDiff(o.finalNetwork.forward(xtest)), 1e-5);
+    Network fromSafetensors = Network.load(Path.of(out, "model", "model.yaml"), Path.of(out, "model",
+        "model.safetensors"));
+    assertEquals(0.0, fromSafetensors.forward(xtest).maxAbsDiff(loaded.forward(xtest)), 1e-12);
+    // the paper's rate from the distributed code counts
+    double num = 0;
+    double den = 0;
+    for (CompressedModelStore.StoredLayer l : stored) {
+      long nz = java.util.Arrays.stream(l.weight.decode().data).filter(v -> v != 0).count();
+      num += 32.0 * nz;
+      den += 3.0 * nz + 32 * 8;
+    }
+    assertEquals(num / den, o.stages.get(3).paperRate, 1e-12);
+
+    // metrics and report: fc1's held-out error is not computed (its weights never reach the driver); codebooks drawn
+    String metrics = Files.readString(Path.of(out, "metrics.json"), StandardCharsets.UTF_8);
+    assertTrue(metrics.contains("\"distributed_above\" : 70"), metrics);
+    assertTrue(Double.isNaN(o.result.layers.get(0).heldOutRelativeError));
+    assertFalse(Double.isNaN(o.result.layers.get(1).heldOutRelativeError));
+    String report = Files.readString(Path.of(out, "report.html"), StandardCharsets.UTF_8);
+    for (String layer : List.of("fc1", "fc2", "fc3")) {
+      assertCodebookPlot(report, layer, 8);
+    }
+    @SuppressWarnings("unchecked")
+    Map<String, Object> cb1 = (Map<String, Object>) o.codebooks.get("fc1");
+    assertEquals(72L, java.util.Arrays.stream((long[]) cb1.get("counts")).sum());
+  }
+
+  /** The report's codebook plot of a layer: histogram bars and one line per shared value, with data. */
+  static void assertCodebookPlot(String report, String layer, int k) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("<svg[^>]*id=\"codebook-" + layer
+        + "\".*?</svg>", java.util.regex.Pattern.DOTALL).matcher(report);
+    assertTrue(m.find(), "no codebook plot for " + layer);
+    String svg = m.group();
+    int bars = svg.split("<rect class=\"data bar\"", -1).length - 1;
+    int marks = svg.split("<line class=\"data mark\"", -1).length - 1;
+    assertTrue(bars >= 2, layer + ": " + bars + " histogram bars");
+    assertEquals(k, marks, layer + ": one line per shared value");
   }
 
   @Test
@@ -277,6 +401,12 @@ class CompressionJobTest {
     assertTrue(e.getMessage().contains("unknown key 'lnr.tolerence'"), e.getMessage());
     e = assertThrows(BadInputException.class, () -> parse(config("", "/tmp/x").replace("keep: 6", "keep: -1")));
     assertTrue(e.getMessage().contains("lnr.target.keep"), e.getMessage());
+    e = assertThrows(BadInputException.class, () -> parse(config("", "/tmp/x").replace("output: ",
+        "stages:\n  plan: kmeans(3)\n  distributed_above: -5\noutput: ")));
+    assertTrue(e.getMessage().contains("stages.distributed_above") && e.getMessage().contains("-5"), e.getMessage());
+    e = assertThrows(BadInputException.class, () -> parse(config("", "/tmp/x").replace("output: ",
+        "stages:\n  plan: kmeans(3)\n  distributed_above: many\noutput: ")));
+    assertTrue(e.getMessage().contains("stages.distributed_above"), e.getMessage());
     e = assertThrows(BadInputException.class,
         () -> parse(config("", "/tmp/x").replace("strategy: top-down", "strategy: sideways")));
     assertTrue(e.getMessage().contains("lnr.strategy") && e.getMessage().contains("bottom-up"), e.getMessage());
@@ -314,6 +444,10 @@ class CompressionJobTest {
         "lnr.layers.fc9");
     assertFails(config("", dir.resolve("o7").toString()).replace("input_column: x", "input_column: pixels"),
         "no column 'pixels'");
+    // pruning is not distributed: a layer above stages.distributed_above that prunes is refused up front
+    assertFails(config("", dir.resolve("o8").toString()).replace("output: ",
+        "stages:\n  plan: prune(0.5) -> kmeans(3)\n  distributed_above: 100\noutput: "),
+        "layer fc1 has 120 weights, more than stages.distributed_above = 100");
   }
 
   static void assertFails(String yaml, String mention) {
