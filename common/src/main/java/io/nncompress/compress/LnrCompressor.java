@@ -270,7 +270,7 @@ public final class LnrCompressor {
     LayerProgress(LayerChain chain) {
       weight = new double[chain.size()];
       for (int k = 0; k < weight.length; k++) {
-        double p = LayerChain.weight(chain.layer(k)).cols + 1.0;
+        double p = LayerChain.weightCols(chain.layer(k)) + 1.0; // from the shape: a layer kept on file is not read
         weight[k] = chain.outputUnits(k) * p * p;
         total += weight[k];
       }
