@@ -10,9 +10,11 @@ final class WeightedValues {
   final double[] x; // distinct, ascending
   final double[] w; // > 0
   final double shift; // weighted mean subtracted before the sums
-  final double[] p0; // p0[i] = sum_{t<i} w_t
-  final double[] p1; // p1[i] = sum_{t<i} w_t (x_t - shift)
-  final double[] p2; // p2[i] = sum_{t<i} w_t (x_t - shift)^2
+  /**
+   * The prefix sums interleaved (the three of a point in one cache line for the exact solver):
+   * p[3i] = sum_{t<i} w_t, p[3i+1] = sum_{t<i} w_t (x_t - shift), p[3i+2] = sum_{t<i} w_t (x_t - shift)^2.
+   */
+  final double[] p;
 
   private WeightedValues(double[] x, double[] w, int n) {
     this.n = n;
@@ -25,14 +27,12 @@ final class WeightedValues {
       swx += w[i] * x[i];
     }
     this.shift = n == 0 ? 0 : swx / sw;
-    p0 = new double[n + 1];
-    p1 = new double[n + 1];
-    p2 = new double[n + 1];
+    p = new double[3 * (n + 1)];
     for (int i = 0; i < n; i++) {
       double d = x[i] - shift;
-      p0[i + 1] = p0[i] + w[i];
-      p1[i + 1] = p1[i] + w[i] * d;
-      p2[i + 1] = p2[i] + w[i] * d * d;
+      p[3 * i + 3] = p[3 * i] + w[i];
+      p[3 * i + 4] = p[3 * i + 1] + w[i] * d;
+      p[3 * i + 5] = p[3 * i + 2] + w[i] * d * d;
     }
   }
 
@@ -115,7 +115,7 @@ final class WeightedValues {
 
   /** Total weight of points [i, j). */
   double weight(int i, int j) {
-    return p0[j] - p0[i];
+    return p[3 * j] - p[3 * i];
   }
 
   /** Weighted mean of points [i, j), j > i. */
@@ -123,17 +123,17 @@ final class WeightedValues {
     if (j == i + 1) {
       return x[i]; // exact for a single value
     }
-    return (p1[j] - p1[i]) / (p0[j] - p0[i]) + shift;
+    return (p[3 * j + 1] - p[3 * i + 1]) / (p[3 * j] - p[3 * i]) + shift;
   }
 
   /** Weighted SSE of points [i, j) around their mean: sum w d^2 - (sum w d)^2 / sum w, clamped at 0. */
   double cost(int i, int j) {
-    double sw = p0[j] - p0[i];
+    double sw = p[3 * j] - p[3 * i];
     if (sw <= 0) {
       return 0;
     }
-    double s = p1[j] - p1[i];
-    double c = (p2[j] - p2[i]) - s * s / sw;
+    double s = p[3 * j + 1] - p[3 * i + 1];
+    double c = (p[3 * j + 2] - p[3 * i + 2]) - s * s / sw;
     return c > 0 ? c : 0;
   }
 
