@@ -99,18 +99,31 @@ final class WeightedValues {
   }
 
   /**
-   * The mirror: the values negated in reverse order (ascending again), weights alike. Its first t
-   * points are this one's last t, so its prefix DP is this one's suffix DP; every cluster's SSE is
-   * the same.
+   * The mirror: the values negated in reverse order (ascending again), weights alike, as prefix
+   * sums only (enough for {@link #cost} and {@link #weight}; it has no x or w). Its first t points
+   * are this one's last t, so its prefix DP is this one's suffix DP; every cluster's SSE is the same.
    */
   WeightedValues mirrored() {
-    double[] mx = new double[n];
-    double[] mw = new double[n];
-    for (int i = 0; i < n; i++) {
-      mx[i] = x[n - 1 - i] == 0 ? 0.0 : -x[n - 1 - i];
-      mw[i] = w[n - 1 - i];
+    // the mirror's first t points are this one's last t: its prefix sums are this one's suffix sums
+    // (the first moment negated, as the values are), computed from the prefix sums, no other array
+    double[] mp = new double[p.length];
+    int e = 3 * n;
+    for (int t = 1; t <= n; t++) {
+      int a = 3 * (n - t);
+      mp[3 * t] = p[e] - p[a];
+      mp[3 * t + 1] = -(p[e + 1] - p[a + 1]);
+      mp[3 * t + 2] = p[e + 2] - p[a + 2];
     }
-    return new WeightedValues(mx, mw, n);
+    return new WeightedValues(n, mp, -shift);
+  }
+
+  /** The mirror of {@link #mirrored}: prefix sums only, for {@link #cost} and {@link #weight}. */
+  private WeightedValues(int n, double[] p, double shift) {
+    this.n = n;
+    this.x = null;
+    this.w = null;
+    this.shift = shift;
+    this.p = p;
   }
 
   /** Total weight of points [i, j). */
