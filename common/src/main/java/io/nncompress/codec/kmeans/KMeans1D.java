@@ -414,7 +414,7 @@ public final class KMeans1D {
    * the column on top of the stack cached, so each comparison evaluates one entry instead of two.
    */
   private static final class Layers {
-    private final double[] p; // p[3i..3i+2] = p0[i], p1[i], p2[i]
+    private final double[] p; // the values' interleaved prefix sums (WeightedValues.p)
     private final int[] cols; // kept columns of every recursion level, stack-allocated
     private final double[] topN; // REDUCE's stack: A(row t, column on slot t) = topN[t] / topD[t]
     private final double[] topD;
@@ -423,16 +423,11 @@ public final class KMeans1D {
     private int[] arg;
 
     Layers(WeightedValues v, int n) {
-      p = new double[3 * (n + 1)];
-      for (int i = 0; i <= n; i++) {
-        p[3 * i] = v.p0[i];
-        p[3 * i + 1] = v.p1[i];
-        p[3 * i + 2] = v.p2[i];
-      }
-      // the top level's columns (one per row), its REDUCE keeps at most as many, each level below half as many
-      cols = new int[3 * (n + 2)];
-      topN = new double[n + 2];
-      topD = new double[n + 2];
+      p = v.p;
+      // the top level's columns (one per row, not reduced), then at most half as many per level below
+      cols = new int[2 * (n + 2)];
+      topN = new double[n / 2 + 2];
+      topD = new double[n / 2 + 2];
     }
 
     /** Rows lo..hi over the columns c0..hi - 1 (column i - 1 is the last useful one of row i). */
@@ -623,16 +618,16 @@ public final class KMeans1D {
   }
 
   private static double[] initDensity(WeightedValues v, int k) {
-    double total = v.p0[v.n];
+    double total = v.weight(0, v.n);
     double[] c = new double[k];
-    // c_t = F^-1((t + 1/2) / k), F the weighted CDF: the first x_i with p0[i+1] >= q total
+    // c_t = F^-1((t + 1/2) / k), F the weighted CDF: the first x_i whose prefix weight through i is >= q total
     for (int t = 0; t < k; t++) {
       double q = (t + 0.5) / k * total;
       int lo = 0;
       int hi = v.n - 1;
       while (lo < hi) {
         int mid = (lo + hi) >>> 1;
-        if (v.p0[mid + 1] >= q) {
+        if (v.weight(0, mid + 1) >= q) {
           hi = mid;
         } else {
           lo = mid + 1;

@@ -10,9 +10,11 @@ final class WeightedValues {
   final double[] x; // distinct, ascending
   final double[] w; // > 0
   final double shift; // weighted mean subtracted before the sums
-  final double[] p0; // p0[i] = sum_{t<i} w_t
-  final double[] p1; // p1[i] = sum_{t<i} w_t (x_t - shift)
-  final double[] p2; // p2[i] = sum_{t<i} w_t (x_t - shift)^2
+  /**
+   * The prefix sums interleaved (the three of a point in one cache line for the exact solver):
+   * p[3i] = sum_{t<i} w_t, p[3i+1] = sum_{t<i} w_t (x_t - shift), p[3i+2] = sum_{t<i} w_t (x_t - shift)^2.
+   */
+  final double[] p;
 
   private WeightedValues(double[] x, double[] w, int n) {
     this.n = n;
@@ -25,14 +27,12 @@ final class WeightedValues {
       swx += w[i] * x[i];
     }
     this.shift = n == 0 ? 0 : swx / sw;
-    p0 = new double[n + 1];
-    p1 = new double[n + 1];
-    p2 = new double[n + 1];
+    p = new double[3 * (n + 1)];
     for (int i = 0; i < n; i++) {
       double d = x[i] - shift;
-      p0[i + 1] = p0[i] + w[i];
-      p1[i + 1] = p1[i] + w[i] * d;
-      p2[i + 1] = p2[i] + w[i] * d * d;
+      p[3 * i + 3] = p[3 * i] + w[i];
+      p[3 * i + 4] = p[3 * i + 1] + w[i] * d;
+      p[3 * i + 5] = p[3 * i + 2] + w[i] * d * d;
     }
   }
 
@@ -99,23 +99,36 @@ final class WeightedValues {
   }
 
   /**
-   * The mirror: the values negated in reverse order (ascending again), weights alike. Its first t
-   * points are this one's last t, so its prefix DP is this one's suffix DP; every cluster's SSE is
-   * the same.
+   * The mirror: the values negated in reverse order (ascending again), weights alike, as prefix
+   * sums only (enough for {@link #cost} and {@link #weight}; it has no x or w). Its first t points
+   * are this one's last t, so its prefix DP is this one's suffix DP; every cluster's SSE is the same.
    */
   WeightedValues mirrored() {
-    double[] mx = new double[n];
-    double[] mw = new double[n];
-    for (int i = 0; i < n; i++) {
-      mx[i] = x[n - 1 - i] == 0 ? 0.0 : -x[n - 1 - i];
-      mw[i] = w[n - 1 - i];
+    // the mirror's first t points are this one's last t: its prefix sums are this one's suffix sums
+    // (the first moment negated, as the values are), computed from the prefix sums, no other array
+    double[] mp = new double[p.length];
+    int e = 3 * n;
+    for (int t = 1; t <= n; t++) {
+      int a = 3 * (n - t);
+      mp[3 * t] = p[e] - p[a];
+      mp[3 * t + 1] = -(p[e + 1] - p[a + 1]);
+      mp[3 * t + 2] = p[e + 2] - p[a + 2];
     }
-    return new WeightedValues(mx, mw, n);
+    return new WeightedValues(n, mp, -shift);
+  }
+
+  /** The mirror of {@link #mirrored}: prefix sums only, for {@link #cost} and {@link #weight}. */
+  private WeightedValues(int n, double[] p, double shift) {
+    this.n = n;
+    this.x = null;
+    this.w = null;
+    this.shift = shift;
+    this.p = p;
   }
 
   /** Total weight of points [i, j). */
   double weight(int i, int j) {
-    return p0[j] - p0[i];
+    return p[3 * j] - p[3 * i];
   }
 
   /** Weighted mean of points [i, j), j > i. */
@@ -123,17 +136,17 @@ final class WeightedValues {
     if (j == i + 1) {
       return x[i]; // exact for a single value
     }
-    return (p1[j] - p1[i]) / (p0[j] - p0[i]) + shift;
+    return (p[3 * j + 1] - p[3 * i + 1]) / (p[3 * j] - p[3 * i]) + shift;
   }
 
   /** Weighted SSE of points [i, j) around their mean: sum w d^2 - (sum w d)^2 / sum w, clamped at 0. */
   double cost(int i, int j) {
-    double sw = p0[j] - p0[i];
+    double sw = p[3 * j] - p[3 * i];
     if (sw <= 0) {
       return 0;
     }
-    double s = p1[j] - p1[i];
-    double c = (p2[j] - p2[i]) - s * s / sw;
+    double s = p[3 * j + 1] - p[3 * i + 1];
+    double c = (p[3 * j + 2] - p[3 * i + 2]) - s * s / sw;
     return c > 0 ? c : 0;
   }
 
