@@ -33,10 +33,12 @@ import java.util.SplittableRandom;
  * </ul>
  * Points with weight 0 do not influence the centroids. Centroids are returned ascending.
  *
- * <p>Measured ({@code io.nncompress.bench.KMeans1DBenchmark}, Student-t(3) weights, a loaded 2-core
- * machine): direct exact 1M values k = 16 about 2 s, k = 256 about 20-25 s, 10M values k = 16 about
- * 18 s (10M with k = 256 needs 10 GB of argmins: refused); on a 2^16-bin histogram under 0.6 s,
- * SSE within 0.2 % of the optimum (k = 256) and 0.0003 % (k = 16). Lloyd from any of the three
+ * <p>Measured (Student-t(3) x 0.02 float32 weights, the shared 2-core development machine, wall
+ * time of one call, two threads): direct exact 1M values k = 16 0.47-0.5 s (the version before this
+ * layout, one thread: 1.55 s, back to back), in {@code bin/nncompress bench kmeans} 0.6-0.7 s;
+ * k = 256 about 8.5 s; 10M values k = 16 6-7 s (10M with k = 256 needs 10 GB of argmins: refused);
+ * on a 2^16-bin histogram 0.03 s at 1M, SSE within 0.2 % of the optimum (k = 256) and 0.0003 %
+ * (k = 16). Lloyd from any of the three
  * initialisations stops in poor local optima on heavy tails: 20-40x the optimal SSE at k = 256.
  *
  * <p>Every entry point takes (values, weights): a layer too large to collect is clustered from a
