@@ -20,6 +20,10 @@ import java.util.List;
  *
  * <p>A dense layer adds one sample per row; a conv layer adds every patch vec(X^(u,v)) of the
  * row's C x H x W map (LNR's extension to convolution), see {@link ConvGeometry}.
+ *
+ * <p>By default every value is checked as its row is added. With {@link #deferChecks(boolean)}, dense
+ * rows of floats are only converted into the block and their minima/maxima taken in float (loops the
+ * JIT vectorizes); values are checked, and the sums taken, once per block, when it is flushed.
  */
 public final class AutocorrelationAccumulator implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -36,7 +40,8 @@ public final class AutocorrelationAccumulator implements Serializable {
   private final int tileSize;
   private final int[] tileRows;
   private final int[] tileCols;
-  private final double[][] tiles;
+  // diagonal tiles fill only their upper triangle (DSYRK), and only that is serialized
+  private transient double[][] tiles;
   private final int blockSamples;
 
   private long samples;
@@ -48,6 +53,11 @@ public final class AutocorrelationAccumulator implements Serializable {
   private transient double[] block;
   private transient int filled;
   private transient double[] scratch;
+  private boolean deferChecks;
+  // deferred mode: minima/maxima of the float rows added since the last flush, and a vector of ones
+  private transient float[] pendingMin;
+  private transient float[] pendingMax;
+  private transient double[] ones;
 
   private AutocorrelationAccumulator(int inputSize, int dim, boolean biasAugmented, ConvGeometry conv,
       int tileSize, int[] tileRows, int[] tileCols, int blockSamples) {
@@ -147,8 +157,29 @@ public final class AutocorrelationAccumulator implements Serializable {
     return block;
   }
 
+  /**
+   * Checks the dense rows of floats block by block instead of row by row (default false): a
+   * non-finite value then surfaces at the next {@link #flush()} (or {@link #finish()}), and its
+   * {@link NonFiniteValueException#pendingRow()} tells which of the rows added since the previous
+   * flush it was in. For readers that can map that index back to a file and row.
+   */
+  public AutocorrelationAccumulator deferChecks(boolean on) {
+    flush();
+    this.deferChecks = on;
+    return this;
+  }
+
+  /** Rows added since the last flush (dense layers: also the block's filled samples). */
+  public int pendingRows() {
+    return conv == null ? filled : 0;
+  }
+
   /** Adds one row of {@link #inputSize()} floats starting at {@code off}. */
   public void addRow(float[] v, int off) {
+    if (conv == null && deferChecks) {
+      addRowDeferred(v, off);
+      return;
+    }
     if (conv != null) {
       double[] s = scratch();
       for (int k = 0; k < inputSize; k++) {
@@ -166,8 +197,77 @@ public final class AutocorrelationAccumulator implements Serializable {
     finishSample(b, base);
   }
 
+  // the deferred path: conversion and float minima/maxima only (vectorized loops), checks at flush
+  private void addRowDeferred(float[] v, int off) {
+    double[] b = block();
+    if (pendingMin == null) {
+      pendingMin = new float[dim];
+      pendingMax = new float[dim];
+      resetPending();
+    }
+    int base = filled * p;
+    for (int k = 0; k < dim; k++) {
+      b[base + k] = v[off + k];
+    }
+    float[] lo = pendingMin;
+    float[] hi = pendingMax;
+    for (int k = 0; k < dim; k++) {
+      float x = v[off + k];
+      lo[k] = Math.min(lo[k], x);
+      hi[k] = Math.max(hi[k], x);
+    }
+    if (biasAugmented) {
+      b[base + dim] = 1.0;
+    }
+    samples++;
+    rows++;
+    if (++filled == blockSamples) {
+      flush();
+    }
+  }
+
+  private void resetPending() {
+    Arrays.fill(pendingMin, Float.POSITIVE_INFINITY);
+    Arrays.fill(pendingMax, Float.NEGATIVE_INFINITY);
+  }
+
+  // deferred mode, before the block is added: checks it (Math.min/max carry NaN, and infinities are
+  // extremes), folds the float extremes in and adds the block's column sums
+  private void checkPending(BLAS blas) {
+    float[] lo = pendingMin;
+    float[] hi = pendingMax;
+    for (int k = 0; k < dim; k++) {
+      if (!Float.isFinite(lo[k]) || !Float.isFinite(hi[k])) {
+        for (int s = 0; s < filled; s++) {
+          for (int j = 0; j < dim; j++) {
+            double x = block[s * p + j];
+            if (!Double.isFinite(x)) {
+              filled = 0;
+              resetPending();
+              throw new NonFiniteValueException(j, x, s);
+            }
+          }
+        }
+      }
+    }
+    for (int k = 0; k < dim; k++) {
+      min[k] = Math.min(min[k], lo[k]);
+      max[k] = Math.max(max[k], hi[k]);
+    }
+    resetPending();
+    if (ones == null || ones.length < filled) {
+      ones = new double[blockSamples];
+      Arrays.fill(ones, 1.0);
+    }
+    // sum_k += sum_s block[k, s]: the block is p x filled, column-major
+    blas.dgemv("N", dim, filled, 1.0, block, p, ones, 1, 1.0, sum, 1);
+  }
+
   /** Adds one row of {@link #inputSize()} doubles starting at {@code off}. */
   public void addRow(double[] v, int off) {
+    if (deferChecks) {
+      throw new IllegalStateException("Deferred checks take rows of floats only");
+    }
     if (conv != null) {
       double[] s = scratch();
       System.arraycopy(v, off, s, 0, inputSize);
@@ -254,6 +354,9 @@ public final class AutocorrelationAccumulator implements Serializable {
       return;
     }
     BLAS blas = Blas.blas();
+    if (deferChecks && pendingMin != null) {
+      checkPending(blas);
+    }
     for (int t = 0; t < tiles.length; t++) {
       int i0 = tileRows[t] * tileSize;
       int j0 = tileCols[t] * tileSize;
@@ -306,6 +409,11 @@ public final class AutocorrelationAccumulator implements Serializable {
     return samples;
   }
 
+  /** Samples per BLAS call (the block's columns). */
+  public int blockSamples() {
+    return blockSamples;
+  }
+
   public long rows() {
     return rows;
   }
@@ -332,6 +440,44 @@ public final class AutocorrelationAccumulator implements Serializable {
 
   public int tileCol(int t) {
     return tileCols[t];
+  }
+
+  private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+    finish();
+    out.defaultWriteObject();
+    for (int t = 0; t < tileRows.length; t++) {
+      double[] tile = tiles[t];
+      if (tileRows[t] == tileCols[t]) {
+        int m = tileExtent(tileRows[t]);
+        double[] upper = new double[m * (m + 1) / 2];
+        for (int j = 0, k = 0; j < m; j++) {
+          System.arraycopy(tile, j * m, upper, k, j + 1);
+          k += j + 1;
+        }
+        out.writeObject(upper);
+      } else {
+        out.writeObject(tile);
+      }
+    }
+  }
+
+  private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+    in.defaultReadObject();
+    tiles = new double[tileRows.length][];
+    for (int t = 0; t < tileRows.length; t++) {
+      double[] v = (double[]) in.readObject();
+      if (tileRows[t] == tileCols[t]) {
+        int m = tileExtent(tileRows[t]);
+        double[] tile = new double[m * m];
+        for (int j = 0, k = 0; j < m; j++) {
+          System.arraycopy(v, k, tile, j * m, j + 1);
+          k += j + 1;
+        }
+        tiles[t] = tile;
+      } else {
+        tiles[t] = v;
+      }
+    }
   }
 
   /** Tile t's sum (not divided by N), column-major, tileExtent rows. */

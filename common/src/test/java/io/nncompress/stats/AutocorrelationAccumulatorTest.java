@@ -3,6 +3,7 @@ package io.nncompress.stats;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nncompress.linalg.ConvGeometry;
 import io.nncompress.linalg.DenseMatrix;
@@ -170,6 +171,125 @@ class AutocorrelationAccumulatorTest {
     NonFiniteValueException e2 = assertThrows(NonFiniteValueException.class,
         () -> c.addRow(new float[] {0, 0, Float.POSITIVE_INFINITY, 0}, 0));
     assertEquals(2, e2.feature());
+  }
+
+  static float[][] floatRows(double[][] x) {
+    float[][] f = new float[x.length][x[0].length];
+    for (int n = 0; n < x.length; n++) {
+      for (int j = 0; j < x[n].length; j++) {
+        f[n][j] = (float) x[n][j];
+      }
+    }
+    return f;
+  }
+
+  @Test
+  void deferredChecksGiveTheSameStatistics() {
+    float[][] f = floatRows(randomRows(103, 7, 5));
+    double[][] x = new double[f.length][7];
+    for (int n = 0; n < f.length; n++) {
+      for (int j = 0; j < 7; j++) {
+        x[n][j] = f[n][j];
+      }
+    }
+    for (boolean bias : new boolean[] {true, false}) {
+      AutocorrelationAccumulator strict = AutocorrelationAccumulator.dense(7, bias, 10);
+      AutocorrelationAccumulator deferred = AutocorrelationAccumulator.dense(7, bias, 10).deferChecks(true);
+      AutocorrelationAccumulator half = AutocorrelationAccumulator.dense(7, bias, 4).deferChecks(true);
+      for (int n = 0; n < f.length; n++) {
+        strict.addRow(f[n], 0);
+        deferred.addRow(f[n], 0);
+        if (n < 50) {
+          half.addRow(f[n], 0);
+        }
+      }
+      AutocorrelationAccumulator rest = AutocorrelationAccumulator.dense(7, bias, 16).deferChecks(true);
+      for (int n = 50; n < f.length; n++) {
+        rest.addRow(f[n], 0);
+      }
+      AutocorrelationStats want = strict.toStats();
+      for (AutocorrelationStats s : List.of(deferred.toStats(), half.merge(rest).toStats())) {
+        assertEquals(0.0, s.autocorrelation().maxAbsDiff(direct(x, bias)), 1e-12);
+        assertEquals(103, s.samples());
+        assertArrayEquals(want.min(), s.min(), 0.0);
+        assertArrayEquals(want.max(), s.max(), 0.0);
+        assertArrayEquals(want.mean(), s.mean(), 1e-14);
+        for (int j = 0; j < 7; j++) {
+          double lo = Double.POSITIVE_INFINITY;
+          for (double[] row : x) {
+            lo = Math.min(lo, row[j]);
+          }
+          assertEquals(lo, s.min()[j], 0.0);
+        }
+      }
+    }
+  }
+
+  @Test
+  void deferredChecksNameTheRowOfTheBlockAtTheFlush() {
+    for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY}) {
+      AutocorrelationAccumulator acc = AutocorrelationAccumulator.dense(3, true, 4).deferChecks(true);
+      float[][] rows = {{1, 2, 3}, {4, 5, 6}, {7, 8, 9}, {1, 1, 1}, {2, 2, 2}, {3, bad, 3}, {4, 4, 4}};
+      for (int n = 0; n < 7; n++) {
+        acc.addRow(rows[n], 0); // rows 0-3 are flushed (clean); the bad row 5 is row 1 of the next block
+      }
+      assertEquals(3, acc.pendingRows());
+      NonFiniteValueException e = assertThrows(NonFiniteValueException.class, acc::finish);
+      assertEquals(1, e.pendingRow());
+      assertEquals(1, e.feature());
+      assertEquals((double) bad, e.value(), 0.0);
+    }
+    // at a full block, the flush inside addRow reports it
+    AutocorrelationAccumulator acc = AutocorrelationAccumulator.dense(2, false, 2).deferChecks(true);
+    acc.addRow(new float[] {Float.NaN, 0}, 0);
+    NonFiniteValueException e = assertThrows(NonFiniteValueException.class, () -> acc.addRow(new float[] {1, 1}, 0));
+    assertEquals(0, e.pendingRow());
+    assertEquals(0, e.feature());
+    // the strict mode reports the row being added
+    assertEquals(-1, assertThrows(NonFiniteValueException.class,
+        () -> AutocorrelationAccumulator.dense(2, false, 2).addRow(new float[] {1, Float.NaN}, 0)).pendingRow());
+    assertThrows(IllegalStateException.class,
+        () -> AutocorrelationAccumulator.dense(2, false, 2).deferChecks(true).addRow(new double[] {1, 2}, 0));
+  }
+
+  static AutocorrelationAccumulator roundTrip(AutocorrelationAccumulator a, int[] size) throws Exception {
+    java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+    try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(a);
+    }
+    size[0] = bytes.size();
+    try (java.io.ObjectInputStream in =
+        new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      return (AutocorrelationAccumulator) in.readObject();
+    }
+  }
+
+  @Test
+  void serializedFormKeepsTheUpperTrianglesExactly() throws Exception {
+    double[][] x = randomRows(60, 40, 9);
+    AutocorrelationAccumulator whole = AutocorrelationAccumulator.dense(40, true, 16);
+    List<int[]> coords = List.of(new int[] {0, 0}, new int[] {0, 2}, new int[] {1, 1});
+    AutocorrelationAccumulator tiled = AutocorrelationAccumulator.tiled(40, null, true, 16, coords, 16);
+    for (double[] row : x) {
+      whole.addRow(row, 0);
+      tiled.addRow(row, 0);
+    }
+    int[] size = new int[1];
+    AutocorrelationAccumulator back = roundTrip(whole, size);
+    AutocorrelationStats want = whole.toStats();
+    AutocorrelationStats got = back.toStats();
+    assertArrayEquals(want.autocorrelation().data, got.autocorrelation().data, 0.0);
+    assertArrayEquals(want.mean(), got.mean(), 0.0);
+    assertEquals(60, got.samples());
+    // p = 41: the upper triangle (861 doubles), not the whole 41 x 41 (1681), plus 3 x 40 statistics
+    assertTrue(size[0] > 8 * (861 + 120) && size[0] < 8 * (861 + 120) + 600, "serialized " + size[0] + " bytes");
+    // and it still accumulates and merges
+    back.merge(roundTrip(whole, size));
+    assertEquals(0.0, back.toStats().autocorrelation().maxAbsDiff(want.autocorrelation()), 1e-12);
+    AutocorrelationAccumulator tiledBack = roundTrip(tiled, size);
+    for (int t = 0; t < 3; t++) {
+      assertArrayEquals(tiled.tileSum(t), tiledBack.tileSum(t), 0.0);
+    }
   }
 
   @Test

@@ -24,6 +24,7 @@ import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.vectorized.ColumnarBatch;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,8 +64,24 @@ public final class AutocorrelationJob {
      * every dataset through internal rows.
      */
     public boolean columnar = true;
-    /** Depth of the tree reduce (default 2). */
+    /**
+     * Read binary (float32) columns of Parquet datasets with parquet-hadoop's page reader, straight
+     * into the accumulators (default true; see {@link ParquetFileInput}); false leaves them to Spark's
+     * readers.
+     */
+    public boolean direct = true;
+    /**
+     * Input bytes a task of the direct path reads at most (default 1 GiB), unless that would leave
+     * fewer tasks than cores; see {@link ParquetFileInput#splits}.
+     */
+    public long bytesPerTask = 1L << 30;
+    /** Depth of the tree reduce (default 2), used above {@link #plainReduceMax} partitions. */
     public int treeDepth = 2;
+    /**
+     * Up to this many partitions (default 32) the partial sums go straight to the driver, which adds
+     * them as tasks finish; above it they are merged in a tree of depth {@link #treeDepth} first.
+     */
+    public int plainReduceMax = 32;
 
     public Options validate() {
       check(blockSamples >= 1, "blockSamples must be at least 1, cannot be: " + blockSamples);
@@ -72,6 +89,8 @@ public final class AutocorrelationJob {
       check(tileSize >= 1, "tileSize must be at least 1, cannot be: " + tileSize);
       check(maxTilesPerTask >= 1, "maxTilesPerTask must be at least 1, cannot be: " + maxTilesPerTask);
       check(treeDepth >= 1, "treeDepth must be at least 1, cannot be: " + treeDepth);
+      check(bytesPerTask >= 1, "bytesPerTask must be at least 1, cannot be: " + bytesPerTask);
+      check(plainReduceMax >= 0, "plainReduceMax must be at least 0, cannot be: " + plainReduceMax);
       return this;
     }
 
@@ -86,6 +105,7 @@ public final class AutocorrelationJob {
   public static final class LayerResult {
     public static final String COLUMN_BATCHES = "column batches";
     public static final String ROWS = "rows";
+    public static final String PARQUET_PAGES = "parquet pages";
     public final LayerInput input;
     public final ColumnEncoding encoding;
     public final int dim;
@@ -95,7 +115,7 @@ public final class AutocorrelationJob {
     public final double[] mean;
     public final double[] min;
     public final double[] max;
-    /** How the values were read: {@link #COLUMN_BATCHES} or {@link #ROWS}. */
+    /** How the values were read: {@link #PARQUET_PAGES}, {@link #COLUMN_BATCHES} or {@link #ROWS}. */
     public String reader = ROWS;
     /** R when it was reduced whole (not tiled), else null. */
     public final AutocorrelationStats stats;
@@ -206,12 +226,102 @@ public final class AutocorrelationJob {
   /** Computes the layers of one dataset (any DataFrame: from Parquet, or handed in by the Estimator). */
   public List<LayerResult> computeDataset(String datasetName, Dataset<Row> df, List<LayerInput> layers) {
     StructType schema = df.schema();
-    List<LayerInput> resolved = new ArrayList<>();
     List<ColumnEncoding> encodings = new ArrayList<>();
     for (LayerInput l : layers) {
-      ColumnEncoding enc = ParquetInputs.encodingOf(datasetName, schema, l.column());
-      encodings.add(enc);
-      resolved.add(l.dim() != null ? l : l.withDim(ParquetInputs.inferDim(datasetName, df, l.column(), enc)));
+      encodings.add(ParquetInputs.encodingOf(datasetName, schema, l.column()));
+    }
+    List<LayerResult> out = new ArrayList<>(Collections.nCopies(layers.size(), null));
+    List<LayerInput> known = new ArrayList<>(layers);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+    if (options.direct) {
+      jsc.setJobGroup("nncompress-autocorr", "nncompress autocorr: " + datasetName + " (" + layers.size()
+          + " layer(s), Parquet pages)", false);
+      computeDirect(datasetName, df, layers, encodings, out, known);
+      jsc.clearJobGroup();
+    }
+    List<Integer> rest = new ArrayList<>();
+    for (int k = 0; k < layers.size(); k++) {
+      if (out.get(k) == null) {
+        rest.add(k);
+      }
+    }
+    if (!rest.isEmpty()) {
+      List<LayerResult> sub = computeThroughSpark(datasetName, df, pick(known, rest), pick(encodings, rest));
+      for (int i = 0; i < rest.size(); i++) {
+        out.set(rest.get(i), sub.get(i));
+      }
+    }
+    return out;
+  }
+
+  // the pass over Parquet pages (ParquetFileInput) for the binary layers of a Parquet file scan; fills
+  // `out` for the layers it computed and `known` with the dims it found for layers left to tile
+  private void computeDirect(String datasetName, Dataset<Row> df, List<LayerInput> layers,
+      List<ColumnEncoding> encodings, List<LayerResult> out, List<LayerInput> known) {
+    List<Integer> direct = new ArrayList<>();
+    for (int k = 0; k < layers.size(); k++) {
+      LayerInput l = layers.get(k);
+      if (encodings.get(k) != ColumnEncoding.BINARY_FLOAT32_LE) {
+        return; // one pass reads every layer of the dataset: Spark's readers then take them all
+      }
+      if (l.dim() == null || dimOf(l) + (options.biasAugmented ? 1 : 0) < options.tileThreshold) {
+        direct.add(k);
+      }
+    }
+    if (direct.isEmpty()) {
+      return;
+    }
+    List<LayerInput> ls = pick(layers, direct);
+    List<Column> cols = new ArrayList<>();
+    for (LayerInput l : ls) {
+      cols.add(functions.col(quote(l.column())));
+    }
+    ColumnarInput.Scan scan = ColumnarInput.find(df.select(cols.toArray(new Column[0])), pick(encodings, direct));
+    var splits = scan == null ? null : ParquetFileInput.splits(spark, scan, options);
+    if (splits == null) {
+      return;
+    }
+    ParquetFileInput.Partial r;
+    try {
+      r = ParquetFileInput.run(spark, scan, splits, datasetName, ls, options);
+    } catch (Exception ex) {
+      if (BadInputException.find(ex) != null) {
+        throw rethrow(datasetName, ex);
+      }
+      LOG.warn("{}: reading the Parquet pages directly failed ({}); reading through Spark", datasetName,
+          ex.toString());
+      return;
+    }
+    for (int i = 0; i < direct.size(); i++) {
+      int k = direct.get(i);
+      LayerInput l = ls.get(i);
+      requireRows(datasetName, l, r.dims[i]);
+      LayerInput withDim = l.dim() != null ? l : l.withDim(r.dims[i]);
+      known.set(k, withDim);
+      if (r.acc[i] == null) {
+        continue; // large enough to be tiled: done by the Spark pass, now with its dim
+      }
+      AutocorrelationStats s = r.acc[i].toStats();
+      requireRows(datasetName, l, s.samples());
+      LayerResult res = new LayerResult(withDim, encodings.get(k), s, options.tileSize);
+      res.reader = LayerResult.PARQUET_PAGES;
+      out.set(k, res);
+    }
+  }
+
+  /** The partial sums of this many partitions are merged in a tree of this depth (1: by the driver). */
+  static int reduceDepth(int partitions, Options o) {
+    return partitions <= o.plainReduceMax ? 1 : o.treeDepth;
+  }
+
+  // Spark's readers: column batches when the plan has them, else internal rows (which name file and row)
+  private List<LayerResult> computeThroughSpark(String datasetName, Dataset<Row> df, List<LayerInput> layers,
+      List<ColumnEncoding> encodings) {
+    List<LayerInput> resolved = new ArrayList<>();
+    for (int k = 0; k < layers.size(); k++) {
+      LayerInput l = layers.get(k);
+      resolved.add(l.dim() != null ? l : l.withDim(ParquetInputs.inferDim(datasetName, df, l.column(),
+          encodings.get(k))));
     }
     boolean hasMetadata = ParquetInputs.hasFileMetadata(df);
     List<Column> cols = new ArrayList<>();
@@ -245,7 +355,8 @@ public final class AutocorrelationJob {
         AccumulateWhole f = new AccumulateWhole(datasetName, ls, es, ordinals, hasMetadata ? resolved.size() : -1,
             options);
         try {
-          merged = rows.mapPartitions(f).treeReduce(AutocorrelationJob::mergeAll, options.treeDepth);
+          merged = rows.mapPartitions(f).treeReduce(AutocorrelationJob::mergeAll,
+              reduceDepth(rows.getNumPartitions(), options));
         } catch (Exception ex) { // Spark's SparkException is checked in Java's eyes
           throw rethrow(datasetName, ex);
         }
@@ -281,8 +392,9 @@ public final class AutocorrelationJob {
       return null;
     }
     try {
-      return scan.batches().mapPartitions(new ColumnarInput.Accumulate(ls, es, scan.columns, options))
-          .treeReduce(AutocorrelationJob::mergeAll, options.treeDepth);
+      JavaRDD<ColumnarBatch> batches = scan.batches();
+      return batches.mapPartitions(new ColumnarInput.Accumulate(ls, es, scan.columns, options))
+          .treeReduce(AutocorrelationJob::mergeAll, reduceDepth(batches.getNumPartitions(), options));
     } catch (Exception ex) {
       if (ColumnarInput.Unreadable.in(ex)) {
         LOG.info("{}: a value the column batches cannot take ({}); reading rows to name its file and row",

@@ -162,6 +162,9 @@ final class ColumnarInput {
           doubles[k] = new double[acc[k].inputSize()];
         } else {
           floats[k] = new float[acc[k].inputSize()];
+          if (layers.get(k).conv() == null) {
+            acc[k].deferChecks(true); // a bad value fails the pass anyway: the row path then names it
+          }
         }
       }
       while (it.hasNext()) {
@@ -200,8 +203,12 @@ final class ColumnarInput {
           }
         }
       }
-      for (AutocorrelationAccumulator a : acc) {
-        a.finish();
+      try {
+        for (AutocorrelationAccumulator a : acc) {
+          a.finish();
+        }
+      } catch (NonFiniteValueException e) {
+        throw new Unreadable(e.getMessage());
       }
       return Collections.singletonList(acc).iterator();
     }

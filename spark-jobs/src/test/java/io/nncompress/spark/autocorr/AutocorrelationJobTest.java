@@ -129,8 +129,9 @@ class AutocorrelationJobTest {
     String sevenFiles = tmp.resolve("seven").toString();
     spark.read().parquet(data).coalesce(1).write().parquet(oneFile);
     spark.read().parquet(data).repartition(7).write().parquet(sevenFiles);
-    AutocorrelationJob.LayerResult one = job().compute(List.of(LayerInput.dense("l", oneFile, "b"))).get(0);
-    AutocorrelationJob.LayerResult seven = job().compute(List.of(LayerInput.dense("l", sevenFiles, "b"))).get(0);
+    // array<float> is read from column batches (binary alone from Parquet pages, ParquetFileInputTest)
+    AutocorrelationJob.LayerResult one = job().compute(List.of(LayerInput.dense("l", oneFile, "f"))).get(0);
+    AutocorrelationJob.LayerResult seven = job().compute(List.of(LayerInput.dense("l", sevenFiles, "f"))).get(0);
     assertEquals(AutocorrelationJob.LayerResult.COLUMN_BATCHES, one.reader);
     assertEquals(AutocorrelationJob.LayerResult.COLUMN_BATCHES, seven.reader);
     assertTrue(one.stats.relativeDifference(seven.stats) <= 1e-12, "" + one.stats.relativeDifference(seven.stats));
