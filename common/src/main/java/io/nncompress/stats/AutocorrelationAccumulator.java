@@ -22,8 +22,9 @@ import java.util.List;
  * row's C x H x W map (LNR's extension to convolution), see {@link ConvGeometry}.
  *
  * <p>By default every value is checked as its row is added. With {@link #deferChecks(boolean)}, dense
- * rows of floats are only converted into the block and their minima/maxima taken in float (loops the
- * JIT vectorizes); values are checked, and the sums taken, once per block, when it is flushed.
+ * rows of floats are only converted into the block and their minima/maxima taken in float; the sums
+ * are S's bias column (without the bias, one DGEMV per block), and the values are checked after the
+ * block's DSYRK, on the diagonal.
  */
 public final class AutocorrelationAccumulator implements Serializable {
   private static final long serialVersionUID = 1L;
@@ -164,6 +165,9 @@ public final class AutocorrelationAccumulator implements Serializable {
    * flush it was in. For readers that can map that index back to a file and row.
    */
   public AutocorrelationAccumulator deferChecks(boolean on) {
+    if (on && (tiles.length != 1 || tileSize < p)) {
+      throw new IllegalStateException("Deferred checks need the whole matrix in one tile (its diagonal)");
+    }
     flush();
     this.deferChecks = on;
     return this;
@@ -212,9 +216,11 @@ public final class AutocorrelationAccumulator implements Serializable {
     float[] lo = pendingMin;
     float[] hi = pendingMax;
     for (int k = 0; k < dim; k++) {
+      // comparisons, not Math.min/max (measured faster beside the conversion, JDK 17); a NaN passes
+      // them by and is caught on the diagonal of the sums instead (see flush)
       float x = v[off + k];
-      lo[k] = Math.min(lo[k], x);
-      hi[k] = Math.max(hi[k], x);
+      lo[k] = x < lo[k] ? x : lo[k];
+      hi[k] = x > hi[k] ? x : hi[k];
     }
     if (biasAugmented) {
       b[base + dim] = 1.0;
@@ -231,13 +237,12 @@ public final class AutocorrelationAccumulator implements Serializable {
     Arrays.fill(pendingMax, Float.NEGATIVE_INFINITY);
   }
 
-  // deferred mode, before the block is added: checks it (Math.min/max carry NaN, and infinities are
-  // extremes), folds the float extremes in and adds the block's column sums
-  private void checkPending(BLAS blas) {
-    float[] lo = pendingMin;
-    float[] hi = pendingMax;
+  // deferred mode, after the block was added: a NaN or an infinity anywhere in it made a diagonal
+  // sum non-finite (a float's square cannot overflow a double); then the block names the row
+  private void checkPending() {
+    double[] c = tiles[0];
     for (int k = 0; k < dim; k++) {
-      if (!Float.isFinite(lo[k]) || !Float.isFinite(hi[k])) {
+      if (!Double.isFinite(c[k * p + k])) {
         for (int s = 0; s < filled; s++) {
           for (int j = 0; j < dim; j++) {
             double x = block[s * p + j];
@@ -250,11 +255,24 @@ public final class AutocorrelationAccumulator implements Serializable {
         }
       }
     }
+  }
+
+  // deferred mode, before the block is added: folds the float extremes in, adds the column sums
+  private void foldPending(BLAS blas) {
+    float[] lo = pendingMin;
+    float[] hi = pendingMax;
     for (int k = 0; k < dim; k++) {
-      min[k] = Math.min(min[k], lo[k]);
-      max[k] = Math.max(max[k], hi[k]);
+      if (lo[k] < min[k]) {
+        min[k] = lo[k];
+      }
+      if (hi[k] > max[k]) {
+        max[k] = hi[k];
+      }
     }
     resetPending();
+    if (sumsInTile()) {
+      return;
+    }
     if (ones == null || ones.length < filled) {
       ones = new double[blockSamples];
       Arrays.fill(ones, 1.0);
@@ -354,8 +372,9 @@ public final class AutocorrelationAccumulator implements Serializable {
       return;
     }
     BLAS blas = Blas.blas();
-    if (deferChecks && pendingMin != null) {
-      checkPending(blas);
+    boolean deferred = deferChecks && pendingMin != null;
+    if (deferred) {
+      foldPending(blas);
     }
     for (int t = 0; t < tiles.length; t++) {
       int i0 = tileRows[t] * tileSize;
@@ -368,6 +387,9 @@ public final class AutocorrelationAccumulator implements Serializable {
       } else {
         blas.dgemm("N", "T", m, n, filled, 1.0, block, i0, p, block, j0, p, 1.0, tiles[t], 0, m);
       }
+    }
+    if (deferred) {
+      checkPending();
     }
     filled = 0;
   }
@@ -502,12 +524,25 @@ public final class AutocorrelationAccumulator implements Serializable {
       throw new IllegalStateException("toStats needs the whole matrix in one tile; this one holds " + tiles.length
           + " tiles of size " + tileSize);
     }
-    return AutocorrelationStats.fromSum(dim, biasAugmented, samples, rows, tiles[0], sum, min, max);
+    return AutocorrelationStats.fromSum(dim, biasAugmented, samples, rows, tiles[0], sums(), min, max);
   }
 
   /** The feature statistics alone (for the tiled mode, where R lives in tiles). */
   public double[] sums() {
-    return sum;
+    if (!sumsInTile()) {
+      return sum;
+    }
+    finish();
+    double[] c = tiles[0];
+    double[] s = new double[dim];
+    System.arraycopy(c, (p - 1) * p, s, 0, dim);
+    return s;
+  }
+
+  // whole and bias-augmented: S's last column is sum_n [x_n; 1], the feature sums, for every mode
+  // of adding rows and across merges (the deferred mode does not keep them apart)
+  private boolean sumsInTile() {
+    return biasAugmented && tiles.length == 1 && tileSize >= p;
   }
 
   public double[] minima() {

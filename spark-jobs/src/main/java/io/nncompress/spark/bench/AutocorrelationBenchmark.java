@@ -167,10 +167,13 @@ public final class AutocorrelationBenchmark {
     double tLimitPerCore = Double.MAX_VALUE;
     AutocorrelationJob job = new AutocorrelationJob(spark, new AutocorrelationJob.Options());
     for (int r = 0; r < s.repeat; r++) {
+      settle();
       long t0 = System.nanoTime();
       job.compute(List.of(LayerInput.dense(column, data, column)));
       tJob = Math.min(tJob, (System.nanoTime() - t0) / 1e9);
+      settle();
       tLimitOne = Math.min(tLimitOne, timeDsyrk(blocks, sizes, p, 1));
+      settle();
       tLimitPerCore = Math.min(tLimitPerCore, timeDsyrk(blocks, sizes, p, cores));
     }
     double tLimit = Math.min(tLimitOne, tLimitPerCore);
@@ -250,6 +253,17 @@ public final class AutocorrelationBenchmark {
         double t = timeJob(dataAll, e.name().toLowerCase(Locale.ROOT), null);
         System.out.printf("%-16s %10.2f %16.1f%n", e.sqlName(), t, rate(er, p, t));
       }
+    }
+  }
+
+  // before a timed run: a full GC and a pause, so that no run pays for the garbage or the background
+  // work (Spark's listeners, the JIT) of the one before
+  private static void settle() {
+    System.gc();
+    try {
+      Thread.sleep(500);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 
