@@ -271,6 +271,7 @@ public final class AutocorrelationJob {
     if (direct.isEmpty()) {
       return;
     }
+    long t0 = System.nanoTime();
     List<LayerInput> ls = pick(layers, direct);
     List<Column> cols = new ArrayList<>();
     for (LayerInput l : ls) {
@@ -281,6 +282,8 @@ public final class AutocorrelationJob {
     if (splits == null) {
       return;
     }
+    LOG.info("{}: reading {} layer(s) from Parquet pages in {} task(s) (planned in {} ms)", datasetName, ls.size(),
+        splits.size(), (System.nanoTime() - t0) / 1_000_000);
     ParquetFileInput.Partial r;
     try {
       r = ParquetFileInput.run(spark, scan, splits, datasetName, ls, options);

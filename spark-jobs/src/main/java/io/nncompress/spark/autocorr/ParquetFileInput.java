@@ -250,13 +250,26 @@ final class ParquetFileInput {
   };
 
   /**
-   * Heap buffers for parquet-hadoop's reads of column chunks, given back when a row group is done and
-   * reused by the next one (in any task of this JVM), so that reading does not allocate (and zero,
-   * and fault in) a row group's worth of fresh memory every time. Softly held: the GC may take them.
+   * Heap buffers for parquet-hadoop's reads of column chunks (a whole row group's chunk, 100 MB and
+   * more), given back when the row group is done and reused by the next one in any task of this JVM,
+   * so that reading does not allocate, zero and fault in a row group's worth of fresh memory every
+   * time. Sizes are rounded up (to 1/8 of their power of two) so that the chunks of similar row
+   * groups share buffers; at most {@link #KEPT} are kept, softly (the GC may take them).
    */
   static final class ReusedBuffers implements ByteBufferAllocator {
     static final ReusedBuffers INSTANCE = new ReusedBuffers();
+    static final int KEPT = 8;
     private final ConcurrentLinkedDeque<SoftReference<ByteBuffer>> free = new ConcurrentLinkedDeque<>();
+
+    /** The capacity a request of {@code size} bytes gets. */
+    static int capacity(int size) {
+      if (size <= 4096) {
+        return size;
+      }
+      int step = Integer.highestOneBit(size) >>> 3;
+      long c = ((long) size + step - 1) / step * step;
+      return (int) Math.min(c, Integer.MAX_VALUE - 8);
+    }
 
     @Override
     public ByteBuffer allocate(int size) {
@@ -265,17 +278,20 @@ final class ParquetFileInput {
         ByteBuffer b = ref.get();
         if (b == null) {
           free.remove(ref);
-        } else if (b.capacity() >= size && free.remove(ref)) {
+        } else if (b.capacity() >= size && b.capacity() <= 2L * capacity(size) && free.remove(ref)) {
           b.clear().limit(size);
           return b;
         }
       }
-      return ByteBuffer.allocate(size);
+      return ByteBuffer.allocate(capacity(size)).limit(size);
     }
 
     @Override
     public void release(ByteBuffer b) {
       free.push(new SoftReference<>(b));
+      while (free.size() > KEPT) {
+        free.pollLast();
+      }
     }
 
     @Override
@@ -426,7 +442,7 @@ final class ParquetFileInput {
           for (Type t : schema.getFields()) {
             if (t.getName().toLowerCase(Locale.ROOT).equals(column.toLowerCase(Locale.ROOT))) {
               if (found != null) {
-                throw bad(k, "the file has two columns named '" + column + "' but for case");
+                throw bad(k, "the file has two columns that differ from '" + column + "' only in case");
               }
               found = t;
             }
