@@ -48,6 +48,8 @@ public final class AutocorrelationAccumulator implements Serializable {
   private long samples;
   private long rows;
   private final double[] sum;
+  // false when the sums are S's bias column (see sumsInTile): then nothing adds them row by row
+  private final boolean keepSums;
   private final double[] min;
   private final double[] max;
 
@@ -81,6 +83,7 @@ public final class AutocorrelationAccumulator implements Serializable {
     int minSamples = conv == null ? 1 : conv.positions();
     this.blockSamples = Math.max(minSamples, Math.min(blockSamples, Math.max(1, MAX_BLOCK_DOUBLES / perSample)));
     this.sum = new double[dim];
+    this.keepSums = !sumsInTile();
     this.min = new double[dim];
     this.max = new double[dim];
     Arrays.fill(min, Double.POSITIVE_INFINITY);
@@ -270,7 +273,7 @@ public final class AutocorrelationAccumulator implements Serializable {
       }
     }
     resetPending();
-    if (sumsInTile()) {
+    if (!keepSums) {
       return;
     }
     if (ones == null || ones.length < filled) {
@@ -312,7 +315,9 @@ public final class AutocorrelationAccumulator implements Serializable {
       if (!Double.isFinite(x)) {
         throw new NonFiniteValueException(k, x);
       }
-      sum[k] += x;
+      if (keepSums) {
+        sum[k] += x;
+      }
       if (x < min[k]) {
         min[k] = x;
       }
@@ -346,7 +351,9 @@ public final class AutocorrelationAccumulator implements Serializable {
       int base = s * p;
       for (int k = 0; k < dim; k++) {
         double x = b[base + k];
-        sum[k] += x;
+        if (keepSums) {
+          sum[k] += x;
+        }
         if (x < min[k]) {
           min[k] = x;
         }
@@ -529,7 +536,7 @@ public final class AutocorrelationAccumulator implements Serializable {
 
   /** The feature statistics alone (for the tiled mode, where R lives in tiles). */
   public double[] sums() {
-    if (!sumsInTile()) {
+    if (keepSums) {
       return sum;
     }
     finish();
