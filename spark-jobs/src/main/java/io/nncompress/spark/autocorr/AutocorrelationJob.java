@@ -295,6 +295,7 @@ public final class AutocorrelationJob {
           ex.toString());
       return;
     }
+    lastDirectRowsRead = r.rowsRead;
     for (int i = 0; i < direct.size(); i++) {
       int k = direct.get(i);
       LayerInput l = ls.get(i);
@@ -311,6 +312,9 @@ public final class AutocorrelationJob {
       out.set(k, res);
     }
   }
+
+  // rows the last pass over Parquet pages read (for tests: it stops early when all is to be tiled)
+  long lastDirectRowsRead = -1;
 
   /** The partial sums of this many partitions are merged in a tree of this depth (1: by the driver). */
   static int reduceDepth(int partitions, Options o) {

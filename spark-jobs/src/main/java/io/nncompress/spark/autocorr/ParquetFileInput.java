@@ -183,6 +183,8 @@ final class ParquetFileInput {
     final int[] dims;
     /** The file the length was first seen in. */
     final String[] dimFiles;
+    /** Rows read (a task stops reading once every layer is left to the tiled mode). */
+    long rowsRead;
 
     Partial(int n) {
       acc = new AutocorrelationAccumulator[n];
@@ -193,6 +195,7 @@ final class ParquetFileInput {
 
   /** Merges two partials; vectors of different lengths in two files are an error naming both. */
   static Partial merge(String dataset, List<LayerInput> layers, Partial a, Partial b) {
+    a.rowsRead += b.rowsRead;
     for (int k = 0; k < a.acc.length; k++) {
       if (b.dims[k] == 0) {
         continue;
@@ -321,9 +324,9 @@ final class ParquetFileInput {
     @Override
     public Iterator<Partial> call(Iterator<Split> it) throws IOException {
       Task t = new Task();
-      while (it.hasNext()) {
+      while (it.hasNext() && !t.allSkipped()) {
         Split s = it.next();
-        for (int f = 0; f < s.paths.length; f++) {
+        for (int f = 0; f < s.paths.length && !t.allSkipped(); f++) {
           t.read(s.paths[f], s.starts[f], s.lengths[f]);
         }
       }
@@ -339,6 +342,7 @@ final class ParquetFileInput {
       final String[][] slotFile = new String[n][];
       final long[][] slotRow = new long[n][];
       final boolean[] skip = new boolean[n];
+      int skipped;
       String file;
       long row;
 
@@ -358,6 +362,7 @@ final class ParquetFileInput {
         int p = (l.conv() != null ? l.conv().patchSize() : d) + (options.biasAugmented ? 1 : 0);
         if (p >= options.tileThreshold) {
           skip[k] = true; // tiled afterwards, now that d is known
+          skipped++;
           return;
         }
         AutocorrelationAccumulator a = l.conv() != null ? AutocorrelationJob.newAccumulator(l, options)
@@ -391,7 +396,7 @@ final class ParquetFileInput {
           r.setRequestedSchema(projection);
           List<ColumnDescriptor> descriptors = projection.getColumns();
           String createdBy = r.getFooter().getFileMetaData().getCreatedBy();
-          while (true) {
+          while (!allSkipped()) {
             try (PageReadStore group = r.readNextRowGroup()) {
               if (group == null) {
                 break;
@@ -415,7 +420,8 @@ final class ParquetFileInput {
         }
         long rows = group.getRowCount();
         ByteBuffer[] bytes = new ByteBuffer[readers.length];
-        for (long i = 0; i < rows; i++) {
+        for (long i = 0; i < rows && !allSkipped(); i++) {
+          out.rowsRead++;
           row = first + i;
           for (int c2 = 0; c2 < readers.length; c2++) {
             if (readers[c2].getCurrentDefinitionLevel() < maxDef[c2]) {
@@ -487,6 +493,11 @@ final class ParquetFileInput {
         } catch (NonFiniteValueException e) {
           throw nonFinite(k, e);
         }
+      }
+
+      // every layer is to be tiled: nothing left to read in this pass
+      boolean allSkipped() {
+        return skipped == n;
       }
 
       void finish() {

@@ -250,9 +250,11 @@ class ParquetFileInputTest {
     AutocorrelationJob.Options o = new AutocorrelationJob.Options();
     o.tileThreshold = 5; // p = 7
     o.tileSize = 3;
-    AutocorrelationJob.LayerResult r =
-        new AutocorrelationJob(spark, o).compute(List.of(LayerInput.dense("t", data, "b"))).get(0);
+    AutocorrelationJob job = new AutocorrelationJob(spark, o);
+    AutocorrelationJob.LayerResult r = job.compute(List.of(LayerInput.dense("t", data, "b"))).get(0);
     assertNull(r.stats);
+    // the pass over the pages stopped at each task's first row: d was all it needed
+    assertTrue(job.lastDirectRowsRead >= 1 && job.lastDirectRowsRead <= 2, "" + job.lastDirectRowsRead);
     assertEquals(D, r.dim);
     String out = dir.resolve("tiled-out").toString();
     AutocorrelationStore.write(spark, out, List.of(r), false);
