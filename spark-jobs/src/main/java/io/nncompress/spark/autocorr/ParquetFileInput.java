@@ -345,6 +345,7 @@ final class ParquetFileInput {
       int skipped;
       String file;
       long row;
+      ReusedPageCodecs codecs;
 
       Task() {
         for (int k = 0; k < n; k++) {
@@ -377,9 +378,12 @@ final class ParquetFileInput {
         Configuration c = conf.get();
         Path hp = new Path(path);
         file = path;
+        if (codecs == null) {
+          codecs = new ReusedPageCodecs(c);
+        }
         try (ParquetFileReader r = ParquetFileReader.open(HadoopInputFile.fromPath(hp, c),
             HadoopReadOptions.builder(c, hp).withRange(start, start + length).withAllocator(ReusedBuffers.INSTANCE)
-                .build())) {
+                .withCodecFactory(codecs).build())) {
           MessageType schema = r.getFooter().getFileMetaData().getSchema();
           List<Type> fields = new ArrayList<>();
           int[] columnOf = new int[n];
@@ -397,6 +401,7 @@ final class ParquetFileInput {
           List<ColumnDescriptor> descriptors = projection.getColumns();
           String createdBy = r.getFooter().getFileMetaData().getCreatedBy();
           while (!allSkipped()) {
+            codecs.nextRowGroup();
             try (PageReadStore group = r.readNextRowGroup()) {
               if (group == null) {
                 break;
@@ -418,6 +423,7 @@ final class ParquetFileInput {
           readers[c2] = store.getColumnReader(descriptors.get(c2));
           maxDef[c2] = descriptors.get(c2).getMaxDefinitionLevel();
         }
+        codecs.reuseFromNow(); // dictionaries and first pages are read: data pages can share arrays
         long rows = group.getRowCount();
         ByteBuffer[] bytes = new ByteBuffer[readers.length];
         for (long i = 0; i < rows && !allSkipped(); i++) {

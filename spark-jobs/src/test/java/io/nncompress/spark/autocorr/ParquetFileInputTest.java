@@ -309,4 +309,31 @@ class ParquetFileInputTest {
     assertTrue(relDiff(direct(rows), pages.stats.autocorrelation()) < 1e-12);
     assertTrue(pages.stats.relativeDifference(viaRows.stats) <= 1e-12);
   }
+
+  @Test
+  void snappyPagesOfAWideAndADictionaryColumnGiveTheDirectStatistics(@TempDir Path tmp) throws Exception {
+    // pages of "narrow" (dictionary, hundreds of rows each) outlive many pages of "wide" (4 rows)
+    List<double[]> wide = new ArrayList<>();
+    List<double[]> narrow = new ArrayList<>();
+    ParquetProperties.WriterVersion[] versions =
+        {ParquetProperties.WriterVersion.PARQUET_1_0, ParquetProperties.WriterVersion.PARQUET_2_0};
+    for (int f = 0; f < versions.length; f++) {
+      for (float[] row : ReusedPageCodecsTest.write(tmp.resolve("part-" + f + ".parquet"), 1500, versions[f], f)) {
+        double[] w = new double[64];
+        for (int j = 0; j < 64; j++) {
+          w[j] = row[j];
+        }
+        wide.add(w);
+        narrow.add(new double[] {row[64], row[65]});
+      }
+    }
+    String ds = tmp.toString();
+    List<AutocorrelationJob.LayerResult> pages = new AutocorrelationJob(spark, new AutocorrelationJob.Options())
+        .compute(List.of(LayerInput.dense("w", ds, "wide"), LayerInput.dense("n", ds, "narrow")));
+    assertEquals(AutocorrelationJob.LayerResult.PARQUET_PAGES, pages.get(0).reader);
+    assertEquals(AutocorrelationJob.LayerResult.PARQUET_PAGES, pages.get(1).reader);
+    assertEquals(3000, pages.get(0).samples);
+    assertTrue(relDiff(direct(wide), pages.get(0).stats.autocorrelation()) < 1e-12);
+    assertTrue(relDiff(direct(narrow), pages.get(1).stats.autocorrelation()) < 1e-12);
+  }
 }
