@@ -196,9 +196,14 @@ class AutocorrelationAccumulatorTest {
       AutocorrelationAccumulator strict = AutocorrelationAccumulator.dense(7, bias, 10);
       AutocorrelationAccumulator deferred = AutocorrelationAccumulator.dense(7, bias, 10).deferChecks(true);
       AutocorrelationAccumulator half = AutocorrelationAccumulator.dense(7, bias, 4).deferChecks(true);
+      AutocorrelationAccumulator shifted = AutocorrelationAccumulator.dense(7, bias, 10).deferChecks(true);
+      float[] wide = new float[3 + 7 + 2];
       for (int n = 0; n < f.length; n++) {
         strict.addRow(f[n], 0);
         deferred.addRow(f[n], 0);
+        java.util.Arrays.fill(wide, Float.NaN); // around the row: never read
+        System.arraycopy(f[n], 0, wide, 3, 7);
+        shifted.addRow(wide, 3);
         if (n < 50) {
           half.addRow(f[n], 0);
         }
@@ -208,7 +213,7 @@ class AutocorrelationAccumulatorTest {
         rest.addRow(f[n], 0);
       }
       AutocorrelationStats want = strict.toStats();
-      for (AutocorrelationStats s : List.of(deferred.toStats(), half.merge(rest).toStats())) {
+      for (AutocorrelationStats s : List.of(deferred.toStats(), shifted.toStats(), half.merge(rest).toStats())) {
         assertEquals(0.0, s.autocorrelation().maxAbsDiff(direct(x, bias)), 1e-12);
         assertEquals(103, s.samples());
         assertArrayEquals(want.min(), s.min(), 0.0);
@@ -221,6 +226,27 @@ class AutocorrelationAccumulatorTest {
           }
           assertEquals(lo, s.min()[j], 0.0);
         }
+      }
+    }
+  }
+
+  @Test
+  void signedZerosGiveTheSameExtremesInEveryMode() {
+    // -0.0 is below 0.0 (Math.min's order) whether rows are checked one by one, per block, or merged
+    float[][] rows = {{0.0f, -0.0f}, {-0.0f, 0.0f}, {0.0f, -0.0f}, {-0.0f, 0.0f}, {0.0f, -0.0f}};
+    AutocorrelationAccumulator strict = AutocorrelationAccumulator.dense(2, true, 2);
+    AutocorrelationAccumulator deferred = AutocorrelationAccumulator.dense(2, true, 2).deferChecks(true);
+    AutocorrelationAccumulator first = AutocorrelationAccumulator.dense(2, true, 2).deferChecks(true);
+    AutocorrelationAccumulator second = AutocorrelationAccumulator.dense(2, true, 2);
+    for (int n = 0; n < rows.length; n++) {
+      strict.addRow(rows[n], 0);
+      deferred.addRow(rows[n], 0);
+      (n < 1 ? first : second).addRow(rows[n], 0);
+    }
+    for (AutocorrelationStats s : List.of(strict.toStats(), deferred.toStats(), first.merge(second).toStats())) {
+      for (int j = 0; j < 2; j++) {
+        assertEquals(Double.doubleToRawLongBits(-0.0), Double.doubleToRawLongBits(s.min()[j]), "min " + j);
+        assertEquals(Double.doubleToRawLongBits(0.0), Double.doubleToRawLongBits(s.max()[j]), "max " + j);
       }
     }
   }
