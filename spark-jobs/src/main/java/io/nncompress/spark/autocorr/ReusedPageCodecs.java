@@ -17,10 +17,10 @@ import org.xerial.snappy.Snappy;
  * arrays.
  *
  * <p>parquet-hadoop's own heap decompressor allocates (and zeroes) a new array for every page and
- * copies each page three times on the way (heap to direct, Snappy, direct to heap): on pages of
- * incompressible float32 activations that was more than half of the time spent reading. Here a
- * Snappy page goes from the column chunk's array straight into one of a few arrays that the column
- * chunk reuses: one call to Snappy, no allocation.
+ * copies each page three times on the way (heap to direct, Snappy, direct to heap). Here a Snappy
+ * page goes from the column chunk's array straight into one of a few arrays that the column chunk
+ * reuses: one call to Snappy, no allocation. Reading 4 KiB float32 rows on one core took 5.1-5.4 us
+ * a row before, 3.8-4.0 us after (README, bench autocorr).
  *
  * <p>Reuse has to respect how long parquet-hadoop holds on to a page. It asks for one decompressor
  * per column chunk of a row group. A dictionary page is held for the whole chunk, so every
