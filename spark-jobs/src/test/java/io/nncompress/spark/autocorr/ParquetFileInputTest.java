@@ -24,6 +24,7 @@ import org.apache.parquet.example.data.Group;
 import org.apache.parquet.example.data.simple.SimpleGroupFactory;
 import org.apache.parquet.hadoop.ParquetWriter;
 import org.apache.parquet.hadoop.example.ExampleParquetWriter;
+import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.api.Binary;
 import org.apache.parquet.schema.MessageType;
@@ -311,14 +312,16 @@ class ParquetFileInputTest {
   }
 
   @Test
-  void snappyPagesOfAWideAndADictionaryColumnGiveTheDirectStatistics(@TempDir Path tmp) throws Exception {
-    // pages of "narrow" (dictionary, hundreds of rows each) outlive many pages of "wide" (4 rows)
+  void compressedPagesOfAWideAndADictionaryColumnGiveTheDirectStatistics(@TempDir Path tmp) throws Exception {
+    // pages of "narrow" (dictionary, hundreds of rows each) outlive many pages of "wide" (4 rows);
+    // one file in Snappy and data pages v1, one in Zstandard and v2
     List<double[]> wide = new ArrayList<>();
     List<double[]> narrow = new ArrayList<>();
     ParquetProperties.WriterVersion[] versions =
         {ParquetProperties.WriterVersion.PARQUET_1_0, ParquetProperties.WriterVersion.PARQUET_2_0};
     for (int f = 0; f < versions.length; f++) {
-      for (float[] row : ReusedPageCodecsTest.write(tmp.resolve("part-" + f + ".parquet"), 1500, versions[f], f)) {
+      for (float[] row : ReusedPageCodecsTest.write(tmp.resolve("part-" + f + ".parquet"), 1500, versions[f], f,
+          f == 0 ? CompressionCodecName.SNAPPY : CompressionCodecName.ZSTD)) {
         double[] w = new double[64];
         for (int j = 0; j < 64; j++) {
           w[j] = row[j];

@@ -31,18 +31,20 @@ import org.apache.parquet.io.api.GroupConverter;
 import org.apache.parquet.io.api.PrimitiveConverter;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Snappy pages decompressed into reused arrays ({@link ReusedPageCodecs}). */
+/** Snappy and Zstandard pages decompressed into reused arrays ({@link ReusedPageCodecs}). */
 class ReusedPageCodecsTest {
 
   /**
-   * Writes {@code n} rows with parquet-hadoop, Snappy, 1 KiB pages: a column "wide" of 64 distinct
+   * Writes {@code n} rows with parquet-hadoop, compressed with {@code codec}, 1 KiB pages: a column "wide" of 64 distinct
    * floats per row (4 rows a page) and a column "narrow" of 2 floats per row drawn from 5 vectors
    * (dictionary-encoded, hundreds of rows a page). Returns the rows as [wide..., narrow...].
    */
-  static List<float[]> write(Path file, int n, ParquetProperties.WriterVersion version, long seed) throws Exception {
+  static List<float[]> write(Path file, int n, ParquetProperties.WriterVersion version, long seed,
+      CompressionCodecName codec) throws Exception {
     MessageType schema = MessageTypeParser.parseMessageType(
         "message m { required binary wide; optional binary narrow; }");
     Random rnd = new Random(seed);
@@ -55,7 +57,7 @@ class ReusedPageCodecsTest {
     Configuration conf = new Configuration();
     try (ParquetWriter<Group> w = ExampleParquetWriter
         .builder(HadoopOutputFile.fromPath(new org.apache.hadoop.fs.Path(file.toString()), conf))
-        .withType(schema).withConf(conf).withCompressionCodec(CompressionCodecName.SNAPPY).withPageSize(1024)
+        .withType(schema).withConf(conf).withCompressionCodec(codec).withPageSize(1024)
         .withMinRowCountForPageSizeCheck(1).withMaxRowCountForPageSizeCheck(1).withDictionaryPageSize(4096)
         .withDictionaryEncoding(true).withRowGroupSize(64L * 1024)
         .withWriterVersion(version).build()) {
@@ -96,11 +98,13 @@ class ReusedPageCodecsTest {
     public void end() {}
   };
 
-  @Test
-  void pagesOfBothColumnsAreIntactAndArraysAreReused(@TempDir Path tmp) throws Exception {
+  @ParameterizedTest
+  @EnumSource(value = CompressionCodecName.class, names = {"SNAPPY", "ZSTD"})
+  void pagesOfBothColumnsAreIntactAndArraysAreReused(CompressionCodecName codec, @TempDir Path tmp)
+      throws Exception {
     int n = 3000;
     Path file = tmp.resolve("a.parquet");
-    List<float[]> rows = write(file, n, ParquetProperties.WriterVersion.PARQUET_1_0, 3);
+    List<float[]> rows = write(file, n, ParquetProperties.WriterVersion.PARQUET_1_0, 3, codec);
     Configuration conf = new Configuration();
     ReusedPageCodecs codecs = new ReusedPageCodecs(conf);
     org.apache.hadoop.fs.Path hp = new org.apache.hadoop.fs.Path(file.toString());
