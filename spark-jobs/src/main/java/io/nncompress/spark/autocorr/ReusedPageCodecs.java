@@ -22,8 +22,9 @@ import org.xerial.snappy.Snappy;
  * copies each page three times on the way (heap to direct, Snappy, direct to heap; Zstandard
  * goes through a stream). Here a page goes from the column chunk's array straight into one of a few
  * arrays that the column chunk reuses: one call to Snappy (snappy-java) or Zstandard (zstd-jni, the
- * libraries parquet-hadoop uses), no allocation. Reading 4 KiB float32 rows on one core took 5.1-5.4 us
- * a row before, 3.8-4.0 us after (README, bench autocorr).
+ * libraries parquet-hadoop uses), no allocation. Reading rows of 4 KiB on one core took 4.5-4.9 us
+ * a row with parquet-hadoop's Snappy, 3.2-3.5 us with this one (Zstandard 8.7 and 7.3-7.4; README,
+ * bench autocorr).
  *
  * <p>Reuse has to respect how long parquet-hadoop holds on to a page. It asks for one decompressor
  * per column chunk of a row group. A dictionary page is held for the whole chunk, so every
