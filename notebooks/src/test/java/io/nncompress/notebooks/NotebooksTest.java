@@ -30,13 +30,14 @@ import org.junit.jupiter.api.TestFactory;
  *
  * <p>rapaio-jupyter-kernel 3.0.1 has a start-up race: its shell channel can take the first
  * kernel_info_request before its handlers are registered, and the kernel then never answers (seen in
- * about 1 start in 6, and in 3 of 6 starts of one CI run, where a notebook needed its third start). A
- * start that gets no answer within 30 s is retried, up to 6 times; a failing cell is never retried.
+ * about 1 start in 6 before; on 2026-11-23, 3 failed starts in each of two CI runs, one notebook
+ * needing its fourth start). A start that gets no answer within 30 s is retried, up to 10 times (at
+ * a failure rate of one half, all 10 fail once in 1,000 notebooks); a failing cell is never retried.
  */
 @Tag("notebooks")
 class NotebooksTest {
   static final String KERNEL = "nncompress";
-  static final int STARTS = 6;
+  static final int STARTS = 10;
   static final Path DIR = Path.of(System.getProperty("notebooks.dir", ".")).toAbsolutePath().normalize();
   static final Path TARGET = DIR.resolve("target");
   static final Path JUPYTER_PATH = Path.of(System.getProperty("notebooks.jupyterPath", TARGET.resolve("jupyter")
