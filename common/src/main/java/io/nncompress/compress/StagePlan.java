@@ -309,15 +309,27 @@ public final class StagePlan {
       }
       case "binary":
         return check ? null : BinaryQuantizer.quantize(w);
-      case "pq": {
-        int len = integer(s, 0, "sub-vector length");
-        int k = integer(s, 1, "clusters");
-        return check ? null : VectorQuantizer.product(w, blocks(w.cols, len), Math.min(k, w.rows), 0L);
-      }
+      case "pq":
       case "rq": {
+        boolean product = s.name.equals("pq");
         int len = integer(s, 0, "sub-vector length");
         int k = integer(s, 1, "clusters");
-        int t = integer(s, 2, "stages");
+        int t = product ? 1 : integer(s, 2, "stages");
+        int arity = product ? 2 : 3;
+        if (s.args.size() > arity) {
+          throw new IllegalArgumentException("stage " + s + " takes " + arity + " arguments (sub-vector length, "
+              + "clusters" + (product ? "" : ", stages") + "), not " + s.args.size());
+        }
+        if (len < 1) {
+          throw new IllegalArgumentException("stage " + s + ": sub-vector length must be at least 1, cannot be: " + len);
+        }
+        if (k < 1 || k > VectorQuantizer.MAX_CLUSTERS) {
+          throw new IllegalArgumentException("stage " + s + ": clusters must be in 1.." + VectorQuantizer.MAX_CLUSTERS
+              + ", cannot be: " + k);
+        }
+        if (t < 1) {
+          throw new IllegalArgumentException("stage " + s + ": stages must be at least 1, cannot be: " + t);
+        }
         return check ? null : VectorQuantizer.residual(w, blocks(w.cols, len), Math.min(k, w.rows), t, 0L);
       }
       case "hashed":

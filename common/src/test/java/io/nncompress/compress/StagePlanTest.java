@@ -10,6 +10,7 @@ import io.nncompress.codec.EncodedTensor;
 import io.nncompress.codec.TensorCodecs;
 import io.nncompress.codec.lowrank.FactoredTensor;
 import io.nncompress.codec.quant.UniformQuantizer;
+import io.nncompress.codec.quant.VectorQuantizedTensor;
 import io.nncompress.linalg.DenseMatrix;
 import java.util.List;
 import java.util.Random;
@@ -184,5 +185,27 @@ class StagePlanTest {
         .contains("needs kmeans or prune"));
     assertTrue(assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("uniform(9)")).getMessage()
         .contains("bits"));
+  }
+
+  @Test
+  void badProductAndResidualArgumentsFailWhenTheConfigIsRead() {
+    // each used to pass parse() and fail only when the first layer was being compressed
+    String[][] cases = {
+        {"pq(4,0)", "stage pq(4,0): clusters must be in 1..65536, cannot be: 0"},
+        {"pq(4,70000)", "stage pq(4,70000): clusters must be in 1..65536, cannot be: 70000"},
+        {"pq(0,8)", "stage pq(0,8): sub-vector length must be at least 1, cannot be: 0"},
+        {"rq(4,8,0)", "stage rq(4,8,0): stages must be at least 1, cannot be: 0"},
+        {"rq(-1,8,2)", "stage rq(-1,8,2): sub-vector length must be at least 1, cannot be: -1"},
+        {"pq(4,8,2)", "stage pq(4,8,2) takes 2 arguments (sub-vector length, clusters), not 3"},
+        {"rq(4,8)", "stage rq(4,8): missing argument 3 (stages)"},
+    };
+    for (String[] c : cases) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StagePlan.parse(c[0]), c[0]);
+      assertEquals(c[1], e.getMessage(), c[0]);
+    }
+    // the limits themselves are accepted, and k above the rows is clamped as before
+    DenseMatrix w = weights();
+    assertEquals(VectorQuantizedTensor.CODEC_PQ, StagePlan.parse("pq(1,65536)").encode(w, null).codec());
+    assertEquals(VectorQuantizedTensor.CODEC_RQ, StagePlan.parse("rq(30,1,2)").encode(w, null).codec());
   }
 }
