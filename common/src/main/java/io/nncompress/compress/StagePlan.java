@@ -16,6 +16,7 @@ import io.nncompress.codec.lowrank.Spectrum;
 import io.nncompress.codec.lowrank.TruncatedSvd;
 import io.nncompress.codec.quant.BinaryQuantizer;
 import io.nncompress.codec.quant.UniformQuantizer;
+import io.nncompress.codec.quant.VectorQuantizedTensor;
 import io.nncompress.codec.quant.VectorQuantizer;
 import io.nncompress.linalg.DenseMatrix;
 import java.util.ArrayList;
@@ -37,7 +38,9 @@ import java.util.regex.Pattern;
  *   <li>or one of: {@code uniform(b)} / {@code uniform(b,row)} affine quantization per tensor /
  *       per output row; {@code binary}; {@code pq(len,k)} product quantization of sub-vectors of
  *       about len columns (the largest divisor of d at most len), k centroids per block;
- *       {@code rq(len,k,t)} residual quantization in t stages; {@code hashed(K)} /
+ *       {@code rq(len,k,t)} residual quantization in t stages; k may be a budget, {@code bytes=N}
+ *       or {@code bits=B} as for hashed below: the most centroids whose encoding fits (at most h);
+ *       {@code hashed(K)} /
  *       {@code hashed_aware(K)} the hashing trick with K buckets, or with the most buckets that fit
  *       {@code hashed(bytes=N)} N encoded bytes or {@code hashed(bits=B)} B bits per weight of the
  *       layer (B h d / 8 bytes; at most h d buckets, and {@value HashedWeights#MAX_DATA_AWARE_BUCKETS}
@@ -313,7 +316,8 @@ public final class StagePlan {
       case "rq": {
         boolean product = s.name.equals("pq");
         int len = integer(s, 0, "sub-vector length");
-        int k = integer(s, 1, "clusters");
+        double budget = s.args.size() > 1 && s.args.get(1).contains("=") ? budgetBytes(s, 1, w.rows, w.cols) : -1;
+        int k = budget >= 0 ? 1 : integer(s, 1, "clusters");
         int t = product ? 1 : integer(s, 2, "stages");
         int arity = product ? 2 : 3;
         if (s.args.size() > arity) {
@@ -330,7 +334,20 @@ public final class StagePlan {
         if (t < 1) {
           throw new IllegalArgumentException("stage " + s + ": stages must be at least 1, cannot be: " + t);
         }
-        return check ? null : VectorQuantizer.residual(w, blocks(w.cols, len), Math.min(k, w.rows), t, 0L);
+        if (check) {
+          return null;
+        }
+        int blocks = blocks(w.cols, len);
+        if (budget >= 0) {
+          k = VectorQuantizer.clustersWithin(w.rows, w.cols, blocks, t, (long) Math.floor(budget));
+          if (k < 1 && s.args.get(1).trim().startsWith("bytes")) {
+            throw new IllegalArgumentException("stage " + s + ": " + (long) budget + " bytes do not hold a "
+                + w.rows + " x " + w.cols + " matrix with one cluster (" + VectorQuantizedTensor.bytesOf(w.rows, w.cols,
+                blocks, 1, t) + " bytes)");
+          }
+          k = Math.max(1, k); // bits per weight: the smallest encoding when even that is over
+        }
+        return VectorQuantizer.residual(w, blocks, Math.min(k, w.rows), t, 0L);
       }
       case "hashed":
       case "hashed_aware": {
@@ -399,30 +416,34 @@ public final class StagePlan {
     return (long) v;
   }
 
+  // argument i as bytes=N (N bytes) or bits=B (B bits per weight of a rows x cols matrix): the budget in bytes
+  private static double budgetBytes(Stage s, int i, int rows, int cols) {
+    String[] kv = s.args.get(i).split("=", 2);
+    double v;
+    try {
+      v = Double.parseDouble(kv[1].trim());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("stage " + s + ": " + kv[0] + " must be a number, cannot be: " + kv[1]);
+    }
+    switch (kv[0].trim()) {
+      case "bytes":
+        return wholeNumber(s, v);
+      case "bits":
+        if (!(v > 0 && v <= 64)) {
+          throw new IllegalArgumentException("stage " + s + ": bits per weight must be in (0, 64], cannot be: " + v);
+        }
+        return v * rows * (double) cols / 8;
+      default:
+        throw new IllegalArgumentException("stage " + s + " takes " + (s.name.startsWith("hashed") ? "K" : "clusters k")
+            + ", bytes=N or bits=B" + (i == 0 ? "" : " as argument " + (i + 1)) + ", cannot take: " + kv[0]);
+    }
+  }
+
   // hashed(K), hashed(bytes=N) or hashed(bits=B): the most buckets whose encoded form fits
   private static int buckets(Stage s, int rows, int cols) {
     if (s.args.size() == 1 && s.args.get(0).contains("=")) {
       String[] kv = s.args.get(0).split("=", 2);
-      double v;
-      try {
-        v = Double.parseDouble(kv[1].trim());
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("stage " + s + ": " + kv[0] + " must be a number, cannot be: " + kv[1]);
-      }
-      double budget;
-      switch (kv[0].trim()) {
-        case "bytes":
-          budget = wholeNumber(s, v);
-          break;
-        case "bits":
-          if (!(v > 0 && v <= 64)) {
-            throw new IllegalArgumentException("stage " + s + ": bits per weight must be in (0, 64], cannot be: " + v);
-          }
-          budget = v * rows * (double) cols / 8;
-          break;
-        default:
-          throw new IllegalArgumentException("stage " + s + " takes K, bytes=N or bits=B, cannot take: " + kv[0]);
-      }
+      double budget = budgetBytes(s, 0, rows, cols);
       long k = HashedTensor.bucketsWithin((long) Math.floor(budget));
       if (k < 1 && kv[0].trim().equals("bytes")) {
         throw new IllegalArgumentException("stage " + s + ": " + (long) budget + " bytes do not hold one bucket ("

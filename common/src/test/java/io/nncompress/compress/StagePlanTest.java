@@ -188,6 +188,39 @@ class StagePlanTest {
   }
 
   @Test
+  void byteBudgetsPickTheClustersOfProductAndResidualQuantization() {
+    // 20 x 30, len 4 -> sub-vectors of 3 (the largest divisor of 30 at most 4), s = 10 blocks:
+    // pq takes 28 + 120 k + ceil(200 b / 8) bytes: k = 4 (b = 2) 558, k = 5 (b = 3) 703
+    DenseMatrix w = weights();
+    assertEquals(558, StagePlan.parse("pq(4,bytes=702)").encode(w, null).encode().length);
+    assertEquals(703, StagePlan.parse("pq(4,bytes=703)").encode(w, null).encode().length);
+    assertArrayEquals(StagePlan.parse("pq(4,4)").encode(w, null).encode(),
+        StagePlan.parse("pq(4,bytes=702)").encode(w, null).encode());
+    // 8 bits per weight = 600 bytes: k = 4 again
+    assertArrayEquals(StagePlan.parse("pq(4,4)").encode(w, null).encode(),
+        StagePlan.parse("pq(4,bits=8)").encode(w, null).encode());
+    // rq, 2 stages: 28 + 240 k + ceil(400 b / 8): k = 3 (b = 2) 848, k = 4 1088
+    assertArrayEquals(StagePlan.parse("rq(4,3,2)").encode(w, null).encode(),
+        StagePlan.parse("rq(4,bytes=1087,2)").encode(w, null).encode());
+    assertEquals(1088, StagePlan.parse("rq(4,bytes=1088,2)").encode(w, null).encode().length);
+    // at most one centroid per row
+    assertArrayEquals(StagePlan.parse("pq(4,20)").encode(w, null).encode(),
+        StagePlan.parse("pq(4,bytes=100000)").encode(w, null).encode());
+    // below one cluster (173 bytes): bits per weight take the smallest encoding, bytes are an error
+    assertEquals(173, StagePlan.parse("pq(4,bits=2)").encode(w, null).encode().length);
+    assertEquals("stage pq(4,bytes=172): 172 bytes do not hold a 20 x 30 matrix with one cluster (173 bytes)",
+        assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("pq(4,bytes=172)").encode(w, null))
+            .getMessage());
+    // a bad budget fails when the plan is read
+    assertEquals("stage pq(4,size=3) takes clusters k, bytes=N or bits=B as argument 2, cannot take: size",
+        assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("pq(4,size=3)")).getMessage());
+    assertEquals("stage rq(4,bits=0,2): bits per weight must be in (0, 64], cannot be: 0.0",
+        assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("rq(4,bits=0,2)")).getMessage());
+    assertEquals("stage pq(4,bytes=1.5): bytes must be a whole number >= 1, cannot be: 1.5",
+        assertThrows(IllegalArgumentException.class, () -> StagePlan.parse("pq(4,bytes=1.5)")).getMessage());
+  }
+
+  @Test
   void badProductAndResidualArgumentsFailWhenTheConfigIsRead() {
     // each used to pass parse() and fail only when the first layer was being compressed
     String[][] cases = {

@@ -57,6 +57,11 @@ public final class VectorQuantizedTensor implements EncodedTensor {
     this.codes = codes;
   }
 
+  /** The encoded size of an m x n matrix in s blocks, k clusters and t stages (the format above). */
+  public static long bytesOf(int m, int n, int s, int k, int t) {
+    return HEADER_BYTES + 4L * t * k * n + BitWriter.bytesFor((long) t * m * s * VectorQuantizer.codeBits(k));
+  }
+
   public static VectorQuantizedTensor fromBytes(byte[] bytes) {
     ByteBuffer b = FormatChecks.header(bytes, "pq/rq", MAGIC, HEADER_BYTES);
     int m = b.getInt(OFFSET_ROWS);
@@ -77,7 +82,7 @@ public final class VectorQuantizedTensor implements EncodedTensor {
     }
     long book = (long) t * k * n;
     long codeCount = (long) t * m * s;
-    FormatChecks.checkLength(bytes, HEADER_BYTES + 4 * book + BitWriter.bytesFor(codeCount * bits), "pq/rq");
+    FormatChecks.checkLength(bytes, bytesOf(m, n, s, k, t), "pq/rq");
     float[] codebooks = new float[(int) book];
     b.position(HEADER_BYTES);
     b.asFloatBuffer().get(codebooks);

@@ -81,6 +81,26 @@ public final class VectorQuantizer {
     return new VectorQuantizedTensor(m, n, subBlocks, k, stages, codebooks, codes);
   }
 
+  /**
+   * The most clusters k (at most {@code rows}, the points each codebook is fit to, and at most
+   * {@link #MAX_CLUSTERS}) whose encoded form of a rows x cols matrix in {@code subBlocks} blocks and
+   * {@code stages} stages takes at most {@code bytes}; 0 when not even k = 1 fits. The size grows with
+   * k, so the answer is found by bisection.
+   */
+  public static int clustersWithin(int rows, int cols, int subBlocks, int stages, long bytes) {
+    int lo = 0;
+    int hi = Math.min(rows, MAX_CLUSTERS);
+    while (lo < hi) {
+      int mid = (lo + hi + 1) >>> 1;
+      if (VectorQuantizedTensor.bytesOf(rows, cols, subBlocks, mid, stages) <= bytes) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return lo;
+  }
+
   /** ceil(log2 k), at least 1: the bits of one stored index. */
   public static int codeBits(int k) {
     return Math.max(1, 32 - Integer.numberOfLeadingZeros(k - 1));

@@ -74,6 +74,32 @@ class VectorQuantizerTest {
   }
 
   @Test
+  void clustersWithinIsTheMostThatFit() {
+    // the format's size by hand: 28 + 4 t k n + ceil(t m s b / 8)
+    assertEquals(28 + 4 * 8 * 12 + 60, VectorQuantizedTensor.bytesOf(40, 12, 4, 8, 1)); // 472
+    assertEquals(28 + 4 * 2 * 5 * 12 + (2 * 40 * 4 * 3 + 7) / 8, VectorQuantizedTensor.bytesOf(40, 12, 4, 5, 2));
+    int[][] shapes = {{40, 12, 4, 1}, {40, 12, 4, 2}, {300, 784, 196, 1}, {7, 3, 3, 3}};
+    for (int[] sh : shapes) {
+      int m = sh[0];
+      int n = sh[1];
+      int s = sh[2];
+      int t = sh[3];
+      for (int k = 1; k <= m; k++) {
+        long bytes = VectorQuantizedTensor.bytesOf(m, n, s, k, t);
+        assertEquals(k, VectorQuantizer.clustersWithin(m, n, s, t, bytes), "exactly the bytes of k = " + k);
+        assertEquals(k - 1, VectorQuantizer.clustersWithin(m, n, s, t, bytes - 1), "one byte less, k = " + k);
+      }
+      // at most one cluster per point
+      assertEquals(m, VectorQuantizer.clustersWithin(m, n, s, t, Long.MAX_VALUE));
+    }
+    // the real encodings have those sizes
+    DenseMatrix w = UniformQuantizerTest.gaussian(40, 12, 3);
+    for (int k : new int[] {1, 2, 5, 17, 40}) {
+      assertEquals(VectorQuantizedTensor.bytesOf(40, 12, 4, k, 2), VectorQuantizer.residual(w, 4, k, 2, 1).encode().length);
+    }
+  }
+
+  @Test
   void badParametersNameTheValue() {
     DenseMatrix w = UniformQuantizerTest.gaussian(4, 6, 11);
     assertEquals("sub-blocks s must divide the 6 columns, cannot be: 4",
