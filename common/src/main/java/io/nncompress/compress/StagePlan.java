@@ -65,6 +65,16 @@ public final class StagePlan {
   private static final List<String> DEEP = List.of("prune", "prune_obd", "kmeans", "kmeans_aware", "huffman");
   private static final List<String> LOW_RANK = List.of("svd", "svd_aware");
   private static final List<String> OTHER = List.of("uniform", "binary", "pq", "rq", "hashed", "hashed_aware");
+  // each stage's arguments, in order; uniform's second is optional
+  private static final java.util.Map<String, List<String>> ARGUMENTS = java.util.Map.ofEntries(
+      java.util.Map.entry("prune", List.of("sparsity")), java.util.Map.entry("prune_obd", List.of("sparsity")),
+      java.util.Map.entry("kmeans", List.of("bits")), java.util.Map.entry("kmeans_aware", List.of("bits")),
+      java.util.Map.entry("huffman", List.of()), java.util.Map.entry("uniform", List.of("bits", "row|tensor")),
+      java.util.Map.entry("binary", List.of()),
+      java.util.Map.entry("pq", List.of("sub-vector length", "clusters")),
+      java.util.Map.entry("rq", List.of("sub-vector length", "clusters", "stages")),
+      java.util.Map.entry("hashed", List.of("buckets")), java.util.Map.entry("hashed_aware", List.of("buckets")),
+      java.util.Map.entry("svd", List.of("rank rule")), java.util.Map.entry("svd_aware", List.of("rank rule")));
 
   /** One parsed stage. */
   public static final class Stage {
@@ -119,6 +129,12 @@ public final class StagePlan {
           for (String a : m.group(2).split(",")) {
             args.add(a.trim());
           }
+        }
+        List<String> allowed = ARGUMENTS.get(name);
+        if (args.size() > allowed.size()) {
+          throw new IllegalArgumentException("stage " + s + " takes " + (allowed.isEmpty() ? "no arguments"
+              : (name.equals("uniform") ? "1 or 2" : allowed.size()) + " argument" + (allowed.size() == 1 ? "" : "s")
+              + " (" + String.join(", ", allowed) + ")") + ", not " + args.size());
         }
         out.add(new Stage(name, args, s));
       }
@@ -319,11 +335,6 @@ public final class StagePlan {
         double budget = s.args.size() > 1 && s.args.get(1).contains("=") ? budgetBytes(s, 1, w.rows, w.cols) : -1;
         int k = budget >= 0 ? 1 : integer(s, 1, "clusters");
         int t = product ? 1 : integer(s, 2, "stages");
-        int arity = product ? 2 : 3;
-        if (s.args.size() > arity) {
-          throw new IllegalArgumentException("stage " + s + " takes " + arity + " arguments (sub-vector length, "
-              + "clusters" + (product ? "" : ", stages") + "), not " + s.args.size());
-        }
         if (len < 1) {
           throw new IllegalArgumentException("stage " + s + ": sub-vector length must be at least 1, cannot be: " + len);
         }

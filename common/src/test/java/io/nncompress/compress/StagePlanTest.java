@@ -221,6 +221,25 @@ class StagePlanTest {
   }
 
   @Test
+  void extraArgumentsAreAnErrorNotIgnored() {
+    // each was accepted, its extra arguments silently dropped
+    String[][] cases = {
+        {"kmeans(4,5)", "stage kmeans(4,5) takes 1 argument (bits), not 2"},
+        {"prune(0.5,1)", "stage prune(0.5,1) takes 1 argument (sparsity), not 2"},
+        {"uniform(4,row,3)", "stage uniform(4,row,3) takes 1 or 2 arguments (bits, row|tensor), not 3"},
+        {"binary(3)", "stage binary(3) takes no arguments, not 1"},
+        {"kmeans(4) -> huffman(1)", "stage huffman(1) takes no arguments, not 1"},
+        {"hashed(10,20)", "stage hashed(10,20) takes 1 argument (buckets), not 2"},
+        {"rq(4,8,2,1)", "stage rq(4,8,2,1) takes 3 arguments (sub-vector length, clusters, stages), not 4"},
+    };
+    for (String[] c : cases) {
+      assertEquals(c[1], assertThrows(IllegalArgumentException.class, () -> StagePlan.parse(c[0]), c[0]).getMessage());
+    }
+    assertEquals("uniform(4,row)", StagePlan.parse("uniform(4,row)").toString());
+    assertEquals("kmeans(4) -> huffman", StagePlan.parse("kmeans(4) -> huffman()").toString().replace("()", ""));
+  }
+
+  @Test
   void badProductAndResidualArgumentsFailWhenTheConfigIsRead() {
     // each used to pass parse() and fail only when the first layer was being compressed
     String[][] cases = {
