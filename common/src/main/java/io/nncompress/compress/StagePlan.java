@@ -348,7 +348,7 @@ public final class StagePlan {
         if (check) {
           return null;
         }
-        int blocks = blocks(w.cols, len);
+        int blocks = VectorQuantizer.subBlocks(w.cols, len);
         if (budget >= 0) {
           k = VectorQuantizer.clustersWithin(w.rows, w.cols, blocks, t, (long) Math.floor(budget));
           if (k < 1 && s.args.get(1).trim().startsWith("bytes")) {
@@ -372,18 +372,6 @@ public final class StagePlan {
       default:
         throw new IllegalStateException(s.name);
     }
-  }
-
-  // sub-blocks of sub-vectors about len long: d / (the largest divisor of d that is at most len)
-  static int blocks(int d, int len) {
-    if (len < 1) {
-      throw new IllegalArgumentException("sub-vector length must be at least 1, cannot be: " + len);
-    }
-    int l = Math.min(len, d);
-    while (d % l != 0) {
-      l--;
-    }
-    return d / l;
   }
 
   private static final String RANK_RULES = "one of energy=F, rank=R, error=E, bytes=N, bits=B";

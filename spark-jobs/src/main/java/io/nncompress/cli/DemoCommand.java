@@ -62,14 +62,16 @@ final class DemoCommand implements Callable<Integer> {
    * budget (one bound for all layers, {@link io.nncompress.codec.lowrank.RankBudget}), {8E} the one
    * whose float32 factors fit eight times the budget, which kmeans(4) then stores in 4 bits instead of
    * 32 (at the second budget, float32 factors of eight times the budget are the whole layers: no row).
-   * pq and rq have fixed settings, the nearest to the budget on the demo's network.
+   * {K} is the most centroids, one number for every layer (at most its rows), whose pq or rq
+   * encodings of all layers fit the budget ({@link io.nncompress.codec.quant.VectorQuantizer#clustersWithin(
+   * List, int, int, long)}).
    */
   static final List<List<String>> CODEC_GROUPS = List.of(
-      List.of("kmeans(4) -> huffman", "kmeans_aware(4) -> huffman", "uniform(4,row)", "pq(4,8)", "rq(4,4,2)",
+      List.of("kmeans(4) -> huffman", "kmeans_aware(4) -> huffman", "uniform(4,row)", "pq(4,{K})", "rq(4,{K},2)",
           "svd(error={E})", "svd_aware(error={E})", "svd(error={8E}) -> kmeans(4) -> huffman",
           "svd_aware(error={8E}) -> kmeans_aware(4) -> huffman", "svd(bits={B})", "hashed(bits={B})",
           "hashed_aware(bits={B})"),
-      List.of("uniform(8)", "uniform(8,row)", "kmeans(8)", "pq(4,32)", "rq(11,16,2)", "svd(error={E})",
+      List.of("uniform(8)", "uniform(8,row)", "kmeans(8)", "pq(4,{K})", "rq(11,{K},2)", "svd(error={E})",
           "svd_aware(error={E})", "hashed(bits={B})", "hashed_aware(bits={B})"));
 
   /** Other settings, at their own sizes. */
@@ -90,6 +92,18 @@ final class DemoCommand implements Callable<Integer> {
       long times = e.group(1).isEmpty() ? 1 : Long.parseLong(e.group(1));
       plan = plan.replace(e.group(), plain(io.nncompress.codec.lowrank.RankBudget.errorWithin(spectra.get(method),
           times * weightBytes)));
+    }
+    java.util.regex.Matcher k = java.util.regex.Pattern.compile("^(pq|rq)\\((\\d+),\\{K\\}(?:,(\\d+))?\\)$")
+        .matcher(plan);
+    if (k.matches()) {
+      List<int[]> shapes = new ArrayList<>();
+      for (io.nncompress.codec.lowrank.Spectrum s : spectra.get("svd")) {
+        shapes.add(new int[] {s.rows, s.cols});
+      }
+      int stages = k.group(3) == null ? 1 : Integer.parseInt(k.group(3));
+      int clusters = io.nncompress.codec.quant.VectorQuantizer.clustersWithin(shapes, Integer.parseInt(k.group(2)),
+          stages, weightBytes);
+      plan = plan.replace("{K}", Integer.toString(Math.max(1, clusters)));
     }
     return plan.replace("{B}", String.format(java.util.Locale.ROOT, "%.2f", b));
   }

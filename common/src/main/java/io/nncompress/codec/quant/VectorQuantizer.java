@@ -1,6 +1,7 @@
 package io.nncompress.codec.quant;
 
 import io.nncompress.linalg.DenseMatrix;
+import java.util.List;
 
 /**
  * Product and residual quantization of the rows of an m x n matrix (Gong et al. 2014, "Compressing
@@ -99,6 +100,47 @@ public final class VectorQuantizer {
       }
     }
     return lo;
+  }
+
+  /**
+   * The one k for several layers (each {rows, cols}, sub-vectors of about {@code len} columns as in
+   * {@link #subBlocks}, each layer's k capped at its rows) whose encodings together take at most
+   * {@code bytes}: the most that fit, 0 when not even k = 1 does.
+   */
+  public static int clustersWithin(List<int[]> shapes, int len, int stages, long bytes) {
+    int lo = 0;
+    int hi = 0;
+    for (int[] sh : shapes) {
+      hi = Math.max(hi, Math.min(sh[0], MAX_CLUSTERS));
+    }
+    while (lo < hi) {
+      int mid = (lo + hi + 1) >>> 1;
+      long total = 0;
+      for (int[] sh : shapes) {
+        total += VectorQuantizedTensor.bytesOf(sh[0], sh[1], subBlocks(sh[1], len), Math.min(mid, sh[0]), stages);
+      }
+      if (total <= bytes) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return lo;
+  }
+
+  /**
+   * The blocks of sub-vectors about len long in d columns: d / (the largest divisor of d that is at
+   * most len).
+   */
+  public static int subBlocks(int d, int len) {
+    if (len < 1) {
+      throw new IllegalArgumentException("sub-vector length must be at least 1, cannot be: " + len);
+    }
+    int l = Math.min(len, d);
+    while (d % l != 0) {
+      l--;
+    }
+    return d / l;
   }
 
   /** ceil(log2 k), at least 1: the bits of one stored index. */

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.nncompress.codec.TensorCodecs;
 import io.nncompress.linalg.DenseMatrix;
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -96,6 +97,27 @@ class VectorQuantizerTest {
     DenseMatrix w = UniformQuantizerTest.gaussian(40, 12, 3);
     for (int k : new int[] {1, 2, 5, 17, 40}) {
       assertEquals(VectorQuantizedTensor.bytesOf(40, 12, 4, k, 2), VectorQuantizer.residual(w, 4, k, 2, 1).encode().length);
+    }
+  }
+
+  @Test
+  void oneClusterCountForSeveralLayers() {
+    // layers 20 x 30 (len 4 -> sub-vectors of 3, s = 10) and 4 x 8 (len 4, s = 2); pq sizes by hand:
+    // 28 + 120 k + ceil(200 b / 8) and 28 + 32 min(k, 4) + ceil(8 b / 8) (8 codes, b = 2 bits at k = 4)
+    List<int[]> shapes = List.of(new int[] {20, 30}, new int[] {4, 8});
+    assertEquals(10, VectorQuantizer.subBlocks(30, 4));
+    assertEquals(2, VectorQuantizer.subBlocks(8, 4));
+    long k4 = (28 + 480 + 50) + (28 + 128 + 2); // b = 2 in both: 558 + 158
+    long k5 = (28 + 600 + 75) + (28 + 128 + 2); // the small layer stays at its 4 rows
+    assertEquals(k4, VectorQuantizedTensor.bytesOf(20, 30, 10, 4, 1) + VectorQuantizedTensor.bytesOf(4, 8, 2, 4, 1));
+    assertEquals(4, VectorQuantizer.clustersWithin(shapes, 4, 1, k5 - 1));
+    assertEquals(5, VectorQuantizer.clustersWithin(shapes, 4, 1, k5));
+    assertEquals(20, VectorQuantizer.clustersWithin(shapes, 4, 1, Long.MAX_VALUE)); // the most rows
+    assertEquals(0, VectorQuantizer.clustersWithin(shapes, 4, 1, 100));
+    // one layer: the same as the single-layer search
+    for (long b = 150; b < 3000; b += 37) {
+      assertEquals(VectorQuantizer.clustersWithin(20, 30, 10, 2, b),
+          VectorQuantizer.clustersWithin(List.of(new int[] {20, 30}), 4, 2, b), "bytes " + b);
     }
   }
 
