@@ -252,11 +252,21 @@ public final class StagePlan {
     public final Spectrum spectrum;
     /** The rank chosen (0 without a low-rank stage), kept whether or not the layer was factored. */
     public final int rank;
+    /**
+     * After a low-rank stage, what the later stages were applied to: Q^T (singular values in) and P
+     * for a split layer, P Q^T for one kept whole; empty without later stages or a low-rank stage.
+     */
+    public final List<DenseMatrix> coded;
 
     Encoded(EncodedTensor tensor, Spectrum spectrum, int rank) {
+      this(tensor, spectrum, rank, List.of());
+    }
+
+    Encoded(EncodedTensor tensor, Spectrum spectrum, int rank, List<DenseMatrix> coded) {
       this.tensor = tensor;
       this.spectrum = spectrum;
       this.rank = rank;
+      this.coded = coded;
     }
   }
 
@@ -272,7 +282,9 @@ public final class StagePlan {
     LowRankTensor factors = LowRankTensor.of(f);
     if (!LowRankEncoded.savesWeights(f.rows(), f.cols(), f.rank())) {
       // one layer: P Q^T (float32 factors), then the later stages on it
-      return new Encoded(rest.encode(factors.decode(), r, false), f.spectrum, f.rank());
+      DenseMatrix product = factors.decode();
+      return new Encoded(rest.encode(product, r, false), f.spectrum, f.rank(),
+          rest.isEmpty() ? List.of() : List.of(product));
     }
     if (rest.isEmpty()) {
       return new Encoded(factors, f.spectrum, f.rank());
@@ -288,7 +300,7 @@ public final class StagePlan {
       DenseMatrix.gemm(1.0, g.q, true, rq, false, 0.0, rz);
     }
     return new Encoded(new FactoredTensor(rest.encode(first, r, false), rest.encode(g.p, rz, false)), f.spectrum,
-        f.rank());
+        f.rank(), List.of(first, g.p));
   }
 
   private EncodedTensor encode(DenseMatrix w, DenseMatrix r, boolean check) {

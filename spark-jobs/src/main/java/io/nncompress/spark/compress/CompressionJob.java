@@ -121,12 +121,15 @@ public final class CompressionJob {
     final byte[] bytes;
     final double[] singularValues;
     final int rank;
+    /** The codebooks of weight sharing after a low-rank stage, made where the factors are (see StageCodebooks). */
+    final Map<String, Object> factorCodebooks;
 
-    EncodedLayer(io.nncompress.compress.StagePlan.Encoded e) {
+    EncodedLayer(String layer, io.nncompress.compress.StagePlan.Encoded e) {
       this.codec = e.tensor.codec();
       this.bytes = e.tensor.encode();
       this.singularValues = e.spectrum == null ? null : e.spectrum.singularValues();
       this.rank = e.rank;
+      this.factorCodebooks = StageCodebooks.ofLowRank(layer, e);
     }
   }
 
@@ -135,14 +138,16 @@ public final class CompressionJob {
    * cluster) and decodes the encoded bytes that come back on the driver. The spectra of low-rank
    * stages go into {@code spectra} by layer (see {@link Outcome#spectra}) when it is not null.
    */
-  List<io.nncompress.codec.EncodedTensor> encodeOnCluster(List<EncodeTask> tasks, Map<String, Object> spectra) {
+  List<io.nncompress.codec.EncodedTensor> encodeOnCluster(List<EncodeTask> tasks, Map<String, Object> spectra,
+      Map<String, Map<String, Object>> factorCodebooks) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     jsc.setJobGroup("nncompress-compress", "nncompress compress: stages of " + tasks.size() + " layers", false);
     List<EncodedLayer> out;
     try {
       out = jsc.parallelize(tasks, tasks.size()).map(t -> {
         try {
-          return new EncodedLayer(io.nncompress.compress.StagePlan.parse(t.plan).encodeWithSpectrum(t.weight, t.r));
+          return new EncodedLayer(t.layer, io.nncompress.compress.StagePlan.parse(t.plan).encodeWithSpectrum(t.weight,
+              t.r));
         } catch (IllegalArgumentException e) {
           throw new BadInputException("Layer " + t.layer + ", stages " + t.plan + ": " + e.getMessage(), e);
         }
@@ -170,6 +175,9 @@ public final class CompressionJob {
         x.put("factored", enc.get(k) instanceof io.nncompress.codec.lowrank.LowRankEncoded);
         x.put("singular_values", t.singularValues);
         spectra.put(tasks.get(k).layer, x);
+      }
+      if (factorCodebooks != null && !t.factorCodebooks.isEmpty()) {
+        factorCodebooks.put(tasks.get(k).layer, t.factorCodebooks);
       }
     }
     return enc;
@@ -447,9 +455,10 @@ public final class CompressionJob {
         Phase stagePhase = Progress.phase("stage").step(i - 1, longest).stage(names.stream().distinct().count() == 1
             ? names.get(0) : "stage " + i).message("encode " + tasks.size() + " layers").start();
         Map<String, Object> spectra = new LinkedHashMap<>();
+        Map<String, Map<String, Object>> factorCodebooks = new LinkedHashMap<>();
         List<io.nncompress.codec.EncodedTensor> enc = new ArrayList<>(java.util.Arrays.asList(encoded));
         java.util.Iterator<io.nncompress.codec.EncodedTensor> done = tasks.isEmpty()
-            ? java.util.Collections.emptyIterator() : encodeOnCluster(tasks, spectra).iterator();
+            ? java.util.Collections.emptyIterator() : encodeOnCluster(tasks, spectra, factorCodebooks).iterator();
         for (int k = 0; k < enc.size(); k++) {
           if (enc.get(k) == null) {
             enc.set(k, done.next());
@@ -478,7 +487,7 @@ public final class CompressionJob {
           stored = staged;
           finalNet = decoded;
           lastSpectra = spectra;
-          codebooks.putAll(StageCodebooks.of(config, chain, enc, distributed));
+          codebooks.putAll(StageCodebooks.of(config, chain, enc, distributed, factorCodebooks));
         }
         LOG.info("After {}: {} bytes, accuracy {}", label, records.get(records.size() - 1).bytes,
             e == null ? "n/a" : e.accuracyCompressed);

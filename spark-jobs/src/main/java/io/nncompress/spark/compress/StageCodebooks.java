@@ -4,6 +4,7 @@ import io.nncompress.codec.DeepCompressedTensor;
 import io.nncompress.codec.EncodedTensor;
 import io.nncompress.codec.KMeansTensor;
 import io.nncompress.codec.kmeans.WeightSharing;
+import io.nncompress.codec.lowrank.FactoredTensor;
 import io.nncompress.compress.LayerChain;
 import io.nncompress.compress.StagePlan;
 import io.nncompress.linalg.DenseMatrix;
@@ -17,7 +18,8 @@ import java.util.Map;
  * share weights, the shared values, how many weights have each, and the histogram of the weights
  * that were clustered ({@link #BINS} equal bins over their range). A layer clustered in one task:
  * from its encoded form and its weights after LNR (the weights clustered: those with a code, not the
- * pruned zeros). A layer clustered by {@link DistributedLayers}: from its distributed pass.
+ * pruned zeros). A layer clustered by {@link DistributedLayers}: from its distributed pass. A layer
+ * with a low-rank stage first: from its factors, by {@link #ofLowRank} where they were made.
  */
 final class StageCodebooks {
   /** Bins of a layer's weight histogram. */
@@ -26,12 +28,16 @@ final class StageCodebooks {
   private StageCodebooks() {}
 
   static Map<String, Object> of(CompressionConfig config, LayerChain chain, List<EncodedTensor> enc,
-      DistributedLayers distributed) {
+      DistributedLayers distributed, Map<String, Map<String, Object>> lowRank) {
     Map<String, Object> out = new LinkedHashMap<>();
     for (int k = 0; k < chain.size(); k++) {
       String name = chain.layer(k).name();
       StagePlan plan = config.stagesOf(name);
       if (plan.stages().stream().noneMatch(s -> s.name.startsWith("kmeans"))) {
+        continue;
+      }
+      if (plan.isLowRank()) {
+        out.putAll(lowRank.getOrDefault(name, Map.of()));
         continue;
       }
       if (distributed.routes(name)) {
@@ -41,13 +47,41 @@ final class StageCodebooks {
         }
         continue;
       }
-      WeightSharing ws = enc.get(k) instanceof DeepCompressedTensor ? ((DeepCompressedTensor) enc.get(k)).shared()
-          : enc.get(k) instanceof KMeansTensor ? ((KMeansTensor) enc.get(k)).shared() : null;
+      WeightSharing ws = shared(enc.get(k));
       if (ws != null) {
         out.put(name, of(ws, LayerChain.weight(chain.layer(k))));
       }
     }
     return out;
+  }
+
+  /**
+   * The entries of a layer whose plan starts with a low-rank stage, made where its factors are (on
+   * the executor that encoded it): {@code NAME.0} (Q^T) and {@code NAME.1} (P), the layers of the
+   * compressed model, when it was split; {@code NAME} (P Q^T) when it was kept whole. Empty when no
+   * later stage shares weights.
+   */
+  static Map<String, Object> ofLowRank(String layer, StagePlan.Encoded e) {
+    Map<String, Object> out = new LinkedHashMap<>();
+    if (e.tensor instanceof FactoredTensor && e.coded.size() == 2) {
+      FactoredTensor f = (FactoredTensor) e.tensor;
+      WeightSharing first = shared(f.firstEncoded());
+      WeightSharing second = shared(f.secondEncoded());
+      if (first != null) {
+        out.put(layer + ".0", of(first, e.coded.get(0)));
+      }
+      if (second != null) {
+        out.put(layer + ".1", of(second, e.coded.get(1)));
+      }
+    } else if (e.coded.size() == 1 && shared(e.tensor) != null) {
+      out.put(layer, of(shared(e.tensor), e.coded.get(0)));
+    }
+    return out;
+  }
+
+  private static WeightSharing shared(EncodedTensor t) {
+    return t instanceof DeepCompressedTensor ? ((DeepCompressedTensor) t).shared()
+        : t instanceof KMeansTensor ? ((KMeansTensor) t).shared() : null;
   }
 
   /** One layer's entry: the codebook, each value's count, the histogram of w where a code is. */

@@ -356,6 +356,39 @@ class LowRankModelTest {
     JsonNode m = new ObjectMapper().readTree(Files.readString(Path.of(out, "metrics.json"), StandardCharsets.UTF_8));
     assertEquals("W L", m.get("spectra").get("fc1").get("of").asText());
     assertEquals(3, m.get("spectra").get("fc1").get("rank").asInt());
+    // the codebooks of both factors, named as the compressed model's layers: the shared values are the
+    // factor's, every weight of the factor has one, and the histogram is of the factor before sharing
+    JsonNode cb = m.get("codebooks");
+    assertEquals(List.of("fc1.0", "fc1.1", "fc2.0", "fc2.1"), iterable(cb.fieldNames()));
+    String html = Files.readString(Path.of(out, "report.html"), StandardCharsets.UTF_8);
+    for (int k = 0; k < 2; k++) {
+      FactoredTensor f = (FactoredTensor) o.layers.get(k).weight;
+      DenseMatrix[] factors = {f.first(), f.second()};
+      for (int part = 0; part < 2; part++) {
+        String name = "fc" + (k + 1) + "." + part;
+        JsonNode e = cb.get(name);
+        double[] shared = Arrays.stream(factors[part].data).distinct().sorted().toArray();
+        double[] centroids = new double[e.get("centroids").size()];
+        long used = 0;
+        long inHistogram = 0;
+        int bins = 0;
+        for (int c = 0; c < centroids.length; c++) {
+          centroids[c] = e.get("centroids").get(c).asDouble();
+          used += e.get("counts").get(c).asLong();
+        }
+        for (JsonNode n : e.get("histogram").get("counts")) {
+          inHistogram += n.asLong();
+          bins += n.asLong() > 0 ? 1 : 0;
+        }
+        double[] usedCentroids = java.util.stream.IntStream.range(0, centroids.length)
+            .filter(c -> e.get("counts").get(c).asLong() > 0).mapToDouble(c -> centroids[c]).sorted().toArray();
+        assertArrayEquals(shared, usedCentroids, 0.0, name);
+        assertEquals(factors[part].data.length, used, name);
+        assertEquals(factors[part].data.length, inHistogram, name);
+        assertTrue(bins > centroids.length, name + ": " + bins + " bins hold weights, more than the shared values");
+        assertTrue(html.contains("id=\"codebook-fc" + (k + 1) + "_" + part + "\""), name + " drawn in the report");
+      }
+    }
   }
 
   static List<String> iterable(java.util.Iterator<String> it) {
