@@ -23,6 +23,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -66,15 +67,15 @@ public final class StagePlan {
   private static final List<String> LOW_RANK = List.of("svd", "svd_aware");
   private static final List<String> OTHER = List.of("uniform", "binary", "pq", "rq", "hashed", "hashed_aware");
   // each stage's arguments, in order; uniform's second is optional
-  private static final java.util.Map<String, List<String>> ARGUMENTS = java.util.Map.ofEntries(
-      java.util.Map.entry("prune", List.of("sparsity")), java.util.Map.entry("prune_obd", List.of("sparsity")),
-      java.util.Map.entry("kmeans", List.of("bits")), java.util.Map.entry("kmeans_aware", List.of("bits")),
-      java.util.Map.entry("huffman", List.of()), java.util.Map.entry("uniform", List.of("bits", "row|tensor")),
-      java.util.Map.entry("binary", List.of()),
-      java.util.Map.entry("pq", List.of("sub-vector length", "clusters")),
-      java.util.Map.entry("rq", List.of("sub-vector length", "clusters", "stages")),
-      java.util.Map.entry("hashed", List.of("buckets")), java.util.Map.entry("hashed_aware", List.of("buckets")),
-      java.util.Map.entry("svd", List.of("rank rule")), java.util.Map.entry("svd_aware", List.of("rank rule")));
+  private static final Map<String, List<String>> ARGUMENTS = Map.ofEntries(
+      Map.entry("prune", List.of("sparsity")), Map.entry("prune_obd", List.of("sparsity")),
+      Map.entry("kmeans", List.of("bits")), Map.entry("kmeans_aware", List.of("bits")),
+      Map.entry("huffman", List.of()), Map.entry("uniform", List.of("bits", "row|tensor")),
+      Map.entry("binary", List.of()),
+      Map.entry("pq", List.of("sub-vector length", "clusters")),
+      Map.entry("rq", List.of("sub-vector length", "clusters", "stages")),
+      Map.entry("hashed", List.of("buckets")), Map.entry("hashed_aware", List.of("buckets")),
+      Map.entry("svd", List.of("rank rule")), Map.entry("svd_aware", List.of("rank rule")));
 
   /** One parsed stage. */
   public static final class Stage {
