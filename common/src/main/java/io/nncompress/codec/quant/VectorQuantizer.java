@@ -89,17 +89,8 @@ public final class VectorQuantizer {
    * k, so the answer is found by bisection.
    */
   public static int clustersWithin(int rows, int cols, int subBlocks, int stages, long bytes) {
-    int lo = 0;
-    int hi = Math.min(rows, MAX_CLUSTERS);
-    while (lo < hi) {
-      int mid = (lo + hi + 1) >>> 1;
-      if (VectorQuantizedTensor.bytesOf(rows, cols, subBlocks, mid, stages) <= bytes) {
-        lo = mid;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    return lo;
+    return largest(Math.min(rows, MAX_CLUSTERS),
+        k -> VectorQuantizedTensor.bytesOf(rows, cols, subBlocks, k, stages) <= bytes);
   }
 
   /**
@@ -108,18 +99,26 @@ public final class VectorQuantizer {
    * {@code bytes}: the most that fit, 0 when not even k = 1 does.
    */
   public static int clustersWithin(List<int[]> shapes, int len, int stages, long bytes) {
-    int lo = 0;
-    int hi = 0;
+    int most = 0;
     for (int[] sh : shapes) {
-      hi = Math.max(hi, Math.min(sh[0], MAX_CLUSTERS));
+      most = Math.max(most, Math.min(sh[0], MAX_CLUSTERS));
     }
-    while (lo < hi) {
-      int mid = (lo + hi + 1) >>> 1;
+    return largest(most, k -> {
       long total = 0;
       for (int[] sh : shapes) {
-        total += VectorQuantizedTensor.bytesOf(sh[0], sh[1], subBlocks(sh[1], len), Math.min(mid, sh[0]), stages);
+        total += VectorQuantizedTensor.bytesOf(sh[0], sh[1], subBlocks(sh[1], len), Math.min(k, sh[0]), stages);
       }
-      if (total <= bytes) {
+      return total <= bytes;
+    });
+  }
+
+  // the largest k in 1..most for which fits holds (fits must hold for every smaller k too), 0 if none
+  private static int largest(int most, java.util.function.IntPredicate fits) {
+    int lo = 0;
+    int hi = most;
+    while (lo < hi) {
+      int mid = (lo + hi + 1) >>> 1;
+      if (fits.test(mid)) {
         lo = mid;
       } else {
         hi = mid - 1;
