@@ -72,7 +72,8 @@ public final class AutocorrelationJob {
     public boolean direct = true;
     /**
      * Input bytes a task of the direct path reads at most (default 1 GiB), unless that would leave
-     * fewer tasks than cores; see {@link ParquetFileInput#splits}.
+     * fewer tasks than cores (the count is rounded up to a multiple of the cores); see
+     * {@link ParquetFileInput#splits}.
      */
     public long bytesPerTask = 1L << 30;
     /** Depth of the tree reduce (default 2), used above {@link #plainReduceMax} partitions. */

@@ -176,6 +176,20 @@ class ParquetFileInputTest {
       // ... and one task per Spark partition when a task may read a byte only
       o.bytesPerTask = 1;
       assertEquals(sparkPartitions, ParquetFileInput.splits(spark, scan, o).size());
+      // a task count that is a multiple of the cores, so that the last wave is full: bytes for 3 tasks
+      // make 4 on 2 cores (3 left one core idle while the third task ran alone: job/limit 0.63 at 600,000
+      // rows against 0.69-0.75 at 200,000 in two tasks), of about equal bytes
+      o.bytesPerTask = (files + 2) / 3;
+      var even = ParquetFileInput.splits(spark, scan, o);
+      assertEquals(4, even.size());
+      long most = 0;
+      long least = Long.MAX_VALUE;
+      for (var t : even) {
+        long b = java.util.Arrays.stream(t._1().lengths).sum();
+        most = Math.max(most, b);
+        least = Math.min(least, b);
+      }
+      assertTrue(most - least <= 1024 + 1024, most + " vs " + least + " bytes"); // within a split (1 KiB)
     } finally {
       spark.conf().set("spark.sql.files.maxPartitionBytes", old);
     }
