@@ -124,30 +124,32 @@ public final class CompressionJob {
     /** The codebooks of weight sharing after a low-rank stage, made where the factors are (see StageCodebooks). */
     final Map<String, Object> factorCodebooks;
 
-    EncodedLayer(String layer, io.nncompress.compress.StagePlan.Encoded e) {
+    EncodedLayer(String layer, io.nncompress.compress.StagePlan.Encoded e, boolean codebooks) {
       this.codec = e.tensor.codec();
       this.bytes = e.tensor.encode();
       this.singularValues = e.spectrum == null ? null : e.spectrum.singularValues();
       this.rank = e.rank;
-      this.factorCodebooks = StageCodebooks.ofLowRank(layer, e);
+      this.factorCodebooks = codebooks ? StageCodebooks.ofLowRank(layer, e) : Map.of();
     }
   }
 
   /**
    * Runs every layer's stages as its own Spark task (layers are compressed in parallel on the
    * cluster) and decodes the encoded bytes that come back on the driver. The spectra of low-rank
-   * stages go into {@code spectra} by layer (see {@link Outcome#spectra}) when it is not null.
+   * stages go into {@code spectra} by layer (see {@link Outcome#spectra}) when it is not null, and the
+   * codebooks of their factors into {@code factorCodebooks} (made on the executors only then).
    */
   List<io.nncompress.codec.EncodedTensor> encodeOnCluster(List<EncodeTask> tasks, Map<String, Object> spectra,
       Map<String, Map<String, Object>> factorCodebooks) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     jsc.setJobGroup("nncompress-compress", "nncompress compress: stages of " + tasks.size() + " layers", false);
     List<EncodedLayer> out;
+    boolean codebooks = factorCodebooks != null;
     try {
       out = jsc.parallelize(tasks, tasks.size()).map(t -> {
         try {
           return new EncodedLayer(t.layer, io.nncompress.compress.StagePlan.parse(t.plan).encodeWithSpectrum(t.weight,
-              t.r));
+              t.r), codebooks);
         } catch (IllegalArgumentException e) {
           throw new BadInputException("Layer " + t.layer + ", stages " + t.plan + ": " + e.getMessage(), e);
         }
@@ -458,7 +460,8 @@ public final class CompressionJob {
         Map<String, Map<String, Object>> factorCodebooks = new LinkedHashMap<>();
         List<io.nncompress.codec.EncodedTensor> enc = new ArrayList<>(java.util.Arrays.asList(encoded));
         java.util.Iterator<io.nncompress.codec.EncodedTensor> done = tasks.isEmpty()
-            ? java.util.Collections.emptyIterator() : encodeOnCluster(tasks, spectra, factorCodebooks).iterator();
+            ? java.util.Collections.emptyIterator()
+            : encodeOnCluster(tasks, spectra, i == longest ? factorCodebooks : null).iterator();
         for (int k = 0; k < enc.size(); k++) {
           if (enc.get(k) == null) {
             enc.set(k, done.next());
