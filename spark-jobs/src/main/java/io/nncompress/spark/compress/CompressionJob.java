@@ -84,9 +84,9 @@ public final class CompressionJob {
       }
       this.bytesBefore = before;
       this.bytesAfter = after;
-      this.flopsBefore = macs(result.original);
-      this.flopsAfter = macs(finalNetwork);
-      this.modelParams = params(finalNetwork);
+      this.flopsBefore = NetworkEvaluation.macs(result.original);
+      this.flopsAfter = NetworkEvaluation.macs(finalNetwork);
+      this.modelParams = NetworkEvaluation.params(finalNetwork);
     }
 
     public long paramsBefore() {
@@ -96,130 +96,6 @@ public final class CompressionJob {
     public long paramsAfter() {
       return result.layers.stream().mapToLong(l -> l.paramsAfter).sum();
     }
-  }
-
-  /** One layer's stages to run on an executor. */
-  static final class EncodeTask implements java.io.Serializable {
-    private static final long serialVersionUID = 1L;
-    final String layer;
-    final String plan;
-    final DenseMatrix weight;
-    final DenseMatrix r;
-
-    EncodeTask(String layer, String plan, DenseMatrix weight, DenseMatrix r) {
-      this.layer = layer;
-      this.plan = plan;
-      this.weight = weight;
-      this.r = r;
-    }
-  }
-
-  /** What one layer's task sends back: the encoded weight and a low-rank stage's spectrum (or null). */
-  static final class EncodedLayer implements java.io.Serializable {
-    private static final long serialVersionUID = 1L;
-    final String codec;
-    final byte[] bytes;
-    final double[] singularValues;
-    final int rank;
-    /** The codebooks of weight sharing after a low-rank stage, made where the factors are (see StageCodebooks). */
-    final Map<String, Object> factorCodebooks;
-
-    EncodedLayer(String layer, io.nncompress.compress.StagePlan.Encoded e, boolean codebooks) {
-      this.codec = e.tensor.codec();
-      this.bytes = e.tensor.encode();
-      this.singularValues = e.spectrum == null ? null : e.spectrum.singularValues();
-      this.rank = e.rank;
-      this.factorCodebooks = codebooks ? StageCodebooks.ofLowRank(layer, e) : Map.of();
-    }
-  }
-
-  /**
-   * Runs every layer's stages as its own Spark task (layers are compressed in parallel on the
-   * cluster) and decodes the encoded bytes that come back on the driver. The spectra of low-rank
-   * stages go into {@code spectra} by layer (see {@link Outcome#spectra}) when it is not null, and the
-   * codebooks of their factors into {@code factorCodebooks} (made on the executors only then).
-   */
-  List<io.nncompress.codec.EncodedTensor> encodeOnCluster(List<EncodeTask> tasks, Map<String, Object> spectra,
-      Map<String, Map<String, Object>> factorCodebooks) {
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    jsc.setJobGroup("nncompress-compress", "nncompress compress: stages of " + tasks.size() + " layers", false);
-    List<EncodedLayer> out;
-    boolean codebooks = factorCodebooks != null;
-    try {
-      out = jsc.parallelize(tasks, tasks.size()).map(t -> {
-        try {
-          return new EncodedLayer(t.layer, io.nncompress.compress.StagePlan.parse(t.plan).encodeWithSpectrum(t.weight,
-              t.r), codebooks);
-        } catch (IllegalArgumentException e) {
-          throw new BadInputException("Layer " + t.layer + ", stages " + t.plan + ": " + e.getMessage(), e);
-        }
-      }).collect();
-    } catch (BadInputException e) {
-      throw e;
-    } catch (Exception e) {
-      BadInputException bad = BadInputException.find(e);
-      throw bad != null ? new BadInputException(bad.getMessage(), e)
-          : new RuntimeException("Stages failed: " + e.getMessage(), e);
-    } finally {
-      jsc.clearJobGroup();
-    }
-    List<io.nncompress.codec.EncodedTensor> enc = new ArrayList<>();
-    for (int k = 0; k < out.size(); k++) {
-      EncodedLayer t = out.get(k);
-      enc.add(io.nncompress.codec.TensorCodecs.decode(t.codec, t.bytes));
-      if (spectra != null && t.singularValues != null) {
-        io.nncompress.compress.StagePlan.Stage s = io.nncompress.compress.StagePlan.parse(tasks.get(k).plan).stages()
-            .get(0);
-        Map<String, Object> x = new LinkedHashMap<>();
-        x.put("stage", s.text);
-        x.put("of", s.name.equals("svd_aware") ? "W L" : "W");
-        x.put("rank", t.rank);
-        x.put("factored", enc.get(k) instanceof io.nncompress.codec.lowrank.LowRankEncoded);
-        x.put("singular_values", t.singularValues);
-        spectra.put(tasks.get(k).layer, x);
-      }
-      if (factorCodebooks != null && !t.factorCodebooks.isEmpty()) {
-        factorCodebooks.put(tasks.get(k).layer, t.factorCodebooks);
-      }
-    }
-    return enc;
-  }
-
-  /**
-   * The Deep Compression paper's rate r = sum n*32 / sum (n*log2(k) + k*32) over the layers, n the
-   * weights that are stored (nonzero after pruning), k = 2^bits; NaN unless every layer's first i
-   * stages share weights with k-means.
-   */
-  static double paperRate(LayerChain chain, CompressionConfig config, int i, List<io.nncompress.codec.EncodedTensor> enc) {
-    double num = 0;
-    double den = 0;
-    for (int k = 0; k < chain.size(); k++) {
-      io.nncompress.compress.StagePlan plan = config.stagesOf(chain.layer(k).name());
-      io.nncompress.compress.StagePlan prefix = plan.prefix(Math.min(i, plan.stages().size()));
-      int bits = 0;
-      if (prefix.isLowRank()) {
-        return Double.NaN; // the formula counts the weights of one matrix, not of two factors
-      }
-      for (io.nncompress.compress.StagePlan.Stage s : prefix.stages()) {
-        if (s.name.startsWith("kmeans")) {
-          bits = Integer.parseInt(s.args.get(0));
-        }
-      }
-      if (bits == 0) {
-        return Double.NaN;
-      }
-      long n = 0;
-      if (enc.get(k) instanceof DistributedLayers.Encoded) {
-        n = ((DistributedLayers.Encoded) enc.get(k)).nonzeros(); // from the codes' counts: no decode here
-      } else {
-        for (double v : enc.get(k).decode().data) {
-          n += v != 0 ? 1 : 0;
-        }
-      }
-      num += 32.0 * n;
-      den += (double) n * bits + 32.0 * (1 << bits);
-    }
-    return num / den;
   }
 
   /** The model after one stage: bytes, parameters, accuracy, and the bytes of each layer. */
@@ -244,36 +120,6 @@ public final class CompressionJob {
       this.layerBytes = layerBytes;
       this.layerWeights = layerWeights;
     }
-  }
-
-  /** Weights and biases of the weighted (dense, conv2d) layers. */
-  public static long params(Network net) {
-    long s = 0;
-    for (Layer l : net.layers()) {
-      if (l.type() == LayerType.DENSE || l.type() == LayerType.CONV2D) {
-        DenseMatrix w = LayerChain.weight(l);
-        double[] b = LayerChain.bias(l);
-        s += (long) w.rows * w.cols + (b == null ? 0 : b.length);
-      }
-    }
-    return s;
-  }
-
-  /**
-   * Multiply-adds of one forward pass of one sample through the weighted layers; a low-rank layer
-   * as two layers costs r (d + h) (dense), r (I k k + O) per output position (conv).
-   */
-  public static long macs(Network net) {
-    long s = 0;
-    for (Layer l : net.layers()) {
-      if (l.type() == LayerType.DENSE) {
-        s += (long) l.inputShape().size() * l.outputShape().size();
-      } else if (l.type() == LayerType.CONV2D) {
-        Conv2dLayer c = (Conv2dLayer) l;
-        s += (long) c.weight().rows * c.weight().cols * c.geometry().positions();
-      }
-    }
-    return s;
   }
 
   private final SparkSession spark;
@@ -347,6 +193,14 @@ public final class CompressionJob {
     return net;
   }
 
+  // what the stage pipeline's last stage left (and how many evaluation passes the stages took)
+  private static final class LastStage {
+    List<CompressedModelStore.StoredLayer> stored;
+    Map<String, Object> spectra;
+    Network network;
+    int evaluations;
+  }
+
   /** Compresses and evaluates with the configured strategy, without writing. */
   public Outcome compute(Network net) {
     return compute(net, config.strategy, null);
@@ -396,11 +250,11 @@ public final class CompressionJob {
     Network finalNet = r.compressed;
     Map<String, Object> lastSpectra = Map.of();
     LayerChain chain = LayerChain.of(r.compressed);
-    int longest = 0;
+    boolean anyStage = false;
     for (int k = 0; k < chain.size(); k++) {
-      longest = Math.max(longest, config.stagesOf(chain.layer(k).name()).stages().size());
+      anyStage |= !config.stagesOf(chain.layer(k).name()).isEmpty();
     }
-    if (longest > 0) {
+    if (anyStage) {
       InputData test = config.evaluation == null ? null
           : InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn, features);
       long paramsBefore = r.layers.stream().mapToLong(l -> l.paramsBefore).sum();
@@ -411,9 +265,9 @@ public final class CompressionJob {
       Map<String, Long> lnrWeights = new LinkedHashMap<>();
       for (int k = 0; k < stored.size(); k++) {
         origBytes.put(stored.get(k).layer, 4 * r.layers.get(k).paramsBefore);
-        origWeights.put(stored.get(k).layer, weightsOf(LayerChain.of(r.original).layer(k)));
+        origWeights.put(stored.get(k).layer, (long) LayerChain.weightRows(LayerChain.of(r.original).layer(k)) * LayerChain.weightCols(LayerChain.of(r.original).layer(k)));
         lnrBytes.put(stored.get(k).layer, stored.get(k).bytes());
-        lnrWeights.put(stored.get(k).layer, weightsOf(chain.layer(k)));
+        lnrWeights.put(stored.get(k).layer, (long) LayerChain.weightRows(chain.layer(k)) * LayerChain.weightCols(chain.layer(k)));
       }
       DistributedLayers distributed = new DistributedLayers(spark, config, r.original);
       records.add(new StageRecord("float32", 4 * paramsBefore, paramsBefore,
@@ -437,65 +291,80 @@ public final class CompressionJob {
         }
         rs = stats.inputs(r.compressed, idx);
       }
-      for (int i = 1; i <= longest; i++) {
-        List<String> names = new ArrayList<>();
-        List<EncodeTask> tasks = new ArrayList<>();
-        io.nncompress.codec.EncodedTensor[] encoded = new io.nncompress.codec.EncodedTensor[chain.size()];
-        for (int k = 0; k < chain.size(); k++) {
-          io.nncompress.compress.StagePlan plan = config.stagesOf(chain.layer(k).name());
-          io.nncompress.compress.StagePlan prefix = plan.prefix(Math.min(i, plan.stages().size()));
-          names.add(plan.stages().isEmpty() ? "lnr" : plan.stages().get(Math.min(i, plan.stages().size()) - 1).text);
-          if (distributed.routes(chain.layer(k).name())) { // too large to collect: see DistributedLayers
-            encoded[k] = distributed.encode(chain.layer(k), prefix, rs == null ? null
-                : DistributedLayers.diagonal(rs[k].autocorrelation(), LayerChain.weightCols(chain.layer(k))));
-            continue;
-          }
-          DenseMatrix w = LayerChain.weight(chain.layer(k));
-          DenseMatrix rk = rs == null ? null : rs[k].autocorrelation().selectSymmetric(range(w.cols));
-          tasks.add(new EncodeTask(chain.layer(k).name(), prefix.toString(), w, rk));
+      io.nncompress.stats.AutocorrelationStats[] stageStats = rs;
+      StagePipeline.Layers layers = new StagePipeline.Layers() {
+        @Override
+        public int size() {
+          return chain.size();
         }
-        Phase stagePhase = Progress.phase("stage").step(i - 1, longest).stage(names.stream().distinct().count() == 1
-            ? names.get(0) : "stage " + i).message("encode " + tasks.size() + " layers").start();
-        Map<String, Object> spectra = new LinkedHashMap<>();
-        Map<String, Map<String, Object>> factorCodebooks = new LinkedHashMap<>();
-        List<io.nncompress.codec.EncodedTensor> enc = new ArrayList<>(java.util.Arrays.asList(encoded));
-        java.util.Iterator<io.nncompress.codec.EncodedTensor> done = tasks.isEmpty()
-            ? java.util.Collections.emptyIterator()
-            : encodeOnCluster(tasks, spectra, i == longest ? factorCodebooks : null).iterator();
-        for (int k = 0; k < enc.size(); k++) {
-          if (enc.get(k) == null) {
-            enc.set(k, done.next());
-          }
+
+        @Override
+        public String name(int k) {
+          return chain.layer(k).name();
         }
-        double paperRate = paperRate(chain, config, i, enc);
-        Network decoded = withWeights(r.compressed, chain, enc);
+
+        @Override
+        public io.nncompress.compress.StagePlan plan(int k) {
+          return config.stagesOf(name(k));
+        }
+
+        @Override
+        public DenseMatrix weight(int k) {
+          return LayerChain.weight(chain.layer(k));
+        }
+
+        @Override
+        public DenseMatrix autocorrelation(int k) {
+          return stageStats == null ? null
+              : stageStats[k].autocorrelation().selectSymmetric(java.util.stream.IntStream.range(0, LayerChain.weightCols(chain.layer(k))).toArray());
+        }
+
+        @Override
+        public io.nncompress.codec.EncodedTensor encodeElsewhere(int k, io.nncompress.compress.StagePlan prefix) {
+          if (!distributed.routes(name(k))) {
+            return null;
+          }
+          // too large to collect: see DistributedLayers
+          return distributed.encode(chain.layer(k), prefix, stageStats == null ? null
+              : DistributedLayers.diagonal(stageStats[k].autocorrelation(), LayerChain.weightCols(chain.layer(k))));
+        }
+      };
+      List<CompressedModelStore.StoredLayer> lnrStored = stored;
+      LastStage last = new LastStage();
+      new StagePipeline(spark).run(layers, stage -> {
+        List<io.nncompress.codec.EncodedTensor> enc = stage.encoded;
+        double paperRate = StagePipeline.paperRate(layers, stage.index, enc);
+        Network decoded = NetworkEvaluation.withWeights(r.compressed, chain, enc);
         Evaluation e = test == null ? null : evaluate(r.original, decoded, keptOutputs, test);
         if (test != null) {
-          passes++;
+          last.evaluations++;
         }
         List<CompressedModelStore.StoredLayer> staged = new ArrayList<>();
         Map<String, Long> lb = new LinkedHashMap<>();
-        for (int k = 0; k < stored.size(); k++) {
-          CompressedModelStore.StoredLayer l = stored.get(k);
-          staged.add(new CompressedModelStore.StoredLayer(l.layer, l.type, l.method + " -> "
-              + config.stagesOf(l.layer).prefix(Math.min(i, config.stagesOf(l.layer).stages().size())), l.originalShape,
-              l.shape, l.keptInputs, l.keptOutputs, enc.get(k), l.bias, l.metrics));
+        for (int k = 0; k < lnrStored.size(); k++) {
+          CompressedModelStore.StoredLayer l = lnrStored.get(k);
+          staged.add(new CompressedModelStore.StoredLayer(l.layer, l.type, l.method + " -> " + stage.prefixes.get(k),
+              l.originalShape, l.shape, l.keptInputs, l.keptOutputs, enc.get(k), l.bias, l.metrics));
           lb.put(l.layer, staged.get(k).bytes());
         }
-        String label = names.stream().distinct().count() == 1 ? names.get(0) : "stage " + i;
-        records.add(new StageRecord(label, lb.values().stream().mapToLong(Long::longValue).sum(), params(decoded),
-            e == null ? Double.NaN : e.accuracyCompressed, e == null ? Double.NaN : e.agreement, lb, lnrWeights));
-        records.get(records.size() - 1).paperRate = paperRate;
-        if (i == longest) {
-          stored = staged;
-          finalNet = decoded;
-          lastSpectra = spectra;
-          codebooks.putAll(StageCodebooks.of(config, chain, enc, distributed, factorCodebooks));
+        StageRecord rec = new StageRecord(stage.label, lb.values().stream().mapToLong(Long::longValue).sum(),
+            NetworkEvaluation.params(decoded), e == null ? Double.NaN : e.accuracyCompressed, e == null ? Double.NaN : e.agreement, lb,
+            lnrWeights);
+        rec.paperRate = paperRate;
+        records.add(rec);
+        if (stage.last) {
+          last.stored = staged;
+          last.spectra = stage.spectra;
+          last.network = decoded;
+          codebooks.putAll(StageCodebooks.of(layers, enc, distributed, stage.factorCodebooks));
         }
-        LOG.info("After {}: {} bytes, accuracy {}", label, records.get(records.size() - 1).bytes,
-            e == null ? "n/a" : e.accuracyCompressed);
-        stagePhase.result(records.get(records.size() - 1).bytes + " bytes").close();
-      }
+        LOG.info("After {}: {} bytes, accuracy {}", stage.label, rec.bytes, e == null ? "n/a" : e.accuracyCompressed);
+        return rec.bytes + " bytes";
+      });
+      passes += last.evaluations;
+      finalNet = last.network;
+      stored = last.stored;
+      lastSpectra = last.spectra;
     }
     phase.close();
     Outcome outcome = new Outcome(r, ev, (System.nanoTime() - t0) / 1e9, passes, stored, records, finalNet);
@@ -511,143 +380,17 @@ public final class CompressionJob {
    */
   public List<StageRecord> compareCodecs(Outcome lnr, List<io.nncompress.compress.StagePlan> plans,
       SparkStatistics stats) {
-    LnrCompressor.Result r = lnr.result;
-    LayerChain chain = LayerChain.of(r.compressed);
-    int features = r.original.inputShape().size();
-    InputData test = InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn, features);
-    List<int[]> keptOutputs = keptOutputs(r);
-    io.nncompress.stats.AutocorrelationStats[] rs = null;
-    List<StageRecord> out = new ArrayList<>();
-    for (io.nncompress.compress.StagePlan plan : plans) {
-      Phase phase = Progress.phase("codec").stage(plan.toString()).step(out.size(), plans.size()).start();
-      if (plan.needsStatistics() && rs == null) {
-        int[] idx = new int[chain.size()];
-        for (int k = 0; k < idx.length; k++) {
-          idx[k] = chain.networkIndex(k);
-        }
-        rs = stats.inputs(r.compressed, idx);
-      }
-      List<io.nncompress.codec.EncodedTensor> enc = new ArrayList<>();
-      Map<String, Long> lb = new LinkedHashMap<>();
-      Map<String, Long> lw = new LinkedHashMap<>();
-      long bytes = 0;
-      for (int k = 0; k < chain.size(); k++) {
-        DenseMatrix w = LayerChain.weight(chain.layer(k));
-        DenseMatrix rk = rs == null ? null : rs[k].autocorrelation().selectSymmetric(range(w.cols));
-        io.nncompress.codec.EncodedTensor e = plan.encode(w, rk);
-        enc.add(e);
-        double[] b = LayerChain.bias(chain.layer(k));
-        long lbytes = e.encode().length + (b == null ? 0 : 4L * b.length);
-        lb.put(chain.layer(k).name(), lbytes);
-        lw.put(chain.layer(k).name(), weightsOf(w));
-        bytes += lbytes;
-      }
-      Network decoded = withWeights(r.compressed, chain, enc);
-      Evaluation e = evaluate(r.original, decoded, keptOutputs, test);
-      out.add(new StageRecord(plan.toString(), bytes, params(decoded), e.accuracyCompressed, e.agreement, lb, lw));
-      LOG.info("Codec {}: {} bytes, accuracy {}", plan, bytes, e.accuracyCompressed);
-      phase.result(bytes + " bytes").close();
-    }
-    return out;
-  }
-
-  private static int[] range(int n) {
-    int[] r = new int[n];
-    for (int i = 0; i < n; i++) {
-      r[i] = i;
-    }
-    return r;
-  }
-
-  private static long weightsOf(DenseMatrix w) {
-    return (long) w.rows * w.cols;
-  }
-
-  private static long weightsOf(Layer l) {
-    return (long) LayerChain.weightRows(l) * LayerChain.weightCols(l);
-  }
-
-  /**
-   * The network with each weighted layer's weight replaced by what its encoded form decodes to. A
-   * low-rank form (P Q^T, stored as factors only when r (h + d) &lt; h d) becomes two layers, NAME.0
-   * (Q^T) and NAME.1 (P and the bias): see {@link io.nncompress.model.FactoredLayers}.
-   */
-  static Network withWeights(Network net, LayerChain chain, List<io.nncompress.codec.EncodedTensor> enc) {
-    Map<String, io.nncompress.format.safetensors.Tensor> tensors = new LinkedHashMap<>(net.tensors());
-    Map<String, DenseMatrix[]> factors = new LinkedHashMap<>();
-    for (int k = 0; k < chain.size(); k++) {
-      Layer l = chain.layer(k);
-      if (enc.get(k) instanceof DistributedLayers.Encoded) {
-        // decoded where it is read (the evaluation's tasks), streamed when written: never whole here
-        tensors.put(l.spec().weight, ((DistributedLayers.Encoded) enc.get(k)).tensor());
-        continue;
-      }
-      if (enc.get(k) instanceof io.nncompress.codec.lowrank.LowRankEncoded f
-          && io.nncompress.codec.lowrank.LowRankEncoded.savesWeights(f.rows(), f.cols(), f.rank())) {
-        factors.put(l.name(), new DenseMatrix[] {f.first(), f.second()});
-        continue;
-      }
-      DenseMatrix w = enc.get(k).decode();
-      int[] shape = CompressedModelStore.shapeOf(l);
-      long[] ls = new long[shape.length];
-      for (int i = 0; i < shape.length; i++) {
-        ls[i] = shape[i];
-      }
-      tensors.put(l.spec().weight, io.nncompress.format.safetensors.Tensor.f32(w.toRowMajor(), ls));
-    }
-    Network decoded = Network.build(net.spec(), new io.nncompress.format.safetensors.SafetensorsFile(tensors),
-        net.name());
-    return factors.isEmpty() ? decoded : io.nncompress.model.FactoredLayers.split(decoded, factors);
-  }
-
-  /** Kept output units of each weighted layer of the original network. */
-  public static List<int[]> keptOutputs(LnrCompressor.Result r) {
-    List<int[]> out = new ArrayList<>();
-    LayerChain chain = LayerChain.of(r.original);
-    for (int k = 0; k < chain.size(); k++) {
-      if (k + 1 < chain.size()) {
-        out.add(r.keptGroups.get(k + 1));
-      } else {
-        int[] all = new int[chain.outputUnits(k)];
-        for (int i = 0; i < all.length; i++) {
-          all[i] = i;
-        }
-        out.add(all);
-      }
-    }
-    return out;
+    return CodecComparison.run(this, config, spark, lnr, plans, stats);
   }
 
   /** One distributed pass comparing the two networks on held-out data. */
   public Evaluation evaluate(Network original, Network compressed, List<int[]> keptOutputs, InputData data) {
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
-    jsc.setJobGroup("nncompress-compress", "nncompress compress: evaluation over " + data.dataset, false);
-    Broadcast<NetworkBytes> a = jsc.broadcast(NetworkBytes.of(original));
-    Broadcast<NetworkBytes> b = jsc.broadcast(NetworkBytes.of(compressed));
-    int batch = config.batchSize;
-    Phase phase = Progress.phase("evaluation").message("over " + data.dataset).start();
-    try {
-      Evaluation.Partial p = data.rows().mapPartitions(it -> {
-        Evaluation.Probe probe = new Evaluation.Probe(a.value().build(), b.value().build());
-        data.forEachBatch(it, batch, probe::add);
-        return Collections.singletonList(probe.finish()).iterator();
-      }).treeReduce(Evaluation.Partial::merge, 2);
-      if (p.samples() == 0) {
-        throw new BadInputException("Dataset " + data.dataset + ": the dataset has no rows");
-      }
-      return Evaluation.of(original, compressed, keptOutputs, p);
-    } catch (BadInputException e) {
-      throw e;
-    } catch (Exception e) {
-      BadInputException bad = BadInputException.find(e);
-      throw bad != null ? new BadInputException(bad.getMessage(), e)
-          : io.nncompress.spark.autocorr.ParquetInputs.wrapReadFailure(data.dataset, e);
-    } finally {
-      a.destroy();
-      b.destroy();
-      jsc.clearJobGroup();
-      phase.close();
-    }
+    return new NetworkEvaluation(spark, config.batchSize).evaluate(original, compressed, keptOutputs, data);
+  }
+
+  /** Kept output units of each weighted layer of the original network. */
+  public static List<int[]> keptOutputs(LnrCompressor.Result r) {
+    return NetworkEvaluation.keptOutputs(r);
   }
 
   /**
@@ -680,116 +423,8 @@ public final class CompressionJob {
     return lastCheckpoints;
   }
 
-  /** metrics.json: per layer and end to end. */
+  /** metrics.json: per layer and end to end (see {@link CompressionMetrics}). */
   public Map<String, Object> metrics(Outcome o) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("format_version", CompressedModelStore.FORMAT_VERSION);
-    m.put("model", o.result.original.name());
-    m.put("strategy", o.result.strategy.id);
-    m.put("seconds", o.seconds);
-    m.put("passes_over_data", o.passes);
-    m.put("blas", Blas.describe());
-    Map<String, Object> cfg = new LinkedHashMap<>();
-    cfg.put("model", String.valueOf(config.spec));
-    cfg.put("weights", String.valueOf(config.weights));
-    cfg.put("calibration", config.calibration != null ? config.calibration : "activations " + config.activations.keySet());
-    cfg.put("evaluation", String.valueOf(config.evaluation));
-    cfg.put("strategy", o.result.strategy.id);
-    cfg.put("target", String.valueOf(config.target));
-    cfg.put("layer_targets", String.valueOf(config.layerTargets));
-    cfg.put("stages", String.valueOf(config.stages));
-    cfg.put("layer_stages", String.valueOf(config.layerStages));
-    cfg.put("distributed_above", config.distributedAbove);
-    cfg.put("tolerance", config.tolerance);
-    cfg.put("output", config.output);
-    m.put("config", cfg);
-    m.put("timings", Map.of("total", o.seconds));
-    Map<String, Object> total = new LinkedHashMap<>();
-    total.put("params_before", o.paramsBefore());
-    total.put("params_after", o.paramsAfter());
-    total.put("params_ratio", (double) o.paramsAfter() / o.paramsBefore());
-    total.put("bytes_before", o.bytesBefore);
-    total.put("bytes_after", o.bytesAfter);
-    total.put("macs_before", o.flopsBefore);
-    total.put("macs_after", o.flopsAfter);
-    total.put("model_params", o.modelParams);
-    int[] sel = o.result.compressed.inputSelect();
-    total.put("inputs_before", o.result.original.inputShape().size());
-    total.put("inputs_after", sel == null ? o.result.original.inputShape().size() : sel.length);
-    if (o.evaluation != null) {
-      total.put("evaluation_samples", o.evaluation.samples);
-      total.put("accuracy_before", o.evaluation.accuracyOriginal);
-      // after: the model written (its last stage), like bytes_after; accuracy_lnr: after LNR alone
-      StageRecord last = o.stages.isEmpty() ? null : o.stages.get(o.stages.size() - 1);
-      total.put("accuracy_after", last == null ? o.evaluation.accuracyCompressed : last.accuracy);
-      total.put("top1_agreement", last == null ? o.evaluation.agreement : last.agreement);
-      total.put("accuracy_lnr", o.evaluation.accuracyCompressed);
-    }
-    m.put("end_to_end", total);
-    List<Map<String, Object>> layers = new ArrayList<>();
-    List<LayerChain.Match> inModel = LayerChain.match(LayerChain.of(o.result.compressed), o.finalNetwork);
-    for (int k = 0; k < o.result.layers.size(); k++) {
-      LayerReport l = o.result.layers.get(k);
-      Map<String, Object> x = new LinkedHashMap<>();
-      x.put("layer", l.layer);
-      List<String> modelLayers = new ArrayList<>();
-      for (int i = 0; i < inModel.get(k).span; i++) {
-        modelLayers.add(o.finalNetwork.layer(inModel.get(k).index + i).name());
-      }
-      x.put("model_layers", modelLayers);
-      x.put("bytes_before", 4 * l.paramsBefore);
-      x.put("bytes_after", o.layers.get(k).bytes());
-      x.put("type", l.type);
-      x.put("target", l.target);
-      x.put("inputs_before", l.inputsBefore);
-      x.put("inputs_after", l.inputsAfter);
-      x.put("outputs_before", l.outputsBefore);
-      x.put("outputs_after", l.outputsAfter);
-      x.put("params_before", l.paramsBefore);
-      x.put("params_after", l.paramsAfter);
-      x.put("lambda", l.lambda);
-      x.put("lambda_max", l.lambdaMax);
-      x.put("iterations", l.iterations);
-      x.put("solver", l.method);
-      x.put("target_reached", l.targetReached);
-      x.put("relative_error_lasso", l.relativeErrorLasso);
-      x.put("relative_error_debiased", l.relativeErrorDebiased);
-      x.put("relative_error_held_out", l.heldOutRelativeError);
-      List<Map<String, Object>> path = new ArrayList<>();
-      for (io.nncompress.lnr.LambdaSearch.PathPoint p : l.path) {
-        Map<String, Object> q = new LinkedHashMap<>();
-        q.put("lambda", p.lambda);
-        q.put("kept", p.kept);
-        q.put("relative_error_lasso", p.relativeErrorLasso);
-        q.put("relative_error_debiased", p.relativeErrorDebiased);
-        path.add(q);
-      }
-      x.put("lambda_path", path);
-      layers.add(x);
-    }
-    m.put("layers", layers);
-    if (!o.spectra.isEmpty()) {
-      m.put("spectra", o.spectra);
-    }
-    if (!o.stages.isEmpty()) {
-      List<Map<String, Object>> st = new ArrayList<>();
-      for (StageRecord r : o.stages) {
-        Map<String, Object> x = new LinkedHashMap<>();
-        x.put("stage", r.stage);
-        x.put("bytes", r.bytes);
-        x.put("params", r.params);
-        x.put("accuracy", r.accuracy);
-        x.put("agreement", r.agreement);
-        x.put("layer_bytes", r.layerBytes);
-        x.put("paper_rate", r.paperRate);
-        x.put("real_rate", (double) o.stages.get(0).bytes / r.bytes);
-        st.add(x);
-      }
-      m.put("stages", st);
-    }
-    if (!o.codebooks.isEmpty()) {
-      m.put("codebooks", o.codebooks);
-    }
-    return m;
+    return CompressionMetrics.of(config, o);
   }
 }

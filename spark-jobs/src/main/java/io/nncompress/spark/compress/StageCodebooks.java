@@ -5,7 +5,6 @@ import io.nncompress.codec.EncodedTensor;
 import io.nncompress.codec.KMeansTensor;
 import io.nncompress.codec.kmeans.WeightSharing;
 import io.nncompress.codec.lowrank.FactoredTensor;
-import io.nncompress.compress.LayerChain;
 import io.nncompress.compress.StagePlan;
 import io.nncompress.linalg.DenseMatrix;
 import io.nncompress.report.Histogram;
@@ -27,12 +26,13 @@ final class StageCodebooks {
 
   private StageCodebooks() {}
 
-  static Map<String, Object> of(CompressionConfig config, LayerChain chain, List<EncodedTensor> enc,
-      DistributedLayers distributed, Map<String, Map<String, Object>> lowRank) {
+  /** The codebooks of the layers of the last stage ({@code distributed}: null when no layer is routed there). */
+  static Map<String, Object> of(StagePipeline.Layers layers, List<EncodedTensor> enc, DistributedLayers distributed,
+      Map<String, Map<String, Object>> lowRank) {
     Map<String, Object> out = new LinkedHashMap<>();
-    for (int k = 0; k < chain.size(); k++) {
-      String name = chain.layer(k).name();
-      StagePlan plan = config.stagesOf(name);
+    for (int k = 0; k < layers.size(); k++) {
+      String name = layers.name(k);
+      StagePlan plan = layers.plan(k);
       if (plan.stages().stream().noneMatch(s -> s.name.startsWith("kmeans"))) {
         continue;
       }
@@ -40,7 +40,7 @@ final class StageCodebooks {
         out.putAll(lowRank.getOrDefault(name, Map.of()));
         continue;
       }
-      if (distributed.routes(name)) {
+      if (distributed != null && distributed.routes(name)) {
         Map<String, Object> c = distributed.codebook(name);
         if (c != null) {
           out.put(name, c);
@@ -49,7 +49,7 @@ final class StageCodebooks {
       }
       WeightSharing ws = shared(enc.get(k));
       if (ws != null) {
-        out.put(name, of(ws, LayerChain.weight(chain.layer(k))));
+        out.put(name, of(ws, layers.weight(k)));
       }
     }
     return out;
