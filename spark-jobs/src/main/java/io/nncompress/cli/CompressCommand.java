@@ -3,6 +3,7 @@ package io.nncompress.cli;
 import io.nncompress.compress.ChainingStrategy;
 import io.nncompress.spark.compress.CompressionConfig;
 import io.nncompress.spark.compress.CompressionJob;
+import io.nncompress.spark.compress.LayerMapCompression;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -45,6 +46,17 @@ final class CompressCommand implements Callable<Integer> {
       c.output = output;
     }
     SparkSession spark = SparkRuntime.session("nncompress compress", main.master, main.conf);
+    if (c.layerMap != null) { // a model nncompress does not run: its layers from stored statistics
+      LayerMapCompression mapped = new LayerMapCompression(spark, c);
+      if (validateOnly) {
+        mapped.validate(overwrite);
+        System.out.println("valid: " + config);
+        return 0;
+      }
+      CompressionTables.printLayerMap(mapped.run(overwrite));
+      System.out.println("Wrote " + c.output);
+      return 0;
+    }
     CompressionJob job = new CompressionJob(spark, c);
     if (validateOnly) {
       job.validate(overwrite);

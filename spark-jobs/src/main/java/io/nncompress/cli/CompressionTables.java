@@ -1,7 +1,9 @@
 package io.nncompress.cli;
 
 import io.nncompress.compress.LayerReport;
+import io.nncompress.compress.LayerMapCompressor;
 import io.nncompress.spark.compress.CompressionJob;
+import io.nncompress.spark.compress.LayerMapCompression;
 import java.util.List;
 
 /** The tables the compression commands print. */
@@ -71,6 +73,32 @@ final class CompressionTables {
           line.append(String.format(" %9.2f", 8.0 * r.layerBytes.get(l) / r.layerWeights.get(l)));
         }
         System.out.println(line);
+      }
+    }
+  }
+
+  /** A layer-map run: per layer what LNR did (relative error on the stored statistics), then bytes per stage. */
+  static void printLayerMap(LayerMapCompression.Outcome o) {
+    int w = 8;
+    for (LayerMapCompressor.Layer l : o.lnr.layers) {
+      w = Math.max(w, l.entry.name.length());
+    }
+    System.out.printf("%nLayer map from stored statistics (parallel, %.1f s)%n", o.seconds);
+    System.out.printf("%-" + w + "s %-7s %11s %11s %19s %13s%n", "layer", "type", "inputs", "outputs", "params",
+        "rel.err(cal)");
+    for (LayerMapCompressor.Layer m : o.lnr.layers) {
+      LayerReport l = m.report;
+      System.out.printf("%-" + w + "s %-7s %5d/%-5d %5d/%-5d %9d/%-9d %13.5f%n", l.layer, l.type, l.inputsAfter,
+          l.inputsBefore, l.outputsAfter, l.outputsBefore, l.paramsAfter, l.paramsBefore, l.relativeErrorDebiased);
+    }
+    System.out.printf("%nparams %d/%d (%.1f%%), bytes of the mapped layers %d (float32 %d, %.1fx smaller)%n",
+        o.paramsAfter(), o.paramsBefore(), 100.0 * o.paramsAfter() / o.paramsBefore(), o.bytesAfter(),
+        4 * o.paramsBefore(), 4.0 * o.paramsBefore() / o.bytesAfter());
+    if (!o.stages.isEmpty()) {
+      long base = o.stages.get(0).bytes;
+      System.out.printf("%n%-28s %10s %8s%n", "stage", "bytes", "smaller");
+      for (CompressionJob.StageRecord r : o.stages) {
+        System.out.printf("%-28s %10d %7.1fx%n", r.stage, r.bytes, (double) base / r.bytes);
       }
     }
   }

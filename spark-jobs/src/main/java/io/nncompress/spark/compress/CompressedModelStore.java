@@ -205,6 +205,15 @@ public final class CompressedModelStore {
   /** Writes layers/, model/ and metrics.json into {@code dir} (the job's temporary output). */
   public static void write(SparkSession spark, String dir, Network compressed, List<StoredLayer> layers,
       Map<String, Object> metrics) throws IOException {
+    write(spark, dir, compressed.spec().toYaml(), compressed.tensors(), layers, metrics);
+  }
+
+  /**
+   * Writes layers/, model/ (the spec when not null, and the tensors) and metrics.json into {@code dir}:
+   * a layer map's model has no spec, its tensors carry the user's names.
+   */
+  public static void write(SparkSession spark, String dir, String specYaml, Map<String, Tensor> tensors,
+      List<StoredLayer> layers, Map<String, Object> metrics) throws IOException {
     List<Row> rows = new ArrayList<>();
     for (StoredLayer l : layers) {
       rows.add(RowFactory.create(FORMAT_VERSION, l.layer, l.type, l.method, l.originalShape, l.shape, l.keptInputs,
@@ -214,10 +223,12 @@ public final class CompressedModelStore {
     spark.createDataFrame(rows, LAYER_SCHEMA).coalesce(1).write().parquet(dir + "/" + LAYERS);
     Path base = new Path(dir);
     FileSystem fs = base.getFileSystem(spark.sparkContext().hadoopConfiguration());
-    writeBytes(fs, new Path(base, MODEL_DIR + "/" + SPEC), compressed.spec().toYaml().getBytes(StandardCharsets.UTF_8));
+    if (specYaml != null) {
+      writeBytes(fs, new Path(base, MODEL_DIR + "/" + SPEC), specYaml.getBytes(StandardCharsets.UTF_8));
+    }
     // streamed: a weight left on file or held encoded is decoded block by block, never held whole
     try (FSDataOutputStream out = fs.create(new Path(base, MODEL_DIR + "/" + WEIGHTS), false)) {
-      io.nncompress.format.safetensors.SafetensorsWriter.writeTo(out, compressed.tensors(), Map.of(
+      io.nncompress.format.safetensors.SafetensorsWriter.writeTo(out, tensors, Map.of(
           "producer", "nncompress", "format", "pt"));
     }
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -24,7 +24,14 @@ import java.util.Set;
  * model:
  *   spec: lenet300100.yaml               # architecture spec; relative to this file's folder
  *   weights: lenet300100.safetensors     # relative to this file's folder
+ *   layers:                              # or, instead of spec, for models the engine does not run: the
+ *     mlp.down_proj:                     # layer map (io.nncompress.compress.LayerMap), each layer from
+ *       weight: mlp.down_proj.weight     # the stored R of data.statistics
+ *       bias: mlp.down_proj.bias         # optional
+ *       statistics: mlp.down_proj        # optional, the layer of the autocorr output (default: the key)
+ *       couples: [mlp.up_proj.weight, mlp.up_proj.bias]   # optional: lose rows with this layer's inputs
  * data:
+ *   statistics: /data/autocorr-out       # with model.layers: the output of nncompress autocorr
  *   calibration: /data/train             # Parquet: the statistics (a Hadoop path, taken as given)
  *   activations:                         # or, for networks the engine cannot run: each layer's input
  *     fc1: {dataset: /data/acts, column: fc1_in}   # precomputed (parallel and bottom-up only)
@@ -52,15 +59,21 @@ public final class CompressionConfig {
   static final Set<String> STAGES = Set.of("plan", "layers", "distributed_above");
   /** Default of stages.distributed_above. */
   public static final long DEFAULT_DISTRIBUTED_ABOVE = 50_000_000L;
-  static final Set<String> MODEL = Set.of("spec", "weights");
-  static final Set<String> DATA = Set.of("calibration", "activations", "evaluation", "input_column", "label_column",
-      "batch_size");
+  static final Set<String> MODEL = Set.of("spec", "weights", "layers");
+  static final Set<String> MAPPED = Set.of("weight", "bias", "statistics", "couples");
+  static final Set<String> DATA = Set.of("calibration", "activations", "statistics", "evaluation", "input_column",
+      "label_column", "batch_size");
   static final Set<String> ACTIVATION = Set.of("dataset", "column");
   static final Set<String> LNR = Set.of("strategy", "target", "layers", "tolerance", "max_iterations");
   static final Set<String> TARGET = Set.of("keep", "keep_fraction", "max_relative_error", "none");
 
   public String source = "config";
+  /** The architecture spec; null for a layer map. */
   public Path spec;
+  /** model.layers: the layers of a model the engine does not run (null with a spec). */
+  public io.nncompress.compress.LayerMap layerMap;
+  /** data.statistics: the autocorr output the layer map's R come from. */
+  public String statistics;
   public Path weights;
   public String calibration;
   /** Precomputed layer inputs by layer name (instead of the forward pass over calibration data). */
@@ -125,10 +138,31 @@ public final class CompressionConfig {
     keys(source, "", root, TOP);
     JsonNode model = object(source, "model", root.get("model"), true);
     keys(source, "model.", model, MODEL);
-    c.spec = baseDir.resolve(text(source, "model.spec", model.get("spec"), true));
+    JsonNode mapped = object(source, "model.layers", model.get("layers"), false);
+    if (mapped != null && model.has("spec")) {
+      throw new BadInputException("Config " + source + ": give model.spec (a network nncompress runs) or model.layers "
+          + "(a layer map over the weights, with data.statistics), not both");
+    }
+    if (mapped == null) {
+      c.spec = baseDir.resolve(text(source, "model.spec", model.get("spec"), true));
+    } else {
+      c.layerMap = layerMap(source, mapped);
+    }
     c.weights = baseDir.resolve(text(source, "model.weights", model.get("weights"), true));
     JsonNode data = object(source, "data", root.get("data"), true);
     keys(source, "data.", data, DATA);
+    if (mapped != null) {
+      c.statistics = text(source, "data.statistics", data.get("statistics"), true);
+      for (String k : List.of("calibration", "activations", "evaluation")) {
+        if (data.has(k)) {
+          throw new BadInputException("Config " + source + ", key data." + k + ": a layer map (model.layers) is "
+              + "compressed from data.statistics alone; remove data." + k);
+        }
+      }
+    } else if (data.has("statistics")) {
+      throw new BadInputException("Config " + source + ", key data.statistics: stored statistics go with a layer map "
+          + "(model.layers); with model.spec use data.calibration or data.activations");
+    }
     JsonNode acts = object(source, "data.activations", data.get("activations"), false);
     if (acts != null) {
       for (Iterator<Map.Entry<String, JsonNode>> it = acts.fields(); it.hasNext(); ) {
@@ -140,7 +174,7 @@ public final class CompressionConfig {
             true), text(source, key + ".column", a.get("column"), true)));
       }
     }
-    c.calibration = text(source, "data.calibration", data.get("calibration"), acts == null);
+    c.calibration = text(source, "data.calibration", data.get("calibration"), acts == null && mapped == null);
     c.evaluation = text(source, "data.evaluation", data.get("evaluation"), false);
     String ic = text(source, "data.input_column", data.get("input_column"), false);
     if (ic != null) {
@@ -205,11 +239,64 @@ public final class CompressionConfig {
       }
     }
     c.output = text(source, "output", root.get("output"), true);
+    if (c.layerMap != null && c.strategy != ChainingStrategy.PARALLEL && lnr != null && lnr.has("strategy")) {
+      throw new BadInputException("Config " + source + ", key lnr.strategy: a layer map is solved layer by layer from "
+          + "its stored statistics, the parallel strategy; cannot be: " + c.strategy.id);
+    }
+    if (c.layerMap != null) {
+      c.strategy = ChainingStrategy.PARALLEL;
+      java.util.Set<String> names = new java.util.TreeSet<>();
+      c.layerMap.entries.forEach(e -> names.add(e.name));
+      for (String l : c.layerTargets.keySet()) {
+        requireMapped(source, "lnr.layers." + l, l, names);
+      }
+      for (String l : c.keptWhole) {
+        requireMapped(source, "lnr.layers." + l, l, names);
+      }
+      for (String l : c.layerStages.keySet()) {
+        requireMapped(source, "stages.layers." + l, l, names);
+      }
+    }
     if (!c.activations.isEmpty() && c.strategy == ChainingStrategy.TOP_DOWN) {
       throw new BadInputException("Config " + source + ", key lnr.strategy: top-down needs the forward pass; with "
           + "data.activations use parallel or bottom-up");
     }
     return c;
+  }
+
+  private static void requireMapped(String source, String key, String layer, java.util.Set<String> names) {
+    if (!names.contains(layer)) {
+      throw new BadInputException("Config " + source + ", key " + key + ": no layer '" + layer + "' in model.layers; "
+          + "its layers are " + names);
+    }
+  }
+
+  private static io.nncompress.compress.LayerMap layerMap(String source, JsonNode mapped) {
+    List<io.nncompress.compress.LayerMap.Entry> entries = new java.util.ArrayList<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = mapped.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      String key = "model.layers." + e.getKey();
+      JsonNode l = object(source, key, e.getValue(), true);
+      keys(source, key + ".", l, MAPPED);
+      List<String> couples = new java.util.ArrayList<>();
+      JsonNode cs = l.get("couples");
+      if (cs != null && !cs.isNull()) {
+        if (!cs.isArray()) {
+          throw new BadInputException("Config " + source + ", key " + key + ".couples: must be a list of tensor names, "
+              + "cannot be: " + cs);
+        }
+        for (JsonNode c : cs) {
+          couples.add(text(source, key + ".couples", c, true));
+        }
+      }
+      String stats = text(source, key + ".statistics", l.get("statistics"), false);
+      entries.add(new io.nncompress.compress.LayerMap.Entry(e.getKey(), text(source, key + ".weight", l.get("weight"),
+          true), text(source, key + ".bias", l.get("bias"), false), stats == null ? e.getKey() : stats, couples));
+    }
+    if (entries.isEmpty()) {
+      throw new BadInputException("Config " + source + ", key model.layers: name at least one layer");
+    }
+    return new io.nncompress.compress.LayerMap(entries);
   }
 
   private static io.nncompress.compress.StagePlan plan(String source, String key, JsonNode n) {

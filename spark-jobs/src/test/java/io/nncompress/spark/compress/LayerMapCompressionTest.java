@@ -1,0 +1,218 @@
+package io.nncompress.spark.compress;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nncompress.compress.LayerChain;
+import io.nncompress.compress.LayerMapCompressor;
+import io.nncompress.compress.LnrCompressor;
+import io.nncompress.data.LabeledImages;
+import io.nncompress.format.safetensors.SafetensorsFile;
+import io.nncompress.format.safetensors.SafetensorsReader;
+import io.nncompress.format.safetensors.Tensor;
+import io.nncompress.linalg.DenseMatrix;
+import io.nncompress.model.Network;
+import io.nncompress.spark.SparkTestSession;
+import io.nncompress.spark.autocorr.AutocorrelationJob;
+import io.nncompress.spark.autocorr.AutocorrelationStore;
+import io.nncompress.spark.autocorr.LayerInput;
+import io.nncompress.stats.AutocorrelationStats;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.Metadata;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Statistics-first compression of the demo's LeNet-300-100 from stored autocorr output, against the
+ * forward-pass job's parallel strategy on the same data: the same R, the same kept neurons, the same
+ * weights.
+ */
+class LayerMapCompressionTest {
+  static final int N = 2000;
+  static final String[] LAYERS = {"fc1", "fc2", "fc3"};
+  @TempDir
+  static Path dir;
+  static SparkSession spark;
+  static Network net;
+  static String calibration;
+  static String stored;
+  static Path conf = Path.of("..", "conf", "demo");
+
+  /** The demo teacher's layer inputs for N training images, as the user's dumps would hold them (doubles). */
+  @BeforeAll
+  static void setUp() throws Exception {
+    spark = SparkTestSession.get();
+    net = Network.load(conf.resolve("lenet300100.yaml"), conf.resolve("lenet300100.safetensors"));
+    LabeledImages images = LabeledImages.fashionMnist(LabeledImages.FASHION_MNIST_DIR, true);
+    DenseMatrix x = new DenseMatrix(784, N);
+    List<Row> rows = new ArrayList<>();
+    StructType imageSchema = new StructType(new StructField[] {
+      new StructField("image", DataTypes.BinaryType, false, Metadata.empty()),
+      new StructField("label", DataTypes.IntegerType, false, Metadata.empty())});
+    for (int k = 0; k < N; k++) {
+      ByteBuffer b = ByteBuffer.allocate(4 * 784).order(ByteOrder.LITTLE_ENDIAN);
+      for (int j = 0; j < 784; j++) {
+        b.putFloat(images.pixel(k, j));
+        x.set(j, k, images.pixel(k, j));
+      }
+      rows.add(RowFactory.create(b.array(), images.label(k)));
+    }
+    calibration = dir.resolve("train").toString();
+    spark.createDataFrame(rows, imageSchema).repartition(3).write().parquet(calibration);
+    // the input of every dense layer, one column each (array<double>: the forward pass's exact values)
+    double[][][] inputs = new double[3][][];
+    net.forward(x, (index, layer, in) -> {
+      int k = List.of(LAYERS).indexOf(layer.name());
+      if (k >= 0) {
+        inputs[k] = new double[N][];
+        for (int s = 0; s < N; s++) {
+          double[] v = new double[in.rows];
+          for (int j = 0; j < in.rows; j++) {
+            v[j] = in.get(j, s);
+          }
+          inputs[k][s] = v;
+        }
+      }
+    });
+    StructField[] fields = new StructField[3];
+    for (int k = 0; k < 3; k++) {
+      fields[k] = new StructField(LAYERS[k] + "_in", DataTypes.createArrayType(DataTypes.DoubleType, false), false,
+          Metadata.empty());
+    }
+    List<Row> acts = new ArrayList<>();
+    for (int s = 0; s < N; s++) {
+      acts.add(RowFactory.create(inputs[0][s], inputs[1][s], inputs[2][s]));
+    }
+    String activations = dir.resolve("activations").toString();
+    spark.createDataFrame(acts, new StructType(fields)).repartition(3).write().parquet(activations);
+    List<LayerInput> li = new ArrayList<>();
+    for (String l : LAYERS) {
+      li.add(LayerInput.dense(l, activations, l + "_in"));
+    }
+    stored = dir.resolve("autocorr").toString();
+    new AutocorrelationJob(spark, new AutocorrelationJob.Options()).run(li, stored, false);
+  }
+
+  static String forwardConfig(String output) {
+    return "model: {spec: " + conf.toAbsolutePath().resolve("lenet300100.yaml") + ", weights: "
+        + conf.toAbsolutePath().resolve("lenet300100.safetensors") + "}\n"
+        + "data: {calibration: " + calibration + ", input_column: image}\n"
+        + "lnr: {strategy: parallel, target: {max_relative_error: 0.02}}\n"
+        + "output: " + output + "\n";
+  }
+
+  static String mapConfig(String output) {
+    return "model:\n  weights: " + conf.toAbsolutePath().resolve("lenet300100.safetensors") + "\n"
+        + "  layers:\n"
+        + "    fc1: {weight: fc1.weight, bias: fc1.bias}\n"
+        + "    fc2: {weight: fc2.weight, bias: fc2.bias, couples: [fc1.weight, fc1.bias]}\n"
+        + "    fc3: {weight: fc3.weight, bias: fc3.bias, couples: [fc2.weight, fc2.bias]}\n"
+        + "data: {statistics: " + stored + "}\n"
+        + "lnr: {target: {max_relative_error: 0.02}}\n"
+        + "output: " + output + "\n";
+  }
+
+  @Test
+  void storedStatisticsEqualTheForwardPassStatistics() {
+    SparkStatistics forward = new SparkStatistics(spark, InputData.open(spark, calibration, "image", null, 784), 512);
+    AutocorrelationStats[] f = forward.inputs(net, new int[] {0, 2, 4});
+    Map<String, AutocorrelationStore.StoredLayer> s = AutocorrelationStore.read(spark, stored);
+    for (int k = 0; k < 3; k++) {
+      AutocorrelationStats a = s.get(LAYERS[k]).stats;
+      assertEquals(N, a.samples());
+      DenseMatrix ra = a.autocorrelation();
+      DenseMatrix rf = f[k].autocorrelation();
+      assertEquals(rf.rows, ra.rows, LAYERS[k]);
+      double num = 0;
+      double den = 0;
+      for (int i = 0; i < ra.data.length; i++) {
+        num += (ra.data[i] - rf.data[i]) * (ra.data[i] - rf.data[i]);
+        den += rf.data[i] * rf.data[i];
+      }
+      assertTrue(Math.sqrt(num / den) <= 1e-12, LAYERS[k] + ": relative difference " + Math.sqrt(num / den));
+    }
+  }
+
+  @Test
+  void layerMapGivesTheParallelStrategysModel() throws Exception {
+    CompressionConfig fc = CompressionConfig.parse("forward.yaml", forwardConfig(dir.resolve("out-f").toString()),
+        dir);
+    CompressionJob.Outcome expected = new CompressionJob(spark, fc).compute(net);
+    CompressionConfig mc = CompressionConfig.parse("map.yaml", mapConfig(dir.resolve("out-m").toString()), dir);
+    LayerMapCompression job = new LayerMapCompression(spark, mc);
+    LayerMapCompression.Outcome got = job.run(false);
+    LayerChain chain = LayerChain.of(expected.result.compressed);
+    for (int k = 0; k < 3; k++) {
+      LayerMapCompressor.Layer l = got.lnr.layers.get(k);
+      assertArrayEquals(expected.result.keptGroups.get(k), l.keptInputs, LAYERS[k] + " kept inputs");
+      DenseMatrix we = LayerChain.weight(chain.layer(k));
+      double[] be = LayerChain.bias(chain.layer(k));
+      // fc1 has no couples: its shape stays, the removed input features are zero columns
+      int[] cols = k == 0 ? l.keptInputs : range(l.weight.cols);
+      assertEquals(we.rows, l.weight.rows, LAYERS[k] + " rows");
+      assertEquals(we.cols, cols.length, LAYERS[k] + " columns");
+      for (int i = 0; i < we.rows; i++) {
+        for (int j = 0; j < cols.length; j++) {
+          assertEquals(we.get(i, j), l.weight.get(i, cols[j]), 1e-9, LAYERS[k] + " weight " + i + "," + j);
+        }
+        assertEquals(be[i], l.bias[i], 1e-9, LAYERS[k] + " bias " + i);
+      }
+      if (k == 0) {
+        assertEquals(784 - l.keptInputs.length, zeroColumns(l.weight), "fc1's removed inputs are zero columns");
+      }
+    }
+    // the written model: the user's names, the new shapes, float32 of the weights above
+    SafetensorsFile written = SafetensorsReader.read(dir.resolve("out-m/model/model.safetensors"));
+    assertEquals(net.tensors().keySet(), written.names());
+    int h1 = got.lnr.layers.get(1).keptInputs.length;
+    int h2 = got.lnr.layers.get(2).keptInputs.length;
+    assertArrayEquals(new long[] {h1, 784}, written.get("fc1.weight").shape());
+    assertArrayEquals(new long[] {h1}, written.get("fc1.bias").shape());
+    assertArrayEquals(new long[] {h2, h1}, written.get("fc2.weight").shape());
+    assertArrayEquals(new long[] {10, h2}, written.get("fc3.weight").shape());
+    Tensor w2 = written.get("fc2.weight");
+    DenseMatrix w2m = w2.toMatrix();
+    for (int i = 0; i < h2; i++) {
+      for (int j = 0; j < h1; j++) {
+        assertEquals((float) got.lnr.layers.get(1).weight.get(i, j), w2m.get(i, j), 0.0);
+      }
+    }
+    assertTrue(Files.exists(dir.resolve("out-m/metrics.json")));
+    assertTrue(Files.exists(dir.resolve("out-m/report.html")));
+    assertTrue(Files.isDirectory(dir.resolve("out-m/layers")));
+  }
+
+  static int zeroColumns(DenseMatrix w) {
+    int z = 0;
+    for (int j = 0; j < w.cols; j++) {
+      boolean zero = true;
+      for (int i = 0; i < w.rows && zero; i++) {
+        zero = w.get(i, j) == 0;
+      }
+      z += zero ? 1 : 0;
+    }
+    return z;
+  }
+
+  static int[] range(int n) {
+    int[] r = new int[n];
+    for (int i = 0; i < n; i++) {
+      r[i] = i;
+    }
+    return r;
+  }
+}
