@@ -11,6 +11,7 @@ model with narrower MLPs, and a command line that prints this model's logits (us
 ResidualMlpReferenceTest to check its independent forward pass):
 
     python3 model.py logits --weights model.safetensors --count 64 --out logits.f32
+    python3 model.py inputs --weights model.safetensors --count 64 --out DIR   # DIR/<module>.f32
     python3 model.py accuracy --weights model.safetensors
 """
 import argparse
@@ -149,10 +150,12 @@ def accuracy(model, images, labels, batch=1000):
 
 def main(argv):
     p = argparse.ArgumentParser(description="ResidualMLP on Fashion-MNIST's test images")
-    p.add_argument("command", choices=["logits", "accuracy"])
+    p.add_argument("command", choices=["logits", "inputs", "accuracy"])
     p.add_argument("--weights", required=True)
     p.add_argument("--count", type=int, default=64, help="logits: the first COUNT test images")
-    p.add_argument("--out", help="logits: write them here as float32 little-endian [COUNT, n_classes]")
+    p.add_argument("--out", help="logits: a file for them, float32 little-endian [COUNT, n_classes]; "
+                   "inputs: a directory for every Linear layer's input as seen by a forward pre-hook, "
+                   "OUT/<module name>.f32, float32 little-endian [COUNT, in_features]")
     a = p.parse_args(argv)
     model = load(a.weights)
     images, labels = fashion_mnist(train=False)
@@ -162,6 +165,18 @@ def main(argv):
         if a.out:
             logits.tofile(a.out)
         print(json.dumps({"count": a.count, "classes": logits.shape[1], "widths": widths_of(model.state_dict())}))
+    elif a.command == "inputs":
+        os.makedirs(a.out, exist_ok=True)
+        seen = {}
+        hooks = [m.register_forward_pre_hook(lambda mod, args, name=name: seen.__setitem__(name, args[0]))
+                 for name, m in model.named_modules() if isinstance(m, nn.Linear)]
+        with torch.no_grad():
+            model(images[:a.count])
+        for h in hooks:
+            h.remove()
+        for name, x in seen.items():
+            x.numpy().astype("<f4").tofile(os.path.join(a.out, name + ".f32"))
+        print(json.dumps({"count": a.count, "layers": {n: list(x.shape) for n, x in seen.items()}}))
     else:
         print(json.dumps({"test_accuracy": accuracy(model, images, labels), "widths": widths_of(model.state_dict())}))
 
