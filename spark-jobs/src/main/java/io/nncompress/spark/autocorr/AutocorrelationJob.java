@@ -319,7 +319,7 @@ public final class AutocorrelationJob {
 
   /** The partial sums of this many partitions are merged in a tree of this depth (1: by the driver). */
   static int reduceDepth(int partitions, Options o) {
-    return partitions <= o.plainReduceMax ? 1 : o.treeDepth;
+    return AccumulatorReduction.depth(partitions, o);
   }
 
   // Spark's readers: column batches when the plan has them, else internal rows (which name file and row)
@@ -363,8 +363,7 @@ public final class AutocorrelationJob {
         AccumulateWhole f = new AccumulateWhole(datasetName, ls, es, ordinals, hasMetadata ? resolved.size() : -1,
             options);
         try {
-          merged = rows.mapPartitions(f).treeReduce(AutocorrelationJob::mergeAll,
-              reduceDepth(rows.getNumPartitions(), options));
+          merged = AccumulatorReduction.reduce(rows.mapPartitions(f), options);
         } catch (Exception ex) { // Spark's SparkException is checked in Java's eyes
           throw rethrow(datasetName, ex);
         }
@@ -401,8 +400,8 @@ public final class AutocorrelationJob {
     }
     try {
       JavaRDD<ColumnarBatch> batches = scan.batches();
-      return batches.mapPartitions(new ColumnarInput.Accumulate(ls, es, scan.columns, options))
-          .treeReduce(AutocorrelationJob::mergeAll, reduceDepth(batches.getNumPartitions(), options));
+      return AccumulatorReduction.reduce(batches.mapPartitions(new ColumnarInput.Accumulate(ls, es, scan.columns,
+          options)), options);
     } catch (Exception ex) {
       if (ColumnarInput.Unreadable.in(ex)) {
         LOG.info("{}: a value the column batches cannot take ({}); reading rows to name its file and row",
@@ -489,12 +488,6 @@ public final class AutocorrelationJob {
     return "`" + column.replace("`", "``") + "`";
   }
 
-  static AutocorrelationAccumulator[] mergeAll(AutocorrelationAccumulator[] a, AutocorrelationAccumulator[] b) {
-    for (int k = 0; k < a.length; k++) {
-      a[k].merge(b[k]);
-    }
-    return a;
-  }
 
   static RuntimeException rethrow(String dataset, Exception ex) {
     BadInputException bad = BadInputException.find(ex);

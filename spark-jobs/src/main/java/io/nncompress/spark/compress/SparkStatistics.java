@@ -5,6 +5,8 @@ import io.nncompress.compress.StatisticsSource;
 import io.nncompress.model.Network;
 import io.nncompress.progress.Phase;
 import io.nncompress.progress.Progress;
+import io.nncompress.spark.autocorr.AccumulatorReduction;
+import io.nncompress.spark.autocorr.AutocorrelationJob;
 import io.nncompress.spark.autocorr.BadInputException;
 import io.nncompress.stats.AutocorrelationAccumulator;
 import io.nncompress.stats.AutocorrelationStats;
@@ -17,11 +19,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The compressor's statistics computed on Spark: the network (or two) is broadcast, every task runs
- * it over its partition's samples in batches and accumulates the layer statistics (level-3 BLAS),
- * and the partial sums are merged with a tree reduce. One pass over the data per call.
+ * it over its partition's samples in batches and accumulates the layer statistics (level-3 BLAS, the
+ * same {@link AutocorrelationAccumulator} as the autocorrelation job), and the partial sums are merged
+ * as the autocorrelation job merges them ({@link AccumulatorReduction}). One pass over the data per call.
  */
 public final class SparkStatistics implements StatisticsSource {
   private static final Logger LOG = LoggerFactory.getLogger(SparkStatistics.class);
+  /** The autocorrelation job's merge settings: the same reduction as over stored activations. */
+  private static final AutocorrelationJob.Options REDUCTION = new AutocorrelationJob.Options();
   private final SparkSession spark;
   private final InputData data;
   private final int batchSize;
@@ -79,19 +84,14 @@ public final class SparkStatistics implements StatisticsSource {
     Phase phase = Progress.phase("statistics").message("pass " + (passes + 1) + ": " + what + " over " + data.dataset)
         .start();
     try {
-      acc = data.rows().mapPartitions(it -> {
+      acc = AccumulatorReduction.reduce(data.rows().mapPartitions(it -> {
         Network x = na.value().build();
         LayerProbe probe = nb == null
             ? LayerProbe.inputs(x, ia, AutocorrelationAccumulator.DEFAULT_BLOCK_SAMPLES)
             : LayerProbe.joint(x, ia, nb.value().build(), ib, AutocorrelationAccumulator.DEFAULT_BLOCK_SAMPLES);
         d.forEachBatch(it, batch, (m, labels) -> probe.add(m));
         return Collections.singletonList(probe.finish()).iterator();
-      }).treeReduce((p, q) -> {
-        for (int k = 0; k < p.length; k++) {
-          p[k].merge(q[k]);
-        }
-        return p;
-      }, 2);
+      }), REDUCTION);
     } catch (Exception e) {
       BadInputException bad = BadInputException.find(e);
       throw bad != null ? new BadInputException(bad.getMessage(), e)
