@@ -339,7 +339,23 @@ public final class LnrCompressor {
       LOG.info("Layer {}: kept whole", l.name());
       return;
     }
-    LambdaSearch.Result r = search.search(problem.get(), t);
+    GroupLassoProblem gp = problem.get();
+    LambdaSearch.Result r = search.search(gp, t);
+    if (!r.noInputHelps && r.solution.keptGroups.length == 0) {
+      // a layer cannot read nothing (the previous layer would have no units): the one input the path keeps first
+      LOG.warn("Layer {}: target {} keeps none of its {} inputs; a layer needs at least one, keeping 1", l.name(), t,
+          chain.groupCount(k));
+      r = search.search(gp, LambdaSearch.Target.keepCount(1)).withTargetReached(false);
+    }
+    if (r.noInputHelps || r.solution.keptGroups.length == 0) {
+      // no input lowers the error (an all-zero weight, constant inputs): the layer as it is reconstructs itself
+      m[k] = augmented(l, rows);
+      kept[k] = range(chain.groupCount(k));
+      solved[k] = report(chain, k, kept[k], r.withTargetReached(false));
+      LOG.warn("Layer {}: target {} not reached: no input changes what is left of its output (lambda_max = {}: an "
+          + "all-zero weight, or constant inputs?); kept whole", l.name(), t, r.lambdaMax);
+      return;
+    }
     m[k] = r.solution.matrix;
     kept[k] = r.solution.keptGroups;
     if (!Arrays.equals(kept[k], keptGroups(chain.groupOfColumn(k), r.solution.keptColumns))) {
