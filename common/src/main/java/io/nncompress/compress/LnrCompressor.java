@@ -363,6 +363,11 @@ public final class LnrCompressor {
           + " do not match the kept columns " + Arrays.toString(r.solution.keptColumns));
     }
     solved[k] = report(chain, k, kept[k], r);
+    if (!r.targetReached) {
+      LOG.warn("Layer {}: target {} cannot be met ({} strategy): reached {} of {} inputs kept, debiased relative error "
+          + "{} at lambda {}", l.name(), t, strategy.id, kept[k].length, chain.groupCount(k),
+          r.solution.relativeErrorDebiased, r.lambda());
+    }
     LOG.info("Layer {}: {} of {} inputs kept, lambda {} (max {}), relative error {} lasso, {} debiased, {} iterations",
         l.name(), kept[k].length, chain.groupCount(k), r.lambda(), r.lambdaMax, r.solution.relativeErrorLasso,
         r.solution.relativeErrorDebiased, r.totalIterations);

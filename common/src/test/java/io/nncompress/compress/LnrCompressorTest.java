@@ -173,6 +173,30 @@ class LnrCompressorTest {
     assertEquals(1, r.layers.get(1).outputsAfter);
   }
 
+  // issue 17, item 4: a layer whose target top-down cannot meet is flagged, and its refit stays bounded
+  @Test
+  void topDownUnreachableTargetIsFlaggedPerLayer() {
+    Network net = mlp(1);
+    DenseMatrix x = data(300, 2);
+    LnrCompressor.Result r = new LnrCompressor(ChainingStrategy.TOP_DOWN, name -> name.equals("fc1")
+        ? LambdaSearch.Target.keepCount(5) : LambdaSearch.Target.maxRelativeError(1e-12), GroupLassoSolver.defaults())
+        .compress(net, new InMemoryStatistics(x, 50));
+    assertTrue(r.layers.get(0).targetReached);
+    for (int k = 1; k < 3; k++) {
+      LayerReport l = r.layers.get(k);
+      assertFalse(l.targetReached, l.layer);
+      assertEquals(l.inputsBefore, l.inputsAfter, l.layer + ": lambda = 0 keeps every input");
+      assertTrue(l.relativeErrorDebiased > 1e-12 && l.relativeErrorDebiased < 1e-2, l.layer + " "
+          + l.relativeErrorDebiased);
+      double[] w = ((DenseLayer) r.compressed.layer(2 * k)).weight().data;
+      double max = 0;
+      for (double v : w) {
+        max = Math.max(max, Math.abs(v));
+      }
+      assertTrue(max < 2, l.layer + ": largest weight " + max);
+    }
+  }
+
   @Test
   void topDownSecondLayerIsTheLeastSquaresFitToTheOriginalOutputFromCompressedInputs() {
     Network net = mlp(5);
