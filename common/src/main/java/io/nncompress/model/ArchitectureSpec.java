@@ -92,7 +92,15 @@ public final class ArchitectureSpec {
   }
 
   public static ArchitectureSpec read(Path file) throws IOException {
-    return parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new ModelSpecException("the architecture spec file " + file + " does not exist", e);
+    } catch (IOException e) {
+      throw new ModelSpecException("the architecture spec file " + file + " cannot be read: " + e, e);
+    }
+    return parse(file.toString(), text);
   }
 
   /** Parses YAML; {@code source} (a file name) prefixes every error message. */
