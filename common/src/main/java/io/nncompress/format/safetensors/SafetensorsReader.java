@@ -181,7 +181,6 @@ public final class SafetensorsReader {
       buf.flip();
       double[] v = new double[n];
       e.dtype.decode(buf, v);
-      requireFinite(file, e.name, v, 0);
       tensors.put(e.name, new Tensor(e.dtype, e.shape, v));
     }
     if (only != null) {
@@ -195,11 +194,14 @@ public final class SafetensorsReader {
   }
 
   /**
-   * Rejects a NaN or infinite value: a network computes nothing meaningful from it (and a compression
-   * run would silently report a wrong accuracy). The error names the file, the tensor and the flat
+   * Rejects a NaN or infinite value of a network's weight: a network computes nothing meaningful from
+   * it (and a compression run would silently report a wrong accuracy). The reader itself reads any
+   * value (safetensors files may hold infinities); networks check what they load (Network.load) and
+   * the rows of weights left on file ({@link SafetensorsSlice#rows}). The error names the file, the tensor and the flat
    * (row-major) index {@code firstIndex + i} of the first such value.
    */
-  static void requireFinite(String file, String tensor, double[] v, long firstIndex) throws SafetensorsException {
+  public static void requireFinite(String file, String tensor, double[] v, long firstIndex)
+      throws SafetensorsException {
     for (int i = 0; i < v.length; i++) {
       if (!Double.isFinite(v[i])) {
         throw new SafetensorsException(file, tensor, "value " + v[i] + " at flat index " + (firstIndex + i)
