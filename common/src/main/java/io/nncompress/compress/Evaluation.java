@@ -46,6 +46,25 @@ public final class Evaluation {
     }
   }
 
+  /**
+   * A label that is not one of the network's classes 0..classes-1 (a label of another dataset, or an
+   * encoding such as 1..10): counted, it would silently lower the accuracy. {@link #sample} is its
+   * position in the batch, so that the reader of the batch can name the file and row.
+   */
+  public static final class BadLabelException extends IllegalArgumentException {
+    private static final long serialVersionUID = 1L;
+    public final int sample;
+    public final int label;
+    public final int classes;
+
+    BadLabelException(int sample, int label, int classes) {
+      super("label " + label + " is not one of the network's " + classes + " classes 0.." + (classes - 1));
+      this.sample = sample;
+      this.label = label;
+      this.classes = classes;
+    }
+  }
+
   /** Runs both networks on batches and accumulates a {@link Partial}. */
   public static final class Probe {
     private final Network original;
@@ -67,10 +86,21 @@ public final class Evaluation {
       this.layers = LayerProbe.joint(original, ia, compressed, ib, AutocorrelationAccumulator.DEFAULT_BLOCK_SAMPLES);
     }
 
-    /** A batch of original inputs (one sample per column) and their labels (or null). */
+    /**
+     * A batch of original inputs (one sample per column) and their labels (or null); a label outside
+     * the network's classes throws {@link BadLabelException} before anything is counted.
+     */
     public void add(DenseMatrix batch, int[] labels) {
+      DenseMatrix yo = original.forward(batch);
+      if (labels != null) {
+        for (int s = 0; s < labels.length; s++) {
+          if (labels[s] < 0 || labels[s] >= yo.rows) {
+            throw new BadLabelException(s, labels[s], yo.rows);
+          }
+        }
+      }
       layers.add(batch);
-      int[] po = Network.argmaxColumns(original.forward(batch));
+      int[] po = Network.argmaxColumns(yo);
       int[] pc = Network.argmaxColumns(compressed.forward(batch));
       for (int s = 0; s < po.length; s++) {
         partial.samples++;

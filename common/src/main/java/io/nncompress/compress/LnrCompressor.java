@@ -339,7 +339,23 @@ public final class LnrCompressor {
       LOG.info("Layer {}: kept whole", l.name());
       return;
     }
-    LambdaSearch.Result r = search.search(problem.get(), t);
+    GroupLassoProblem gp = problem.get();
+    LambdaSearch.Result r = search.search(gp, t);
+    if (!r.noInputHelps && r.solution.keptGroups.length == 0) {
+      // a layer cannot read nothing (the previous layer would have no units): the one input the path keeps first
+      LOG.warn("Layer {}: target {} keeps none of its {} inputs; a layer needs at least one, keeping 1", l.name(), t,
+          chain.groupCount(k));
+      r = search.search(gp, LambdaSearch.Target.keepCount(1)).withTargetReached(false);
+    }
+    if (r.noInputHelps || r.solution.keptGroups.length == 0) {
+      // no input lowers the error (an all-zero weight, constant inputs): the layer as it is reconstructs itself
+      m[k] = augmented(l, rows);
+      kept[k] = range(chain.groupCount(k));
+      solved[k] = report(chain, k, kept[k], r.withTargetReached(false));
+      LOG.warn("Layer {}: target {} not reached: no input changes what is left of its output (lambda_max = {}: an "
+          + "all-zero weight, or constant inputs?); kept whole", l.name(), t, r.lambdaMax);
+      return;
+    }
     m[k] = r.solution.matrix;
     kept[k] = r.solution.keptGroups;
     if (!Arrays.equals(kept[k], keptGroups(chain.groupOfColumn(k), r.solution.keptColumns))) {
@@ -347,6 +363,11 @@ public final class LnrCompressor {
           + " do not match the kept columns " + Arrays.toString(r.solution.keptColumns));
     }
     solved[k] = report(chain, k, kept[k], r);
+    if (!r.targetReached) {
+      LOG.warn("Layer {}: target {} cannot be met ({} strategy): reached {} of {} inputs kept, debiased relative error "
+          + "{} at lambda {}", l.name(), t, strategy.id, kept[k].length, chain.groupCount(k),
+          r.solution.relativeErrorDebiased, r.lambda());
+    }
     LOG.info("Layer {}: {} of {} inputs kept, lambda {} (max {}), relative error {} lasso, {} debiased, {} iterations",
         l.name(), kept[k].length, chain.groupCount(k), r.lambda(), r.lambdaMax, r.solution.relativeErrorLasso,
         r.solution.relativeErrorDebiased, r.totalIterations);

@@ -229,7 +229,12 @@ public final class StagePlan {
           break;
         case "kmeans":
         case "kmeans_aware":
-          c = c.bits(integer(s, 0, "bits")).dataAware(s.name.equals("kmeans_aware") || c.dataAware);
+          int bits = integer(s, 0, "bits");
+          if (bits < 1 || bits > 8) { // 2^bits shared values
+            throw new IllegalArgumentException("stage " + s + ": bits must be in 1..8 (2 to 256 shared values), "
+                + "cannot be: " + bits);
+          }
+          c = c.bits(bits).dataAware(s.name.equals("kmeans_aware") || c.dataAware);
           break;
         default:
           c = c.huffman(true);

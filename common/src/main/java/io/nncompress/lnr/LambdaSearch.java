@@ -21,6 +21,13 @@ import org.slf4j.LoggerFactory;
  * points, warm-started from the solution at the larger end of the bracket. A count target stops when
  * the count is hit exactly; an error target returns the largest lambda found whose debiased error
  * meets it (fewest columns). Every solve is recorded in the path (lambda, kept, errors, iterations).
+ *
+ * <p>Every target terminates. When lambda_max = 0, up to rounding (an all-zero weight, inputs that are
+ * constant, or no output rows left to reconstruct), no input can lower the error, so the solution that keeps no penalised group is optimal
+ * for every lambda: it is returned at once, with {@link Result#targetReached} false unless the target
+ * asked for exactly that, {@link Result#noInputHelps} true and a WARN saying so (callers such as the LNR compressor keep such a layer
+ * whole). A target of keeping 0 groups returns that closed-form solution at lambda_max; a fraction
+ * f &gt; 0 keeps at least one group (see {@link Target#keepFraction}).
  */
 public final class LambdaSearch {
   private static final Logger LOG = LoggerFactory.getLogger(LambdaSearch.class);
@@ -45,7 +52,10 @@ public final class LambdaSearch {
       return new Target(n, Double.NaN, Double.NaN);
     }
 
-    /** Keep round(f * number of penalised groups) input neurons. */
+    /**
+     * Keep round(f * number of penalised groups) input neurons, and at least one when f &gt; 0 (a small
+     * fraction of a small layer keeps one input rather than emptying it); f = 0 keeps none.
+     */
     public static Target keepFraction(double f) {
       if (!(f >= 0 && f <= 1)) {
         throw new IllegalArgumentException("keepFraction must be in [0, 1], cannot be: " + f);
@@ -73,7 +83,8 @@ public final class LambdaSearch {
         }
         return keepCount;
       }
-      return (int) Math.round(keepFraction * problem.groupCount());
+      int n = (int) Math.round(keepFraction * problem.groupCount());
+      return keepFraction > 0 && problem.groupCount() > 0 ? Math.max(1, n) : n;
     }
 
     @Override
@@ -121,8 +132,19 @@ public final class LambdaSearch {
     public final boolean targetReached;
     public final int totalIterations;
     public final List<PathPoint> path;
+    /**
+     * lambda_max is 0 up to rounding (relative to the gradient at M = 0): no input lowers the error,
+     * keeping none is optimal at every lambda (an all-zero weight, inputs that are constant, or no
+     * output rows).
+     */
+    public final boolean noInputHelps;
 
     Result(LnrResult solution, double lambdaMax, boolean targetReached, List<PathPoint> path) {
+      this(solution, lambdaMax, targetReached, path, false);
+    }
+
+    Result(LnrResult solution, double lambdaMax, boolean targetReached, List<PathPoint> path, boolean noInputHelps) {
+      this.noInputHelps = noInputHelps;
       this.solution = solution;
       this.lambdaMax = lambdaMax;
       this.targetReached = targetReached;
@@ -134,10 +156,18 @@ public final class LambdaSearch {
       this.totalIterations = it;
     }
 
+    /** The same result, marked as (not) meeting the caller's target. */
+    public Result withTargetReached(boolean reached) {
+      return new Result(solution, lambdaMax, reached, path, noInputHelps);
+    }
+
     public double lambda() {
       return solution.lambda;
     }
   }
+
+  /** lambda_max at most this times the gradient scale at M = 0 ({@link GroupLassoProblem#kktScale}) counts as 0. */
+  static final double NEGLIGIBLE_LAMBDA_MAX = 1e-10;
 
   private final GroupLassoSolver solver;
   private double gridRatio = 0.7;
@@ -182,6 +212,14 @@ public final class LambdaSearch {
     LnrResult sparse = solve(problem, target, lmax, null, "grid", path);
     if (meets(problem, target, sparse) >= 0) {
       return finish(problem, target, sparse, lmax, path);
+    }
+    if (!(lmax > NEGLIGIBLE_LAMBDA_MAX * problem.kktScale(0))) {
+      // the grid lambda_max * ratio^i cannot move: keeping no penalised group is already optimal at
+      // every lambda (no input correlates with what is left to reconstruct)
+      LOG.warn("Lambda search: lambda_max = {} ~ 0, no input lowers the reconstruction error (an all-zero weight, or no "
+          + "output left to reconstruct); the target ({}) cannot be reached, returning the solution that keeps no "
+          + "input", lmax, target);
+      return new Result(sparse, lmax, false, path, true);
     }
     LnrResult dense = null;
     double lambda = lmax;

@@ -50,6 +50,10 @@ public final class ArchitectureSpec {
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES))
       .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
+  /** Writes every string quoted: for specs whose names the minimal quoting would turn into other types. */
+  private static final ObjectMapper YAML_QUOTED = new ObjectMapper(new YAMLFactory()
+      .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
+      .disable(YAMLGenerator.Feature.MINIMIZE_QUOTES));
 
   public final String name;
   public final FeatureShape input;
@@ -88,7 +92,15 @@ public final class ArchitectureSpec {
   }
 
   public static ArchitectureSpec read(Path file) throws IOException {
-    return parse(file.toString(), Files.readString(file, StandardCharsets.UTF_8));
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new ModelSpecException("the architecture spec file " + file + " does not exist", e);
+    } catch (IOException e) {
+      throw new ModelSpecException("the architecture spec file " + file + " cannot be read: " + e, e);
+    }
+    return parse(file.toString(), text);
   }
 
   /** Parses YAML; {@code source} (a file name) prefixes every error message. */
@@ -262,7 +274,7 @@ public final class ArchitectureSpec {
     return out;
   }
 
-  /** The YAML text of this spec; {@link #parse} reads it back to an equal spec. */
+  /** The YAML text of this spec; {@link #parse} reads it back to an equal spec (same text from {@link #toYaml}). */
   public String toYaml() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("name", name);
@@ -276,9 +288,21 @@ public final class ArchitectureSpec {
     }
     m.put("layers", ls);
     try {
-      return YAML.writeValueAsString(m);
+      // minimal quoting reads best, but leaves names such as "0", "2", "true", "1e3", "null" or "1:20"
+      // (PyTorch's nn.Sequential names layers "0", "1", ...) unquoted, and YAML reads them back as
+      // numbers, booleans or null: then every string is written quoted, so the text reads back exactly
+      String text = YAML.writeValueAsString(m);
+      return readsBackAs(text, YAML.valueToTree(m)) ? text : YAML_QUOTED.writeValueAsString(m);
     } catch (JsonProcessingException e) {
       throw new UncheckedIOException(e);
+    }
+  }
+
+  private static boolean readsBackAs(String text, JsonNode tree) {
+    try {
+      return YAML.readTree(text).equals(tree);
+    } catch (JsonProcessingException e) {
+      return false; // e.g. ".inf" unquoted: read as a malformed number
     }
   }
 

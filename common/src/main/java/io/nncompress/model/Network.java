@@ -64,7 +64,17 @@ public final class Network {
   public static Network load(Path spec, Path weights) throws IOException {
     ArchitectureSpec s = ArchitectureSpec.read(spec);
     validate(s, SafetensorsReader.shapes(weights), weights.toString()); // header only: fail before reading data
-    return build(s, SafetensorsReader.read(weights), weights.toString());
+    return build(s, requireFinite(weights, SafetensorsReader.read(weights)), weights.toString());
+  }
+
+  /** The tensors read from {@code weights}, after checking every value is finite (the error names tensor and index). */
+  private static SafetensorsFile requireFinite(Path weights, SafetensorsFile read) throws IOException {
+    for (Map.Entry<String, Tensor> e : read.tensors().entrySet()) {
+      if (e.getValue().isLoaded()) {
+        SafetensorsReader.requireFinite(weights.toString(), e.getKey(), e.getValue().values(), 0);
+      }
+    }
+    return read;
   }
 
   /**
@@ -90,7 +100,7 @@ public final class Network {
     }
     java.util.Set<String> eager = new java.util.HashSet<>(SafetensorsReader.shapes(weights).keySet());
     eager.removeAll(deferred);
-    Map<String, Tensor> tensors = new TreeMap<>(SafetensorsReader.read(weights, eager).tensors());
+    Map<String, Tensor> tensors = new TreeMap<>(requireFinite(weights, SafetensorsReader.read(weights, eager)).tensors());
     for (String name : deferred) {
       tensors.put(name, Tensor.deferred(SafetensorsReader.slice(weights, name)));
     }

@@ -2,6 +2,8 @@ package io.nncompress.compress;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nncompress.linalg.DenseMatrix;
@@ -127,6 +129,71 @@ class LnrCompressorTest {
         assertTrue(l.paramsAfter < l.paramsBefore, l.layer);
         assertTrue(l.relativeErrorDebiased <= l.relativeErrorLasso + 1e-12, l.layer);
       }
+    }
+  }
+
+  /** mlp(seed) with fc2's weight all zero (its output is its bias). */
+  static Network mlpWithZeroFc2(long seed) {
+    Network net = mlp(seed);
+    java.util.Map<String, io.nncompress.format.safetensors.Tensor> t = new java.util.LinkedHashMap<>(net.tensors());
+    t.put("fc2.weight", io.nncompress.format.safetensors.Tensor.f32(new double[8 * 10], 8, 10));
+    return Network.build(net.spec(), new io.nncompress.format.safetensors.SafetensorsFile(t), "mlp");
+  }
+
+  // issue 17, item 1: an all-zero weight (lambda_max = 0) used to hang the lambda search
+  @Test
+  void allZeroLayerIsKeptWholeAndFlaggedInEveryStrategy() {
+    Network net = mlpWithZeroFc2(7);
+    DenseMatrix x = data(400, 8);
+    DenseMatrix y = net.forward(x);
+    for (ChainingStrategy s : ChainingStrategy.values()) {
+      // the timeout only guards against the hang; the assertions are on the result
+      LnrCompressor.Result r = assertTimeoutPreemptively(java.time.Duration.ofSeconds(120),
+          () -> new LnrCompressor(s, name -> LambdaSearch.Target.keepFraction(0.5), GroupLassoSolver.defaults())
+              .compress(net, new InMemoryStatistics(x, 100)));
+      LayerReport fc2 = r.layers.get(1);
+      assertEquals(10, fc2.inputsAfter, s.id + ": kept whole");
+      assertFalse(fc2.targetReached, s.id);
+      assertEquals(0.0, fc2.lambdaMax, 0.0);
+      assertEquals(0.0, ((DenseLayer) r.compressed.layer(2)).weight().frobeniusNorm(), 0.0, s.id);
+      // fc3 reads a constant: the network's output is unchanged by whatever fc1 keeps
+      assertEquals(0.0, r.compressed.forward(x).maxAbsDiff(y), 1e-9, s.id);
+    }
+  }
+
+  @Test
+  void aTargetKeepingNoInputKeepsOneAndIsFlagged() {
+    Network net = mlp(9);
+    DenseMatrix x = data(400, 10);
+    LnrCompressor.Result r = new LnrCompressor(ChainingStrategy.PARALLEL,
+        name -> name.equals("fc3") ? LambdaSearch.Target.keepCount(0) : null, GroupLassoSolver.defaults())
+        .compress(net, new InMemoryStatistics(x, 100));
+    assertEquals(1, r.keptGroups.get(2).length);
+    assertFalse(r.layers.get(2).targetReached);
+    assertEquals(1, r.layers.get(1).outputsAfter);
+  }
+
+  // issue 17, item 4: a layer whose target top-down cannot meet is flagged, and its refit stays bounded
+  @Test
+  void topDownUnreachableTargetIsFlaggedPerLayer() {
+    Network net = mlp(1);
+    DenseMatrix x = data(300, 2);
+    LnrCompressor.Result r = new LnrCompressor(ChainingStrategy.TOP_DOWN, name -> name.equals("fc1")
+        ? LambdaSearch.Target.keepCount(5) : LambdaSearch.Target.maxRelativeError(1e-12), GroupLassoSolver.defaults())
+        .compress(net, new InMemoryStatistics(x, 50));
+    assertTrue(r.layers.get(0).targetReached);
+    for (int k = 1; k < 3; k++) {
+      LayerReport l = r.layers.get(k);
+      assertFalse(l.targetReached, l.layer);
+      assertEquals(l.inputsBefore, l.inputsAfter, l.layer + ": lambda = 0 keeps every input");
+      assertTrue(l.relativeErrorDebiased > 1e-12 && l.relativeErrorDebiased < 1e-2, l.layer + " "
+          + l.relativeErrorDebiased);
+      double[] w = ((DenseLayer) r.compressed.layer(2 * k)).weight().data;
+      double max = 0;
+      for (double v : w) {
+        max = Math.max(max, Math.abs(v));
+      }
+      assertTrue(max < 2, l.layer + ": largest weight " + max);
     }
   }
 

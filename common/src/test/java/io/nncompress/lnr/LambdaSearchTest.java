@@ -1,8 +1,12 @@
 package io.nncompress.lnr;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nncompress.linalg.DenseMatrix;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 class LambdaSearchTest {
@@ -64,5 +68,38 @@ class LambdaSearchTest {
     assertEquals(0, r.solution.keptCount());
     assertEquals(problem.lambdaMax(), r.lambda(), 0.0);
     assertEquals(0, r.totalIterations);
+  }
+
+  // issue 17, item 1: lambda_max = 0 used to loop forever (lambda_max * ratio^i stays 0)
+  @Test
+  void allZeroWeightTerminatesKeepingNothingAndSaysTheTargetIsNotReached() {
+    LnrTestData data = LnrTestData.random(45, 200, 12, 5);
+    GroupLassoProblem zero = GroupLassoProblem.forLayer(new DenseMatrix(5, 12), new double[5], data.augmentedR());
+    assertEquals(0.0, zero.lambdaMax(), 0.0);
+    for (LambdaSearch.Target t : new LambdaSearch.Target[] {LambdaSearch.Target.keepCount(3),
+        LambdaSearch.Target.keepFraction(0.5), LambdaSearch.Target.keepCount(12)}) {
+      // the timeout only guards against the hang; the assertions are on the result
+      LambdaSearch.Result r = assertTimeoutPreemptively(Duration.ofSeconds(60),
+          () -> new LambdaSearch().search(zero, t));
+      assertFalse(r.targetReached, t.toString());
+      assertEquals(0, r.solution.keptCount(), t.toString());
+      assertEquals(0.0, r.lambdaMax, 0.0);
+      assertEquals(1, r.path.size(), "one solve, at lambda_max: " + r.path);
+      assertEquals(0.0, r.solution.matrix.frobeniusNorm(), 0.0);
+    }
+    // keeping none is what was asked: reached
+    assertTrue(new LambdaSearch().search(zero, LambdaSearch.Target.keepCount(0)).targetReached);
+  }
+
+  @Test
+  void aSmallPositiveFractionKeepsOneGroupAndZeroKeepsNone() {
+    GroupLassoProblem problem = problem(46, 30);
+    LambdaSearch.Result one = new LambdaSearch().search(problem, LambdaSearch.Target.keepFraction(0.01));
+    assertTrue(one.targetReached);
+    assertEquals(1, one.solution.keptCount()); // round(0.3) = 0, but f > 0 keeps one
+    LambdaSearch.Result none = new LambdaSearch().search(problem, LambdaSearch.Target.keepFraction(0));
+    assertTrue(none.targetReached);
+    assertEquals(0, none.solution.keptCount());
+    assertEquals(problem.lambdaMax(), none.lambda(), 0.0);
   }
 }

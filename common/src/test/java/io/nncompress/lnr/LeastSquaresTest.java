@@ -105,4 +105,106 @@ class LeastSquaresTest {
         () -> GroupLassoProblem.forLayer(new DenseMatrix(3, 4), new double[3], new DenseMatrix(4, 4)));
     assertTrue(e.getMessage().contains("5x5") && e.getMessage().contains("4x4"), e.getMessage());
   }
+
+  /**
+   * Nearly collinear inputs, as top-down sees them from a compressed upstream layer: x1 = g,
+   * x2 = g + 1e-4 e, x3 independent, outputs y1 = g + 0.02 e + 0.5 x3 and y2 = x3 - g + 0.01 e. The
+   * exact least squares solution explains the small e-terms through x2 - x1 = 1e-4 e: weights 200 and
+   * -199 on x2 and x1. Returns the augmented problem (column 3 = the constant 1, unpenalised).
+   */
+  static GroupLassoProblem nearlyCollinear() {
+    java.util.Random rnd = new java.util.Random(34);
+    int n = 4000;
+    double[][] xs = new double[n][];
+    double[][] ys = new double[n][];
+    for (int i = 0; i < n; i++) {
+      double g = rnd.nextGaussian();
+      double e = rnd.nextGaussian();
+      double x3 = rnd.nextGaussian() + 0.3;
+      xs[i] = new double[] {g, g + 1e-4 * e, x3, 1.0};
+      ys[i] = new double[] {g + 0.02 * e + 0.5 * x3, x3 - g + 0.01 * e};
+    }
+    DenseMatrix r = new DenseMatrix(4, 4);
+    DenseMatrix c = new DenseMatrix(2, 4);
+    double yy = 0;
+    for (int i = 0; i < n; i++) {
+      for (int a = 0; a < 4; a++) {
+        for (int b = 0; b < 4; b++) {
+          r.add(a, b, xs[i][a] * xs[i][b] / n);
+        }
+        for (int k = 0; k < 2; k++) {
+          c.add(k, a, ys[i][k] * xs[i][a] / n);
+        }
+      }
+      yy += (ys[i][0] * ys[i][0] + ys[i][1] * ys[i][1]) / n;
+    }
+    return GroupLassoProblem.general(c, r, yy, 3);
+  }
+
+  private static double maxAbs(DenseMatrix m) {
+    double x = 0;
+    for (double v : m.data) {
+      x = Math.max(x, Math.abs(v));
+    }
+    return x;
+  }
+
+  // issue 17, item 4: the plain refit of an unreachable top-down target had weights of 383.6
+  @Test
+  void nearlyCollinearSupportGetsABoundedRidgeRefitNoWorseThanTheLasso() {
+    GroupLassoProblem problem = nearlyCollinear();
+    int[] all = {0, 1, 2, 3};
+    // the plain refit (exact solve of R M^T = C^T) explodes: this is what the refit must not return
+    double[][] rr = new double[4][4];
+    double[][] cc = new double[4][2];
+    for (int a = 0; a < 4; a++) {
+      for (int b = 0; b < 4; b++) {
+        rr[a][b] = problem.r.get(a, b);
+      }
+      for (int k = 0; k < 2; k++) {
+        cc[a][k] = problem.c.get(k, a);
+      }
+    }
+    double[][] plain = LnrTestData.gaussianSolve(rr, cc);
+    assertTrue(Math.abs(plain[1][0]) > 150, "the plain refit explodes: " + plain[1][0]);
+
+    // an unreachable target: the search ends at lambda = 0 with every input kept, and says so
+    LambdaSearch.Result res = new LambdaSearch().search(problem, LambdaSearch.Target.maxRelativeError(1e-12));
+    assertFalse(res.targetReached);
+    assertEquals(3, res.solution.keptCount());
+    DenseMatrix m = res.solution.matrix;
+    assertTrue(maxAbs(m) < 2.0, "largest weight " + maxAbs(m) + " (the coefficients are at most 1 in size)");
+    // bounded: every weight below the bound the ridge guarantees, and of the size of the true coefficients
+    double[][] bound = LeastSquares.weightBound(problem, all);
+    for (int i = 0; i < 2; i++) {
+      for (int j = 0; j < 4; j++) {
+        assertTrue(Math.abs(m.get(i, j)) <= bound[i][j], "w[" + i + "][" + j + "] = " + m.get(i, j) + " > "
+            + bound[i][j]);
+      }
+    }
+    assertTrue(res.solution.debiasFallback, "the ridge is flagged");
+    // and it reconstructs about as well as the lasso it refits: at most 1e-3 of E||Y||^2 worse
+    double margin = 1e-3;
+    assertTrue(res.solution.relativeErrorDebiased <= res.solution.relativeErrorLasso + margin,
+        "debiased " + res.solution.relativeErrorDebiased + " vs lasso " + res.solution.relativeErrorLasso);
+    assertEquals(problem.relativeError(m), res.solution.relativeErrorDebiased, 1e-12);
+    // what the ridge gives up is the e-terms, (0.02^2 + 0.01^2) / E||Y||^2 = 1.5e-4 of the output
+    assertTrue(res.solution.relativeErrorDebiased < 3e-4, "debiased " + res.solution.relativeErrorDebiased);
+  }
+
+  @Test
+  void wellConditionedSupportIsTheExactLeastSquaresSolution() {
+    LnrTestData data = LnrTestData.random(35, 300, 8, 3);
+    GroupLassoProblem problem = GroupLassoProblem.forLayer(data.w, data.bias, data.augmentedR());
+    LeastSquares.Solution ls = LeastSquares.solveOnSupport(problem, new int[] {0, 1, 2, 3, 4, 5, 6, 7, 8});
+    assertFalse(ls.fallback);
+    assertEquals(0.0, ls.ridge, 0.0);
+    // Y = W~ X exactly: the refit on every column is W~ itself
+    for (int i = 0; i < 3; i++) {
+      for (int j = 0; j < 8; j++) {
+        assertEquals(data.w.get(i, j), ls.matrix.get(i, j), 1e-9);
+      }
+      assertEquals(data.bias[i], ls.matrix.get(i, 8), 1e-9);
+    }
+  }
 }

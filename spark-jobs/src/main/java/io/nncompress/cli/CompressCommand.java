@@ -1,9 +1,12 @@
 package io.nncompress.cli;
 
 import io.nncompress.compress.ChainingStrategy;
+import io.nncompress.format.safetensors.SafetensorsReader;
+import io.nncompress.spark.autocorr.BadInputException;
 import io.nncompress.spark.compress.CompressionConfig;
 import io.nncompress.spark.compress.CompressionJob;
 import io.nncompress.spark.compress.LayerMapCompression;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -38,12 +41,28 @@ final class CompressCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    ChainingStrategy s = null;
+    if (strategy != null) { // checked before the config is read, like any other option
+      try {
+        s = ChainingStrategy.parse(strategy);
+      } catch (IllegalArgumentException e) {
+        throw new BadInputException("option --strategy: " + e.getMessage());
+      }
+    }
     CompressionConfig c = CompressionConfig.read(config);
-    if (strategy != null) {
-      c.strategy = ChainingStrategy.parse(strategy);
+    if (s != null) {
+      c.strategy = s;
+      if (!c.activations.isEmpty() && s == ChainingStrategy.TOP_DOWN) {
+        throw new BadInputException("option --strategy: top-down needs the forward pass; with data.activations in "
+            + config + " use parallel or bottom-up");
+      }
     }
     if (output != null) {
       c.output = output;
+    }
+    if (c.layerMap != null && s != null && s != ChainingStrategy.PARALLEL) {
+      throw new BadInputException("option --strategy: a layer map (model.layers in " + config + ") is solved layer by "
+          + "layer from its stored statistics, the parallel strategy; cannot be: " + s.id);
     }
     SparkSession spark = SparkRuntime.session("nncompress compress", main.master, main.conf);
     if (c.layerMap != null) { // a model nncompress does not run: its layers from stored statistics
@@ -60,6 +79,11 @@ final class CompressCommand implements Callable<Integer> {
     CompressionJob job = new CompressionJob(spark, c);
     if (validateOnly) {
       job.validate(overwrite);
+      try { // every weight, also those a run leaves on file and reads only when needed
+        SafetensorsReader.checkFinite(c.weights);
+      } catch (IOException e) {
+        throw new BadInputException("Model " + c.weights + ": " + e.getMessage(), e);
+      }
       System.out.println("valid: " + config);
       return 0;
     }

@@ -1,6 +1,8 @@
 package io.nncompress.cli;
 
 import io.nncompress.linalg.Blas;
+import io.nncompress.spark.autocorr.BadInputException;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
@@ -15,6 +17,7 @@ public final class SparkRuntime {
 
   public static SparkSession session(String appName, String master, Map<String, String> conf) {
     SparkConf sc = new SparkConf(true); // picks up spark.* system properties set by spark-submit
+    checkReachable(master != null ? master : sc.get("spark.master", null));
     SparkSession.Builder b = SparkSession.builder().appName(appName);
     if (master != null) {
       b.master(master);
@@ -38,6 +41,39 @@ public final class SparkRuntime {
     io.nncompress.spark.progress.SparkProgress.attach(spark.sparkContext());
     LOG.info("Spark {} master {}; {}", spark.version(), spark.sparkContext().master(), Blas.describe());
     return spark;
+  }
+
+  /** How long a standalone master may take to accept a connection before the run gives up. */
+  static final int CONNECT_TIMEOUT_MS = 5_000;
+
+  /**
+   * Fails fast on a standalone master ({@code spark://host:port[,host:port...]}) none of whose hosts
+   * accepts a connection: Spark itself retries for about a minute and then reports only a stopped
+   * SparkContext. Other masters (local, yarn, k8s) are left to Spark.
+   */
+  static void checkReachable(String master) {
+    if (master == null || !master.startsWith("spark://")) {
+      return;
+    }
+    List<String> failures = new java.util.ArrayList<>();
+    for (String hostPort : master.substring("spark://".length()).split(",")) {
+      int colon = hostPort.lastIndexOf(':');
+      String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+      int port;
+      try {
+        port = colon < 0 ? 7077 : Integer.parseInt(hostPort.substring(colon + 1));
+      } catch (NumberFormatException e) {
+        throw new BadInputException("option --master " + master + ": '" + hostPort + "' is not host:port");
+      }
+      try (java.net.Socket s = new java.net.Socket()) {
+        s.connect(new java.net.InetSocketAddress(host, port), CONNECT_TIMEOUT_MS);
+        return; // one reachable master is enough
+      } catch (java.io.IOException | IllegalArgumentException e) {
+        failures.add(host + ":" + port + " (" + e.getMessage() + ")");
+      }
+    }
+    throw new BadInputException("option --master " + master + ": cannot connect to the Spark master at "
+        + String.join(", ", failures) + "; is the master running and the address right?");
   }
 
   /**

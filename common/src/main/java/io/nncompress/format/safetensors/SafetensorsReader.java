@@ -193,6 +193,48 @@ public final class SafetensorsReader {
     return new SafetensorsFile(tensors, metadata);
   }
 
+  /**
+   * Rejects a NaN or infinite value of a network's weight: a network computes nothing meaningful from
+   * it (and a compression run would silently report a wrong accuracy). The reader itself reads any
+   * value (safetensors files may hold infinities); networks check what they load (Network.load) and
+   * the rows of weights left on file ({@link SafetensorsSlice#rows}). The error names the file, the tensor and the flat
+   * (row-major) index {@code firstIndex + i} of the first such value.
+   */
+  public static void requireFinite(String file, String tensor, double[] v, long firstIndex)
+      throws SafetensorsException {
+    for (int i = 0; i < v.length; i++) {
+      if (!Double.isFinite(v[i])) {
+        throw new SafetensorsException(file, tensor, "value " + v[i] + " at flat index " + (firstIndex + i)
+            + " is not finite; weights must be finite numbers");
+      }
+    }
+  }
+
+  /**
+   * Checks every value of every tensor of {@code file} is finite, reading the data in chunks of at
+   * most 8 MiB (for weights that are otherwise left on file); the error names the file, the tensor
+   * and the flat index of the first NaN or infinity.
+   */
+  public static void checkFinite(Path file) throws IOException {
+    try (Source ch = open(file)) {
+      long size = ch.size();
+      List<Entry> entries = readHeader(file.toString(), ch, size, new LinkedHashMap<>());
+      long dataStart = PREFIX + headerLength(file.toString(), ch, size);
+      for (Entry e : entries) {
+        long chunk = Math.max(1, (8L << 20) / e.dtype.size) * e.dtype.size;
+        for (long at = e.begin; at < e.end; at += chunk) {
+          int bytes = (int) Math.min(chunk, e.end - at);
+          ByteBuffer buf = ByteBuffer.allocate(bytes).order(ByteOrder.LITTLE_ENDIAN);
+          readFully(file.toString(), e.name, ch, buf, dataStart + at);
+          buf.flip();
+          double[] v = new double[bytes / e.dtype.size];
+          e.dtype.decode(buf, v);
+          requireFinite(file.toString(), e.name, v, (at - e.begin) / e.dtype.size);
+        }
+      }
+    }
+  }
+
   /** The names and shapes in the header of {@code file}, without reading tensor data. */
   public static Map<String, long[]> shapes(Path file) throws IOException {
     try (Source ch = open(file)) {

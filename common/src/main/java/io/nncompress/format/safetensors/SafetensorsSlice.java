@@ -132,6 +132,7 @@ public final class SafetensorsSlice implements TensorSource {
         buf.flip();
         double[] v = new double[n * rowLength];
         dtype.decode(buf, v);
+        SafetensorsReader.requireFinite(file, name, v, (long) first * rowLength);
         System.arraycopy(v, 0, out, (r - from) * rowLength, v.length);
         r = end;
       }

@@ -224,4 +224,49 @@ class SafetensorsTest {
     assertMessage(fails("o.safetensors",
         build("{\"w\":{\"dtype\":\"F32\",\"shape\":[-2],\"data_offsets\":[0,8]}}", 8)), p, "'w'", "shape");
   }
+
+  // issue 17, item 2: NaN and infinite weights were accepted silently
+  @Test
+  void nonFiniteValuesAreRejectedNamingFileTensorAndFlatIndex() throws IOException {
+    double[] w = new double[6 * 4];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = 0.1 * i;
+    }
+    w[17] = Double.NaN; // row 4, column 1
+    double[] b = {1, 2, Double.POSITIVE_INFINITY, 4, 5, 6};
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    t.put("fc.weight", Tensor.f32(w, 6, 4));
+    t.put("fc.bias", Tensor.f32(b, 6));
+    Path p = dir.resolve("nan.safetensors");
+    SafetensorsWriter.write(p, t, Map.of());
+
+    // a network loading them names the file, the tensor and the flat index
+    io.nncompress.model.ArchitectureSpec spec = io.nncompress.model.ArchitectureSpec.parse("s.yaml",
+        "input: [4]\nlayers:\n  - {name: fc, type: dense, units: 6}\n");
+    Path specFile = dir.resolve("s.yaml");
+    spec.write(specFile);
+    assertMessage(assertThrows(SafetensorsException.class, () -> io.nncompress.model.Network.load(specFile, p)), p,
+        "tensor 'fc.bias'", "value Infinity at flat index 2 is not finite");
+    t.put("fc.bias", Tensor.f32(new double[] {1, 2, 3, 4, 5, 6}, 6));
+    SafetensorsWriter.write(p, t, Map.of());
+    assertMessage(assertThrows(SafetensorsException.class, () -> io.nncompress.model.Network.load(specFile, p)), p,
+        "tensor 'fc.weight'", "value NaN at flat index 17 is not finite");
+    assertMessage(assertThrows(SafetensorsException.class, () -> io.nncompress.model.Network.load(specFile, p,
+        Set.of())), p, "tensor 'fc.weight'", "value NaN at flat index 17");
+    // the reader itself reads any value (safetensors files may hold infinities)
+    assertTrue(Double.isNaN(SafetensorsReader.read(p, Set.of("fc.weight")).get("fc.weight").values()[17]));
+    // the whole file, in chunks (what --validate-only checks): the first bad tensor in the file
+    Exception all = assertThrows(SafetensorsException.class, () -> SafetensorsReader.checkFinite(p));
+    assertTrue(all.getMessage().contains(p.toString()) && all.getMessage().contains("at flat index"),
+        all.getMessage());
+    // a weight left on file: checked when its rows are read, the index is the file's flat index
+    SafetensorsSlice slice = SafetensorsReader.slice(p, "fc.weight");
+    assertEquals(4, slice.rows(0, 4).length / 4); // rows 0..3 are finite
+    Exception e = assertThrows(java.io.UncheckedIOException.class, () -> slice.rows(3, 6));
+    assertTrue(e.getMessage().contains("tensor 'fc.weight'") && e.getMessage().contains("flat index 17")
+        && e.getMessage().contains(p.toString()), e.getMessage());
+    SafetensorsSlice picked = slice.selectRows(new int[] {5, 4});
+    Exception e2 = assertThrows(java.io.UncheckedIOException.class, () -> picked.rows(0, 2));
+    assertTrue(e2.getMessage().contains("flat index 17"), e2.getMessage());
+  }
 }

@@ -14,15 +14,50 @@ import org.apache.spark.sql.types.StructType;
 public final class ParquetInputs {
   private ParquetInputs() {}
 
-  /** Opens a Parquet dataset (a file or a directory); an unreadable one names itself and the cause. */
+  /**
+   * Opens a Parquet dataset (a file or a directory); an unreadable one names itself and the cause. A
+   * path with Hadoop glob characters ({@code [ ] { } * ? \}) that exists as written is read
+   * literally (the characters escaped); one that does not exist is a glob pattern, as Spark reads it.
+   * A directory without data files says so.
+   */
   public static Dataset<Row> read(SparkSession spark, String dataset) {
     try {
-      Dataset<Row> df = spark.read().parquet(dataset);
+      Dataset<Row> df = spark.read().parquet(literal(spark, dataset));
       df.schema();
       return df;
     } catch (Exception e) {
+      String m = String.valueOf(e.getMessage());
+      if (m.contains("UNABLE_TO_INFER_SCHEMA") || m.contains("Unable to infer schema")) {
+        throw new BadInputException("Dataset " + dataset + " has no Parquet files: it is an empty directory, or "
+            + "holds only hidden files (names starting with _ or .)", e);
+      }
       throw wrapReadFailure(dataset, e);
     }
+  }
+
+  private static final String GLOB_CHARS = "[]{}*?\\";
+
+  /** The dataset path with its glob characters escaped when it exists as written, else unchanged. */
+  static String literal(SparkSession spark, String dataset) {
+    if (dataset.chars().noneMatch(ch -> GLOB_CHARS.indexOf(ch) >= 0)) {
+      return dataset;
+    }
+    try {
+      org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(dataset);
+      if (!p.getFileSystem(spark.sparkContext().hadoopConfiguration()).exists(p)) {
+        return dataset; // a glob pattern
+      }
+    } catch (java.io.IOException | IllegalArgumentException e) {
+      return dataset;
+    }
+    StringBuilder sb = new StringBuilder();
+    for (char ch : dataset.toCharArray()) {
+      if (GLOB_CHARS.indexOf(ch) >= 0) {
+        sb.append('\\');
+      }
+      sb.append(ch);
+    }
+    return sb.toString();
   }
 
   /** A failure while reading a dataset, as an error naming it (and the cause, which names the file). */

@@ -330,8 +330,13 @@ public final class CompressionConfig {
     String full = key + "." + k;
     switch (k) {
       case "keep":
-        return LambdaSearch.Target.keepCount(integer(source, full, v, 0, Integer.MAX_VALUE));
+        // a layer keeps at least one input (none would leave the previous layer without units)
+        return LambdaSearch.Target.keepCount(integer(source, full, v, 1, Integer.MAX_VALUE));
       case "keep_fraction":
+        if (v != null && v.isNumber() && v.asDouble() == 0) {
+          throw new BadInputException("Config " + source + ", key " + full + ": must be a number in (0, 1] (a layer "
+              + "keeps at least one input; use target none to keep a layer whole), cannot be: 0");
+        }
         return LambdaSearch.Target.keepFraction(number(source, full, v, 0, 1));
       case "max_relative_error":
         return LambdaSearch.Target.maxRelativeError(number(source, full, v, 0, 1e6));

@@ -94,11 +94,16 @@ public final class InputData implements Serializable {
     void accept(DenseMatrix batch, int[] labels);
   }
 
-  /** Reads a partition's rows in batches of at most {@code batchSize} samples. */
+  /**
+   * Reads a partition's rows in batches of at most {@code batchSize} samples. A label the consumer
+   * rejects ({@link io.nncompress.compress.Evaluation.BadLabelException}) is reported naming the
+   * dataset, the label column, the file and row (when Parquet gives them) and the label.
+   */
   public void forEachBatch(Iterator<InternalRow> it, int batchSize, BatchConsumer consumer) {
     ColumnEncoding.RowReader reader = encoding.reader(0, features);
     double[] buf = new double[features * batchSize];
     int[] labels = labelColumn == null ? null : new int[batchSize];
+    String[] where = labels == null ? null : new String[batchSize]; // file and row of each labelled sample
     int n = 0;
     while (it.hasNext()) {
       InternalRow row = it.next();
@@ -112,24 +117,39 @@ public final class InputData implements Serializable {
           throw bad(row, "null label in column " + labelColumn, null);
         }
         labels[n] = labelIsLong ? Math.toIntExact(row.getLong(1)) : row.getInt(1);
+        where[n] = location(row);
       }
       if (++n == batchSize) {
-        consumer.accept(new DenseMatrix(features, n, buf.clone()), labels == null ? null : labels.clone());
+        accept(consumer, new DenseMatrix(features, n, buf.clone()), labels == null ? null : labels.clone(), where);
         n = 0;
       }
     }
     if (n > 0) {
-      consumer.accept(new DenseMatrix(features, n, Arrays.copyOf(buf, n * features)),
-          labels == null ? null : Arrays.copyOf(labels, n));
+      accept(consumer, new DenseMatrix(features, n, Arrays.copyOf(buf, n * features)),
+          labels == null ? null : Arrays.copyOf(labels, n), where);
     }
   }
 
-  private BadInputException bad(InternalRow row, String message, Throwable cause) {
-    StringBuilder sb = new StringBuilder("Dataset ").append(dataset).append(", column ").append(inputColumn);
-    if (hasMetadata) {
-      int m = labelColumn == null ? 1 : 2;
-      sb.append(", file ").append(row.getUTF8String(m)).append(", row ").append(row.getLong(m + 1));
+  private void accept(BatchConsumer consumer, DenseMatrix batch, int[] labels, String[] where) {
+    try {
+      consumer.accept(batch, labels);
+    } catch (io.nncompress.compress.Evaluation.BadLabelException e) {
+      throw new BadInputException("Dataset " + dataset + ", label column " + labelColumn + where[e.sample] + ": "
+          + e.getMessage(), e);
     }
-    return new BadInputException(sb.append(": ").append(message).toString(), cause);
+  }
+
+  // ", file F, row R" when Parquet gives them, else ""
+  private String location(InternalRow row) {
+    if (!hasMetadata) {
+      return "";
+    }
+    int m = labelColumn == null ? 1 : 2;
+    return ", file " + row.getUTF8String(m) + ", row " + row.getLong(m + 1);
+  }
+
+  private BadInputException bad(InternalRow row, String message, Throwable cause) {
+    return new BadInputException("Dataset " + dataset + ", column " + inputColumn + location(row) + ": " + message,
+        cause);
   }
 }

@@ -90,6 +90,7 @@ public final class LayerMapCompression {
     Map<String, long[]> shapes;
     try {
       shapes = SafetensorsReader.shapes(config.weights);
+      SafetensorsReader.checkFinite(config.weights); // NaN or infinity: named by tensor and index
     } catch (IOException e) {
       throw new BadInputException("Model " + config.weights + ": " + e.getMessage(), e);
     }
