@@ -118,4 +118,27 @@ class AtomicOutputTest {
         () -> AtomicOutput.checkNotInput(spark, "file://" + data + "/", in)).getMessage().contains(" is the input "));
     AtomicOutput.checkNotInput(spark, data + "2", in); // a common prefix is not containment
   }
+
+  @Test
+  void aFailingBodyLeavesNothingAndKeepsTheEarlierOutput() throws Exception {
+    SparkSession spark = SparkTestSession.get();
+    Path out = Files.createDirectories(dir.resolve("out"));
+    Files.writeString(out.resolve("old.txt"), "old");
+    IOException e = assertThrows(IOException.class, () -> {
+      try {
+        AtomicOutput.commit(spark, out.toString(), true, tmp -> {
+          Path t = Files.createDirectories(Path.of(new org.apache.hadoop.fs.Path(tmp).toUri().getPath(), "_temporary"));
+          Files.writeString(t.resolve("half.txt"), "half");
+          throw new IOException("disk full");
+        });
+      } catch (java.io.UncheckedIOException u) {
+        throw u.getCause();
+      }
+    });
+    assertEquals("disk full", e.getMessage());
+    try (Stream<Path> s = Files.list(dir)) {
+      assertEquals(List.of("out"), s.map(p -> p.getFileName().toString()).toList());
+    }
+    assertEquals("old", Files.readString(out.resolve("old.txt")));
+  }
 }
