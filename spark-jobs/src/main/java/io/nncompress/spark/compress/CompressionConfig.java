@@ -62,6 +62,12 @@ public final class CompressionConfig {
   public String source = "config";
   public Path spec;
   public Path weights;
+  /**
+   * model.spec and model.weights as Hadoop paths (resolved against the config's folder), what
+   * {@link #spec} and {@link #weights} were read from; null when those were set directly.
+   */
+  public String specSource;
+  public String weightsSource;
   public String calibration;
   /** Precomputed layer inputs by layer name (instead of the forward pass over calibration data). */
   public final Map<String, ActivationStatistics.Source> activations = new LinkedHashMap<>();

@@ -343,7 +343,7 @@ public final class CompressionJob {
     if (config.evaluation != null) {
       InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn, features);
     }
-    AtomicOutput.checkWritable(spark, config.output, overwrite);
+    CompressionChecks.check(spark, config, chain, overwrite);
     return net;
   }
 
