@@ -3,7 +3,6 @@ package io.nncompress.cli;
 import io.nncompress.compress.ChainingStrategy;
 import io.nncompress.spark.compress.CompressionConfig;
 import io.nncompress.spark.compress.CompressionJob;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
@@ -20,8 +19,9 @@ final class CompressCommand implements Callable<Integer> {
   @ParentCommand
   Main main;
 
-  @Option(names = {"-c", "--config"}, required = true, description = "the job's YAML config (see conf/)")
-  Path config;
+  @Option(names = {"-c", "--config"}, required = true,
+      description = "the job's YAML config (see conf/): a local path or a Hadoop path (file://, hdfs://, s3a://)")
+  String config;
 
   @Option(names = "--strategy", description = "override lnr.strategy: parallel, top-down or bottom-up")
   String strategy;
@@ -37,7 +37,7 @@ final class CompressCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    CompressionConfig c = CompressionConfig.read(config);
+    CompressionConfig c = CompressionConfig.read(config, io.nncompress.spark.io.ModelFiles.configuration(main.conf));
     if (strategy != null) {
       c.strategy = ChainingStrategy.parse(strategy);
     }
