@@ -75,6 +75,11 @@ public final class LambdaSearch {
       return !Double.isNaN(maxRelativeError);
     }
 
+    /** The number of inputs to keep of a {@link #keepCount(int)} target; -1 for the other targets. */
+    public int keepCount() {
+      return keepCount;
+    }
+
     int count(GroupLassoProblem problem) {
       if (keepCount >= 0) {
         if (keepCount > problem.groupCount()) {

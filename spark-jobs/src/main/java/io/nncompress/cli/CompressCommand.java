@@ -7,7 +7,6 @@ import io.nncompress.spark.compress.CompressionConfig;
 import io.nncompress.spark.compress.CompressionJob;
 import io.nncompress.spark.compress.LayerMapCompression;
 import java.io.IOException;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
@@ -24,8 +23,9 @@ final class CompressCommand implements Callable<Integer> {
   @ParentCommand
   Main main;
 
-  @Option(names = {"-c", "--config"}, required = true, description = "the job's YAML config (see conf/)")
-  Path config;
+  @Option(names = {"-c", "--config"}, required = true,
+      description = "the job's YAML config (see conf/): a local path or a Hadoop path (file://, hdfs://, s3a://)")
+  String config;
 
   @Option(names = "--strategy", description = "override lnr.strategy: parallel, top-down or bottom-up")
   String strategy;
@@ -49,7 +49,7 @@ final class CompressCommand implements Callable<Integer> {
         throw new BadInputException("option --strategy: " + e.getMessage());
       }
     }
-    CompressionConfig c = CompressionConfig.read(config);
+    CompressionConfig c = CompressionConfig.read(config, io.nncompress.spark.io.ModelFiles.configuration(main.conf));
     if (s != null) {
       c.strategy = s;
       if (!c.activations.isEmpty() && s == ChainingStrategy.TOP_DOWN) {

@@ -2,6 +2,7 @@ package io.nncompress.cli;
 
 import io.nncompress.spark.autocorr.ColumnEncoding;
 import io.nncompress.spark.data.ExampleActivations;
+import io.nncompress.spark.io.AtomicOutput;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -13,7 +14,8 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code nncompress generate-example}: a generated activation dataset to try the jobs on. */
 @Command(name = "generate-example", mixinStandardHelpOptions = true,
-    description = "Writes a generated activation dataset (correlated vectors, one column per encoding) to Parquet.")
+    description = "Writes a generated activation dataset (correlated vectors, one column per encoding) to Parquet, "
+        + "atomically (an existing output is replaced only with --overwrite).")
 final class GenerateExampleCommand implements Callable<Integer> {
   @ParentCommand
   Main main;
@@ -38,6 +40,15 @@ final class GenerateExampleCommand implements Callable<Integer> {
   @Option(names = "--seed", description = "random seed (default: ${DEFAULT-VALUE})")
   long seed = 42;
 
+  @Option(names = "--overwrite", description = "replace an existing output (only once the new one is complete)")
+  boolean overwrite;
+
+  private static void atLeastOne(String option, long value) {
+    if (value < 1) {
+      throw new io.nncompress.spark.autocorr.BadInputException(option + " must be at least 1, cannot be: " + value);
+    }
+  }
+
   static ColumnEncoding parseEncoding(String s) {
     try {
       return ColumnEncoding.valueOf(s.trim().toUpperCase(Locale.ROOT));
@@ -49,6 +60,9 @@ final class GenerateExampleCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    atLeastOne("--rows", rows);
+    atLeastOne("--dim", dim);
+    atLeastOne("--partitions", partitions);
     List<ColumnEncoding> encs = new ArrayList<>();
     List<String> cols = new ArrayList<>();
     for (String e : encodings) {
@@ -59,7 +73,9 @@ final class GenerateExampleCommand implements Callable<Integer> {
     SparkSession spark = SparkRuntime.session("nncompress generate-example", main.master, main.conf);
     try (io.nncompress.progress.Phase p = io.nncompress.progress.Progress.phase("write")
         .message(rows + " rows of dimension " + dim + " to " + output).start()) {
-      ExampleActivations.write(spark, output, rows, dim, encs, cols, partitions, seed);
+      // all or nothing, like the other commands' outputs: a failure leaves no _temporary behind
+      AtomicOutput.commit(spark, output, overwrite,
+          tmp -> ExampleActivations.write(spark, tmp, rows, dim, encs, cols, partitions, seed));
     }
     System.out.printf("Wrote %d rows of dimension %d, columns %s, to %s%n", rows, dim, cols, output);
     return 0;

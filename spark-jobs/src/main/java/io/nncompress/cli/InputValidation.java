@@ -1,6 +1,7 @@
 package io.nncompress.cli;
 
 import io.nncompress.linalg.ConvGeometry;
+import io.nncompress.spark.autocorr.AutocorrelationJob;
 import io.nncompress.spark.autocorr.BadInputException;
 import io.nncompress.spark.autocorr.ColumnEncoding;
 import io.nncompress.spark.autocorr.LayerInput;
@@ -26,9 +27,10 @@ public final class InputValidation {
   private InputValidation() {}
 
   /**
-   * Checks: layer names unique; the output writable (absent, or {@code overwrite}); every dataset
-   * readable as Parquet; every layer's column present in a supported encoding; the length of the
-   * first non-null value equal to the layer's dim, or to C*H*W of a conv layer's shape. Prints one
+   * Checks: layer names unique; the output creatable and writable (absent, or {@code overwrite}) and
+   * not an input dataset, inside one or containing one; every dataset readable as Parquet; every
+   * layer's column present in a supported encoding; the length of the first non-null value equal to
+   * the layer's dim, or to C*H*W of a conv layer's shape, and the same in every file of the dataset. Prints one
    * line per layer to {@code out}. Throws {@link BadInputException} naming the layer, the dataset and
    * the column of the first problem.
    */
@@ -41,11 +43,13 @@ public final class InputValidation {
       }
     }
     AtomicOutput.checkWritable(spark, output, overwrite);
+    AtomicOutput.checkNotInput(spark, output, AutocorrelationJob.inputsOf(layers));
     Map<String, Dataset<Row>> datasets = new LinkedHashMap<>();
     for (LayerInput l : layers) {
       Dataset<Row> df = datasets.computeIfAbsent(l.dataset(), ds -> ParquetInputs.read(spark, ds));
       ColumnEncoding enc = ParquetInputs.encodingOf(l.dataset(), df.schema(), l.column());
       int d = ParquetInputs.inferDim(l.dataset(), df, l.column(), enc);
+      ParquetInputs.checkFileLengths(spark, l.dataset(), df, l.column(), enc);
       ConvGeometry g = l.conv();
       if (l.dim() != null && d != l.dim()) {
         String expected = g != null

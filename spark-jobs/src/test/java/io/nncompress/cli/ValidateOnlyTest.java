@@ -129,4 +129,58 @@ class ValidateOnlyTest {
     assertEquals(0, run("--dataset", acts, "--columns", "f", "--output", existing.toString(), "--overwrite").code());
     assertInvalid(run("--dataset", acts, "--columns", "f", "--output", out, "--tile-size", "0"), "tileSize");
   }
+
+  @Test
+  void filesOfOneDatasetWithDifferentLengthsAreNamedWithTheirLengths() throws Exception {
+    SparkSession spark = SparkTestSession.get();
+    String mixed = dir.resolve("mixed").toString();
+    String other = dir.resolve("mixed-other").toString();
+    ExampleActivations.write(spark, mixed, 10, 48, List.of(ColumnEncoding.FLOAT_ARRAY), List.of("f"), 1, 1);
+    ExampleActivations.write(spark, other, 10, 47, List.of(ColumnEncoding.FLOAT_ARRAY), List.of("f"), 1, 1);
+    Path part;
+    try (java.util.stream.Stream<Path> s = Files.list(Path.of(other))) {
+      part = s.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+    }
+    Path moved = Files.move(part, Path.of(mixed, "part-99999-late.snappy.parquet"));
+    assertInvalid(run("--layer", "name=fc,dataset=" + mixed + ",column=f", "--output", out),
+        "Dataset " + mixed + ", column f: its files hold vectors of different lengths: ", " 48 values, ",
+        moved.toString() + " 47 values");
+  }
+
+  @Test
+  void outputsThatAreOrHoldAnInputOrCannotBeCreatedAreRefused() throws Exception {
+    assertInvalid(run("--dataset", acts, "--columns", "f", "--output", acts, "--overwrite"),
+        "Output " + acts + " is the input dataset " + acts + ": writing it would replace the input");
+    assertInvalid(run("--dataset", acts, "--columns", "f", "--output", acts + "/stats"),
+        "Output " + acts + "/stats is inside the input dataset " + acts);
+    assertInvalid(run("--dataset", acts, "--columns", "f", "--output", dir.toString(), "--overwrite"),
+        "Output " + dir + " contains the input dataset " + acts);
+    Path file = Files.writeString(dir.resolve("a-file"), "x");
+    assertInvalid(run("--dataset", acts, "--columns", "f", "--output", file + "/out"),
+        "Output " + file + "/out cannot be created: file:" + file + " is a file, not a directory");
+    assertInvalid(run("--dataset", acts, "--columns", "f", "--output", "/proc/nncompress/out"),
+        "Output /proc/nncompress/out cannot be created: a directory cannot be made in file:/proc");
+    assertInvalid(run("--dataset", acts, "--columns", "f", "--output", dir.resolve("x:y").toString()),
+        "Output " + dir.resolve("x:y") + " is not a valid path");
+    // the run itself (not only --validate-only) refuses to replace its input, which stays as it was
+    long files;
+    try (java.util.stream.Stream<Path> s = Files.list(Path.of(acts))) {
+      files = s.count();
+    }
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream e = new ByteArrayOutputStream();
+    int code;
+    try {
+      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
+      code = Main.run("autocorr", "--dataset", acts, "--columns", "f", "--output", acts, "--overwrite");
+    } finally {
+      System.setErr(oldErr);
+    }
+    assertEquals(2, code, e.toString(StandardCharsets.UTF_8));
+    assertTrue(e.toString(StandardCharsets.UTF_8).contains("nncompress: error: Output " + acts + " is the input "
+        + "dataset"), e.toString(StandardCharsets.UTF_8));
+    try (java.util.stream.Stream<Path> s = Files.list(Path.of(acts))) {
+      assertEquals(files, s.count());
+    }
+  }
 }

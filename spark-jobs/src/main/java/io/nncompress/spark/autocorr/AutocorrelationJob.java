@@ -177,6 +177,7 @@ public final class AutocorrelationJob {
    */
   public List<LayerResult> run(List<LayerInput> layers, String output, boolean overwrite) {
     AtomicOutput.checkWritable(spark, output, overwrite);
+    AtomicOutput.checkNotInput(spark, output, inputsOf(layers));
     List<LayerResult> results = compute(layers);
     try (Phase phase = Progress.phase("write").message(output).start()) {
       AutocorrelationStore.write(spark, output, results, overwrite);
@@ -188,6 +189,15 @@ public final class AutocorrelationJob {
       }
     }
     return results;
+  }
+
+  /** The input datasets of the layers, for {@link AtomicOutput#checkNotInput}. */
+  public static Map<String, String> inputsOf(List<LayerInput> layers) {
+    Map<String, String> in = new LinkedHashMap<>();
+    for (LayerInput l : layers) {
+      in.put(l.dataset(), "dataset");
+    }
+    return in;
   }
 
   /** Computes every layer; layers reading the same dataset share one pass over it. */

@@ -96,7 +96,11 @@ public final class ParquetInputs {
     if (first.isEmpty()) {
       throw new BadInputException("Dataset " + dataset + ", column " + column + ": the dataset has no rows");
     }
-    Row r = first.get(0);
+    return lengthOf(dataset, column, enc, first.get(0));
+  }
+
+  // the vector length of the value in column 0 of a row
+  private static int lengthOf(String dataset, String column, ColumnEncoding enc, Row r) {
     switch (enc) {
       case FLOAT_ARRAY:
       case DOUBLE_ARRAY:
@@ -112,6 +116,44 @@ public final class ParquetInputs {
         return b.length / 4;
       default:
         throw new IllegalStateException(enc.name());
+    }
+  }
+
+  /**
+   * Checks that the first non-null value of EVERY file of the dataset has the same length as the
+   * first file's (what {@link #inferDim} reads is the first value of one file only): one small read
+   * per file (the first row group's first values of one column), so a dataset whose files were
+   * written with different vector lengths is refused before the run, naming both files and lengths.
+   */
+  public static void checkFileLengths(SparkSession spark, String dataset, Dataset<Row> df, String column,
+      ColumnEncoding enc) {
+    String[] files = df.inputFiles().clone();
+    if (files.length < 2) {
+      return;
+    }
+    Arrays.sort(files);
+    String firstFile = null;
+    int firstLength = -1;
+    for (String f : files) {
+      String file = new org.apache.hadoop.fs.Path(java.net.URI.create(f)).toString();
+      List<Row> first;
+      try {
+        first = spark.read().schema(df.schema()).parquet(file).select(functions.col(AutocorrelationJob.quote(column)))
+            .where(functions.col(AutocorrelationJob.quote(column)).isNotNull()).limit(1).collectAsList();
+      } catch (Exception e) {
+        throw wrapReadFailure(dataset, e);
+      }
+      if (first.isEmpty()) {
+        continue;
+      }
+      int length = lengthOf(dataset, column, enc, first.get(0));
+      if (firstFile == null) {
+        firstFile = file;
+        firstLength = length;
+      } else if (length != firstLength) {
+        throw new BadInputException("Dataset " + dataset + ", column " + column + ": its files hold vectors of "
+            + "different lengths: " + firstFile + " " + firstLength + " values, " + file + " " + length + " values");
+      }
     }
   }
 

@@ -21,9 +21,9 @@ import java.util.Set;
  * Every key is validated: an unknown key or a bad value names the key and what is allowed.
  *
  * <pre>
- * model:
+ * model:                                 # local paths or Hadoop paths (file://, hdfs://, s3a://)
  *   spec: lenet300100.yaml               # architecture spec; relative to this file's folder
- *   weights: lenet300100.safetensors     # relative to this file's folder
+ *   weights: lenet300100.safetensors     # relative to this file's folder (a remote one too)
  *   layers:                              # or, instead of spec, for models the engine does not run: the
  *     mlp.down_proj:                     # layer map (io.nncompress.compress.LayerMap), each layer from
  *       weight: mlp.down_proj.weight     # the stored R of data.statistics
@@ -75,6 +75,14 @@ public final class CompressionConfig {
   /** data.statistics: the autocorr output the layer map's R come from. */
   public String statistics;
   public Path weights;
+  /**
+   * model.spec and model.weights as Hadoop paths (resolved against the config's folder), what
+   * {@link #spec} and {@link #weights} were read from; null when those were set directly.
+   */
+  public String specSource;
+  public String weightsSource;
+  /** Whether {@link #weights} is a local copy of a remote file (then no weight is left on file for the executors). */
+  public boolean weightsCopied;
   public String calibration;
   /** Precomputed layer inputs by layer name (instead of the forward pass over calibration data). */
   public final Map<String, ActivationStatistics.Source> activations = new LinkedHashMap<>();
@@ -114,16 +122,39 @@ public final class CompressionConfig {
   }
 
   public static CompressionConfig read(Path file) {
+    return read(file.toString(), null);
+  }
+
+  /**
+   * Reads the config at {@code file}, a local path or a Hadoop path (file://, hdfs://, s3a://,
+   * read through Hadoop's FileSystem with {@code conf}; null: the defaults). model.spec and
+   * model.weights are resolved against the config's folder, also a remote one, unless absolute.
+   */
+  public static CompressionConfig read(String file, org.apache.hadoop.conf.Configuration conf) {
     String text;
-    try {
-      text = Files.readString(file);
-    } catch (IOException e) {
-      throw new BadInputException("Config " + file + " cannot be read: " + e.getMessage(), e);
+    if (io.nncompress.spark.io.ModelFiles.hasScheme(file)) {
+      text = io.nncompress.spark.io.ModelFiles.readString(file, conf(conf), "Config");
+    } else {
+      try {
+        text = Files.readString(Path.of(file));
+      } catch (IOException e) {
+        throw new BadInputException("Config " + file + " cannot be read: " + e.getMessage(), e);
+      }
     }
-    return parse(file.toString(), text, file.toAbsolutePath().getParent());
+    return parse(file, text, io.nncompress.spark.io.ModelFiles.folderOf(file), conf);
+  }
+
+  private static org.apache.hadoop.conf.Configuration conf(org.apache.hadoop.conf.Configuration conf) {
+    return conf != null ? conf : new org.apache.hadoop.conf.Configuration();
   }
 
   public static CompressionConfig parse(String source, String yaml, Path baseDir) {
+    return parse(source, yaml, baseDir.toString(), null);
+  }
+
+  /** Parses a config whose relative model paths resolve against {@code baseDir} (a local path or a Hadoop URI). */
+  public static CompressionConfig parse(String source, String yaml, String baseDir,
+      org.apache.hadoop.conf.Configuration hadoop) {
     JsonNode root;
     try {
       root = new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(yaml);
@@ -143,12 +174,23 @@ public final class CompressionConfig {
       throw new BadInputException("Config " + source + ": give model.spec (a network nncompress runs) or model.layers "
           + "(a layer map over the weights, with data.statistics), not both");
     }
-    if (mapped == null) {
-      c.spec = baseDir.resolve(text(source, "model.spec", model.get("spec"), true));
-    } else {
+    if (mapped != null) {
       c.layerMap = layerMap(source, mapped);
+    } else {
+      c.specSource = io.nncompress.spark.io.ModelFiles.resolve(baseDir, text(source, "model.spec", model.get("spec"),
+          true));
     }
-    c.weights = baseDir.resolve(text(source, "model.weights", model.get("weights"), true));
+    c.weightsSource = io.nncompress.spark.io.ModelFiles.resolve(baseDir, text(source, "model.weights",
+        model.get("weights"), true));
+    org.apache.hadoop.conf.Configuration hc = (c.specSource != null
+        && io.nncompress.spark.io.ModelFiles.hasScheme(c.specSource))
+        || io.nncompress.spark.io.ModelFiles.hasScheme(c.weightsSource) ? conf(hadoop) : null;
+    if (c.specSource != null) {
+      c.spec = io.nncompress.spark.io.ModelFiles.local(c.specSource, hc, "Config " + source + ", key model.spec");
+    }
+    c.weights = io.nncompress.spark.io.ModelFiles.local(c.weightsSource, hc, "Config " + source
+        + ", key model.weights");
+    c.weightsCopied = io.nncompress.spark.io.ModelFiles.isRemote(c.weightsSource);
     JsonNode data = object(source, "data", root.get("data"), true);
     keys(source, "data.", data, DATA);
     if (mapped != null) {

@@ -189,7 +189,7 @@ public final class CompressionJob {
     if (config.evaluation != null) {
       InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn, features);
     }
-    AtomicOutput.checkWritable(spark, config.output, overwrite);
+    CompressionChecks.check(spark, config, chain, overwrite);
     return net;
   }
 
@@ -401,19 +401,24 @@ public final class CompressionJob {
   public Outcome run(boolean overwrite) {
     Network net = validate(overwrite);
     JobCheckpoints cp = new JobCheckpoints(spark, config.output, JobCheckpoints.key(spark, config, net));
-    Outcome o = compute(net, config.strategy, null, cp);
-    if (cp.reusedStatistics() > 0 || cp.reusedLayers() > 0) {
-      LOG.info("Resumed from {}: {} statistics pass(es) and {} layer(s) reused", cp.directory(),
-          cp.reusedStatistics(), cp.reusedLayers());
-    }
     lastCheckpoints = cp;
-    Map<String, Object> metrics = metrics(o);
-    try (Phase phase = Progress.phase("write").message(config.output).start()) {
-      AtomicOutput.commit(spark, config.output, overwrite,
-          tmp -> CompressedModelStore.write(spark, tmp, o.finalNetwork, o.layers, metrics));
+    try {
+      Outcome o = compute(net, config.strategy, null, cp);
+      if (cp.reusedStatistics() > 0 || cp.reusedLayers() > 0) {
+        LOG.info("Resumed from {}: {} statistics pass(es) and {} layer(s) reused", cp.directory(),
+            cp.reusedStatistics(), cp.reusedLayers());
+      }
+      Map<String, Object> metrics = metrics(o);
+      try (Phase phase = Progress.phase("write").message(config.output).start()) {
+        AtomicOutput.commit(spark, config.output, overwrite,
+            tmp -> CompressedModelStore.write(spark, tmp, o.finalNetwork, o.layers, metrics));
+      }
+      cp.delete();
+      return o;
+    } catch (RuntimeException | Error e) {
+      cp.failed(e); // says where the checkpoints are, or removes those no rerun can use
+      throw e;
     }
-    cp.delete();
-    return o;
   }
 
   private JobCheckpoints lastCheckpoints;

@@ -245,6 +245,12 @@ final class DistributedLayers {
     ArchitectureSpec spec = ArchitectureSpec.read(c.spec);
     Network.validate(spec, c.weights);
     Set<String> names = onFile(c, spec, SafetensorsReader.shapes(c.weights));
+    if (!names.isEmpty() && c.weightsCopied) {
+      // the local copy of a remote file is on the driver only: the executors could not read from it
+      LOG.warn("Weights {} are read on the driver: {} is a local copy of {}, which the executors do not have",
+          names, c.weights, c.weightsSource);
+      names = Set.of();
+    }
     if (names.isEmpty()) {
       return Network.load(c.spec, c.weights);
     }

@@ -35,6 +35,9 @@ public final class JobCheckpoints implements LnrCompressor.Checkpoints {
   private final Path dir;
   private int reusedStats;
   private int reusedLayers;
+  /** Whether computing statistics met bad input data: data the key covers, so a fixed rerun has another key. */
+  private boolean badStatisticsData;
+  private String failureNote;
 
   JobCheckpoints(SparkSession spark, String output, String key) {
     Path out = new Path(output);
@@ -60,9 +63,15 @@ public final class JobCheckpoints implements LnrCompressor.Checkpoints {
           String.valueOf(c.maxIterations), String.valueOf(c.batchSize));
       md.update(cfg.getBytes(StandardCharsets.UTF_8));
       md.update(net.digest()); // spec and tensors; a weight left on file by where it is (file, size, time)
+      java.util.Set<String> datasets = new java.util.TreeSet<>();
       if (c.calibration != null) {
-        Path data = new Path(c.calibration);
+        datasets.add(c.calibration);
+      }
+      c.activations.values().forEach(a -> datasets.add(a.dataset)); // their data too, not only their names
+      for (String d : datasets) {
+        Path data = new Path(d);
         FileSystem dfs = data.getFileSystem(spark.sparkContext().hadoopConfiguration());
+        md.update(d.getBytes(StandardCharsets.UTF_8));
         for (FileStatus f : dfs.listStatus(data)) {
           md.update((f.getPath().getName() + ":" + f.getLen() + ":" + f.getModificationTime())
               .getBytes(StandardCharsets.UTF_8));
@@ -138,7 +147,12 @@ public final class JobCheckpoints implements LnrCompressor.Checkpoints {
       LOG.info("Statistics {} taken from the checkpoint of an earlier run (no pass over the data)", n);
       return s;
     }
-    s = compute.get();
+    try {
+      s = compute.get();
+    } catch (io.nncompress.spark.autocorr.BadInputException e) {
+      badStatisticsData = true;
+      throw e;
+    }
     write("stats-" + n + ".bin", s);
     return s;
   }
@@ -149,6 +163,39 @@ public final class JobCheckpoints implements LnrCompressor.Checkpoints {
 
   public int reusedLayers() {
     return reusedLayers;
+  }
+
+  /**
+   * After a failed run: says where the checkpoints are and that rerunning the same command resumes
+   * from them (one WARN line, on stderr and in the log), or removes them when no rerun can use
+   * them: bad data in the statistics' datasets (calibration or activations), which the key digests,
+   * so the rerun with fixed data has another key. Returns the line said, or null.
+   */
+  public String failed(Throwable cause) {
+    try {
+      if (!fs.exists(dir)) {
+        return null;
+      }
+    } catch (IOException e) {
+      return null;
+    }
+    String line;
+    if (badStatisticsData) {
+      delete();
+      line = failureNote = "Removed the checkpoints " + dir + ": the failure is in the data they were computed from, so no rerun "
+          + "could use them";
+      LOG.info(line);
+      return line;
+    }
+    line = failureNote = "Checkpoints of this run are kept in " + dir + ": rerunning the same command resumes from them (the "
+        + "statistics and layers done so far are not computed again); delete them to start afresh";
+    LOG.warn(line);
+    return line;
+  }
+
+  /** What {@link #failed} said after a failed run, or null. */
+  public String failureNote() {
+    return failureNote;
   }
 
   /** Drops the checkpoints (once the output is committed). */

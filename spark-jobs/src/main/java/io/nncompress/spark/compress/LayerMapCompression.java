@@ -101,6 +101,8 @@ public final class LayerMapCompression {
           + " (weights " + config.weights + ", statistics " + config.statistics + ")", e);
     }
     AtomicOutput.checkWritable(spark, config.output, overwrite);
+    AtomicOutput.checkNotInput(spark, config.output, Map.of(config.statistics, "statistics",
+        config.weightsSource, "model weights"));
   }
 
   /** LNR of every mapped layer, then the stages, without writing. */

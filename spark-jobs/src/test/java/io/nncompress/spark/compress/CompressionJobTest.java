@@ -208,25 +208,88 @@ class CompressionJobTest {
         .replace("  calibration: " + train + "\n", "  activations:\n    fc1: {dataset: " + acts + ", column: a1}\n")));
   }
 
+  /**
+   * Copies the first file of {@code from} into {@code into} as {@code name}, with {@code column}
+   * null in its second row (the first row, which the checks read, stays valid).
+   */
+  static Path withNullInSecondRow(String from, String column, String name, String into) throws Exception {
+    List<Row> rows = new ArrayList<>(spark.read().parquet(from).limit(5).collectAsList());
+    StructType schema = spark.read().parquet(from).schema();
+    Object[] second = new Object[schema.size()];
+    for (int i = 0; i < second.length; i++) {
+      second[i] = schema.fieldNames()[i].equals(column) ? null : rows.get(1).get(i);
+    }
+    rows.set(1, RowFactory.create(second));
+    String tmp = dir.resolve(Path.of(into).getFileName() + "-" + name + "-tmp").toString();
+    spark.createDataFrame(rows, schema).coalesce(1).write().parquet(tmp);
+    Path part;
+    try (var files = Files.list(Path.of(tmp))) {
+      part = files.filter(p -> p.getFileName().toString().endsWith(".parquet")).findFirst().orElseThrow();
+    }
+    return Files.move(part, Path.of(into, name));
+  }
+
+  /** Bad calibration data: the checkpoints (here of an earlier, killed run) can serve no rerun and are removed. */
+  @Test
+  void badCalibrationDataRemovesTheCheckpointsNoRerunCanUse() throws Exception {
+    String brokenTrain = dir.resolve("train-broken").toString();
+    spark.read().parquet(train).write().parquet(brokenTrain);
+    withNullInSecondRow(train, "x", "part-99999-bad.parquet", brokenTrain);
+    String out = dir.resolve("out-badcal").toString();
+    CompressionConfig c = parse(config("", out).replace("calibration: " + train, "calibration: " + brokenTrain));
+    Network loaded = new CompressionJob(spark, c).validate(false);
+    Path work = dir.resolve(".out-badcal.work-" + JobCheckpoints.key(spark, c, loaded));
+    Files.createDirectories(work);
+    Files.writeString(work.resolve("layer-fc9.bin"), "left by a killed run");
+    CompressionJob job = new CompressionJob(spark, c);
+    BadInputException e = assertThrows(BadInputException.class, () -> job.run(false));
+    assertTrue(e.getMessage().contains("Dataset " + brokenTrain) && e.getMessage().contains("null value"),
+        e.getMessage());
+    assertFalse(Files.exists(work), "checkpoints of bad data removed");
+    assertTrue(job.lastCheckpoints().failureNote().startsWith("Removed the checkpoints file:" + work + ": the "
+        + "failure is in the data"), job.lastCheckpoints().failureNote());
+  }
+
+  /** Validation reads every file's first value: a corrupt file fails before any work, leaving nothing. */
+  @Test
+  void aCorruptDatasetFileFailsValidationAndLeavesNoCheckpoints() throws Exception {
+    String brokenTest = dir.resolve("test-corrupt").toString();
+    spark.read().parquet(test).write().parquet(brokenTest);
+    Files.write(Path.of(brokenTest, "part-99999-corrupt.parquet"), new byte[] {'P', 'A', 'R', '1', 0, 0, 0, 0});
+    CompressionConfig c = parse(config("", dir.resolve("out-corrupt").toString()).replace("evaluation: " + test,
+        "evaluation: " + brokenTest));
+    BadInputException e = assertThrows(BadInputException.class, () -> new CompressionJob(spark, c).run(false));
+    assertTrue(e.getMessage().contains("Dataset " + brokenTest) && e.getMessage().contains("part-99999-corrupt"),
+        e.getMessage());
+    try (var files = Files.list(dir)) {
+      assertEquals(0, files.filter(p -> p.getFileName().toString().startsWith(".out-corrupt.")).count());
+    }
+  }
+
   /** A run that fails after its layers are solved leaves checkpoints; the rerun resumes from them. */
   @Test
   void rerunAfterAFailureResumesFromCheckpoints() throws Exception {
-    // evaluation data with a corrupt file: the schema checks pass, the evaluation pass fails
+    // evaluation data with a file whose second row has a null label: the checks pass, the evaluation pass fails
     String brokenTest = dir.resolve("test-broken").toString();
     spark.read().parquet(test).write().parquet(brokenTest);
-    Files.write(Path.of(brokenTest, "part-99999-corrupt.parquet"), new byte[] {'P', 'A', 'R', '1', 0, 0, 0, 0});
+    Path bad = withNullInSecondRow(test, "label", "part-99999-bad.parquet", brokenTest);
     String out = dir.resolve("out-resume").toString();
     String yaml = config("", out);
     CompressionConfig failing = parse(yaml.replace("evaluation: " + test, "evaluation: " + brokenTest));
-    BadInputException failed = assertThrows(BadInputException.class, () -> new CompressionJob(spark, failing).run(false));
-    assertTrue(failed.getMessage().contains("Dataset " + brokenTest) && failed.getMessage().contains("part-99999-corrupt"),
-        failed.getMessage());
+    CompressionJob failingJob = new CompressionJob(spark, failing);
+    BadInputException failed = assertThrows(BadInputException.class, () -> failingJob.run(false));
+    assertTrue(failed.getMessage().contains("Dataset " + brokenTest) && failed.getMessage().contains(bad.toString())
+        && failed.getMessage().contains("null label"), failed.getMessage());
     assertFalse(new File(out).exists());
-    long checkpoints;
+    List<Path> checkpoints;
     try (var files = Files.list(dir)) {
-      checkpoints = files.filter(p -> p.getFileName().toString().startsWith(".out-resume.work-")).count();
+      checkpoints = files.filter(p -> p.getFileName().toString().startsWith(".out-resume.work-")).toList();
     }
-    assertEquals(1, checkpoints, "the failed run keeps its checkpoints");
+    assertEquals(1, checkpoints.size(), "the failed run keeps its checkpoints");
+    // ... and says so: where they are and that the same command resumes from them
+    assertEquals("Checkpoints of this run are kept in file:" + checkpoints.get(0) + ": rerunning the same command "
+        + "resumes from them (the statistics and layers done so far are not computed again); delete them to start "
+        + "afresh", failingJob.lastCheckpoints().failureNote());
 
     CompressionJob rerun = new CompressionJob(spark, parse(yaml));
     CompressionJob.Outcome resumed = rerun.run(false);
@@ -439,7 +502,7 @@ class CompressionJobTest {
     assertFails(config("", dir.resolve("o4").toString()).replace(spec.toString(), badSpec.toString()), "swish");
 
     assertFails(config("", dir.resolve("o5").toString()).replace("fc1: {keep: 8}", "fc1: {keep: 13}"),
-        "keepCount must be at most the 12");
+        "key lnr.layers.fc1.keep: keep 13 is more than the 12 inputs of layer fc1");
     assertFails(config("", dir.resolve("o6").toString()).replace("fc1: {keep: 8}", "fc9: {keep: 8}"),
         "lnr.layers.fc9");
     assertFails(config("", dir.resolve("o7").toString()).replace("input_column: x", "input_column: pixels"),
