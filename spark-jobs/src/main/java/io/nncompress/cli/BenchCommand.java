@@ -10,7 +10,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (ratios against baselines "
     + "measured in the same run).", subcommands = {BenchCommand.Autocorr.class,
         KMeansBenchCommand.class,
-        DistributedSvdBenchCommand.class})
+        DistributedSvdBenchCommand.class, BenchCommand.LayerMap.class})
 final class BenchCommand {
   @ParentCommand
   Main main;
@@ -28,6 +28,24 @@ final class BenchCommand {
     public Integer call() {
       new AutocorrelationBenchmark(SparkRuntime.session("nncompress bench autocorr", bench.main.master,
           bench.main.conf), settings).run();
+      return 0;
+    }
+  }
+
+  @Command(name = "layer-map", mixinStandardHelpOptions = true, description = "Statistics-first compression of one "
+      + "transformer-scale layer (d x h): autocorr of generated activations, then LNR and the stages from the stored R; "
+      + "seconds per phase and the peak driver heap.")
+  static final class LayerMap implements Callable<Integer> {
+    @ParentCommand
+    BenchCommand bench;
+
+    @Mixin
+    io.nncompress.spark.bench.LayerMapBenchmark.Settings settings;
+
+    @Override
+    public Integer call() throws Exception {
+      new io.nncompress.spark.bench.LayerMapBenchmark(SparkRuntime.session("nncompress bench layer-map",
+          bench.main.master, bench.main.conf), settings).run();
       return 0;
     }
   }

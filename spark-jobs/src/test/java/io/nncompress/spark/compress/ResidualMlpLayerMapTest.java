@@ -104,8 +104,8 @@ class ResidualMlpLayerMapTest {
         metrics.get("end_to_end").get("params_after").asLong(), bytesBefore, bytesAfter,
         (double) bytesBefore / bytesAfter);
     assertEquals(0.8764, a0, 1e-9);
-    assertTrue(a1 > a0 - 0.02, "accuracy " + a1 + " after, " + a0 + " before");
-    assertTrue(bytesAfter * 5 < bytesBefore, bytesAfter + " bytes after kmeans(4) -> huffman, " + bytesBefore);
+    assertTrue(a1 > a0 - 0.005, "accuracy " + a1 + " after, " + a0 + " before");
+    assertTrue(bytesAfter * 10 < bytesBefore, bytesAfter + " bytes after kmeans(4) -> huffman, " + bytesBefore);
   }
 
   @Test
