@@ -87,14 +87,14 @@ public final class ShardIngest {
   }
 
   /**
-   * The tasks of one layer: the blocks cut into row ranges of at most {@code target} bytes of float32
-   * values, where target = min(maxTaskBytes, total / cores), and consecutive ranges packed into tasks
-   * of at most target bytes, in order.
+   * The tasks of one layer: rows per task = min(maxTaskBytes of float32 rows, rows / cores rounded
+   * up), at least one; the blocks are cut into row ranges and consecutive ranges packed into tasks of
+   * that many rows, in order.
    */
   static List<List<ChunkRows.Chunk>> plan(LayerShards layer, long maxTaskBytes, int cores) {
-    long target = Math.max(1, Math.min(maxTaskBytes, (layer.float32Bytes() + cores - 1) / Math.max(1, cores)));
-    long rowBytes = 4L * layer.d();
-    long rowsPerTask = Math.max(1, target / rowBytes);
+    long rows = layer.rows();
+    int c = Math.max(1, cores);
+    long rowsPerTask = Math.max(1, Math.min(maxTaskBytes / (4L * layer.d()), (rows + c - 1) / c));
     List<List<ChunkRows.Chunk>> tasks = new ArrayList<>();
     List<ChunkRows.Chunk> current = new ArrayList<>();
     long inCurrent = 0;
