@@ -48,21 +48,23 @@ public final class ShardListing {
         throw new BadInputException("Input " + input + " is a file; give the folder that holds the layer folders "
             + "(or one layer's folder of shards)");
       }
+      // paths as the user wrote them: without file: (or the default file system) when the input had no scheme
+      boolean plain = in.toUri().getScheme() == null;
       List<FileStatus> shards = new ArrayList<>();
       List<FileStatus> dirs = new ArrayList<>();
-      split(fs, in, shards, dirs);
+      split(fs, in, shards, dirs, plain);
       List<LayerShards> layers = new ArrayList<>();
       if (!shards.isEmpty()) {
         if (!dirs.isEmpty()) {
           throw new BadInputException("Input folder " + input + " holds both shard files (" + shards.get(0).getPath()
               + ") and layer folders (" + dirs.get(0).getPath() + "); give one layer's folder or a folder of layers");
         }
-        layers.add(layer(fs, in.getName(), st.getPath(), shards));
+        layers.add(layer(fs, in.getName(), plain ? in : st.getPath(), shards));
       } else {
         for (FileStatus dir : dirs) {
           List<FileStatus> files = new ArrayList<>();
           List<FileStatus> sub = new ArrayList<>();
-          split(fs, dir.getPath(), files, sub);
+          split(fs, dir.getPath(), files, sub, plain);
           if (files.isEmpty()) {
             throw new BadInputException("Layer folder " + dir.getPath() + " holds no .npy or .safetensors shards");
           }
@@ -79,9 +81,12 @@ public final class ShardListing {
     }
   }
 
-  private static void split(FileSystem fs, Path folder, List<FileStatus> shards, List<FileStatus> dirs)
-      throws IOException {
+  private static void split(FileSystem fs, Path folder, List<FileStatus> shards, List<FileStatus> dirs,
+      boolean plain) throws IOException {
     for (FileStatus f : fs.listStatus(folder)) {
+      if (plain) {
+        f.setPath(Path.getPathWithoutSchemeAndAuthority(f.getPath()));
+      }
       String name = f.getPath().getName();
       if (name.startsWith(".") || name.startsWith("_")) {
         continue;
