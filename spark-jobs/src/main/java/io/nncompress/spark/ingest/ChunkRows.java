@@ -88,20 +88,34 @@ final class ChunkRows implements Iterator<Row> {
     int d = b.d;
     int base = (int) ((row - bufferFrom) * d);
     byte[] out = new byte[4 * d];
-    ByteBuffer o = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
     ShardDtype t = b.dtype;
+    if (t == ShardDtype.FLOAT32 && b.littleEndian) {
+      // already the Parquet value's bytes: copy them, then check the exponents
+      System.arraycopy(raw, base * 4, out, 0, out.length);
+      for (int k = 0; k < d; k++) {
+        if ((view.getInt((base + k) * 4) & 0x7f800000) == 0x7f800000) {
+          throw notFinite(b, k, t.original(view, base + k));
+        }
+      }
+      row++;
+      return RowFactory.create((Object) out);
+    }
+    ByteBuffer o = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
     for (int k = 0; k < d; k++) {
       float v = t.get(view, base + k);
       if (!Float.isFinite(v)) {
-        double orig = t.original(view, base + k);
-        throw new BadInputException("File " + b.file + (b.tensor != null ? ", tensor '" + b.tensor + "'" : "")
-            + ", row " + row + ": value " + orig + " at index " + k
-            + (Double.isFinite(orig) ? " overflows float32" : " is not finite (NaN or infinity)"));
+        throw notFinite(b, k, t.original(view, base + k));
       }
       o.putFloat(4 * k, v);
     }
     row++;
     return RowFactory.create((Object) out);
+  }
+
+  private BadInputException notFinite(ShardBlock b, int k, double orig) {
+    return new BadInputException("File " + b.file + (b.tensor != null ? ", tensor '" + b.tensor + "'" : "")
+        + ", row " + row + ": value " + orig + " at index " + k
+        + (Double.isFinite(orig) ? " overflows float32" : " is not finite (NaN or infinity)"));
   }
 
   private void open(Chunk c) {

@@ -75,7 +75,9 @@ public final class ShardIngest {
                   + tasks.size() + " task(s)").start()) {
             JavaRDD<Row> rows = jsc.parallelize(tasks, tasks.size())
                 .mapPartitions(it -> taskRows(conf.value().value(), it));
-            spark.createDataFrame(rows, schema).write().parquet(new Path(tmp, layer.name).toString());
+            // every value is a distinct vector: a dictionary would only be built to be dropped
+            spark.createDataFrame(rows, schema).write().option("parquet.enable.dictionary", "false")
+                .parquet(new Path(tmp, layer.name).toString());
           }
         }
       });
