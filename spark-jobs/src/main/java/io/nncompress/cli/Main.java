@@ -17,7 +17,8 @@ import picocli.CommandLine.ScopeType;
 /** The nncompress command line: one main class with subcommands, for bin/nncompress and spark-submit. */
 @Command(name = "nncompress", mixinStandardHelpOptions = true, version = "nncompress 0.1.0",
     description = "Post-training compression of trained neural networks on Apache Spark.",
-    subcommands = {DemoCommand.class, CompressCommand.class, AutocorrCommand.class, GenerateExampleCommand.class, BenchCommand.class,
+    subcommands = {DemoCommand.class, CompressCommand.class, AutocorrCommand.class, IngestCommand.class,
+        GenerateExampleCommand.class, BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class Main {
   @Option(names = "--master", description = "Spark master URL (default: local[*], or what spark-submit sets)")
