@@ -48,6 +48,9 @@ import org.apache.spark.sql.types.StructType;
  *                            NAME (codec lowrank or lowrank_coded whose factors hold fewer weights)
  *                            as two layers NAME.0 (Q^T, no bias) and NAME.1 (P, the bias), see
  *                            io.nncompress.model.FactoredLayers
+ *   model/compressed.safetensors  the same layers in their encoded form (codes, codebooks, factors...),
+ *                            see io.nncompress.codec.CompressedSafetensors; deploy/pytorch/nncompress_load.py
+ *                            (numpy only) decodes it to model.safetensors's float32 weights
  *   metrics.json             per layer and end to end
  *   report.html              the same as a self-contained page with plots (inline SVG)
  * </pre>
@@ -62,6 +65,7 @@ public final class CompressedModelStore {
   public static final String MODEL_DIR = "model";
   public static final String SPEC = "model.yaml";
   public static final String WEIGHTS = "model.safetensors";
+  public static final String COMPRESSED = "compressed.safetensors";
   public static final String METRICS = "metrics.json";
   public static final String REPORT = "report.html";
 
@@ -205,15 +209,18 @@ public final class CompressedModelStore {
   /** Writes layers/, model/ and metrics.json into {@code dir} (the job's temporary output). */
   public static void write(SparkSession spark, String dir, Network compressed, List<StoredLayer> layers,
       Map<String, Object> metrics) throws IOException {
-    write(spark, dir, compressed.spec().toYaml(), compressed.tensors(), layers, metrics);
+    write(spark, dir, compressed.spec().toYaml(), compressed.tensors(), layers,
+        CompressedForm.of(layers, compressed.spec()), metrics);
   }
 
   /**
    * Writes layers/, model/ (the spec when not null, and the tensors) and metrics.json into {@code dir}:
-   * a layer map's model has no spec, its tensors carry the user's names.
+   * a layer map's model has no spec, its tensors carry the user's names. {@code compressedForm}, the
+   * stored layers named as in the tensors ({@link CompressedForm}), is written as {@value #COMPRESSED}.
    */
   public static void write(SparkSession spark, String dir, String specYaml, Map<String, Tensor> tensors,
-      List<StoredLayer> layers, Map<String, Object> metrics) throws IOException {
+      List<StoredLayer> layers, List<io.nncompress.codec.CompressedSafetensors.Layer> compressedForm,
+      Map<String, Object> metrics) throws IOException {
     List<Row> rows = new ArrayList<>();
     for (StoredLayer l : layers) {
       rows.add(RowFactory.create(FORMAT_VERSION, l.layer, l.type, l.method, l.originalShape, l.shape, l.keptInputs,
@@ -230,6 +237,9 @@ public final class CompressedModelStore {
     try (FSDataOutputStream out = fs.create(new Path(base, MODEL_DIR + "/" + WEIGHTS), false)) {
       io.nncompress.format.safetensors.SafetensorsWriter.writeTo(out, tensors, Map.of(
           "producer", "nncompress", "format", "pt"));
+    }
+    try (FSDataOutputStream out = fs.create(new Path(base, MODEL_DIR + "/" + COMPRESSED), false)) {
+      io.nncompress.codec.CompressedSafetensors.writeTo(out, compressedForm);
     }
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     writeBytes(fs, new Path(base, METRICS), json.writeValueAsBytes(metrics));

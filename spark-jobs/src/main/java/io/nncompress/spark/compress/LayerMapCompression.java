@@ -195,7 +195,8 @@ public final class LayerMapCompression {
     Map<String, Object> metrics = LayerMapMetrics.of(config, o);
     try (Phase phase = Progress.phase("write").message(config.output).start()) {
       AtomicOutput.commit(spark, config.output, overwrite,
-          tmp -> CompressedModelStore.write(spark, tmp, null, o.tensors, o.layers, metrics));
+          tmp -> CompressedModelStore.write(spark, tmp, null, o.tensors, o.layers,
+              CompressedForm.of(o.layers, config.layerMap), metrics));
     }
     return o;
   }

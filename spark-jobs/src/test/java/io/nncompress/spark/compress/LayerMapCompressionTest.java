@@ -196,6 +196,27 @@ class LayerMapCompressionTest {
     assertTrue(Files.isDirectory(dir.resolve("out-m/layers")));
   }
 
+  /** A layer map's model/compressed.safetensors decodes in Python to its model.safetensors, user's names. */
+  @Test
+  void layerMapWritesItsCompressedForm() throws Exception {
+    String yaml = mapConfig(dir.resolve("out-mc").toString()) + "stages:\n  plan: svd(rank=4) -> kmeans(3) -> huffman\n";
+    new LayerMapCompression(spark, CompressionConfig.parse("map-stages.yaml", yaml, dir)).run(false);
+    SafetensorsFile written = SafetensorsReader.read(dir.resolve("out-mc/model/model.safetensors"));
+    Path compressed = dir.resolve("out-mc/model/compressed.safetensors");
+    Map<String, float[]> got = CompressedSafetensorsTest.python(compressed, "layer map");
+    assertEquals(net.tensors().keySet(), got.keySet());
+    for (String name : written.names()) {
+      double[] v = written.get(name).values();
+      float[] f = new float[v.length];
+      for (int i = 0; i < v.length; i++) {
+        f[i] = (float) v[i];
+      }
+      CompressedSafetensorsTest.assertBitEqual("layer map " + name, f, got.get(name));
+    }
+    assertTrue(Files.size(compressed) * 4 < Files.size(dir.resolve("out-mc/model/model.safetensors")),
+        Files.size(compressed) + " bytes");
+  }
+
   static int zeroColumns(DenseMatrix w) {
     int z = 0;
     for (int j = 0; j < w.cols; j++) {
