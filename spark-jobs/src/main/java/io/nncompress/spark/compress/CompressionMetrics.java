@@ -26,14 +26,7 @@ final class CompressionMetrics {
     cfg.put("weights", String.valueOf(config.weights));
     cfg.put("calibration", config.calibration != null ? config.calibration : "activations " + config.activations.keySet());
     cfg.put("evaluation", String.valueOf(config.evaluation));
-    cfg.put("strategy", o.result.strategy.id);
-    cfg.put("target", String.valueOf(config.target));
-    cfg.put("layer_targets", String.valueOf(config.layerTargets));
-    cfg.put("stages", String.valueOf(config.stages));
-    cfg.put("layer_stages", String.valueOf(config.layerStages));
-    cfg.put("distributed_above", config.distributedAbove);
-    cfg.put("tolerance", config.tolerance);
-    cfg.put("output", config.output);
+    cfg.putAll(targetsAndStages(config, o.result.strategy.id));
     m.put("config", cfg);
     m.put("timings", Map.of("total", o.seconds));
     Map<String, Object> total = new LinkedHashMap<>();
@@ -83,6 +76,20 @@ final class CompressionMetrics {
       m.put("codebooks", o.codebooks);
     }
     return m;
+  }
+
+  /** The config's strategy, targets, stages, tolerance and output, as metrics.json's config section gives them. */
+  static Map<String, Object> targetsAndStages(CompressionConfig config, String strategy) {
+    Map<String, Object> cfg = new LinkedHashMap<>();
+    cfg.put("strategy", strategy);
+    cfg.put("target", String.valueOf(config.target));
+    cfg.put("layer_targets", String.valueOf(config.layerTargets));
+    cfg.put("stages", String.valueOf(config.stages));
+    cfg.put("layer_stages", String.valueOf(config.layerStages));
+    cfg.put("distributed_above", config.distributedAbove);
+    cfg.put("tolerance", config.tolerance);
+    cfg.put("output", config.output);
+    return cfg;
   }
 
   /** A layer's LNR record: sizes, shapes, lambda, solver and errors, the lambda path. */

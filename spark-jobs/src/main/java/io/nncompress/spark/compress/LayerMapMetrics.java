@@ -27,13 +27,7 @@ final class LayerMapMetrics {
     Map<String, Object> cfg = new LinkedHashMap<>();
     cfg.put("weights", String.valueOf(config.weights));
     cfg.put("statistics", config.statistics);
-    cfg.put("strategy", "parallel");
-    cfg.put("target", String.valueOf(config.target));
-    cfg.put("layer_targets", String.valueOf(config.layerTargets));
-    cfg.put("stages", String.valueOf(config.stages));
-    cfg.put("layer_stages", String.valueOf(config.layerStages));
-    cfg.put("tolerance", config.tolerance);
-    cfg.put("output", config.output);
+    cfg.putAll(CompressionMetrics.targetsAndStages(config, "parallel"));
     m.put("config", cfg);
     m.put("timings", Map.of("total", o.seconds));
     Map<String, Object> total = new LinkedHashMap<>();
