@@ -197,6 +197,19 @@ public final class HostileInputs {
     String nan = data("nan-later", 100, 12, 0, false, 1);
     data("nan-later", 100, 12, 0, true, 1);
     cs.add(cfgCase("NaN in a later file, run", "calibration: " + train, "calibration: " + nan, "NaN", false));
+    // a layer of d = 20,000: R alone is 3.2 GB, the LNR's estimate beyond any default driver
+    Path wide = Files.writeString(dir.resolve("wide.yaml"), "name: wide\ninput: [20000]\nlayers:\n"
+        + "  - {name: big, type: dense, units: 10}\n");
+    Path wideWeights = dir.resolve("wide.safetensors");
+    SafetensorsWriter.write(wideWeights, Map.of("big.weight", Tensor.f32(new double[200_000], 10, 20_000),
+        "big.bias", Tensor.f32(new double[10], 10)), Map.of());
+    String wideData = data("wide-data", 20, 20_000, 0, false, 1);
+    String wideCfg = config("layer too large for the driver", null, null).replace("cfg-", "cfg-wide-");
+    Files.writeString(Path.of(wideCfg), Files.readString(Path.of(config("layer too large for the driver", null,
+        null))).replace("spec: " + spec, "spec: " + wide).replace("weights: " + weights, "weights: " + wideWeights)
+        .replace(train, wideData).replace(test, wideData));
+    cs.add(new Case("layer too large for the driver (d = 20000)", args("compress", "-c", wideCfg, "--validate-only"),
+        "NNCOMPRESS_DRIVER_MEMORY"));
     // outputs
     cs.add(cfgCase("output inside the input", "output: " + out("output inside the input"),
         "output: " + train + "/stats", train, true));
@@ -256,8 +269,16 @@ public final class HostileInputs {
       System.setErr(oldErr);
     }
     String err = e.toString(StandardCharsets.UTF_8);
-    return new Result(c, code, err, classify(code, err, c.names()));
+    String out = o.toString(StandardCharsets.UTF_8);
+    Verdict v = classify(code, err, c.names());
+    if (v == Verdict.CLEAR && LOG_LINE.matcher(out).find()) {
+      v = Verdict.UNCLEAR; // log lines or a trace on stdout
+    }
+    return new Result(c, code, err, v);
   }
+
+  static final java.util.regex.Pattern LOG_LINE =
+      java.util.regex.Pattern.compile("(?m)^\\d\\d:\\d\\d:\\d\\d (INFO|WARN|ERROR) |\tat ");
 
   static Verdict classify(int code, String err, String names) {
     if (code == 0) {
