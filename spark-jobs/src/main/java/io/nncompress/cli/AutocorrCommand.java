@@ -91,9 +91,11 @@ final class AutocorrCommand implements Callable<Integer> {
     SparkSession spark = SparkRuntime.session("nncompress autocorr", main.master, main.conf);
     if (validateOnly) {
       InputValidation.check(spark, inputs, output, overwrite, System.out);
+      MemoryCheck.autocorr(spark, inputs, o);
       System.out.println("valid");
       return 0;
     }
+    MemoryCheck.autocorr(spark, inputs, o);
     long t0 = System.nanoTime();
     List<AutocorrelationJob.LayerResult> res = new AutocorrelationJob(spark, o).run(inputs, output, overwrite);
     double secs = (System.nanoTime() - t0) / 1e9;

@@ -1,6 +1,14 @@
 package io.nncompress.cli;
 
 import io.nncompress.spark.bench.AutocorrelationBenchmark;
+import io.nncompress.spark.bench.HostileInputs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Option;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -10,7 +18,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (ratios against baselines "
     + "measured in the same run).", subcommands = {BenchCommand.Autocorr.class,
         KMeansBenchCommand.class,
-        DistributedSvdBenchCommand.class, BenchCommand.LayerMap.class})
+        DistributedSvdBenchCommand.class, BenchCommand.LayerMap.class, BenchCommand.Hostile.class})
 final class BenchCommand {
   @ParentCommand
   Main main;
@@ -46,6 +54,35 @@ final class BenchCommand {
     public Integer call() throws Exception {
       new io.nncompress.spark.bench.LayerMapBenchmark(SparkRuntime.session("nncompress bench layer-map",
           bench.main.master, bench.main.conf), settings).run();
+      return 0;
+    }
+  }
+
+  @Command(name = "hostile", mixinStandardHelpOptions = true, description = "Runs bad inputs (configs, files, data, "
+      + "options, outputs) through the CLI in-process and classifies each: clear (exit 2, one line naming the file, "
+      + "key or layer), unclear, crashed (exit 1 or a stack trace), silent (exit 0); prints a table and the totals.")
+  static final class Hostile implements Callable<Integer> {
+    @ParentCommand
+    BenchCommand bench;
+
+    @Option(names = "--keep", description = "keep the temp folder of bad inputs (default: removed)")
+    boolean keep;
+
+    @Override
+    public Integer call() throws IOException {
+      SparkSession spark = SparkRuntime.session("nncompress bench hostile", bench.main.master, bench.main.conf);
+      Path dir = Files.createTempDirectory("nncompress-hostile");
+      try {
+        new HostileInputs(spark, dir).setUp().runAll(System.out);
+      } finally {
+        if (keep) {
+          System.out.println("bad inputs in " + dir);
+        } else {
+          try (Stream<Path> all = Files.walk(dir)) {
+            all.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+          }
+        }
+      }
       return 0;
     }
   }

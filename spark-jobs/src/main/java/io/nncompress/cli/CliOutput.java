@@ -14,7 +14,8 @@ import java.io.StringWriter;
 /**
  * What one command writes on stderr, set up from the global options and undone when it ends:
  * progress (human lines or JSON Lines, throttled), log4j2's output (JSON Lines too with
- * {@code --log-format json}; warnings and errors only of nncompress with {@code --quiet}), the
+ * {@code --log-format json}; warnings and errors only of nncompress with {@code --quiet}; libraries'
+ * stack traces in a log file named in the error line unless {@code --verbose}), the
  * error that ends a failed command, and in JSON Lines the command's start and end.
  */
 final class CliOutput implements AutoCloseable {
@@ -25,19 +26,21 @@ final class CliOutput implements AutoCloseable {
   private final LogOutput logs;
   private final long t0 = System.nanoTime();
 
-  private CliOutput(LogFormat format, boolean quiet, double interval, PrintStream err, String command) {
+  private CliOutput(LogFormat format, boolean quiet, boolean verbose, double interval, PrintStream err,
+      String command) {
     this.format = format;
     this.err = err;
     this.command = command;
     this.previous = Progress.install(new StreamSink(err, format, !quiet, interval));
-    this.logs = LogOutput.configure(format == LogFormat.JSON, quiet);
+    this.logs = LogOutput.configure(format == LogFormat.JSON, quiet, verbose, err, command);
     if (format == LogFormat.JSON) {
       Progress.write(ProgressEvent.info(ProgressEvent.COMMAND).put(ProgressEvent.COMMAND_NAME, command));
     }
   }
 
-  static CliOutput open(LogFormat format, boolean quiet, double interval, PrintStream err, String command) {
-    return new CliOutput(format, quiet, interval, err, command);
+  static CliOutput open(LogFormat format, boolean quiet, boolean verbose, double interval, PrintStream err,
+      String command) {
+    return new CliOutput(format, quiet, verbose, interval, err, command);
   }
 
   /** The command ended with {@code code}. */
@@ -67,13 +70,19 @@ final class CliOutput implements AutoCloseable {
       }
       Progress.write(e);
     } else if (bad != null) {
-      err.println("nncompress: error: " + bad.getMessage());
+      err.println("nncompress: error: " + bad.getMessage() + logNote());
     } else {
-      err.println("nncompress: failed: " + ex);
+      err.println("nncompress: failed: " + ex + logNote());
       ex.printStackTrace(err);
     }
     end(code);
     return code;
+  }
+
+  /** Where the log events not shown on stderr (libraries' stack traces) went, if anywhere. */
+  private String logNote() {
+    java.nio.file.Path f = logs.logFile();
+    return f == null ? "" : " (Spark's log and stack traces: see " + f + ")";
   }
 
   @Override

@@ -79,6 +79,7 @@ final class CompressCommand implements Callable<Integer> {
     CompressionJob job = new CompressionJob(spark, c);
     if (validateOnly) {
       job.validate(overwrite);
+      MemoryCheck.compress(spark, c);
       try { // every weight, also those a run leaves on file and reads only when needed
         SafetensorsReader.checkFinite(c.weights);
       } catch (IOException e) {
@@ -87,6 +88,7 @@ final class CompressCommand implements Callable<Integer> {
       System.out.println("valid: " + config);
       return 0;
     }
+    MemoryCheck.compress(spark, c);
     CompressionJob.Outcome o = job.run(overwrite);
     CompressionTables.print(List.of(o));
     System.out.println("Wrote " + c.output);

@@ -32,6 +32,11 @@ public final class Main {
           + "json the command's end); the command's result on stdout is unchanged")
   boolean quiet;
 
+  @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT,
+      description = "show Spark's and the libraries' errors and stack traces on stderr (by default they go to a log "
+          + "file, named in the error line)")
+  boolean verbose;
+
   @Option(names = "--log-format", scope = ScopeType.INHERIT, paramLabel = "human|json",
       description = "stderr as readable lines (human, the default) or as JSON Lines (json): one JSON object per line, "
           + "progress and log messages alike, with stable field names (ts, level, event, phase, layer, stage, done, "
@@ -98,7 +103,7 @@ public final class Main {
     for (ParseResult p = parsed.subcommand(); p != null; p = p.subcommand()) {
       names.add(p.commandSpec().name());
     }
-    try (CliOutput out = CliOutput.open(main.logFormat, main.quiet, main.progressInterval, System.err,
+    try (CliOutput out = CliOutput.open(main.logFormat, main.quiet, main.verbose, main.progressInterval, System.err,
         String.join(" ", names))) {
       try {
         int code = new CommandLine.RunLast().execute(parsed);

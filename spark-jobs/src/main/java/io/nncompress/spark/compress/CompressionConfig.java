@@ -158,6 +158,11 @@ public final class CompressionConfig {
     JsonNode root;
     try {
       root = new ObjectMapper(new YAMLFactory()).enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION).readTree(yaml);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) { // one line: where, and what without the source
+      com.fasterxml.jackson.core.JsonLocation at = e.getLocation();
+      throw new BadInputException("Config " + source + " is not valid YAML"
+          + (at == null || at.getLineNr() < 1 ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
+          + ": " + String.valueOf(e.getOriginalMessage()).strip().replaceAll("\\s*\\n\\s*", " "), e);
     } catch (IOException e) {
       throw new BadInputException("Config " + source + " is not valid YAML: " + e.getMessage(), e);
     }

@@ -167,7 +167,8 @@ public final class JobCheckpoints implements LnrCompressor.Checkpoints {
 
   /**
    * After a failed run: says where the checkpoints are and that rerunning the same command resumes
-   * from them (one WARN line, on stderr and in the log), or removes them when no rerun can use
+   * from them (one WARN line, on stderr and in the log; INFO after bad input, whose one error line
+   * {@code --quiet} keeps alone), or removes them when no rerun can use
    * them: bad data in the statistics' datasets (calibration or activations), which the key digests,
    * so the rerun with fixed data has another key. Returns the line said, or null.
    */
@@ -189,7 +190,11 @@ public final class JobCheckpoints implements LnrCompressor.Checkpoints {
     }
     line = failureNote = "Checkpoints of this run are kept in " + dir + ": rerunning the same command resumes from them (the "
         + "statistics and layers done so far are not computed again); delete them to start afresh";
-    LOG.warn(line);
+    if (io.nncompress.spark.autocorr.BadInputException.find(cause) != null) {
+      LOG.info(line); // bad input ends in one clean error line, also with --quiet (issue 17, item 11)
+    } else {
+      LOG.warn(line);
+    }
     return line;
   }
 

@@ -2,8 +2,10 @@ package io.nncompress.spark.progress;
 
 import io.nncompress.progress.Progress;
 import io.nncompress.progress.ProgressEvent;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.logging.log4j.Level;
@@ -26,6 +28,9 @@ import org.apache.logging.log4j.core.config.Property;
  *       object ({@code event: "log"}, with level, logger, thread, message and exception) through the
  *       installed progress sink, so that stderr holds nothing but JSON Lines; other appenders (files)
  *       stay as they are;</li>
+ *   <li>human (the other format): every console appender is replaced by a {@link HumanLogAppender}
+ *       writing on the command's stderr, which sends libraries' errors and stack traces (Spark's
+ *       failed tasks) to a log file ({@link #logFile}) unless {@code verbose};</li>
  *   <li>quiet: nncompress's loggers ({@code io.nncompress}) log warnings and errors only.</li>
  * </ul>
  * Nothing happens when log4j2 is not the logging backend.
@@ -36,24 +41,37 @@ public final class LogOutput implements AutoCloseable {
 
   private final boolean json;
   private final boolean quiet;
+  private final boolean verbose;
+  private final PrintStream err;
+  private final String command;
   private final LoggerContext ctx;
   private Configuration config;
   private final List<Object[]> removed = new ArrayList<>(); // {LoggerConfig, Appender, AppenderRef}
   private final List<LoggerConfig> added = new ArrayList<>();
-  private JsonAppender appender;
+  private AbstractAppender appender;
+  private HumanLogAppender human;
   private Level nncompressLevel;
   private boolean createdNncompress;
 
-  private LogOutput(boolean json, boolean quiet, LoggerContext ctx) {
+  private LogOutput(boolean json, boolean quiet, boolean verbose, PrintStream err, String command,
+      LoggerContext ctx) {
     this.json = json;
     this.quiet = quiet;
+    this.verbose = verbose;
+    this.err = err;
+    this.command = command;
     this.ctx = ctx;
   }
 
-  /** Applies json and quiet to the current log4j2 configuration. */
-  public static synchronized LogOutput configure(boolean json, boolean quiet) {
+  /**
+   * Applies json (else human lines on {@code err}, libraries' traces in a log file unless
+   * {@code verbose}) and quiet to the current log4j2 configuration.
+   */
+  public static synchronized LogOutput configure(boolean json, boolean quiet, boolean verbose, PrintStream err,
+      String command) {
     Object c = LogManager.getContext(false);
-    LogOutput out = new LogOutput(json, quiet, c instanceof LoggerContext ? (LoggerContext) c : null);
+    LogOutput out = new LogOutput(json, quiet, verbose, err, command,
+        c instanceof LoggerContext ? (LoggerContext) c : null);
     out.apply();
     active = out;
     return out;
@@ -77,9 +95,18 @@ public final class LogOutput implements AutoCloseable {
     config = ctx.getConfiguration();
     removed.clear();
     added.clear();
-    if (json) {
-      appender = new JsonAppender();
-      appender.start();
+    {
+      if (json) {
+        appender = new JsonAppender();
+      } else {
+        if (human == null) { // one across reconfigurations: one log file
+          human = new HumanLogAppender(config, err, quiet, verbose, command);
+        }
+        appender = human;
+      }
+      if (!appender.isStarted()) {
+        appender.start();
+      }
       config.addAppender(appender);
       List<LoggerConfig> all = new ArrayList<>(config.getLoggers().values());
       if (!all.contains(config.getRootLogger())) {
@@ -121,6 +148,9 @@ public final class LogOutput implements AutoCloseable {
     if (active == this) {
       active = null;
     }
+    if (appender != null) {
+      appender.stop();
+    }
     if (ctx == null || ctx.getConfiguration() != config) {
       return; // reconfigured meanwhile: nothing of ours is left in it
     }
@@ -133,7 +163,6 @@ public final class LogOutput implements AutoCloseable {
     }
     if (appender != null) {
       config.getAppenders().remove(appender.getName());
-      appender.stop();
     }
     if (quiet) {
       if (createdNncompress) {
@@ -143,6 +172,11 @@ public final class LogOutput implements AutoCloseable {
       }
     }
     ctx.updateLoggers();
+  }
+
+  /** The file that holds the log events not shown on stderr, or null when there was none. */
+  public Path logFile() {
+    return human == null ? null : human.file();
   }
 
   /** A log event as a JSON Lines event through the installed progress sink. */
