@@ -69,9 +69,11 @@ final class CompressCommand implements Callable<Integer> {
       LayerMapCompression mapped = new LayerMapCompression(spark, c);
       if (validateOnly) {
         mapped.validate(overwrite);
+        MemoryCheck.compress(spark, c);
         System.out.println("valid: " + config);
         return 0;
       }
+      MemoryCheck.compress(spark, c);
       CompressionTables.printLayerMap(mapped.run(overwrite));
       System.out.println("Wrote " + c.output);
       return 0;

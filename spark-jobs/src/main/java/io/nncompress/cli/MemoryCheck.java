@@ -117,6 +117,10 @@ final class MemoryCheck {
 
   /** Refuses compress layers whose LNR would not fit; the layers are those of the spec with weights. */
   static void compress(SparkSession spark, CompressionConfig c) {
+    if (c.layerMap != null) {
+      layerMap(spark, c);
+      return;
+    }
     if (c.spec == null || c.weights == null) {
       return;
     }
@@ -154,6 +158,37 @@ final class MemoryCheck {
         + big[2] + ")";
     // the driver holds a layer's R (collected, and merged) while its solve runs in a task
     require(spark, what, 2 * 8 * big[1] * big[1], big[0], Math.min(cores, needs.size()), local, null);
+  }
+
+  /** A layer map's layers are solved on the driver one at a time: R read whole, then the solver's matrices. */
+  static void layerMap(SparkSession spark, CompressionConfig c) {
+    Map<String, long[]> shapes;
+    try {
+      shapes = SafetensorsReader.shapes(c.weights);
+    } catch (IOException | RuntimeException e) {
+      return; // the run's own checks name what cannot be read
+    }
+    long worst = 0;
+    String what = null;
+    for (io.nncompress.compress.LayerMap.Entry e : c.layerMap.entries) {
+      long[] s = shapes.get(e.weight);
+      if (s == null || s.length < 2) {
+        continue; // named by the layer map's validation
+      }
+      long p = 1;
+      for (int i = 1; i < s.length; i++) {
+        p *= s[i];
+      }
+      p += 1;
+      long need = 8 * (4 * p * p + 6 * s[0] * p);
+      if (need > worst) {
+        worst = need;
+        what = "compress of layer " + e.name + " (LNR from its stored R, p = " + p + ", h = " + s[0] + ")";
+      }
+    }
+    if (what != null) {
+      require(spark, what, worst, 0, 0, true, null);
+    }
   }
 
   private static void require(SparkSession spark, String what, long driver, long task, int tasks, boolean local,

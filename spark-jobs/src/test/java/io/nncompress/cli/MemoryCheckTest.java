@@ -117,4 +117,20 @@ class MemoryCheckTest {
     ValidateOnlyTest.Run ok = run("-q", "compress", "-c", config.toString(), "--validate-only");
     assertEquals(0, ok.code(), ok.err());
   }
+
+  @Test
+  void compressRefusesALayerMapLayerWhoseLnrDoesNotFit() throws Exception {
+    // fc1 of the layer map: p = 13, h = 10, solved on the driver: R and the solver, 8 * (4 * 13^2 + 6 * 10 * 13)
+    long need = 8 * (4 * 169 + 6 * 10 * 13);
+    assertEquals(11648, need);
+    Path map = dir.resolve("map.yaml");
+    Files.writeString(map, "model:\n  weights: " + dir.resolve("mlp.safetensors") + "\n  layers:\n"
+        + "    fc1: {weight: fc1.weight, bias: fc1.bias}\n    fc2: {weight: fc2.weight, bias: fc2.bias}\n"
+        + "data: {statistics: " + dir.resolve("no-stats") + "}\n"
+        + "lnr: {target: {keep_fraction: 0.5}}\noutput: " + dir.resolve("out-map") + "\n");
+    MemoryCheck.availableBytes(need - 1);
+    assertRefused(run("-q", "compress", "-c", map.toString()), "compress of layer fc1 (LNR from its stored R, "
+        + "p = 13, h = 10) needs about 11648 bytes of driver memory", "NNCOMPRESS_DRIVER_MEMORY");
+    assertFalse(Files.exists(dir.resolve("out-map")));
+  }
 }
