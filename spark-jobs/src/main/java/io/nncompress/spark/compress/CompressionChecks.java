@@ -5,7 +5,9 @@ import io.nncompress.lnr.LambdaSearch;
 import io.nncompress.spark.autocorr.BadInputException;
 import io.nncompress.spark.autocorr.ParquetInputs;
 import io.nncompress.spark.io.AtomicOutput;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -85,5 +87,49 @@ public final class CompressionChecks {
   private static void checkFiles(SparkSession spark, String dataset, String column) {
     Dataset<Row> df = ParquetInputs.read(spark, dataset);
     ParquetInputs.checkFileLengths(spark, dataset, df, column, ParquetInputs.encodingOf(dataset, df.schema(), column));
+  }
+
+  /**
+   * The layers named by lnr.layers and data.activations exist among the network's weighted layers,
+   * every layer has statistics (calibration data or its activations), and the datasets' schemas fit
+   * the network's {@code features} inputs.
+   */
+  static void layersAndData(SparkSession spark, CompressionConfig config, LayerChain chain, int features) {
+    List<String> names = new ArrayList<>();
+    for (int k = 0; k < chain.size(); k++) {
+      names.add(chain.layer(k).name());
+    }
+    for (String l : config.layerTargets.keySet()) {
+      if (!names.contains(l)) {
+        throw new BadInputException("Config " + config.source + ", key lnr.layers." + l + ": no weighted layer '" + l
+            + "' in " + config.spec + "; its weighted layers are " + names);
+      }
+    }
+    for (String l : config.keptWhole) {
+      if (!names.contains(l)) {
+        throw new BadInputException("Config " + config.source + ", key lnr.layers." + l + ": no weighted layer '" + l
+            + "'; its weighted layers are " + names);
+      }
+    }
+    if (config.calibration != null) {
+      InputData.open(spark, config.calibration, config.inputColumn, config.labelColumn, features);
+    }
+    for (String l : config.activations.keySet()) {
+      if (!names.contains(l)) {
+        throw new BadInputException("Config " + config.source + ", key data.activations." + l + ": no weighted layer '"
+            + l + "'; its weighted layers are " + names);
+      }
+    }
+    if (config.calibration == null) {
+      for (String l : names) {
+        if (!config.activations.containsKey(l)) {
+          throw new BadInputException("Config " + config.source + ": layer " + l + " has no data.activations entry "
+              + "(and there is no data.calibration for a forward pass)");
+        }
+      }
+    }
+    if (config.evaluation != null) {
+      InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn, features);
+    }
   }
 }

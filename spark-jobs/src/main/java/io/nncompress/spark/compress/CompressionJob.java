@@ -152,43 +152,7 @@ public final class CompressionJob {
     } catch (IllegalArgumentException e) {
       throw new BadInputException("Model " + config.spec + ": " + e.getMessage(), e);
     }
-    List<String> names = new ArrayList<>();
-    for (int k = 0; k < chain.size(); k++) {
-      names.add(chain.layer(k).name());
-    }
-    for (String l : config.layerTargets.keySet()) {
-      if (!names.contains(l)) {
-        throw new BadInputException("Config " + config.source + ", key lnr.layers." + l + ": no weighted layer '" + l
-            + "' in " + config.spec + "; its weighted layers are " + names);
-      }
-    }
-    for (String l : config.keptWhole) {
-      if (!names.contains(l)) {
-        throw new BadInputException("Config " + config.source + ", key lnr.layers." + l + ": no weighted layer '" + l
-            + "'; its weighted layers are " + names);
-      }
-    }
-    int features = net.inputShape().size();
-    if (config.calibration != null) {
-      InputData.open(spark, config.calibration, config.inputColumn, config.labelColumn, features);
-    }
-    for (String l : config.activations.keySet()) {
-      if (!names.contains(l)) {
-        throw new BadInputException("Config " + config.source + ", key data.activations." + l + ": no weighted layer '"
-            + l + "'; its weighted layers are " + names);
-      }
-    }
-    if (config.calibration == null) {
-      for (String l : names) {
-        if (!config.activations.containsKey(l)) {
-          throw new BadInputException("Config " + config.source + ": layer " + l + " has no data.activations entry "
-              + "(and there is no data.calibration for a forward pass)");
-        }
-      }
-    }
-    if (config.evaluation != null) {
-      InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn, features);
-    }
+    CompressionChecks.layersAndData(spark, config, chain, net.inputShape().size());
     CompressionChecks.check(spark, config, chain, overwrite);
     return net;
   }
