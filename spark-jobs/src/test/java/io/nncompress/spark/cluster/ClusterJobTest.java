@@ -117,8 +117,10 @@ class ClusterJobTest {
    * Two dense layers of the 8-file dataset. dim is given, so the first Spark job is the computation
    * itself (no job reads a first row to find the length), and --overwrite makes a rerun idempotent.
    */
+  // --verbose: the driver's stderr keeps Spark's warnings and errors ("Lost executor"), which the
+  // human log format otherwise sends to its log file
   static List<String> slowArgs(String output) {
-    return List.of("autocorr", "--layer", "name=b,dataset=" + slow + ",column=b,dim=8",
+    return List.of("--verbose", "autocorr", "--layer", "name=b,dataset=" + slow + ",column=b,dim=8",
         "--layer", "name=v,dataset=" + slow + ",column=v,dim=8", "--output", output, "--overwrite");
   }
 
