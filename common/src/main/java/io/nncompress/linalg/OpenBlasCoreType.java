@@ -60,9 +60,7 @@ public final class OpenBlasCoreType {
   /**
    * Whether the core type {@code set} (as in {@value #ENV}, any case) uses narrower vectors than
    * {@code suggested}, the result of {@link #suggest}: AVX2 or older kernels on an AVX-512 CPU, or
-   * SSE kernels on an AVX2 CPU. A name this rule does not know is never called weaker. Measured on an
-   * AMD EPYC (Zen 5) whose environment set Haswell: DSYRK, two callers, 84 G/s with Haswell, 150 with
-   * SkylakeX.
+   * SSE kernels on an AVX2 CPU. A name this rule does not know is never called weaker.
    */
   public static boolean weaker(String set, String suggested) {
     int have = level(set);

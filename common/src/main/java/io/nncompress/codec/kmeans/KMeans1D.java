@@ -33,13 +33,9 @@ import java.util.SplittableRandom;
  * </ul>
  * Points with weight 0 do not influence the centroids. Centroids are returned ascending.
  *
- * <p>Measured (Student-t(3) x 0.02 float32 weights, the shared 2-core development machine, wall
- * time of one call, two threads): direct exact 1M values k = 16 0.47-0.5 s (the version before this
- * layout, one thread: 1.55 s, back to back), in {@code bin/nncompress bench kmeans} 0.6-0.7 s;
- * k = 256 about 8.5 s; 10M values k = 16 6-7 s (10M with k = 256 needs 10 GB of argmins: refused);
- * on a 2^16-bin histogram 0.03 s at 1M, SSE within 0.2 % of the optimum (k = 256) and 0.0003 %
- * (k = 16). Lloyd from any of the three
- * initialisations stops in poor local optima on heavy tails: 20-40x the optimal SSE at k = 256.
+ * <p>Lloyd's algorithm, from any initialisation, stops in poor local optima on heavy-tailed
+ * weights, which is why the solver is exact. Speed: {@code bin/nncompress bench kmeans}
+ * (docs/benchmarks.md).
  *
  * <p>Every entry point takes (values, weights): a layer too large to collect is clustered from a
  * distributed histogram by passing the bins' weighted means as values and their total weights as

@@ -130,7 +130,7 @@ final class ParquetFileInput {
     int cores = Math.max(1, spark.sparkContext().defaultParallelism());
     long byBytes = (total + options.bytesPerTask - 1) / Math.max(1, options.bytesPerTask);
     // whole waves: a task count that is not a multiple of the cores leaves cores idle while the last
-    // tasks run (3 tasks on 2 cores: the third alone, measured job/limit 0.63 instead of about 0.7)
+    // tasks run (3 tasks on 2 cores: the third runs alone)
     long waves = (Math.max(cores, byBytes) + cores - 1) / cores;
     int tasks = (int) Math.min(parts.size(), waves * cores);
     // largest first, each into the task with the fewest bytes so far
