@@ -66,6 +66,9 @@ public final class CompressionJob {
     public final Map<String, Object> spectra = new LinkedHashMap<>();
     /** Per layer with a kmeans stage, its codebook for the report ({@code codebooks} of the metrics). */
     public final Map<String, Object> codebooks = new LinkedHashMap<>();
+    /** Per fine-tuning (after "lnr"), its curve: loss and held-out accuracy per epoch; empty without. */
+    public final Map<String, List<io.nncompress.spark.finetune.DataParallelTrainer.Epoch>> finetune =
+        new LinkedHashMap<>();
 
     Outcome(LnrCompressor.Result result, Evaluation evaluation, double seconds, int passes,
         List<CompressedModelStore.StoredLayer> layers, List<StageRecord> stages, Network finalNetwork) {
@@ -196,6 +199,8 @@ public final class CompressionJob {
     LOG.info("Compressing {} ({} strategy) with {}", net.name(), strategy.id, Blas.describe());
     LnrCompressor.Result r = new LnrCompressor(strategy, config::targetOf, solver).checkpoints(checkpoints)
         .compress(net, source);
+    Map<String, List<io.nncompress.spark.finetune.DataParallelTrainer.Epoch>> tuned = io.nncompress.spark.finetune
+        .FinetuneStage.afterLnr(spark, config, r.original, r.compressed, checkpoints == null ? null : checkpoints.directory().toString());
     List<int[]> keptOutputs = keptOutputs(r);
     Evaluation ev = null;
     if (config.evaluation != null) {
@@ -334,6 +339,7 @@ public final class CompressionJob {
     Outcome outcome = new Outcome(r, ev, (System.nanoTime() - t0) / 1e9, passes, stored, records, finalNet);
     outcome.spectra.putAll(lastSpectra);
     outcome.codebooks.putAll(codebooks);
+    outcome.finetune.putAll(tuned);
     return outcome;
   }
 
@@ -394,6 +400,8 @@ public final class CompressionJob {
 
   /** metrics.json: per layer and end to end (see {@link CompressionMetrics}). */
   public Map<String, Object> metrics(Outcome o) {
-    return CompressionMetrics.of(config, o);
+    Map<String, Object> m = CompressionMetrics.of(config, o);
+    io.nncompress.spark.finetune.FinetuneStage.addMetrics(m, o.finetune);
+    return m;
   }
 }

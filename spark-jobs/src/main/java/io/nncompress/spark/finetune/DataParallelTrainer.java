@@ -40,7 +40,7 @@ public final class DataParallelTrainer {
     private static final long serialVersionUID = 1L;
     public final int epoch;
     public final double loss;
-    /** Held-out accuracy after the epoch (NaN without held-out data). */
+    /** Held-out accuracy after the epoch (NaN without held-out data); epoch 0: before training (loss NaN). */
     public final double accuracy;
     public final double seconds;
     public final long samples;
@@ -56,10 +56,12 @@ public final class DataParallelTrainer {
     public java.util.Map<String, Object> toMap() {
       java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
       m.put("epoch", epoch);
-      m.put("loss", loss);
+      m.put("loss", Double.isNaN(loss) ? null : loss);
       m.put("held_out_accuracy", Double.isNaN(accuracy) ? null : accuracy);
       m.put("seconds", seconds);
-      m.put("samples_per_second", samples / seconds);
+      if (epoch > 0) {
+        m.put("samples_per_second", samples / seconds);
+      }
       return m;
     }
   }
@@ -141,6 +143,11 @@ public final class DataParallelTrainer {
     Broadcast<NetworkBytes> teach = settings.distill == null ? null : jsc.broadcast(NetworkBytes.of(teacher));
     jsc.setJobGroup("nncompress-finetune", "nncompress finetune: " + label, false);
     try {
+      if (curve.isEmpty() && heldOut != null) { // epoch 0: the held-out accuracy before training
+        long t0 = System.nanoTime();
+        curve.add(new Epoch(0, Double.NaN, accuracy(spec, student.values(), heldOut), (System.nanoTime() - t0) / 1e9,
+            heldOut.size()));
+      }
       for (int e = first; e <= settings.epochs; e++) {
         long t0 = System.nanoTime();
         int[] order = order(settings.seed, e, n);

@@ -120,16 +120,18 @@ class DataParallelTrainerTest {
     ConstrainedNetwork c = constrained(6);
     Network net = c.network();
     double[] zerosBefore = ((DenseLayer) net.layer(2)).weight().data.clone();
+    double accuracyBefore = io.nncompress.train.Trainer.accuracy(net, images(100, 3));
     List<DataParallelTrainer.Epoch> curve;
     try (TrainingData t = TrainingData.of(JSC, data, 2); TrainingData h = TrainingData.of(JSC, images(100, 3), 2)) {
       curve = new DataParallelTrainer(SPARK, settings(4, 32, null)).train(c, null, t, h);
     }
-    assertEquals(4, curve.size());
-    assertEquals(true, curve.get(3).loss < curve.get(0).loss, "loss " + curve.get(0).loss + " -> "
-        + curve.get(3).loss);
+    assertEquals(5, curve.size()); // epoch 0: before training
+    assertEquals(accuracyBefore, curve.get(0).accuracy, 1e-12);
+    assertEquals(true, curve.get(4).loss < curve.get(1).loss, "loss " + curve.get(1).loss + " -> "
+        + curve.get(4).loss);
     // the held-out accuracy is a real accuracy: the fraction of the 100 samples predicted right
     LabeledImages held = images(100, 3);
-    assertEquals(io.nncompress.train.Trainer.accuracy(net, held), curve.get(3).accuracy, 1e-12);
+    assertEquals(io.nncompress.train.Trainer.accuracy(net, held), curve.get(4).accuracy, 1e-12);
     DenseMatrix w1 = ((DenseLayer) net.layer(0)).weight();
     assertEquals(8, w1.rows);
     assertEquals(16, w1.cols);
