@@ -26,6 +26,7 @@ public final class ConstrainedNetwork {
   private final int[][] index;
   private final double[][] centroids;
   private final boolean[][] frozen;
+  private final boolean[] frozenBias;
   private final double[][] blocks;
 
   /** The serialisable form (e.g. a Spark broadcast): spec, F32 weights, constraints. */
@@ -37,8 +38,10 @@ public final class ConstrainedNetwork {
     final int[][] index;
     final double[][] centroids;
     final boolean[][] frozen;
+    final boolean[] frozenBias;
 
     Spec(ConstrainedNetwork c) {
+      this.frozenBias = c.frozenBias;
       this.name = c.net.name();
       this.yaml = c.net.spec().toYaml();
       this.weights = c.net.toSafetensorsBytes(Map.of());
@@ -58,6 +61,9 @@ public final class ConstrainedNetwork {
           if (frozen[k] != null) {
             c.freeze(k, frozen[k]);
           }
+          if (frozenBias[k]) {
+            c.freezeBias(k);
+          }
         }
         return c;
       } catch (IOException e) {
@@ -73,6 +79,7 @@ public final class ConstrainedNetwork {
     index = new int[n][];
     centroids = new double[n][];
     frozen = new boolean[n][];
+    frozenBias = new boolean[n];
     blocks = new double[2 * n][];
     for (int k = 0; k < n; k++) {
       DenseMatrix w = Backprop.weightOf(net.layer(k));
@@ -141,6 +148,19 @@ public final class ConstrainedNetwork {
           + " for " + weight(k).length + " weights");
     }
     this.frozen[k] = frozen;
+    return this;
+  }
+
+  /** Layer {@code k}'s weights all keep their values (e.g. a layer another codec encodes). */
+  public ConstrainedNetwork freezeWeights(int k) {
+    boolean[] f = new boolean[weight(k).length];
+    java.util.Arrays.fill(f, true);
+    return freeze(k, f);
+  }
+
+  /** Layer {@code k}'s bias keeps its values (no gradient). */
+  public ConstrainedNetwork freezeBias(int k) {
+    frozenBias[k] = true;
     return this;
   }
 
@@ -246,7 +266,7 @@ public final class ConstrainedNetwork {
       at += blocks[2 * k].length;
       if (blocks[2 * k + 1] != null) {
         double[] gb = g.bias[k];
-        for (int e = 0; e < gb.length; e++) {
+        for (int e = 0; e < gb.length && !frozenBias[k]; e++) {
           out[at + e] += gb[e];
         }
         at += gb.length;

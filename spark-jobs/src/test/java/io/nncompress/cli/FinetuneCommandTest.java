@@ -65,6 +65,35 @@ class FinetuneCommandTest {
   }
 
   @Test
+  void centroidFineTuningAfterKmeansKeepsTheSharedValuesAndRedoesHuffman() throws Exception {
+    Path cfg = CompressInputErrorsTest.config("ftk", CompressInputErrorsTest.spec.toString(),
+        CompressInputErrorsTest.weights.toString(), CompressInputErrorsTest.train, CompressInputErrorsTest.test,
+        "{keep: 6}", "kmeans(2) -> huffman", dir.resolve("out-ftk").toString());
+    Files.writeString(cfg, Files.readString(cfg)
+        + "finetune: {epochs: 2, batch_size: 50, learning_rate: 0.01, after: [lnr, kmeans]}\n");
+    CompressInputErrorsTest.Run r = CompressInputErrorsTest.run("compress", "--config", cfg.toString());
+    assertEquals(0, r.code(), r.err());
+    Path out = dir.resolve("out-ftk");
+    JsonNode m = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
+    assertEquals(3, m.get("finetune").get("after_lnr").size());
+    JsonNode curve = m.get("finetune").get("after_kmeans");
+    assertEquals(3, curve.size(), m.get("finetune").toString());
+    assertEquals(curve.get(2).get("held_out_accuracy").asDouble(),
+        m.get("end_to_end").get("accuracy_after").asDouble(), 1e-12, "the model written is the tuned one");
+    // every weight matrix written still has at most 4 distinct values (2 bits)
+    io.nncompress.model.Network model = CompressedModelStore.load(CompressInputErrorsTest.spark, out.toString());
+    for (io.nncompress.model.Layer l : model.layers()) {
+      if (l instanceof io.nncompress.model.DenseLayer) {
+        java.util.Set<Double> values = new java.util.TreeSet<>();
+        for (double w : ((io.nncompress.model.DenseLayer) l).weight().data) {
+          values.add(w);
+        }
+        assertTrue(values.size() <= 4, l.name() + ": " + values);
+      }
+    }
+  }
+
+  @Test
   void badFinetuneKeysExitTwoNamingTheKey() throws Exception {
     CompressInputErrorsTest.Run r = CompressInputErrorsTest.run("compress", "--config",
         withFinetune("ft-bad", "finetune: {epoch: 2}\n").toString());
@@ -72,6 +101,11 @@ class FinetuneCommandTest {
     assertTrue(r.err().strip().startsWith("nncompress: error: Config ")
         && r.err().contains("unknown key 'finetune.epoch'; allowed here: [after, batch_size, distill, epochs, "
         + "learning_rate, seed]"), r.err());
+    r = CompressInputErrorsTest.run("compress", "--config",
+        withFinetune("ft-bad3", "finetune: {after: [stages]}\n").toString());
+    assertEquals(2, r.code());
+    assertTrue(r.err().contains("key finetune.after: must be one or a list of [kmeans, lnr], cannot be: \"stages\""),
+        r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     r = CompressInputErrorsTest.run("compress", "--config",
         withFinetune("ft-bad2", "finetune: {distill: {temperature: 0}}\n").toString());

@@ -301,7 +301,10 @@ public final class CompressionJob {
       List<CompressedModelStore.StoredLayer> lnrStored = stored;
       LastStage last = new LastStage();
       new StagePipeline(spark).run(layers, stage -> {
-        List<io.nncompress.codec.EncodedTensor> enc = stage.encoded;
+        List<io.nncompress.codec.EncodedTensor> enc = !stage.last ? stage.encoded : io.nncompress.spark.finetune
+            .FinetuneStage.afterStages(spark, config, r.original, NetworkEvaluation.withWeights(r.compressed, chain,
+                stage.encoded), java.util.stream.IntStream.range(0, chain.size()).mapToObj(k -> chain.layer(k).name())
+                .toList(), stage.encoded, tuned, checkpoints == null ? null : checkpoints.directory().toString());
         double paperRate = StagePipeline.paperRate(layers, stage.index, enc);
         Network decoded = NetworkEvaluation.withWeights(r.compressed, chain, enc);
         Evaluation e = test == null ? null : evaluate(r.original, decoded, keptOutputs, test);

@@ -25,12 +25,12 @@ import org.slf4j.LoggerFactory;
  * Synchronous data-parallel fine-tuning: per step the driver broadcasts the trained values (a flat
  * vector, {@link ConstrainedNetwork#values()}) and the step's mini-batch (global sample indices);
  * each task computes the constrained gradient of its block's share of the batch (and, distilling,
- * the teacher's logits of the same samples), a treeAggregate sums them (each sample weighs 1 / B,
+ * the teacher's logits of the same samples), a tree reduce sums them (each sample weighs 1 / B,
  * so the sum is the batch's mean gradient), and the driver steps Adam. The result is the same as
  * one-process training with the same batch order, whatever the partitioning (up to the order of
  * floating-point sums). Gradient averaging per step rather than model averaging per round: it is
  * exactly mini-batch Adam, so learning rates and epochs mean what they mean in one process; its cost
- * is one Spark job per step (a broadcast of the values and a tree aggregate of one gradient per task).
+ * is one Spark job per step (a broadcast of the values and a tree reduce of one gradient per task).
  */
 public final class DataParallelTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(DataParallelTrainer.class);
@@ -207,7 +207,7 @@ public final class DataParallelTrainer {
     double scale = 1.0 / batch.length;
     try {
       return train.blocks.mapPartitionsWithIndex((p, it) -> {
-        double[] out = new double[size + 1];
+        double[] out = new double[size + 1]; // the partitions' gradients are summed by a tree reduce
         TrainingData.Block block = it.next();
         int[] local = new int[batch.length];
         int count = 0;
@@ -224,7 +224,7 @@ public final class DataParallelTrainer {
           ExecutorNetworks.give(spec, c);
         }
         return Collections.singletonList(out).iterator();
-      }, false).treeAggregate(new double[size + 1], DataParallelTrainer::add, DataParallelTrainer::add, 2);
+      }, false).treeReduce(DataParallelTrainer::add, 2);
     } finally {
       values.destroy();
     }

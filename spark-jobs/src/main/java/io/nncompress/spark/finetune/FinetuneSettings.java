@@ -16,7 +16,8 @@ import java.util.Set;
  *   batch_size: 256          # samples per synchronous step (all partitions together)
  *   learning_rate: 1.0e-4    # Adam's, with a cosine schedule over all steps
  *   seed: 1                  # the sample order of each epoch
- *   after: [lnr]             # where it runs: after LNR
+ *   after: [lnr, kmeans]     # where it runs: after LNR (all values), after the stages (the centroids
+ *                            # of the layers a kmeans stage shares; then Huffman is redone)
  *   distill: {temperature: 4, alpha: 0.5}   # optional: the original network is the teacher
  * </pre>
  */
@@ -24,7 +25,7 @@ public final class FinetuneSettings implements Serializable {
   private static final long serialVersionUID = 1L;
   static final Set<String> KEYS = Set.of("epochs", "batch_size", "learning_rate", "seed", "after", "distill");
   static final Set<String> DISTILL = Set.of("temperature", "alpha");
-  static final Set<String> AFTER = Set.of("lnr");
+  static final Set<String> AFTER = Set.of("lnr", "kmeans");
 
   public int epochs = 3;
   public int batchSize = 256;

@@ -31,6 +31,27 @@ public final class FinetuneStage {
   }
 
   /**
+   * After the last stage when finetune.after has "kmeans" and some layer shares weights: the centroid
+   * fine-tuning of {@code decoded} (what {@code encoded} decodes to; {@code names.get(k)} the layer of
+   * {@code encoded.get(k)}); returns the layers encoded again with the trained codebooks (the same
+   * indices, Huffman redone), or {@code encoded} as it is. Its curve goes into {@code curves} as "kmeans".
+   */
+  public static List<io.nncompress.codec.EncodedTensor> afterStages(SparkSession spark, CompressionConfig config,
+      Network original, Network decoded, List<String> names, List<io.nncompress.codec.EncodedTensor> encoded,
+      Map<String, List<DataParallelTrainer.Epoch>> curves, String checkpointDir) {
+    if (config.finetune == null || !config.finetune.after.contains("kmeans")) {
+      return encoded;
+    }
+    SharedLayers shared = new SharedLayers(names, encoded);
+    if (!shared.any()) {
+      return encoded;
+    }
+    ConstrainedNetwork c = shared.constrain(decoded);
+    curves.put("kmeans", run(spark, config, "kmeans", original, c, checkpointDir));
+    return shared.reencode(c);
+  }
+
+  /**
    * metrics.json's {@code finetune}: the settings and, per place it ran (e.g. "lnr"), the curve: epoch
    * 0 the held-out accuracy before training, then per epoch the mean training loss, the held-out
    * accuracy, seconds and samples/s.

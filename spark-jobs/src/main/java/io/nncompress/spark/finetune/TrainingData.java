@@ -113,21 +113,45 @@ public final class TrainingData implements AutoCloseable {
     return new TrainingData(blocks, data.dataset, labelled);
   }
 
-  /** In-memory images split into {@code partitions} contiguous blocks (tests, benchmarks). */
-  public static TrainingData of(JavaSparkContext jsc, LabeledImages images, int partitions) {
+  /** Images, loaded where the blocks are made (a task: the images are not shipped with every task). */
+  @FunctionalInterface
+  public interface ImagesLoader extends Serializable {
+    LabeledImages load() throws java.io.IOException;
+  }
+
+  /** Images split into {@code partitions} contiguous blocks, each task loading them (tests, benchmarks). */
+  public static TrainingData of(JavaSparkContext jsc, ImagesLoader images, int partitions) {
     return of(jsc, images, partitions, true);
+  }
+
+  /** In-memory images (small: they travel in the tasks' closure once, when the blocks are made). */
+  public static TrainingData of(JavaSparkContext jsc, LabeledImages images, int partitions) {
+    return inMemory(jsc, images, partitions, true);
   }
 
   /** Like {@link #of(JavaSparkContext, LabeledImages, int)} without the labels (distillation alone). */
   public static TrainingData unlabelled(JavaSparkContext jsc, LabeledImages images, int partitions) {
-    return of(jsc, images, partitions, false);
+    return inMemory(jsc, images, partitions, false);
   }
 
-  private static TrainingData of(JavaSparkContext jsc, LabeledImages images, int partitions, boolean labelled) {
-    List<Block> list = new ArrayList<>();
+  private static TrainingData inMemory(JavaSparkContext jsc, LabeledImages images, int partitions, boolean labelled) {
     int n = images.size();
     int d = images.features();
-    for (int p = 0; p < partitions; p++) {
+    float[] x = new float[n * d];
+    for (int s = 0; s < n; s++) {
+      for (int j = 0; j < d; j++) {
+        x[s * d + j] = images.pixel(s, j);
+      }
+    }
+    int[] y = images.labels();
+    return of(jsc, partitions, labelled, p -> slice(x, y, d, p, partitions, labelled));
+  }
+
+  private static TrainingData of(JavaSparkContext jsc, ImagesLoader loader, int partitions, boolean labelled) {
+    return of(jsc, partitions, labelled, p -> {
+      LabeledImages images = loader.load();
+      int n = images.size();
+      int d = images.features();
       int from = (int) ((long) n * p / partitions);
       int to = (int) ((long) n * (p + 1) / partitions);
       float[] x = new float[(to - from) * d];
@@ -138,9 +162,26 @@ public final class TrainingData implements AutoCloseable {
         }
         y[s - from] = images.label(s);
       }
-      list.add(new Block(d, to - from, x, labelled ? y : null));
+      return new Block(d, to - from, x, labelled ? y : null);
+    });
+  }
+
+  // samples n p / partitions .. n (p + 1) / partitions - 1
+  private static Block slice(float[] x, int[] y, int d, int p, int partitions, boolean labelled) {
+    int n = y.length;
+    int from = (int) ((long) n * p / partitions);
+    int to = (int) ((long) n * (p + 1) / partitions);
+    return new Block(d, to - from, java.util.Arrays.copyOfRange(x, from * d, to * d),
+        labelled ? java.util.Arrays.copyOfRange(y, from, to) : null);
+  }
+
+  private static TrainingData of(JavaSparkContext jsc, int partitions, boolean labelled,
+      org.apache.spark.api.java.function.Function<Integer, Block> block) {
+    List<Integer> parts = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      parts.add(p);
     }
-    return new TrainingData(jsc.parallelize(list, partitions), "images", labelled);
+    return new TrainingData(jsc.parallelize(parts, partitions).map(block), "images", labelled);
   }
 
   public long size() {
