@@ -55,8 +55,9 @@ final class DemoCommand implements Callable<Integer> {
       + "byte budgets (accuracy and real bytes)")
   boolean codecs;
 
-  @Option(names = "--finetune", description = "fine-tune after LNR (data-parallel Adam on Spark, the finetune "
-      + "config section) with tighter targets: fc1 keeps 60% of the pixels, fc2 35% of fc1's neurons, fc3 60% of fc2's")
+  @Option(names = "--finetune", description = "fine-tune after LNR and the centroids after kmeans (data-parallel "
+      + "Adam on Spark, the finetune config section) with tighter targets: fc1 keeps 60% of the pixels, fc2 35% of "
+      + "fc1's neurons, fc3 60% of fc2's")
   boolean finetune;
 
   @Option(names = "--finetune-epochs", description = "epochs of --finetune (default: ${DEFAULT-VALUE})")
@@ -153,6 +154,7 @@ final class DemoCommand implements Callable<Integer> {
     c.finetune.epochs = epochs;
     c.finetune.learningRate = 5e-4;
     c.finetune.batchSize = 256;
+    c.finetune.after = List.of("lnr", "kmeans");
   }
 
   /** The conv example: conv2 keeps 6 of conv1's 8 channels, the dense layer 12 of conv2's 16. */

@@ -52,8 +52,8 @@ public final class FinetuneBenchmark {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     ConstrainedNetwork student = new ConstrainedNetwork(Network.load(spec, weights));
     double sparkRate;
-    Path dir = fashionMnist;
-    try (TrainingData t = TrainingData.of(jsc, () -> LabeledImages.fashionMnist(dir, true), partitions)) {
+    String dir = fashionMnist.toString();
+    try (TrainingData t = TrainingData.of(jsc, () -> LabeledImages.fashionMnist(Path.of(dir), true), partitions)) {
       List<DataParallelTrainer.Epoch> curve = new DataParallelTrainer(spark, settings).train(student,
           settings.distill == null ? null : teacher, t, null);
       for (DataParallelTrainer.Epoch e : curve) {

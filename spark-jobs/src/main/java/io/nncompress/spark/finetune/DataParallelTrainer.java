@@ -79,7 +79,10 @@ public final class DataParallelTrainer {
     this.settings = settings;
   }
 
-  /** Keeps the state after each epoch in {@code cp} and resumes from it (null: no checkpoints). */
+  /**
+   * Keeps the state after each epoch in {@code cp} and resumes from it (null: no checkpoints);
+   * {@code label} names the training in progress events, logs and the checkpoint's file.
+   */
   public DataParallelTrainer checkpoints(FinetuneCheckpoints cp, String label) {
     this.checkpoints = cp;
     this.label = label;

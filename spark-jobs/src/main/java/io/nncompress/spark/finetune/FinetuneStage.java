@@ -86,11 +86,8 @@ public final class FinetuneStage {
         TrainingData held = config.evaluation == null || config.labelColumn == null ? null
             : TrainingData.of(InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn,
                 features), config.batchSize)) {
-      DataParallelTrainer t = new DataParallelTrainer(spark, s);
-      if (checkpointDir != null) {
-        t.checkpoints(new FinetuneCheckpoints(spark, checkpointDir), label);
-      }
-      return t.train(compressed, original, train, held);
+      return new DataParallelTrainer(spark, s).checkpoints(checkpointDir == null ? null
+          : new FinetuneCheckpoints(spark, checkpointDir), label).train(compressed, original, train, held);
     }
   }
 }
