@@ -55,6 +55,14 @@ final class DemoCommand implements Callable<Integer> {
       + "byte budgets (accuracy and real bytes)")
   boolean codecs;
 
+  @Option(names = "--finetune", description = "fine-tune after LNR and the centroids after kmeans (data-parallel "
+      + "Adam on Spark, the finetune config section) with tighter targets: fc1 keeps 60% of the pixels, fc2 35% of "
+      + "fc1's neurons, fc3 60% of fc2's")
+  boolean finetune;
+
+  @Option(names = "--finetune-epochs", description = "epochs of --finetune (default: ${DEFAULT-VALUE})")
+  int finetuneEpochs = 4;
+
   /**
    * The codec comparison, each codec alone after LNR, in groups at one byte budget: the real bytes of
    * the group's first codec. In the others, {B} is that budget in bits per weight (bytes less the
@@ -135,6 +143,20 @@ final class DemoCommand implements Callable<Integer> {
     return c;
   }
 
+  /** --finetune: tighter LNR targets, then fine-tuning (lr 5e-4, cosine to 0, batches of 256). */
+  static void withFinetune(CompressionConfig c, int epochs) {
+    if (c.layerTargets.containsKey("fc3")) { // LeNet-300-100
+      c.layerTargets.put("fc1", LambdaSearch.Target.keepFraction(0.6));
+      c.target = LambdaSearch.Target.keepFraction(0.35);
+      c.layerTargets.put("fc3", LambdaSearch.Target.keepFraction(0.6));
+    }
+    c.finetune = new io.nncompress.spark.finetune.FinetuneSettings();
+    c.finetune.epochs = epochs;
+    c.finetune.learningRate = 5e-4;
+    c.finetune.batchSize = 256;
+    c.finetune.after = List.of("lnr", "kmeans");
+  }
+
   /** The conv example: conv2 keeps 6 of conv1's 8 channels, the dense layer 12 of conv2's 16. */
   static CompressionConfig convConfig(Path home, String train, String test, String output) {
     CompressionConfig c = config(home, train, test, output);
@@ -172,6 +194,9 @@ final class DemoCommand implements Callable<Integer> {
     }
     CompressionConfig c = conv ? convConfig(home(), train, test, workdir + "/out-conv")
         : config(home(), train, test, workdir + "/out");
+    if (finetune) {
+      withFinetune(c, finetuneEpochs);
+    }
     CompressionJob job = new CompressionJob(spark, c);
     Network net = job.validate(true);
     System.out.printf("Teacher %s: %s; data ready in %.1f s%n", net.name(), c.weights,
@@ -189,6 +214,18 @@ final class DemoCommand implements Callable<Integer> {
       }
     }
     CompressionTables.print(outcomes);
+    for (CompressionJob.Outcome o : outcomes) {
+      o.finetune.forEach((after, curve) -> {
+        System.out.printf("%nFine-tuning after %s (%s): held-out accuracy, original %.2f%%%n", after,
+            o.result.strategy.id, 100 * o.evaluation.accuracyOriginal);
+        for (io.nncompress.spark.finetune.DataParallelTrainer.Epoch e : curve) {
+          System.out.printf(e.epoch == 0 ? "  before     accuracy %.2f%%%n"
+              : "  epoch %-3d  accuracy %.2f%%  loss %.4f  %.1f s  %.0f samples/s%n", e.epoch == 0
+              ? new Object[] {100 * e.accuracy} : new Object[] {e.epoch, 100 * e.accuracy, e.loss, e.seconds,
+                  e.samples / e.seconds});
+        }
+      });
+    }
     if (codecs) {
       CompressionJob.Outcome base = outcomes.stream().filter(o -> o.result.strategy == ChainingStrategy.BOTTOM_UP)
           .findFirst().orElse(outcomes.get(outcomes.size() - 1));

@@ -51,11 +51,12 @@ import java.util.Set;
  *   layers: {fc3: kmeans(6) -> huffman}  # per layer
  *   distributed_above: 50000000          # optional: weight sharing of a layer with more weights than this
  *                                        # (in the model file) runs distributed (DistributedLayers)
+ * finetune: {epochs: 3, batch_size: 256, learning_rate: 1.0e-4}   # optional (FinetuneSettings)
  * output: /data/compressed               # the output directory (a Hadoop path)
  * </pre>
  */
 public final class CompressionConfig {
-  static final Set<String> TOP = Set.of("model", "data", "lnr", "stages", "output");
+  static final Set<String> TOP = Set.of("model", "data", "lnr", "stages", "finetune", "output");
   static final Set<String> STAGES = Set.of("plan", "layers", "distributed_above");
   /** Default of stages.distributed_above. */
   public static final long DEFAULT_DISTRIBUTED_ABOVE = 50_000_000L;
@@ -107,6 +108,8 @@ public final class CompressionConfig {
    * and whose stages share weights (kmeans) is clustered without collecting it ({@link DistributedLayers}).
    */
   public long distributedAbove = DEFAULT_DISTRIBUTED_ABOVE;
+  /** finetune: training after LNR (null: none); see {@link io.nncompress.spark.finetune.FinetuneSettings}. */
+  public io.nncompress.spark.finetune.FinetuneSettings finetune;
 
   /** The stage plan of a layer: its own, else the default. */
   public io.nncompress.compress.StagePlan stagesOf(String layer) {
@@ -285,6 +288,7 @@ public final class CompressionConfig {
         }
       }
     }
+    c.finetune = io.nncompress.spark.finetune.FinetuneSettings.parse(source, root.get("finetune"));
     c.output = text(source, "output", root.get("output"), true);
     if (c.layerMap != null && c.strategy != ChainingStrategy.PARALLEL && lnr != null && lnr.has("strategy")) {
       throw new BadInputException("Config " + source + ", key lnr.strategy: a layer map is solved layer by layer from "

@@ -66,6 +66,9 @@ public final class CompressionJob {
     public final Map<String, Object> spectra = new LinkedHashMap<>();
     /** Per layer with a kmeans stage, its codebook for the report ({@code codebooks} of the metrics). */
     public final Map<String, Object> codebooks = new LinkedHashMap<>();
+    /** Per fine-tuning (after "lnr"), its curve: loss and held-out accuracy per epoch; empty without. */
+    public final Map<String, List<io.nncompress.spark.finetune.DataParallelTrainer.Epoch>> finetune =
+        new LinkedHashMap<>();
 
     Outcome(LnrCompressor.Result result, Evaluation evaluation, double seconds, int passes,
         List<CompressedModelStore.StoredLayer> layers, List<StageRecord> stages, Network finalNetwork) {
@@ -196,6 +199,8 @@ public final class CompressionJob {
     LOG.info("Compressing {} ({} strategy) with {}", net.name(), strategy.id, Blas.describe());
     LnrCompressor.Result r = new LnrCompressor(strategy, config::targetOf, solver).checkpoints(checkpoints)
         .compress(net, source);
+    Map<String, List<io.nncompress.spark.finetune.DataParallelTrainer.Epoch>> tuned = io.nncompress.spark.finetune
+        .FinetuneStage.afterLnr(spark, config, r.original, r.compressed, checkpoints == null ? null : checkpoints.directory().toString());
     List<int[]> keptOutputs = keptOutputs(r);
     Evaluation ev = null;
     if (config.evaluation != null) {
@@ -296,7 +301,10 @@ public final class CompressionJob {
       List<CompressedModelStore.StoredLayer> lnrStored = stored;
       LastStage last = new LastStage();
       new StagePipeline(spark).run(layers, stage -> {
-        List<io.nncompress.codec.EncodedTensor> enc = stage.encoded;
+        List<io.nncompress.codec.EncodedTensor> enc = !stage.last ? stage.encoded : io.nncompress.spark.finetune
+            .FinetuneStage.afterStages(spark, config, r.original, NetworkEvaluation.withWeights(r.compressed, chain,
+                stage.encoded), java.util.stream.IntStream.range(0, chain.size()).mapToObj(k -> chain.layer(k).name())
+                .toList(), stage.encoded, tuned, checkpoints == null ? null : checkpoints.directory().toString());
         double paperRate = StagePipeline.paperRate(layers, stage.index, enc);
         Network decoded = NetworkEvaluation.withWeights(r.compressed, chain, enc);
         Evaluation e = test == null ? null : evaluate(r.original, decoded, keptOutputs, test);
@@ -334,6 +342,7 @@ public final class CompressionJob {
     Outcome outcome = new Outcome(r, ev, (System.nanoTime() - t0) / 1e9, passes, stored, records, finalNet);
     outcome.spectra.putAll(lastSpectra);
     outcome.codebooks.putAll(codebooks);
+    outcome.finetune.putAll(tuned);
     return outcome;
   }
 
@@ -394,6 +403,8 @@ public final class CompressionJob {
 
   /** metrics.json: per layer and end to end (see {@link CompressionMetrics}). */
   public Map<String, Object> metrics(Outcome o) {
-    return CompressionMetrics.of(config, o);
+    Map<String, Object> m = CompressionMetrics.of(config, o);
+    io.nncompress.spark.finetune.FinetuneStage.addMetrics(m, o.finetune);
+    return m;
   }
 }

@@ -1,0 +1,133 @@
+package io.nncompress.spark.finetune;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.nncompress.spark.autocorr.BadInputException;
+import io.nncompress.train.DistillationLoss;
+import java.io.Serializable;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * The {@code finetune} section of the compression job's config:
+ * <pre>
+ * finetune:
+ *   epochs: 3                # passes over data.calibration
+ *   batch_size: 256          # samples per synchronous step (all partitions together)
+ *   learning_rate: 1.0e-4    # Adam's, with a cosine schedule over all steps
+ *   seed: 1                  # the sample order of each epoch
+ *   after: [lnr, kmeans]     # where it runs: after LNR (all values), after the stages (the centroids
+ *                            # of the layers a kmeans stage shares; then Huffman is redone)
+ *   distill: {temperature: 4, alpha: 0.5}   # optional: the original network is the teacher
+ * </pre>
+ */
+public final class FinetuneSettings implements Serializable {
+  private static final long serialVersionUID = 1L;
+  static final Set<String> KEYS = Set.of("epochs", "batch_size", "learning_rate", "seed", "after", "distill");
+  static final Set<String> DISTILL = Set.of("temperature", "alpha");
+  static final Set<String> AFTER = Set.of("lnr", "kmeans");
+
+  public int epochs = 3;
+  public int batchSize = 256;
+  public double learningRate = 1e-4;
+  public long seed = 1;
+  /** Null: cross entropy on the labels alone. */
+  public DistillationLoss distill;
+  public List<String> after = List.of("lnr");
+
+  public DistillationLoss loss() {
+    return distill == null ? DistillationLoss.CROSS_ENTROPY : distill;
+  }
+
+  @Override
+  public String toString() {
+    return "epochs=" + epochs + ", batch_size=" + batchSize + ", learning_rate=" + learningRate + ", seed=" + seed
+        + (distill == null ? "" : ", distill={temperature=" + distill.temperature + ", alpha=" + distill.alpha + "}");
+  }
+
+  /** Parses the section (null or absent: no fine-tuning). */
+  public static FinetuneSettings parse(String source, JsonNode n) {
+    if (n == null || n.isNull()) {
+      return null;
+    }
+    if (!n.isObject()) {
+      throw new BadInputException("Config " + source + ", key finetune: must be a mapping, cannot be: " + n);
+    }
+    keys(source, "finetune.", n, KEYS);
+    FinetuneSettings s = new FinetuneSettings();
+    if (n.has("epochs")) {
+      s.epochs = integer(source, "finetune.epochs", n.get("epochs"), 1, 100_000);
+    }
+    if (n.has("batch_size")) {
+      s.batchSize = integer(source, "finetune.batch_size", n.get("batch_size"), 1, 1 << 20);
+    }
+    if (n.has("learning_rate")) {
+      JsonNode v = n.get("learning_rate");
+      if (v == null || !v.isNumber() || !(v.asDouble() > 0 && v.asDouble() <= 10)) {
+        throw new BadInputException("Config " + source + ", key finetune.learning_rate: must be a number in (0, 10], "
+            + "cannot be: " + v);
+      }
+      s.learningRate = v.asDouble();
+    }
+    if (n.has("seed")) {
+      JsonNode v = n.get("seed");
+      if (!v.isIntegralNumber() || !v.canConvertToLong()) {
+        throw new BadInputException("Config " + source + ", key finetune.seed: must be an integer, cannot be: " + v);
+      }
+      s.seed = v.asLong();
+    }
+    if (n.has("after")) {
+      JsonNode a = n.get("after");
+      List<String> after = new java.util.ArrayList<>();
+      for (JsonNode x : a.isArray() ? a : List.of(a)) {
+        if (!x.isTextual() || !AFTER.contains(x.asText())) {
+          throw new BadInputException("Config " + source + ", key finetune.after: must be one or a list of "
+              + AFTER.stream().sorted().toList() + ", cannot be: " + x);
+        }
+        after.add(x.asText());
+      }
+      s.after = List.copyOf(after);
+    }
+    JsonNode d = n.get("distill");
+    if (d != null && !d.isNull()) {
+      if (!d.isObject()) {
+        throw new BadInputException("Config " + source + ", key finetune.distill: must be a mapping, cannot be: " + d);
+      }
+      keys(source, "finetune.distill.", d, DISTILL);
+      double t = number(source, "finetune.distill.temperature", d.has("temperature") ? d.get("temperature") : null,
+          4.0, 1e-3, 1e3);
+      double alpha = number(source, "finetune.distill.alpha", d.has("alpha") ? d.get("alpha") : null, 0.5, 0, 1);
+      s.distill = new DistillationLoss(t, alpha);
+    }
+    return s;
+  }
+
+  private static void keys(String source, String prefix, JsonNode n, Set<String> allowed) {
+    for (Iterator<String> it = n.fieldNames(); it.hasNext(); ) {
+      String k = it.next();
+      if (!allowed.contains(k)) {
+        throw new BadInputException("Config " + source + ": unknown key '" + prefix + k + "'; allowed here: "
+            + allowed.stream().sorted().toList());
+      }
+    }
+  }
+
+  private static int integer(String source, String key, JsonNode n, int min, int max) {
+    if (n == null || !n.isIntegralNumber() || !n.canConvertToInt() || n.asInt() < min || n.asInt() > max) {
+      throw new BadInputException("Config " + source + ", key " + key + ": must be an integer in " + min + ".." + max
+          + ", cannot be: " + n);
+    }
+    return n.asInt();
+  }
+
+  private static double number(String source, String key, JsonNode n, double dflt, double min, double max) {
+    if (n == null) {
+      return dflt;
+    }
+    if (!n.isNumber() || !(n.asDouble() >= min && n.asDouble() <= max)) {
+      throw new BadInputException("Config " + source + ", key " + key + ": must be a number in [" + min + ", " + max
+          + "], cannot be: " + n);
+    }
+    return n.asDouble();
+  }
+}

@@ -1,0 +1,93 @@
+package io.nncompress.spark.finetune;
+
+import io.nncompress.model.Network;
+import io.nncompress.spark.autocorr.BadInputException;
+import io.nncompress.spark.compress.CompressionConfig;
+import io.nncompress.spark.compress.InputData;
+import io.nncompress.train.ConstrainedNetwork;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The fine-tuning of the compression job (config section {@code finetune}): after LNR, the
+ * compressed network (its reduced shapes) trained on data.calibration, data-parallel, with the
+ * original network as the teacher when distilling; the held-out accuracy after each epoch on
+ * data.evaluation. Checkpoints per epoch go beside the job's other checkpoints.
+ */
+public final class FinetuneStage {
+  private FinetuneStage() {}
+
+  /** After LNR when the config says so: {"lnr": its curve}; else empty. */
+  public static Map<String, List<DataParallelTrainer.Epoch>> afterLnr(SparkSession spark, CompressionConfig config,
+      Network original, Network compressed, String checkpointDir) {
+    Map<String, List<DataParallelTrainer.Epoch>> out = new LinkedHashMap<>();
+    if (config.finetune != null && config.finetune.after.contains("lnr")) {
+      out.put("lnr", run(spark, config, "lnr", original, new ConstrainedNetwork(compressed), checkpointDir));
+    }
+    return out;
+  }
+
+  /**
+   * After the last stage when finetune.after has "kmeans" and some layer shares weights: the centroid
+   * fine-tuning of {@code decoded} (what {@code encoded} decodes to; {@code names.get(k)} the layer of
+   * {@code encoded.get(k)}); returns the layers encoded again with the trained codebooks (the same
+   * indices, Huffman redone), or {@code encoded} as it is. Its curve goes into {@code curves} as "kmeans".
+   */
+  public static List<io.nncompress.codec.EncodedTensor> afterStages(SparkSession spark, CompressionConfig config,
+      Network original, Network decoded, List<String> names, List<io.nncompress.codec.EncodedTensor> encoded,
+      Map<String, List<DataParallelTrainer.Epoch>> curves, String checkpointDir) {
+    if (config.finetune == null || !config.finetune.after.contains("kmeans")) {
+      return encoded;
+    }
+    SharedLayers shared = new SharedLayers(names, encoded);
+    if (!shared.any()) {
+      return encoded;
+    }
+    ConstrainedNetwork c = shared.constrain(decoded);
+    curves.put("kmeans", run(spark, config, "kmeans", original, c, checkpointDir));
+    return shared.reencode(c);
+  }
+
+  /**
+   * metrics.json's {@code finetune}: the settings and, per place it ran (e.g. "lnr"), the curve: epoch
+   * 0 the held-out accuracy before training, then per epoch the mean training loss, the held-out
+   * accuracy, seconds and samples/s.
+   */
+  public static void addMetrics(Map<String, Object> metrics, Map<String, List<DataParallelTrainer.Epoch>> curves) {
+    if (curves.isEmpty()) {
+      return;
+    }
+    Map<String, Object> f = new LinkedHashMap<>();
+    for (Map.Entry<String, List<DataParallelTrainer.Epoch>> e : curves.entrySet()) {
+      List<Map<String, Object>> rows = new ArrayList<>();
+      e.getValue().forEach(ep -> rows.add(ep.toMap()));
+      f.put("after_" + e.getKey(), rows);
+    }
+    metrics.put("finetune", f);
+  }
+
+  /**
+   * Trains {@code compressed} in place after the stage {@code label} (e.g. "lnr"); returns the curve.
+   * {@code checkpointDir} may be null (no checkpoints).
+   */
+  public static List<DataParallelTrainer.Epoch> run(SparkSession spark, CompressionConfig config, String label,
+      Network original, ConstrainedNetwork compressed, String checkpointDir) {
+    FinetuneSettings s = config.finetune;
+    if (config.calibration == null) {
+      throw new BadInputException("Config " + config.source + ", key finetune: fine-tuning trains on "
+          + "data.calibration; give it (data.activations alone cannot train a network)");
+    }
+    int features = original.inputShape().size();
+    try (TrainingData train = TrainingData.of(InputData.open(spark, config.calibration, config.inputColumn,
+        config.labelColumn, features), config.batchSize);
+        TrainingData held = config.evaluation == null || config.labelColumn == null ? null
+            : TrainingData.of(InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn,
+                features), config.batchSize)) {
+      return new DataParallelTrainer(spark, s).checkpoints(checkpointDir == null ? null
+          : new FinetuneCheckpoints(spark, checkpointDir), label).train(compressed, original, train, held);
+    }
+  }
+}
