@@ -23,8 +23,8 @@ import java.util.Set;
  */
 public final class FinetuneSettings implements Serializable {
   private static final long serialVersionUID = 1L;
-  static final Set<String> KEYS = Set.of("epochs", "batch_size", "learning_rate", "seed", "after", "distill");
-  static final Set<String> DISTILL = Set.of("temperature", "alpha");
+  public static final Set<String> KEYS = Set.of("epochs", "batch_size", "learning_rate", "seed", "after", "distill");
+  public static final Set<String> DISTILL = Set.of("temperature", "alpha");
   static final Set<String> AFTER = Set.of("lnr", "kmeans");
 
   public int epochs = 3;

@@ -24,7 +24,8 @@ class ReadmeConfigKeysTest {
       }
     }
     Map<String, Set<String>> sections = Map.of("model.", CompressionConfig.MODEL, "data.", CompressionConfig.DATA,
-        "lnr.", CompressionConfig.LNR, "stages.", CompressionConfig.STAGES);
+        "lnr.", CompressionConfig.LNR, "stages.", CompressionConfig.STAGES,
+        "finetune.", io.nncompress.spark.finetune.FinetuneSettings.KEYS);
     for (Map.Entry<String, Set<String>> s : sections.entrySet()) {
       for (String k : s.getValue()) {
         if (!readme.contains("`" + s.getKey() + k)) {
@@ -33,7 +34,8 @@ class ReadmeConfigKeysTest {
       }
     }
     // the layer map's entries, data.activations' entries and the targets appear as YAML keys
-    for (Set<String> inner : List.of(CompressionConfig.MAPPED, CompressionConfig.ACTIVATION, CompressionConfig.TARGET)) {
+    for (Set<String> inner : List.of(CompressionConfig.MAPPED, CompressionConfig.ACTIVATION, CompressionConfig.TARGET,
+        io.nncompress.spark.finetune.FinetuneSettings.DISTILL)) {
       for (String k : inner) {
         if (!readme.contains(k + ":") && !readme.contains("`" + k + "`") && !readme.contains("{" + k)) {
           missing.add(k);
