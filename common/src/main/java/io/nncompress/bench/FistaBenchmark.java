@@ -192,7 +192,7 @@ public final class FistaBenchmark {
     }
     DenseMatrix x = new DenseMatrix(n, d + 1);
     // X[:, 0:d] = G F^T, written into the first n*d values of X (its first d columns)
-    Blas.blas().dgemm("N", "N", n, d, k, 1.0, g.data, n, f.data, k, 0.0, x.data, n);
+    Blas.dgemm("N", "N", n, d, k, 1.0, g.data, n, f.data, k, 0.0, x.data, n);
     for (int j = 0; j < d; j++) {
       for (int i = 0; i < n; i++) {
         x.data[i + j * n] += s[j] * rnd.nextGaussian() + mu[j];

@@ -305,7 +305,7 @@ public final class AutocorrelationBenchmark {
       threads[t] = new Thread(() -> {
         double[] c = new double[p * p];
         for (int b = first; b < blocks.size(); b += callers) {
-          Blas.blas().dsyrk("U", "N", p, sizes.get(b), 1.0, blocks.get(b), p, 1.0, c, p);
+          Blas.dsyrk("U", "N", p, sizes.get(b), 1.0, blocks.get(b), p, 1.0, c, p);
         }
       });
       threads[t].start();
