@@ -32,6 +32,10 @@ public final class Blas {
 
   private static final Logger LOG = LoggerFactory.getLogger(Blas.class);
   private static final Blas INSTANCE = choose(System.getProperty(PROPERTY, "auto"));
+  // what runs dgemm and dsyrk: the mode's choice unless a benchmark or test switched it
+  private static volatile Level3 level3 = INSTANCE.vectorKernels ? Level3.VECTOR
+      : INSTANCE.nativeBlas ? Level3.NATIVE : Level3.JAVA;
+  private static volatile BLAS level3Blas = INSTANCE.vectorKernels ? null : INSTANCE.blas;
 
   private final BLAS blas;
   private final LAPACK lapack;
@@ -132,18 +136,51 @@ public final class Blas {
     return INSTANCE.arpack;
   }
 
-  /** Whether {@link #dgemm} and {@link #dsyrk} run the Vector API kernels (pure-Java BLAS otherwise). */
+  /** Whether {@link #dgemm} and {@link #dsyrk} run the Vector API kernels. */
   public static boolean usesVectorKernels() {
-    return INSTANCE.vectorKernels;
+    return level3 == Level3.VECTOR;
+  }
+
+  /** What runs {@link #dgemm} and {@link #dsyrk} now. */
+  public static Level3 level3() {
+    return level3;
+  }
+
+  /**
+   * Runs {@link #dgemm} and {@link #dsyrk} on {@code kind} in the whole JVM (Spark's local tasks too) until the
+   * returned handle is closed, for benchmarks and tests that compare the implementations in one run.
+   *
+   * @throws IllegalStateException when this JVM cannot run it (no native BLAS, no Vector API module)
+   */
+  public static Restore useLevel3(Level3 kind) {
+    if (!kind.available()) {
+      throw new IllegalStateException("BLAS: " + kind.label() + " is not available in this JVM"
+          + (kind == Level3.VECTOR ? " (" + VectorKernelsProbe.reason() + ")" : ""));
+    }
+    Level3 previous = level3;
+    set(kind);
+    return () -> set(previous);
+  }
+
+  private static synchronized void set(Level3 kind) {
+    level3Blas = kind == Level3.VECTOR ? null : kind.blas();
+    level3 = kind;
+  }
+
+  /** Restores the previous level-3 implementation; close() throws nothing. */
+  public interface Restore extends AutoCloseable {
+    @Override
+    void close();
   }
 
   /** C = alpha op(A) op(B) + beta C (BLAS dgemm), through the kernels of the chosen mode. */
   public static void dgemm(String transa, String transb, int m, int n, int k, double alpha, double[] a, int offa,
       int lda, double[] b, int offb, int ldb, double beta, double[] c, int offc, int ldc) {
-    if (INSTANCE.vectorKernels) {
+    BLAS via = level3Blas;
+    if (via == null) {
       VectorKernels.dgemm(transa, transb, m, n, k, alpha, a, offa, lda, b, offb, ldb, beta, c, offc, ldc);
     } else {
-      INSTANCE.blas.dgemm(transa, transb, m, n, k, alpha, a, offa, lda, b, offb, ldb, beta, c, offc, ldc);
+      via.dgemm(transa, transb, m, n, k, alpha, a, offa, lda, b, offb, ldb, beta, c, offc, ldc);
     }
   }
 
@@ -164,10 +201,11 @@ public final class Blas {
   /** One triangle of C = alpha op(A) op(A)^T + beta C (BLAS dsyrk), through the kernels of the chosen mode. */
   public static void dsyrk(String uplo, String trans, int n, int k, double alpha, double[] a, int offa, int lda,
       double beta, double[] c, int offc, int ldc) {
-    if (INSTANCE.vectorKernels) {
+    BLAS via = level3Blas;
+    if (via == null) {
       VectorKernels.dsyrk(uplo, trans, n, k, alpha, a, offa, lda, beta, c, offc, ldc);
     } else {
-      INSTANCE.blas.dsyrk(uplo, trans, n, k, alpha, a, offa, lda, beta, c, offc, ldc);
+      via.dsyrk(uplo, trans, n, k, alpha, a, offa, lda, beta, c, offc, ldc);
     }
   }
 
@@ -187,8 +225,10 @@ public final class Blas {
         kernels += " although this CPU supports " + suggested;
       }
     }
-    if (INSTANCE.vectorKernels) {
-      kernels = "; dgemm, dsyrk: Vector API, " + VectorKernels.lanes() + " doubles per vector, "
+    if (level3 != (INSTANCE.nativeBlas ? Level3.NATIVE : Level3.JAVA) && level3 != Level3.VECTOR) {
+      kernels += "; dgemm, dsyrk: " + level3.label();
+    } else if (level3 == Level3.VECTOR) {
+      kernels += "; dgemm, dsyrk: Vector API, " + VectorKernels.lanes() + " doubles per vector, "
           + VectorKernels.threads() + " thread(s)";
     }
     return (INSTANCE.nativeBlas ? "native" : "pure-Java") + " BLAS ("
