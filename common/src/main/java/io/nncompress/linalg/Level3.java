@@ -21,9 +21,12 @@ public enum Level3 {
     this.label = label;
   }
 
-  /** A short name for tables, e.g. "Vector API kernels". */
+  /**
+   * A short name for tables, e.g. "Vector API kernels"; for JAVA with netlib's class, which is netlib's own
+   * VectorBLAS when jdk.incubator.vector is there and F2jBLAS (the slow one) when it is not.
+   */
   public String label() {
-    return label;
+    return this == JAVA ? label + " (" + JavaBLAS.getInstance().getClass().getSimpleName() + ")" : label;
   }
 
   /** Whether this JVM can run it: native BLAS loads, or the Vector API module is there. */
