@@ -26,9 +26,12 @@ import java.util.Random;
  *
  * <p>Run:
  * <pre>
- * mvn -q -o -pl common compile exec:java -Dexec.mainClass=io.nncompress.bench.FistaBenchmark \
- *     -Dexec.classpathScope=compile -Dexec.args="--sizes 1024 --tol 1e-6 --lambdas 0.5,0.2,0.05,0.01 --cap 3000"
+ * MAVEN_OPTS="--add-modules jdk.incubator.vector" mvn -q -o -pl common compile exec:java \
+ *     -Dexec.mainClass=io.nncompress.bench.FistaBenchmark -Dexec.classpathScope=compile \
+ *     -Dexec.args="--sizes 1024 --tol 1e-6 --lambdas 0.5,0.2,0.05,0.01 --cap 3000"
  * </pre>
+ * (exec:java runs in Maven's JVM: MAVEN_OPTS gives it the Vector API module, without which the Vector API
+ * kernels are skipped in the side-by-side comparison.)
  * Arguments: {@code --sizes} comma list of h = d (default 1024), {@code --tol} relative KKT tolerance
  * (1e-6), {@code --lambdas} fractions of lambda_max (0.5,0.2,0.05,0.01), {@code --cap} iteration cap
  * for the slow variants (no restart, no momentum, and BCD at lambda = 0; default 3000), {@code --skip-slow} to skip them,
