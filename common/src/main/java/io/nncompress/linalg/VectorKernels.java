@@ -177,13 +177,18 @@ public final class VectorKernels {
         int kc = Math.min(KC, k - pc);
         packB(b, offb, ldb, tb, pc, jc, kc, nc, alpha, bp);
         if (parallel) {
-          int blocks = (m + MC - 1) / MC;
+          // the MR-row panels of op(A) in equal chunks of at most MC rows, a multiple of the threads in number
+          // (9 blocks of 128 rows and one of 1 for m = 1025 would leave a thread idle for a block's time)
+          int panels = (m + MR - 1) / MR;
+          int chunks = THREADS * ((panels * MR + THREADS * MC - 1) / (THREADS * MC));
           final int jc0 = jc;
           final int pc0 = pc;
-          pool().submit(() -> IntStream.range(0, blocks).parallel().forEach(blk -> {
-            int ic = blk * MC;
-            block(a, offa, lda, ta, ic, pc0, Math.min(MC, m - ic), kc, jc0, nc, scratchA(ap.length), bp, c, offc,
-                ldc, tri);
+          pool().submit(() -> IntStream.range(0, chunks).parallel().forEach(ch -> {
+            int ic = (int) ((long) ch * panels / chunks) * MR;
+            int end = Math.min(m, (int) ((long) (ch + 1) * panels / chunks) * MR);
+            if (end > ic) {
+              block(a, offa, lda, ta, ic, pc0, end - ic, kc, jc0, nc, scratchA(ap.length), bp, c, offc, ldc, tri);
+            }
           })).join();
         } else {
           for (int ic = 0; ic < m; ic += MC) {
