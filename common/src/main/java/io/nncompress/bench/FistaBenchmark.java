@@ -2,12 +2,16 @@ package io.nncompress.bench;
 
 import io.nncompress.linalg.Blas;
 import io.nncompress.linalg.DenseMatrix;
+import io.nncompress.linalg.Level3;
+import io.nncompress.linalg.VectorKernels;
 import io.nncompress.lnr.FistaGroupLasso;
 import io.nncompress.lnr.GroupLassoBcd;
 import io.nncompress.lnr.GroupLassoMethod;
 import io.nncompress.lnr.GroupLassoProblem;
 import io.nncompress.lnr.GroupLassoSolver;
 import io.nncompress.lnr.LnrResult;
+import java.util.List;
+import java.util.Map;
 import java.util.Random;
 
 /**
@@ -22,13 +26,17 @@ import java.util.Random;
  *
  * <p>Run:
  * <pre>
- * mvn -q -o -pl common compile exec:java -Dexec.mainClass=io.nncompress.bench.FistaBenchmark \
- *     -Dexec.classpathScope=compile -Dexec.args="--sizes 1024 --tol 1e-6 --lambdas 0.5,0.2,0.05,0.01 --cap 3000"
+ * MAVEN_OPTS="--add-modules jdk.incubator.vector" mvn -q -o -pl common compile exec:java \
+ *     -Dexec.mainClass=io.nncompress.bench.FistaBenchmark -Dexec.classpathScope=compile \
+ *     -Dexec.args="--sizes 1024 --tol 1e-6 --lambdas 0.5,0.2,0.05,0.01 --cap 3000"
  * </pre>
+ * (exec:java runs in Maven's JVM: MAVEN_OPTS gives it the Vector API module, without which the Vector API
+ * kernels are skipped in the side-by-side comparison.)
  * Arguments: {@code --sizes} comma list of h = d (default 1024), {@code --tol} relative KKT tolerance
  * (1e-6), {@code --lambdas} fractions of lambda_max (0.5,0.2,0.05,0.01), {@code --cap} iteration cap
  * for the slow variants (no restart, no momentum, and BCD at lambda = 0; default 3000), {@code --skip-slow} to skip them,
- * {@code --seed}.
+ * {@code --seed}, {@code --kernels} the level-3 implementations to compare side by side on the DGEMM and the
+ * dense FISTA iteration ({@link KernelComparison}: comma list of native, vector, java, or all (default), or none).
  *
  * <p>Figures seen (h = d = 1024, native OpenBLAS, 2 cores shared with other jobs, load 5-8, tolerance
  * 1e-6): DGEMM 1024x1025x1025 36-84 ms (25-59 GFlop/s depending on load); one dense FISTA
@@ -50,6 +58,7 @@ public final class FistaBenchmark {
     int cap = 3000;
     boolean slow = true;
     long seed = 1;
+    String kernels = "all";
     for (int a = 0; a < args.length; a++) {
       switch (args[a]) {
         case "--sizes":
@@ -70,19 +79,22 @@ public final class FistaBenchmark {
         case "--seed":
           seed = Long.parseLong(args[++a]);
           break;
+        case "--kernels":
+          kernels = args[++a];
+          break;
         default:
           throw new IllegalArgumentException("Unknown argument: " + args[a]
-              + " (expected --sizes, --tol, --lambdas, --cap, --skip-slow, --seed)");
+              + " (expected --sizes, --tol, --lambdas, --cap, --skip-slow, --seed, --kernels)");
       }
     }
     System.out.println("FistaBenchmark: " + Blas.describe() + ", " + Runtime.getRuntime().availableProcessors()
         + " cores, tolerance " + tol);
     for (int n : sizes) {
-      run(n, tol, lambdas, cap, slow, seed);
+      run(n, tol, lambdas, cap, slow, seed, kernels);
     }
   }
 
-  private static void run(int d, double tol, double[] lambdas, int cap, boolean slow, long seed) {
+  private static void run(int d, double tol, double[] lambdas, int cap, boolean slow, long seed, String kernels) {
     int h = d;
     long t0 = System.nanoTime();
     DenseMatrix r = correlatedAutocorrelation(d, 2 * d, seed);
@@ -128,6 +140,18 @@ public final class FistaBenchmark {
         1e3 * gemm, 2.0 * h * p * p / gemm / 1e9, rounds, dense);
     System.out.printf("dense FISTA iteration (lambda = 0, all columns nonzero): %.2f ms = %.2fx one DGEMM"
         + " (target <= 1.3x)%n", 1e3 * perIter, perIter / gemm);
+
+    List<Level3> kinds = kernels.equals("none") ? List.of() : KernelComparison.available(kernels);
+    if (!kinds.isEmpty()) {
+      Map<Level3, Double> g = KernelComparison.time(kinds, 3, () -> DenseMatrix.gemm(1.0, m, false, r, false, 0.0, out));
+      KernelComparison.print(String.format("%nLevel-3 kernels side by side, DGEMM %dx%d * %dx%d (best of 3 interleaved "
+          + "rounds; Vector API threads %d):", h, p, p, p, VectorKernels.threads()), g, 2.0 * h * p * p);
+      FistaGroupLasso fista = new FistaGroupLasso().tolerance(1e-300).maxIterations(2);
+      Map<Level3, Double> f = KernelComparison.time(kinds, 3, () -> fista.solve(problem, 0.0, null));
+      KernelComparison.print(String.format("Dense FISTA, 2 iterations (lambda = 0):"), f, 2 * 2.0 * h * p * p);
+      System.out.printf("vector / native at d = %d: DGEMM %.3f, FISTA %.3f (target >= 0.25)%n", d,
+          KernelComparison.ratioToNative(g, Level3.VECTOR), KernelComparison.ratioToNative(f, Level3.VECTOR));
+    }
 
     long te = System.nanoTime();
     double lip = io.nncompress.lnr.SymmetricEigen.largestEigenvalue(r); // timed again (the problem caches it)
@@ -192,7 +216,7 @@ public final class FistaBenchmark {
     }
     DenseMatrix x = new DenseMatrix(n, d + 1);
     // X[:, 0:d] = G F^T, written into the first n*d values of X (its first d columns)
-    Blas.blas().dgemm("N", "N", n, d, k, 1.0, g.data, n, f.data, k, 0.0, x.data, n);
+    Blas.dgemm("N", "N", n, d, k, 1.0, g.data, n, f.data, k, 0.0, x.data, n);
     for (int j = 0; j < d; j++) {
       for (int i = 0; i < n; i++) {
         x.data[i + j * n] += s[j] * rnd.nextGaussian() + mu[j];

@@ -240,7 +240,7 @@ public final class DenseMatrix implements java.io.Serializable {
     if (m == 0 || n == 0) {
       return;
     }
-    Blas.blas().dgemm(transA ? "T" : "N", transB ? "T" : "N", m, n, k, alpha,
+    Blas.dgemm(transA ? "T" : "N", transB ? "T" : "N", m, n, k, alpha,
         a.data, Math.max(1, a.rows), b.data, Math.max(1, b.rows), beta, c.data, Math.max(1, m));
   }
 

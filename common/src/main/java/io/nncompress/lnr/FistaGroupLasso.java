@@ -427,7 +427,7 @@ public final class FistaGroupLasso implements GroupLassoMethod {
         return;
       }
       if (s >= DENSE_FRACTION * p) { // MR = M R (zero columns contribute nothing)
-        Blas.blas().dgemm("N", "N", h, p, p, 1.0, m, h, problem.r.data, p, 0.0, out, h);
+        Blas.dgemm("N", "N", h, p, p, 1.0, m, h, problem.r.data, p, 0.0, out, h);
         return;
       }
       if (s != support.length || !Arrays.equals(scratch, 0, s, support, 0, s)) {
@@ -446,7 +446,7 @@ public final class FistaGroupLasso implements GroupLassoMethod {
         System.arraycopy(m, support[k] * h, mCols, k * h, h);
       }
       // MR = M_S (R_{:,S})^T = M_S R_{S,:}
-      Blas.blas().dgemm("N", "T", h, p, s, 1.0, mCols, h, rCols, p, 0.0, out, h);
+      Blas.dgemm("N", "T", h, p, s, 1.0, mCols, h, rCols, p, 0.0, out, h);
     }
   }
 }

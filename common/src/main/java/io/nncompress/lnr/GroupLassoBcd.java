@@ -185,10 +185,10 @@ public final class GroupLassoBcd implements GroupLassoMethod {
           }
           if (moved) { // G_{W \ B} += Delta_B R_{B, W \ B}: the columns before and after the block
             if (a0 > 0) {
-              Blas.blas().dgemm("N", "N", h, a0, b, 1.0, deltas, 0, h, rww, a0, w, 1.0, gw, 0, h);
+              Blas.dgemm("N", "N", h, a0, b, 1.0, deltas, 0, h, rww, a0, w, 1.0, gw, 0, h);
             }
             if (a1 < w) {
-              Blas.blas().dgemm("N", "N", h, w - a1, b, 1.0, deltas, 0, h, rww, a0 + a1 * w, w, 1.0, gw, a1 * h, h);
+              Blas.dgemm("N", "N", h, w - a1, b, 1.0, deltas, 0, h, rww, a0 + a1 * w, w, 1.0, gw, a1 * h, h);
             }
           }
         }
@@ -297,7 +297,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
             break;
           }
           // G += Delta R_{G,:} = Delta (R_{:,G})^T
-          Blas.blas().dgemm("N", "T", h, p, k, 1.0, delta, 0, h, rCols, 0, p, 1.0, g, 0, h);
+          Blas.dgemm("N", "T", h, p, k, 1.0, delta, 0, h, rCols, 0, p, 1.0, g, 0, h);
           if (dd <= 1e-6 * Math.max(mm, Double.MIN_NORMAL)) {
             break; // the block has (nearly) reached its own minimiser
           }

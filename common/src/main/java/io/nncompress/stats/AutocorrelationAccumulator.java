@@ -391,9 +391,9 @@ public final class AutocorrelationAccumulator implements Serializable {
       int n = tileExtent(tileCols[t]);
       if (tileRows[t] == tileCols[t]) {
         // upper triangle of X_I X_I^T
-        blas.dsyrk("U", "N", m, filled, 1.0, block, i0, p, 1.0, tiles[t], 0, m);
+        Blas.dsyrk("U", "N", m, filled, 1.0, block, i0, p, 1.0, tiles[t], 0, m);
       } else {
-        blas.dgemm("N", "T", m, n, filled, 1.0, block, i0, p, block, j0, p, 1.0, tiles[t], 0, m);
+        Blas.dgemm("N", "T", m, n, filled, 1.0, block, i0, p, block, j0, p, 1.0, tiles[t], 0, m);
       }
     }
     if (deferred) {

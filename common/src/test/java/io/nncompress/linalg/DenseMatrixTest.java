@@ -46,9 +46,12 @@ class DenseMatrixTest {
   @Test
   void blasFollowsTheSystemProperty() {
     String mode = System.getProperty(Blas.PROPERTY, "auto");
-    if (mode.equals("java")) {
+    if (mode.equals("java") || mode.equals("vector")) {
       assertFalse(Blas.isNative());
       assertTrue(Blas.describe().startsWith("pure-Java"), Blas.describe());
+      // the test JVMs run with --add-modules jdk.incubator.vector (see the poms)
+      assertEquals(mode.equals("vector") ? Level3.VECTOR : Level3.JAVA, Blas.level3(), Blas.describe());
+      assertEquals(mode.equals("vector"), Blas.describe().contains("dgemm, dsyrk: Vector API, "), Blas.describe());
     } else if (new java.io.File("/usr/lib/x86_64-linux-gnu/libblas.so.3").exists()) {
       assertTrue(Blas.isNative(), "libblas.so.3 is installed but native BLAS did not load: " + Blas.describe());
     }

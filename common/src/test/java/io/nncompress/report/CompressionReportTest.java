@@ -275,7 +275,8 @@ class CompressionReportTest {
 
   @Test
   void rendersInHeadlessChromium(@TempDir Path tmp) throws Exception {
-    assumeFalse("java".equals(System.getProperty("nncompress.blas")),
+    assumeFalse("java".equals(System.getProperty("nncompress.blas"))
+        || "vector".equals(System.getProperty("nncompress.blas")),
         "skipped in the pure-Java BLAS run: the report does no numerics, one browser run is enough");
     assumeTrue(Files.isExecutable(CHROMIUM),
         "skipped: /usr/bin/chromium not installed (apt-get install -y chromium; .ci/run installs it)");

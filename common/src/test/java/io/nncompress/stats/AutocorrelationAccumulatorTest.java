@@ -5,8 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nncompress.linalg.Blas;
 import io.nncompress.linalg.ConvGeometry;
 import io.nncompress.linalg.DenseMatrix;
+import io.nncompress.linalg.Level3;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -122,6 +124,78 @@ class AutocorrelationAccumulatorTest {
           }
           assertEquals(want.get(i0 + i, j0 + j), v[i + j * m] / 40, 1e-12, "tile " + t + " (" + i + "," + j + ")");
         }
+      }
+    }
+  }
+
+  // every tile's upper part, concatenated (the diagonal tiles' lower triangles are never written)
+  private static double[] upperTiles(AutocorrelationAccumulator acc, int p) {
+    int tile = acc.tileSize();
+    List<Double> out = new ArrayList<>();
+    for (int t = 0; t < acc.tileCount(); t++) {
+      int m = Math.min(tile, p - acc.tileRow(t) * tile);
+      int n = Math.min(tile, p - acc.tileCol(t) * tile);
+      double[] v = acc.tileSum(t);
+      for (int j = 0; j < n; j++) {
+        for (int i = 0; i < (acc.tileRow(t) == acc.tileCol(t) ? j + 1 : m); i++) {
+          out.add(v[i + j * m]);
+        }
+      }
+    }
+    return out.stream().mapToDouble(Double::doubleValue).toArray();
+  }
+
+  @Test
+  void sameRWithNativeVectorAndPureJavaKernels() {
+    // d = 130 (p = 131 with the bias): 257 samples in blocks of 100 (a tail of 57), whole and in tiles of 48
+    // (diagonal tiles through dsyrk, off-diagonal ones through dgemm, the last tile 35 wide)
+    double[][] x = randomRows(257, 130, 18);
+    List<int[]> coords = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      for (int j = i; j < 3; j++) {
+        coords.add(new int[] {i, j});
+      }
+    }
+    DenseMatrix want = direct(x, true);
+    double[][] first = null;
+    String firstKind = null;
+    for (Level3 kind : Level3.values()) {
+      if (!kind.available()) {
+        continue;
+      }
+      double[][] got = new double[2][];
+      try (Blas.Restore ignored = Blas.useLevel3(kind)) {
+        AutocorrelationAccumulator whole = AutocorrelationAccumulator.dense(130, true, 100);
+        AutocorrelationAccumulator tiled = AutocorrelationAccumulator.tiled(130, null, true, 48, coords, 100);
+        for (double[] row : x) {
+          whole.addRow(row, 0);
+          tiled.addRow(row, 0);
+        }
+        got[0] = upperTiles(whole, 131);
+        got[1] = upperTiles(tiled, 131);
+        DenseMatrix r = whole.toStats().autocorrelation();
+        double scale = 0;
+        for (double v : want.data) {
+          scale = Math.max(scale, Math.abs(v));
+        }
+        assertTrue(r.maxAbsDiff(want) <= 1e-12 * scale, kind.label() + ": R differs from the direct sum by "
+            + r.maxAbsDiff(want));
+      }
+      if (first == null) {
+        first = got;
+        firstKind = kind.label();
+        continue;
+      }
+      for (int w = 0; w < 2; w++) {
+        double diff = 0;
+        double scale = 0;
+        for (int k = 0; k < first[w].length; k++) {
+          diff = Math.max(diff, Math.abs(first[w][k] - got[w][k]));
+          scale = Math.max(scale, Math.abs(first[w][k]));
+        }
+        assertEquals(first[w].length, got[w].length);
+        assertTrue(diff <= 1e-12 * scale, kind.label() + " vs " + firstKind + (w == 0 ? " whole" : " tiled")
+            + ": max |diff| " + diff + " of max " + scale);
       }
     }
   }

@@ -1,6 +1,9 @@
 package io.nncompress.spark.bench;
 
+import io.nncompress.bench.KernelComparison;
 import io.nncompress.linalg.Blas;
+import io.nncompress.linalg.Level3;
+import io.nncompress.linalg.VectorKernels;
 import io.nncompress.spark.autocorr.AutocorrelationJob;
 import io.nncompress.spark.autocorr.ColumnEncoding;
 import io.nncompress.spark.autocorr.LayerInput;
@@ -13,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.mllib.linalg.Vector;
 import org.apache.spark.mllib.linalg.Vectors;
@@ -29,6 +33,9 @@ import picocli.CommandLine.Option;
  *   <li>Spark MLlib's RowMatrix.computeGramianMatrix over the same rows, cached in memory;</li>
  *   <li>the machine's limit: DSYRK over the same rows packed in memory, through the same BLAS;</li>
  * </ol>
+ * then the level-3 implementations side by side ({@link KernelComparison}: native BLAS, the Vector API
+ * kernels, netlib's pure Java) on the in-memory DSYRK of the first {@code --kernel-rows} rows, and the job
+ * with the Vector API kernels (timed in the same rounds as the job);
  * printing time, throughput in N*p^2 per second and the ratios; then the live heap at N and 10N,
  * and the throughput of each column encoding.
  */
@@ -65,6 +72,14 @@ public final class AutocorrelationBenchmark {
 
     @Option(names = "--encoding-rows", description = "rows for the encoding comparison (default: N/4)")
     public long encodingRows = -1;
+
+    @Option(names = "--kernels", description = "level-3 implementations compared side by side: comma list of "
+        + "native, vector, java, or all, or none (default: ${DEFAULT-VALUE})")
+    public String kernels = "all";
+
+    @Option(names = "--kernel-rows", description = "rows of the in-memory DSYRK that compares them "
+        + "(default: ${DEFAULT-VALUE}; netlib's pure Java is slow)")
+    public int kernelRows = 8192;
   }
 
   private final SparkSession spark;
@@ -166,17 +181,41 @@ public final class AutocorrelationBenchmark {
     double tLimitOne = Double.MAX_VALUE;
     double tLimitPerCore = Double.MAX_VALUE;
     AutocorrelationJob job = new AutocorrelationJob(spark, new AutocorrelationJob.Options());
+    List<Level3> kinds = s.kernels.equals("none") ? List.of() : KernelComparison.available(s.kernels);
+    // the job once more on the Vector API kernels, in the same rounds, when they are not the default already
+    boolean jobVector = kinds.contains(Level3.VECTOR) && Blas.level3() != Level3.VECTOR;
+    double tJobVector = jobVector ? Double.MAX_VALUE : Double.NaN;
     for (int r = 0; r < s.repeat; r++) {
       settle();
       long t0 = System.nanoTime();
       job.compute(List.of(LayerInput.dense(column, data, column)));
       tJob = Math.min(tJob, (System.nanoTime() - t0) / 1e9);
+      if (jobVector) {
+        try (Blas.Restore ignored = Blas.useLevel3(Level3.VECTOR)) {
+          settle();
+          long tv = System.nanoTime();
+          job.compute(List.of(LayerInput.dense(column, data, column)));
+          tJobVector = Math.min(tJobVector, (System.nanoTime() - tv) / 1e9);
+        }
+      }
       settle();
       tLimitOne = Math.min(tLimitOne, timeDsyrk(blocks, sizes, p, 1));
       settle();
       tLimitPerCore = Math.min(tLimitPerCore, timeDsyrk(blocks, sizes, p, cores));
     }
     double tLimit = Math.min(tLimitOne, tLimitPerCore);
+    Map<Level3, Double> kernelSeconds = null;
+    long kernelRows = 0;
+    if (!kinds.isEmpty()) {
+      List<double[]> kb = new ArrayList<>();
+      List<Integer> ks = new ArrayList<>();
+      for (int b = 0; b < blocks.size() && kernelRows < s.kernelRows; b++) {
+        kb.add(blocks.get(b));
+        ks.add(sizes.get(b));
+        kernelRows += sizes.get(b);
+      }
+      kernelSeconds = KernelComparison.time(kinds, s.repeat, () -> timeDsyrk(kb, ks, p, 1));
+    }
     blocks.clear();
 
     double tRowMatrix = Double.NaN;
@@ -203,6 +242,10 @@ public final class AutocorrelationBenchmark {
 
     System.out.printf("%n%-52s %10s %16s%n", "method", "seconds", "G(N*p^2)/s");
     System.out.printf("%-52s %10.2f %16.1f%n", "1. nncompress autocorr job (Parquet on disk)", tJob, rate(n, p, tJob));
+    if (!Double.isNaN(tJobVector)) {
+      System.out.printf("%-52s %10.2f %16.1f%n", "1b. the same job, Vector API kernels", tJobVector,
+          rate(n, p, tJobVector));
+    }
     if (!s.skipRowMatrix) {
       System.out.printf("%-52s %10.2f %16.1f%n", "2. MLlib RowMatrix.computeGramianMatrix (cached)", tRowMatrix,
           rate(n, d, tRowMatrix));
@@ -219,6 +262,14 @@ public final class AutocorrelationBenchmark {
       // a job that reads its rows cannot beat the in-memory DSYRK: this is the most the line above can say here
       System.out.printf("in-memory limit / RowMatrix:        %.1fx  (the ceiling of job / RowMatrix on this machine)%n",
           rate(n, p, tLimit) / rate(n, d, tRowMatrix));
+    }
+
+    if (kernelSeconds != null) {
+      KernelComparison.print(String.format("%nLevel-3 kernels side by side: in-memory DSYRK of %d rows, p = %d, one "
+          + "caller (best of %d interleaved rounds; BLAS and Vector API threads: %d):", kernelRows, p, s.repeat,
+          VectorKernels.threads()), kernelSeconds, (double) kernelRows * p * p);
+      System.out.printf("vector / native at d = %d: DSYRK %.3f, job %.3f (target >= 0.25)%n", d,
+          KernelComparison.ratioToNative(kernelSeconds, Level3.VECTOR), tJob / tJobVector);
     }
 
     if (!s.skipMemory) {
@@ -305,7 +356,7 @@ public final class AutocorrelationBenchmark {
       threads[t] = new Thread(() -> {
         double[] c = new double[p * p];
         for (int b = first; b < blocks.size(); b += callers) {
-          Blas.blas().dsyrk("U", "N", p, sizes.get(b), 1.0, blocks.get(b), p, 1.0, c, p);
+          Blas.dsyrk("U", "N", p, sizes.get(b), 1.0, blocks.get(b), p, 1.0, c, p);
         }
       });
       threads[t].start();

@@ -81,7 +81,7 @@ public final class SyntheticMatrices {
               block[t] = noise * 3.4641016151377544 * (r.nextDouble() - 0.5); // sqrt(12) (u - 1/2): unit variance
             }
             // A_b^T += (V0 diag(s) / sqrt(m)) G_b^T
-            Blas.blas().dgemm("N", "N", n, inBlock, rank, 1.0, bv.value(), n, gt, rank, 1.0, block, n);
+            Blas.dgemm("N", "N", n, inBlock, rank, 1.0, bv.value(), n, gt, rank, 1.0, block, n);
             pos = 0;
           }
           double[] row = java.util.Arrays.copyOfRange(block, pos * n, (pos + 1) * n);

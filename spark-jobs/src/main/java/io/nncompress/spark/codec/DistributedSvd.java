@@ -212,7 +212,7 @@ public final class DistributedSvd {
       int b = qb.length / r;
       double[] ublock = new double[b * kk];
       // U_b (b x k) = Q_b (b x r) U_B (r x k)
-      Blas.blas().dgemm("N", "N", b, kk, r, 1.0, qb, b, bub.value(), r, 0.0, ublock, b);
+      Blas.dgemm("N", "N", b, kk, r, 1.0, qb, b, bub.value(), r, 0.0, ublock, b);
       List<double[]> out = new ArrayList<>(b);
       for (int i = 0; i < b; i++) {
         double[] row = new double[kk];
@@ -260,7 +260,7 @@ public final class DistributedSvd {
           int b = at.length / n;
           double[] yb = new double[b * c];
           // Y_b = (A_b^T)^T X
-          Blas.blas().dgemm("T", "N", b, c, n, 1.0, at, n, bx.value(), n, 0.0, yb, b);
+          Blas.dgemm("T", "N", b, c, n, 1.0, at, n, bx.value(), n, 0.0, yb, b);
           return yb;
         }
       };
@@ -278,7 +278,7 @@ public final class DistributedSvd {
         double[] qb = qit.next();
         int b = at.length / n;
         // Z += A_b^T Q_b: (n x b)(b x c)
-        Blas.blas().dgemm("N", "N", n, c, b, 1.0, at, n, qb, b, 1.0, acc, n);
+        Blas.dgemm("N", "N", n, c, b, 1.0, at, n, qb, b, 1.0, acc, n);
       }
       return Collections.singletonList(acc).iterator();
     }).treeReduce(DistributedSvd::addInPlace);
@@ -305,7 +305,7 @@ public final class DistributedSvd {
       int b = yb.length / l;
       double[] qb = new double[b * r];
       // Q1_b = Y_b T1
-      Blas.blas().dgemm("N", "N", b, r, l, 1.0, yb, b, bt1.value(), l, 0.0, qb, b);
+      Blas.dgemm("N", "N", b, r, l, 1.0, yb, b, bt1.value(), l, 0.0, qb, b);
       return qb;
     });
     // Q1^T Q1 = R^T R; Q = Q1 R^-1
@@ -324,11 +324,11 @@ public final class DistributedSvd {
   private static DenseMatrix orthLocal(DenseMatrix z) {
     int n = z.rows;
     DenseMatrix g = new DenseMatrix(z.cols, z.cols);
-    Blas.blas().dsyrk("U", "T", z.cols, n, 1.0, z.data, n, 0.0, g.data, z.cols);
+    Blas.dsyrk("U", "T", z.cols, n, 1.0, z.data, n, 0.0, g.data, z.cols);
     DenseMatrix q1 = z.times(svqb(g.symmetrizeFromUpper()));
     int r = q1.cols;
     DenseMatrix g2 = new DenseMatrix(r, r);
-    Blas.blas().dsyrk("U", "T", r, n, 1.0, q1.data, n, 0.0, g2.data, r);
+    Blas.dsyrk("U", "T", r, n, 1.0, q1.data, n, 0.0, g2.data, r);
     DenseMatrix rr = cholesky(g2);
     Blas.blas().dtrsm("R", "U", "N", "N", n, r, 1.0, rr.data, r, q1.data, n);
     return q1;
@@ -342,7 +342,7 @@ public final class DistributedSvd {
         double[] yb = it.next();
         int b = yb.length / c;
         // upper triangle of acc += Y_b^T Y_b
-        Blas.blas().dsyrk("U", "T", c, b, 1.0, yb, Math.max(1, b), 1.0, acc, c);
+        Blas.dsyrk("U", "T", c, b, 1.0, yb, Math.max(1, b), 1.0, acc, c);
         acc[c * c] += b;
       }
       return Collections.singletonList(acc).iterator();
