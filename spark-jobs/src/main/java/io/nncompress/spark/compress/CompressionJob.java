@@ -102,6 +102,8 @@ public final class CompressionJob {
   public static final class StageRecord {
     /** The Deep Compression paper's formula for this stage (NaN where it does not apply). */
     public double paperRate = Double.NaN;
+    /** Per layer encoded in a task, the relative error of its weight after this stage (see StagePipeline). */
+    public Map<String, Double> layerErrors = Map.of();
     public final String stage;
     public final long bytes;
     public final long params;
@@ -315,6 +317,7 @@ public final class CompressionJob {
             NetworkEvaluation.params(decoded), e == null ? Double.NaN : e.accuracyCompressed, e == null ? Double.NaN : e.agreement, lb,
             lnrWeights);
         rec.paperRate = paperRate;
+        rec.layerErrors = stage.errors;
         records.add(rec);
         if (stage.last) {
           last.stored = staged;
