@@ -102,8 +102,7 @@ public final class CompressionJob {
   public static final class StageRecord {
     /** The Deep Compression paper's formula for this stage (NaN where it does not apply). */
     public double paperRate = Double.NaN;
-    /** Per layer encoded in a task, the relative error of its weight after this stage (see StagePipeline). */
-    public Map<String, Double> layerErrors = Map.of();
+    public Map<String, Double> layerErrors = Map.of(); // per layer (see StagePipeline.Stage#errors)
     public final String stage;
     public final long bytes;
     public final long params;
@@ -299,7 +298,6 @@ public final class CompressionJob {
       LastStage last = new LastStage();
       new StagePipeline(spark).run(layers, stage -> {
         List<io.nncompress.codec.EncodedTensor> enc = stage.encoded;
-        double paperRate = StagePipeline.paperRate(layers, stage.index, enc);
         Network decoded = NetworkEvaluation.withWeights(r.compressed, chain, enc);
         Evaluation e = test == null ? null : evaluate(r.original, decoded, keptOutputs, test);
         if (test != null) {
@@ -316,7 +314,7 @@ public final class CompressionJob {
         StageRecord rec = new StageRecord(stage.label, lb.values().stream().mapToLong(Long::longValue).sum(),
             NetworkEvaluation.params(decoded), e == null ? Double.NaN : e.accuracyCompressed, e == null ? Double.NaN : e.agreement, lb,
             lnrWeights);
-        rec.paperRate = paperRate;
+        rec.paperRate = StagePipeline.paperRate(layers, stage.index, enc);
         rec.layerErrors = stage.errors;
         records.add(rec);
         if (stage.last) {

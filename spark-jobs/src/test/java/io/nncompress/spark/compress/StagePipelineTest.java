@@ -129,5 +129,18 @@ class StagePipelineTest {
     // svd then kmeans: the spectrum from stage 1 on; kmeans's codebooks of both factors in the last stage
     assertEquals(2, ((java.util.Map<?, ?>) seen.get(0).spectra.get("b")).get("rank"));
     assertEquals(java.util.Set.of("b.0", "b.1"), seen.get(2).factorCodebooks.get("b").keySet());
+
+    // metrics.json: each stage's record carries the errors of its layers
+    List<CompressionJob.StageRecord> records = new ArrayList<>();
+    for (StagePipeline.Stage s : seen) {
+      CompressionJob.StageRecord rec = new CompressionJob.StageRecord(s.label, 100L * s.index, 10, Double.NaN,
+          Double.NaN, java.util.Map.of(), java.util.Map.of());
+      rec.layerErrors = s.errors;
+      records.add(rec);
+    }
+    List<java.util.Map<String, Object>> json = CompressionMetrics.stages(records);
+    assertEquals(seen.get(1).errors, json.get(1).get("layer_relative_errors"));
+    assertEquals(List.of("a", "b", "c", "d"),
+        List.copyOf(((java.util.Map<?, ?>) json.get(2).get("layer_relative_errors")).keySet()));
   }
 }
