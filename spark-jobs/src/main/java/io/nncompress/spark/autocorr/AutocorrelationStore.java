@@ -173,29 +173,17 @@ public final class AutocorrelationStore {
     for (Row m : meta) {
       tileSizes.put(m.getString(0), m.getInt(m.fieldIndex("tile_size")));
     }
-    Iterator<Row> it = tiles.toLocalIterator();
+    // the tiles as arrays of doubles, unboxed: each executor copies a tile's values straight out of Spark's
+    // row (ArrayData.toDoubleArray) and the driver copies them into R, no Row, List or Double in between
+    Iterator<AutocorrelationTile> it = unboxed(tiles, output).toLocalIterator();
     while (it.hasNext()) {
-      Row t = it.next();
-      String layer = t.getString(0);
-      DenseMatrix r = matrices.get(layer);
+      AutocorrelationTile t = it.next();
+      DenseMatrix r = matrices.get(t.layer);
       if (r == null) {
-        throw new BadInputException("Autocorrelation output " + output + ": tile of unknown layer '" + layer + "'");
+        throw new BadInputException("Autocorrelation output " + output + ": tile of unknown layer '" + t.layer + "'");
       }
-      int ti = t.getInt(1);
-      int tj = t.getInt(2);
-      int rows = t.getInt(3);
-      int cols = t.getInt(4);
-      List<Object> values = t.getList(5);
-      int tileSize = tileSizes.get(layer);
-      int i0 = ti * tileSize;
-      int j0 = tj * tileSize;
-      for (int j = 0; j < cols; j++) {
-        for (int i = 0; i < rows; i++) {
-          double v = (Double) values.get(i + j * rows);
-          r.set(i0 + i, j0 + j, v);
-          r.set(j0 + j, i0 + i, v);
-        }
-      }
+      int tileSize = tileSizes.get(t.layer);
+      place(r, t.values, t.tileRow * tileSize, t.tileCol * tileSize, t.rows, t.cols);
     }
     for (Row m : meta) {
       String layer = m.getString(0);
@@ -207,6 +195,38 @@ public final class AutocorrelationStore {
           m.isNullAt(5) ? null : m.getString(5), s));
     }
     return out;
+  }
+
+  private static JavaRDD<AutocorrelationTile> unboxed(Dataset<Row> tiles, String output) {
+    return tiles.select("layer", "tile_row", "tile_col", "rows", "cols", "values").queryExecution().toRdd()
+        .toJavaRDD().map(row -> {
+          String layer = row.getUTF8String(0).toString();
+          try {
+            return new AutocorrelationTile(layer, row.getInt(1), row.getInt(2), row.getInt(3), row.getInt(4),
+                row.getArray(5).toDoubleArray());
+          } catch (IllegalArgumentException e) {
+            throw new BadInputException("Autocorrelation output " + output + ", layer " + layer + ": "
+                + e.getMessage(), e);
+          }
+        });
+  }
+
+  /**
+   * Puts a tile (rows x cols values, column-major) at (i0, j0) of the symmetric R and its transpose at
+   * (j0, i0): the tile's columns are copied whole; a diagonal tile's lower triangle is its upper one's.
+   */
+  static void place(DenseMatrix r, double[] v, int i0, int j0, int rows, int cols) {
+    int p = r.rows;
+    for (int j = 0; j < cols; j++) {
+      System.arraycopy(v, j * rows, r.data, i0 + (j0 + j) * p, rows);
+    }
+    for (int j = 0; j < cols; j++) {
+      int upTo = i0 == j0 ? j : rows; // on the diagonal, the upper triangle (i < j) mirrored
+      int col = j0 + j;
+      for (int i = 0; i < upTo; i++) {
+        r.data[col + (i0 + i) * p] = v[i + j * rows];
+      }
+    }
   }
 
   private static double[] doubles(Row r, String field) {

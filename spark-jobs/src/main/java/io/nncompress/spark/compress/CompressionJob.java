@@ -105,6 +105,7 @@ public final class CompressionJob {
   public static final class StageRecord {
     /** The Deep Compression paper's formula for this stage (NaN where it does not apply). */
     public double paperRate = Double.NaN;
+    public Map<String, Double> layerErrors = Map.of(); // per layer (see StagePipeline.Stage#errors)
     public final String stage;
     public final long bytes;
     public final long params;
@@ -305,7 +306,6 @@ public final class CompressionJob {
             .FinetuneStage.afterStages(spark, config, r.original, NetworkEvaluation.withWeights(r.compressed, chain,
                 stage.encoded), java.util.stream.IntStream.range(0, chain.size()).mapToObj(k -> chain.layer(k).name())
                 .toList(), stage.encoded, tuned, checkpoints == null ? null : checkpoints.directory().toString());
-        double paperRate = StagePipeline.paperRate(layers, stage.index, enc);
         Network decoded = NetworkEvaluation.withWeights(r.compressed, chain, enc);
         Evaluation e = test == null ? null : evaluate(r.original, decoded, keptOutputs, test);
         if (test != null) {
@@ -322,7 +322,8 @@ public final class CompressionJob {
         StageRecord rec = new StageRecord(stage.label, lb.values().stream().mapToLong(Long::longValue).sum(),
             NetworkEvaluation.params(decoded), e == null ? Double.NaN : e.accuracyCompressed, e == null ? Double.NaN : e.agreement, lb,
             lnrWeights);
-        rec.paperRate = paperRate;
+        rec.paperRate = StagePipeline.paperRate(layers, stage.index, enc);
+        rec.layerErrors = stage.errors;
         records.add(rec);
         if (stage.last) {
           last.stored = staged;

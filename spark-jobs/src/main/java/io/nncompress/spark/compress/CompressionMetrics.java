@@ -137,6 +137,9 @@ final class CompressionMetrics {
       x.put("accuracy", r.accuracy);
       x.put("agreement", r.agreement);
       x.put("layer_bytes", r.layerBytes);
+      if (!r.layerErrors.isEmpty()) {
+        x.put("layer_relative_errors", r.layerErrors);
+      }
       x.put("paper_rate", r.paperRate);
       x.put("real_rate", (double) stages.get(0).bytes / r.bytes);
       st.add(x);

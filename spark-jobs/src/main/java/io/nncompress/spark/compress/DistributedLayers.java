@@ -7,6 +7,7 @@ import io.nncompress.codec.EncodedBytes;
 import io.nncompress.codec.EncodedTensor;
 import io.nncompress.codec.huffman.HuffmanCode;
 import io.nncompress.compress.LayerChain;
+import io.nncompress.compress.Stage;
 import io.nncompress.compress.StagePlan;
 import io.nncompress.format.safetensors.SafetensorsException;
 import io.nncompress.format.safetensors.SafetensorsReader;
@@ -204,7 +205,7 @@ final class DistributedLayers {
   }
 
   private static boolean sharesWeights(StagePlan plan) {
-    return plan.stages().stream().anyMatch(s -> s.name.startsWith("kmeans"));
+    return plan.kmeans() != null;
   }
 
   /**
@@ -224,11 +225,11 @@ final class DistributedLayers {
       if (n <= c.distributedAbove || !sharesWeights(plan)) {
         continue;
       }
-      for (StagePlan.Stage s : plan.stages()) {
-        if (s.name.startsWith("prune")) {
+      for (Stage s : plan.stages()) {
+        if (s instanceof Stage.Prune) {
           throw new BadInputException("Config " + c.source + ", key stages.distributed_above: layer " + l.name
               + " has " + n + " weights, more than stages.distributed_above = " + c.distributedAbove + ", and its "
-              + "stages " + plan + " prune: pruning is not distributed; drop " + s.text + " for this layer "
+              + "stages " + plan + " prune: pruning is not distributed; drop " + s.text() + " for this layer "
               + "(stages.layers." + l.name + ") or raise stages.distributed_above to at least " + n);
         }
       }
@@ -266,16 +267,10 @@ final class DistributedLayers {
    * @param rDiag R_jj per column (kmeans_aware), or null
    */
   Encoded encode(Layer l, StagePlan prefix, double[] rDiag) {
-    int bits = 0;
-    boolean aware = false;
-    boolean huffman = false;
-    for (StagePlan.Stage s : prefix.stages()) {
-      if (s.name.startsWith("kmeans")) {
-        bits = Integer.parseInt(s.args.get(0));
-        aware = s.name.equals("kmeans_aware");
-      }
-      huffman |= s.name.equals("huffman");
-    }
+    Stage.KMeans kmeans = prefix.kmeans();
+    int bits = kmeans == null ? 0 : kmeans.bits();
+    boolean aware = kmeans != null && kmeans.aware();
+    boolean huffman = prefix.stages().stream().anyMatch(Stage.Huffman.class::isInstance);
     if (bits == 0) {
       throw new IllegalStateException("Layer " + l.name() + ": stages " + prefix + " do not share weights");
     }
@@ -284,7 +279,7 @@ final class DistributedLayers {
     }
     Fitted f = fitted.get(l.name());
     if (f == null) {
-      boolean anyHuffman = config.stagesOf(l.name()).stages().stream().anyMatch(s -> s.name.equals("huffman"));
+      boolean anyHuffman = config.stagesOf(l.name()).stages().stream().anyMatch(Stage.Huffman.class::isInstance);
       f = fit(l, bits, aware ? rDiag : null, anyHuffman);
       fitted.put(l.name(), f);
     }

@@ -168,6 +168,7 @@ public final class LayerMapCompression {
         CompressionJob.StageRecord rec = new CompressionJob.StageRecord(stage.label, sum(lb), after, Double.NaN,
             Double.NaN, lb, weights);
         rec.paperRate = StagePipeline.paperRate(layers, stage.index, stage.encoded);
+        rec.layerErrors = stage.errors;
         staged.add(rec);
         if (stage.last) {
           stored.clear();

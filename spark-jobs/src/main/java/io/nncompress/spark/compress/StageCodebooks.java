@@ -33,7 +33,7 @@ final class StageCodebooks {
     for (int k = 0; k < layers.size(); k++) {
       String name = layers.name(k);
       StagePlan plan = layers.plan(k);
-      if (plan.stages().stream().noneMatch(s -> s.name.startsWith("kmeans"))) {
+      if (plan.kmeans() == null) {
         continue;
       }
       if (plan.isLowRank()) {

@@ -3,6 +3,7 @@ package io.nncompress.spark.compress;
 import io.nncompress.codec.EncodedTensor;
 import io.nncompress.codec.TensorCodecs;
 import io.nncompress.codec.lowrank.LowRankEncoded;
+import io.nncompress.compress.StageChain;
 import io.nncompress.compress.StagePlan;
 import io.nncompress.linalg.DenseMatrix;
 import io.nncompress.progress.Phase;
@@ -10,7 +11,7 @@ import io.nncompress.progress.Progress;
 import io.nncompress.spark.autocorr.BadInputException;
 import java.io.Serializable;
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,11 +20,13 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The stages after LNR (kmeans, huffman, svd, uniform, pq, ...) of every layer, whatever the layers
- * came from (a network the engine runs, or a layer map over a safetensors file). Stage i of the
- * pipeline is the prefix of i stages of every layer's plan; each layer's prefix runs as its own Spark
- * task (layers are encoded in parallel on the cluster) and the encoded bytes are decoded on the
- * driver. After each stage the caller sees the encoded layers ({@link Listener}): the network path
- * evaluates the decoded network there, the layer-map path records bytes.
+ * came from (a network the engine runs, or a layer map over a safetensors file). Each layer's plan
+ * runs once as a chain ({@link StageChain}: each stage on the previous stage's output) in a Spark
+ * task of its own (layers are encoded in parallel on the cluster); the task sends back what every
+ * stage of the chain left (encoded bytes, spectrum, relative error), and stage i of the pipeline is
+ * read off the chains: each layer's encoding after its stage i (its last when its plan is shorter).
+ * After each stage the caller sees the encoded layers ({@link Listener}): the network path evaluates
+ * the decoded network there, the layer-map path records bytes.
  */
 final class StagePipeline {
   /** The layers the stages run on. */
@@ -60,9 +63,11 @@ final class StagePipeline {
     final Map<String, Object> spectra;
     /** Codebooks of the factors of low-rank layers (made in the last stage only). */
     final Map<String, Map<String, Object>> factorCodebooks;
+    /** Per layer encoded in a task, ||W - W'||_F / ||W||_F of its weight after LNR W and the decoded W'. */
+    final Map<String, Double> errors;
 
     Stage(int index, boolean last, String label, List<String> prefixes, List<EncodedTensor> encoded,
-        Map<String, Object> spectra, Map<String, Map<String, Object>> factorCodebooks) {
+        Map<String, Object> spectra, Map<String, Map<String, Object>> factorCodebooks, Map<String, Double> errors) {
       this.index = index;
       this.last = last;
       this.label = label;
@@ -70,6 +75,7 @@ final class StagePipeline {
       this.encoded = encoded;
       this.spectra = spectra;
       this.factorCodebooks = factorCodebooks;
+      this.errors = errors;
     }
   }
 
@@ -78,15 +84,15 @@ final class StagePipeline {
     String after(Stage stage);
   }
 
-  /** One layer's stages to run on an executor. */
-  static final class EncodeTask implements Serializable {
+  /** One layer's chain to run on an executor. */
+  static final class ChainTask implements Serializable {
     private static final long serialVersionUID = 1L;
     final String layer;
-    final String plan;
+    final StagePlan plan;
     final DenseMatrix weight;
     final DenseMatrix r;
 
-    EncodeTask(String layer, String plan, DenseMatrix weight, DenseMatrix r) {
+    ChainTask(String layer, StagePlan plan, DenseMatrix weight, DenseMatrix r) {
       this.layer = layer;
       this.plan = plan;
       this.weight = weight;
@@ -94,21 +100,23 @@ final class StagePipeline {
     }
   }
 
-  /** What one layer's task sends back: the encoded weight and a low-rank stage's spectrum (or null). */
-  static final class EncodedLayer implements Serializable {
+  /** What one stage of a layer's chain left, as sent back: the encoded weight, a spectrum (or null), the error. */
+  static final class EncodedStep implements Serializable {
     private static final long serialVersionUID = 1L;
     final String codec;
     final byte[] bytes;
     final double[] singularValues;
     final int rank;
+    final double relativeError;
     /** The codebooks of weight sharing after a low-rank stage, made where the factors are (see StageCodebooks). */
     final Map<String, Object> factorCodebooks;
 
-    EncodedLayer(String layer, StagePlan.Encoded e, boolean codebooks) {
+    EncodedStep(String layer, StagePlan.Encoded e, DenseMatrix weight, boolean codebooks) {
       this.codec = e.tensor.codec();
       this.bytes = e.tensor.encode();
       this.singularValues = e.spectrum == null ? null : e.spectrum.singularValues();
       this.rank = e.rank;
+      this.relativeError = relativeError(weight, e.tensor.decode());
       this.factorCodebooks = codebooks ? StageCodebooks.ofLowRank(layer, e) : Map.of();
     }
   }
@@ -128,40 +136,77 @@ final class StagePipeline {
     return n;
   }
 
-  /** Runs stages 1..{@link #longest} and tells {@code listener} after each. */
+  /**
+   * Runs every layer's chain once (stage 1's Spark job) and tells {@code listener} after each stage
+   * 1..{@link #longest}, read off the chains.
+   */
   void run(Layers layers, Listener listener) {
     int longest = longest(layers);
+    int n = layers.size();
+    List<List<EncodedStep>> chains = new ArrayList<>();
+    EncodedTensor[][] decoded = new EncodedTensor[n][];
+    boolean[] elsewhere = new boolean[n];
     for (int i = 1; i <= longest; i++) {
       List<String> names = new ArrayList<>();
       List<String> prefixes = new ArrayList<>();
-      List<EncodeTask> tasks = new ArrayList<>();
-      EncodedTensor[] encoded = new EncodedTensor[layers.size()];
-      for (int k = 0; k < layers.size(); k++) {
+      List<ChainTask> tasks = new ArrayList<>();
+      List<EncodedTensor> enc = new ArrayList<>();
+      for (int k = 0; k < n; k++) {
         StagePlan plan = layers.plan(k);
-        int n = Math.min(i, plan.stages().size());
-        StagePlan prefix = plan.prefix(n);
-        names.add(plan.stages().isEmpty() ? "lnr" : plan.stages().get(n - 1).text);
+        int m = Math.min(i, plan.stages().size());
+        StagePlan prefix = plan.prefix(m);
+        names.add(plan.stages().isEmpty() ? "lnr" : plan.stages().get(m - 1).text());
         prefixes.add(prefix.toString());
-        encoded[k] = layers.encodeElsewhere(k, prefix);
-        if (encoded[k] == null) {
-          tasks.add(new EncodeTask(layers.name(k), prefix.toString(), layers.weight(k), layers.autocorrelation(k)));
+        EncodedTensor e = i == 1 || elsewhere[k] ? layers.encodeElsewhere(k, prefix) : null;
+        elsewhere[k] = e != null;
+        enc.add(e);
+        if (i == 1 && e == null) {
+          tasks.add(new ChainTask(layers.name(k), plan, layers.weight(k), layers.autocorrelation(k)));
         }
       }
       String label = names.stream().distinct().count() == 1 ? names.get(0) : "stage " + i;
       Phase phase = Progress.phase("stage").step(i - 1, longest).stage(label)
-          .message("encode " + tasks.size() + " layers").start();
+          .message(i == 1 ? "encode " + tasks.size() + " layers" : "stage " + i + " of each layer's chain").start();
+      if (i == 1) {
+        Iterator<List<EncodedStep>> done = tasks.isEmpty() ? java.util.Collections.emptyIterator()
+            : runChains(tasks).iterator();
+        for (int k = 0; k < n; k++) {
+          chains.add(elsewhere[k] ? null : done.next());
+          decoded[k] = elsewhere[k] ? null : new EncodedTensor[chains.get(k).size()];
+        }
+      }
       Map<String, Object> spectra = new LinkedHashMap<>();
       Map<String, Map<String, Object>> factorCodebooks = new LinkedHashMap<>();
-      List<EncodedTensor> enc = new ArrayList<>(Arrays.asList(encoded));
-      var done = tasks.isEmpty() ? java.util.Collections.<EncodedTensor>emptyIterator()
-          : encodeOnCluster(tasks, spectra, i == longest ? factorCodebooks : null).iterator();
-      for (int k = 0; k < enc.size(); k++) {
-        if (enc.get(k) == null) {
-          enc.set(k, done.next());
+      Map<String, Double> errors = new LinkedHashMap<>();
+      for (int k = 0; k < n; k++) {
+        if (elsewhere[k]) {
+          continue;
+        }
+        int j = Math.min(i, chains.get(k).size()) - 1;
+        EncodedStep t = chains.get(k).get(j);
+        if (decoded[k][j] == null) {
+          decoded[k][j] = TensorCodecs.decode(t.codec, t.bytes);
+        }
+        enc.set(k, decoded[k][j]);
+        String layer = layers.name(k);
+        errors.put(layer, t.relativeError);
+        if (t.singularValues != null) {
+          io.nncompress.compress.Stage.Svd s = (io.nncompress.compress.Stage.Svd) layers.plan(k).stages().get(0);
+          Map<String, Object> x = new LinkedHashMap<>();
+          x.put("stage", s.text());
+          x.put("of", s.aware() ? "W L" : "W");
+          x.put("rank", t.rank);
+          x.put("factored", enc.get(k) instanceof LowRankEncoded);
+          x.put("singular_values", t.singularValues);
+          spectra.put(layer, x);
+        }
+        if (i == longest && !t.factorCodebooks.isEmpty()) {
+          factorCodebooks.put(layer, t.factorCodebooks);
         }
       }
       try {
-        String result = listener.after(new Stage(i, i == longest, label, prefixes, enc, spectra, factorCodebooks));
+        String result = listener.after(new Stage(i, i == longest, label, prefixes, enc, spectra, factorCodebooks,
+            errors));
         if (result != null) {
           phase.result(result);
         }
@@ -172,20 +217,25 @@ final class StagePipeline {
   }
 
   /**
-   * Runs every task's stages as its own Spark task and decodes the encoded bytes that come back on
-   * the driver. The spectra of low-rank stages go into {@code spectra} by layer when it is not null,
-   * and the codebooks of their factors into {@code factorCodebooks} (made on the executors only then).
+   * Runs every task's chain as its own Spark task: per layer, what each stage of its chain left (one
+   * raw float32 step for a layer without stages). The codebooks of a low-rank layer's factors are
+   * made for its last stage.
    */
-  List<EncodedTensor> encodeOnCluster(List<EncodeTask> tasks, Map<String, Object> spectra,
-      Map<String, Map<String, Object>> factorCodebooks) {
+  List<List<EncodedStep>> runChains(List<ChainTask> tasks) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     jsc.setJobGroup("nncompress-compress", "nncompress compress: stages of " + tasks.size() + " layers", false);
-    List<EncodedLayer> out;
-    boolean codebooks = factorCodebooks != null;
     try {
-      out = jsc.parallelize(tasks, tasks.size()).map(t -> {
+      return jsc.parallelize(tasks, tasks.size()).map(t -> {
         try {
-          return new EncodedLayer(t.layer, StagePlan.parse(t.plan).encodeWithSpectrum(t.weight, t.r), codebooks);
+          List<StagePlan.Encoded> chain = StageChain.run(t.plan, t.weight, t.r);
+          if (chain.isEmpty()) {
+            chain = List.of(t.plan.encodeWithSpectrum(t.weight, t.r));
+          }
+          List<EncodedStep> steps = new ArrayList<>();
+          for (int j = 0; j < chain.size(); j++) {
+            steps.add(new EncodedStep(t.layer, chain.get(j), t.weight, j == chain.size() - 1));
+          }
+          return steps;
         } catch (IllegalArgumentException e) {
           throw new BadInputException("Layer " + t.layer + ", stages " + t.plan + ": " + e.getMessage(), e);
         }
@@ -199,25 +249,18 @@ final class StagePipeline {
     } finally {
       jsc.clearJobGroup();
     }
-    List<EncodedTensor> enc = new ArrayList<>();
-    for (int k = 0; k < out.size(); k++) {
-      EncodedLayer t = out.get(k);
-      enc.add(TensorCodecs.decode(t.codec, t.bytes));
-      if (spectra != null && t.singularValues != null) {
-        StagePlan.Stage s = StagePlan.parse(tasks.get(k).plan).stages().get(0);
-        Map<String, Object> x = new LinkedHashMap<>();
-        x.put("stage", s.text);
-        x.put("of", s.name.equals("svd_aware") ? "W L" : "W");
-        x.put("rank", t.rank);
-        x.put("factored", enc.get(k) instanceof LowRankEncoded);
-        x.put("singular_values", t.singularValues);
-        spectra.put(tasks.get(k).layer, x);
-      }
-      if (factorCodebooks != null && !t.factorCodebooks.isEmpty()) {
-        factorCodebooks.put(tasks.get(k).layer, t.factorCodebooks);
-      }
+  }
+
+  /** ||w - d||_F / ||w||_F (0 for a zero w equal to d). */
+  static double relativeError(DenseMatrix w, DenseMatrix d) {
+    double num = 0;
+    double den = 0;
+    for (int k = 0; k < w.data.length; k++) {
+      double x = w.data[k] - d.data[k];
+      num += x * x;
+      den += w.data[k] * w.data[k];
     }
-    return enc;
+    return den == 0 ? (num == 0 ? 0 : Double.POSITIVE_INFINITY) : Math.sqrt(num / den);
   }
 
   /**
@@ -231,15 +274,10 @@ final class StagePipeline {
     for (int k = 0; k < layers.size(); k++) {
       StagePlan plan = layers.plan(k);
       StagePlan prefix = plan.prefix(Math.min(i, plan.stages().size()));
-      int bits = 0;
       if (prefix.isLowRank()) {
         return Double.NaN; // the formula counts the weights of one matrix, not of two factors
       }
-      for (StagePlan.Stage s : prefix.stages()) {
-        if (s.name.startsWith("kmeans")) {
-          bits = Integer.parseInt(s.args.get(0));
-        }
-      }
+      int bits = prefix.kmeans() == null ? 0 : prefix.kmeans().bits();
       if (bits == 0) {
         return Double.NaN;
       }
