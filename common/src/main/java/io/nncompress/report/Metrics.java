@@ -186,7 +186,9 @@ public record Metrics(
       @JsonProperty("centroids") double[] centroids,
       @JsonProperty("counts") long[] counts,
       /** The histogram of the weights that were clustered; absent when not kept. */
-      @JsonProperty("histogram") Bins histogram) {}
+      @JsonProperty("histogram") Bins histogram,
+      /** A layer encoded on the executors: where its weights came from; absent otherwise. */
+      @JsonProperty("distributed") String distributed) {}
 
   /** Histogram bins: their centres and counts (same length). */
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -105,7 +105,18 @@ final class CompressionMetrics {
     }
     Map<String, T> out = new LinkedHashMap<>();
     for (Map.Entry<String, Object> e : in.entrySet()) {
-      out.put(e.getKey(), JSON.convertValue(e.getValue(), type));
+      T record = JSON.convertValue(e.getValue(), type);
+      // every key the pipeline gives must be in the schema: none is dropped on the way to metrics.json
+      java.util.Set<String> given = new java.util.TreeSet<>();
+      JSON.valueToTree(e.getValue()).fieldNames().forEachRemaining(given::add);
+      java.util.Set<String> kept = new java.util.TreeSet<>();
+      JSON.valueToTree(record).fieldNames().forEachRemaining(kept::add);
+      if (!kept.containsAll(given)) {
+        given.removeAll(kept);
+        throw new IllegalStateException("metrics.json: " + type.getSimpleName() + " of " + e.getKey()
+            + " has keys outside the schema: " + given);
+      }
+      out.put(e.getKey(), record);
     }
     return out;
   }
