@@ -129,6 +129,7 @@ public final class LineChart extends Chart<LineChart> {
       b.append("<text class=\"empty\" font-size=\"13\" fill=\"#999\" text-anchor=\"middle\" x=\"").append(width / 2).append("\" y=\"")
           .append(height / 2).append("\">no data</text>");
     }
+    LabelPlacer labels = new LabelPlacer(0, width, top, height - bottom);
     for (int k = 0; k < series.size(); k++) {
       Series s = series.get(k);
       String col = colour(k);
@@ -161,11 +162,11 @@ public final class LineChart extends Chart<LineChart> {
               .append("</title></circle>");
         }
         if (s.labels != null && s.labels[i] != null && !s.labels[i].isEmpty()) {
-          // labels right of the point; flipped to the left near the right edge
-          boolean flip = px > width - right - 80;
-          b.append("<text class=\"point-label\" fill=\"#222\" text-anchor=\"").append(flip ? "end" : "start")
-              .append("\" x=\"").append(Svg.c(px + (flip ? -7 : 7))).append("\" y=\"")
-              .append(Svg.c(py - 6)).append("\">").append(Svg.escape(s.labels[i])).append("</text>");
+          // beside the point, where it overlaps no other label (see LabelPlacer)
+          LabelPlacer.Placed at = labels.place(s.labels[i], px, py);
+          b.append("<text class=\"point-label\" fill=\"#222\" text-anchor=\"").append(at.end() ? "end" : "start")
+              .append("\" x=\"").append(Svg.c(at.x())).append("\" y=\"")
+              .append(Svg.c(at.y())).append("\">").append(Svg.escape(s.labels[i])).append("</text>");
         }
       }
     }

@@ -130,8 +130,13 @@ class CompressionReportTest {
     for (String absent : List.of("spectra", "codebook-fc1", "timings", "layer-bytes")) {
       assertFalse(ids.contains(absent), absent);
     }
-    for (String section : List.of("stages", "spectra", "codebooks", "config", "timings", "layer-bytes")) {
+    for (String section : List.of("stages", "config", "timings", "layer-bytes")) {
       assertTrue(html.contains("class=\"note missing\" data-section=\"" + section + "\""), section);
+    }
+    // a run without a low-rank or weight-sharing stage has no such section at all: no heading, no note
+    for (String absent : List.of("Singular value spectra", "Weight-sharing codebooks", "data-section=\"spectra\"",
+        "data-section=\"codebooks\"")) {
+      assertFalse(html.contains(absent), absent);
     }
     // without stages, the trade-off chart has the two end-to-end points
     assertEquals(4, count(svgsById(html).get("tradeoff"), "<circle class=\"data"));
@@ -152,8 +157,8 @@ class CompressionReportTest {
     layers.get(0).put("relative_error_held_out", Double.NaN);
     layers.get(0).put("target_reached", false);
     Map<String, Object> spectra = new LinkedHashMap<>();
-    spectra.put("fc1", new double[] {0.5, 4, 2, 1}); // unsorted: sorted descending, divided by 4
-    spectra.put("fc2", new float[] {3, 0}); // a zero singular value cannot go on the log axis
+    spectra.put("fc1", Map.of("singular_values", new double[] {0.5, 4, 2, 1})); // unsorted: sorted, divided by 4
+    spectra.put("fc2", Map.of("singular_values", new float[] {3, 0})); // a zero cannot go on the log axis
     m.put("spectra", spectra);
     Map<String, Object> codebooks = new LinkedHashMap<>();
     codebooks.put("fc1", Map.of("centroids", new float[] {-0.5f, 0.25f}, "counts", new int[] {7, 9}));
@@ -241,6 +246,81 @@ class CompressionReportTest {
     assertTrue(ids.contains("lambda-kept-_img_src_x_onerror__alert_1____"), ids.toString());
     assertTrue(ids.contains("lambda-kept-_img_src_x_onerror__alert_2____"), ids.toString());
     assertTrue(ids.contains("codebook-_img_src_x_onerror__alert_1____"), ids.toString());
+  }
+
+  /** Stages close in size and accuracy, as the demo's kmeans(4) and kmeans(4) -> huffman: their labels do not overlap. */
+  @Test
+  void tradeoffLabelsDoNotOverlap() throws Exception {
+    Map<String, Object> m = json("/report/sample-metrics.json");
+    List<Map<String, Object>> stages = new ArrayList<>();
+    Object[][] demo = {{"float32", 1066440L, 0.8912}, {"lnr", 220596L, 0.8873}, {"kmeans(4)", 61020L, 0.8851},
+        {"kmeans(4) -> huffman", 53505L, 0.8845}, {"kmeans(4) -> huffman -> x", 52000L, 0.8846}};
+    for (Object[] d : demo) {
+      Map<String, Object> st = new LinkedHashMap<>();
+      st.put("stage", d[0]);
+      st.put("bytes", d[1]);
+      st.put("accuracy", d[2]);
+      st.put("agreement", 0.99);
+      stages.add(st);
+    }
+    m.put("stages", stages);
+    String svg = svgsById(CompressionReport.render(m)).get("tradeoff");
+    Matcher t = Pattern.compile("<text class=\"point-label\"[^>]*text-anchor=\"(start|end)\" x=\"([-0-9.]+)\" "
+        + "y=\"([-0-9.]+)\">([^<]*)</text>").matcher(svg);
+    List<double[]> boxes = new ArrayList<>();
+    List<String> labels = new ArrayList<>();
+    while (t.find()) {
+      String text = t.group(4).replace("&gt;", ">");
+      labels.add(text);
+      boxes.add(LabelPlacer.box(text, Double.parseDouble(t.group(2)), Double.parseDouble(t.group(3)),
+          t.group(1).equals("end")));
+    }
+    assertEquals(List.of("float32", "lnr", "kmeans(4)", "kmeans(4) -> huffman", "kmeans(4) -> huffman -> x"), labels);
+    for (int i = 0; i < boxes.size(); i++) {
+      for (int j = i + 1; j < boxes.size(); j++) {
+        assertFalse(LabelPlacer.overlap(boxes.get(i), boxes.get(j)), labels.get(i) + " overlaps " + labels.get(j)
+            + ": " + java.util.Arrays.toString(boxes.get(i)) + " " + java.util.Arrays.toString(boxes.get(j)));
+      }
+      // inside the chart (1220 x 380)
+      assertTrue(boxes.get(i)[0] >= 0 && boxes.get(i)[2] <= 1220 && boxes.get(i)[1] >= 0 && boxes.get(i)[3] <= 380,
+          labels.get(i) + " " + java.util.Arrays.toString(boxes.get(i)));
+    }
+  }
+
+  /** The timings table lists each phase once and one total: the run's, not a second "total" phase. */
+  @Test
+  void timingsListEachPhaseOnce() throws Exception {
+    Map<String, Object> m = json("/report/sample-metrics.json");
+    Map<String, Object> t = new LinkedHashMap<>();
+    t.put("lnr", 2.5);
+    t.put("evaluation", 1.0);
+    t.put("stages", 0.25);
+    t.put("total", 3.875); // the phases and what no phase names
+    m.put("timings", t);
+    String html = CompressionReport.render(m);
+    String table = html.substring(html.indexOf("<table class=\"timings\">"));
+    table = table.substring(0, table.indexOf("</table>"));
+    assertEquals(List.of("lnr", "evaluation", "stages", "total"), firstCells(table));
+    assertTrue(table.contains("<th>total</th><th>3.88 s</th>"), table);
+    assertEquals(3, count(svgsById(html).get("timings"), "<rect class=\"data"));
+    // a metrics.json of schema 1 had only the total: one row, no bar chart of a single "total" bar
+    m.put("timings", Map.of("total", 61.85));
+    html = CompressionReport.render(m);
+    table = html.substring(html.indexOf("<table class=\"timings\">"));
+    table = table.substring(0, table.indexOf("</table>"));
+    assertEquals(List.of("total"), firstCells(table));
+    assertTrue(table.contains("1 min 1.9 s"), table);
+    assertFalse(svgsById(html).containsKey("timings"));
+  }
+
+  private static List<String> firstCells(String table) {
+    List<String> r = new ArrayList<>();
+    Matcher x = Pattern.compile("<tr><t[dh]>([^<]*)</t[dh]>").matcher(table);
+    while (x.find()) {
+      r.add(x.group(1));
+    }
+    r.remove("phase"); // the header
+    return r;
   }
 
   @Test

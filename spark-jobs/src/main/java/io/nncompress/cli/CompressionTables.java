@@ -42,15 +42,7 @@ final class CompressionTables {
             l.heldOutRelativeError);
       }
     }
-    System.out.printf("%n%-10s %12s %12s %8s %10s %10s %10s %9s%n", "strategy", "params", "bytes", "ratio",
-        "acc.before", "acc.after", "delta(pp)", "agree");
-    for (CompressionJob.Outcome o : outcomes) {
-      double before = o.evaluation == null ? Double.NaN : o.evaluation.accuracyOriginal;
-      double after = o.evaluation == null ? Double.NaN : o.evaluation.accuracyCompressed;
-      System.out.printf("%-10s %5d/%-6d %12d %7.1f%% %9.2f%% %9.2f%% %+10.2f %8.2f%%%n", o.result.strategy.id,
-          o.paramsAfter(), o.paramsBefore(), o.bytesAfter, 100.0 * o.paramsAfter() / o.paramsBefore(), 100 * before,
-          100 * after, 100 * (after - before), o.evaluation == null ? Double.NaN : 100 * o.evaluation.agreement);
-    }
+    summary(outcomes);
     for (CompressionJob.Outcome o : outcomes) {
       if (o.stages.isEmpty()) {
         continue;
@@ -75,6 +67,28 @@ final class CompressionTables {
         System.out.println(line);
       }
     }
+  }
+
+  /**
+   * One line per strategy. The bytes are those of the model written (its layers after the last
+   * stage), and the accuracy beside them is that model's; the LNR-only and the original accuracy
+   * follow. params: weights and biases of the compressed layers, a count, not bytes.
+   */
+  static void summary(List<CompressionJob.Outcome> outcomes) {
+    System.out.printf("%n%-10s %21s %8s %13s %10s %11s %10s %8s %8s %12s%n", "strategy", "params(after/before)",
+        "params%", "bytes.written", "vs.float32", "acc.written", "delta(pp)", "agree", "acc.lnr", "acc.original");
+    for (CompressionJob.Outcome o : outcomes) {
+      double before = o.evaluation == null ? Double.NaN : o.evaluation.accuracyOriginal;
+      double lnr = o.evaluation == null ? Double.NaN : o.evaluation.accuracyCompressed;
+      double after = o.accuracyAfter();
+      System.out.printf("%-10s %21s %7.1f%% %13d %9.1fx %10.2f%% %+10.2f %7.2f%% %7.2f%% %11.2f%%%n",
+          o.result.strategy.id, o.paramsAfter() + "/" + o.paramsBefore(), 100.0 * o.paramsAfter() / o.paramsBefore(),
+          o.bytesAfter, (double) o.bytesBefore / o.bytesAfter, 100 * after, 100 * (after - before),
+          100 * o.agreementAfter(), 100 * lnr, 100 * before);
+    }
+    System.out.println("bytes.written: encoded layers of the model written (vs.float32: times smaller than the "
+        + "float32 layers); acc.written: that model's accuracy (delta against acc.original, agree: top-1 agreement "
+        + "with the original); acc.lnr: after LNR alone, before any stage");
   }
 
   /** A layer-map run: per layer what LNR did (relative error on the stored statistics), then bytes per stage. */

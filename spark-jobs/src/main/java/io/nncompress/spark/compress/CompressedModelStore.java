@@ -1,7 +1,5 @@
 package io.nncompress.spark.compress;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.nncompress.codec.EncodedTensor;
 import io.nncompress.codec.RawFloat32Tensor;
 import io.nncompress.codec.TensorCodecs;
@@ -208,7 +206,7 @@ public final class CompressedModelStore {
 
   /** Writes layers/, model/ and metrics.json into {@code dir} (the job's temporary output). */
   public static void write(SparkSession spark, String dir, Network compressed, List<StoredLayer> layers,
-      Map<String, Object> metrics) throws IOException {
+      io.nncompress.report.Metrics metrics) throws IOException {
     write(spark, dir, compressed.spec().toYaml(), compressed.tensors(), layers,
         CompressedForm.of(layers, compressed.spec()), metrics);
   }
@@ -220,7 +218,7 @@ public final class CompressedModelStore {
    */
   public static void write(SparkSession spark, String dir, String specYaml, Map<String, Tensor> tensors,
       List<StoredLayer> layers, List<io.nncompress.codec.CompressedSafetensors.Layer> compressedForm,
-      Map<String, Object> metrics) throws IOException {
+      io.nncompress.report.Metrics metrics) throws IOException {
     List<Row> rows = new ArrayList<>();
     for (StoredLayer l : layers) {
       rows.add(RowFactory.create(FORMAT_VERSION, l.layer, l.type, l.method, l.originalShape, l.shape, l.keptInputs,
@@ -241,10 +239,11 @@ public final class CompressedModelStore {
     try (FSDataOutputStream out = fs.create(new Path(base, MODEL_DIR + "/" + COMPRESSED), false)) {
       io.nncompress.codec.CompressedSafetensors.writeTo(out, compressedForm);
     }
-    ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
-    writeBytes(fs, new Path(base, METRICS), json.writeValueAsBytes(metrics));
-    writeBytes(fs, new Path(base, REPORT), io.nncompress.report.CompressionReport.render(metrics)
-        .getBytes(StandardCharsets.UTF_8));
+    byte[] json = io.nncompress.report.MetricsJson.write(metrics);
+    writeBytes(fs, new Path(base, METRICS), json);
+    // the report shows what metrics.json says: read back from its bytes
+    writeBytes(fs, new Path(base, REPORT), io.nncompress.report.CompressionReport.render(
+        io.nncompress.report.MetricsJson.read(json, METRICS)).getBytes(StandardCharsets.UTF_8));
   }
 
   private static void writeBytes(FileSystem fs, Path p, byte[] bytes) throws IOException {

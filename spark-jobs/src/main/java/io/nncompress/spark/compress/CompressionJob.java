@@ -69,6 +69,8 @@ public final class CompressionJob {
     /** Per fine-tuning (after "lnr"), its curve: loss and held-out accuracy per epoch; empty without. */
     public final Map<String, List<io.nncompress.spark.finetune.DataParallelTrainer.Epoch>> finetune =
         new LinkedHashMap<>();
+    /** Seconds of each phase (lnr with its statistics passes, evaluation, stages), in run order, and total. */
+    public final Map<String, Double> timings = new LinkedHashMap<>();
 
     Outcome(LnrCompressor.Result result, Evaluation evaluation, double seconds, int passes,
         List<CompressedModelStore.StoredLayer> layers, List<StageRecord> stages, Network finalNetwork) {
@@ -98,6 +100,18 @@ public final class CompressionJob {
 
     public long paramsAfter() {
       return result.layers.stream().mapToLong(l -> l.paramsAfter).sum();
+    }
+
+    /** Accuracy of the model written (after its last stage, or LNR's without stages); NaN without evaluation. */
+    public double accuracyAfter() {
+      return evaluation == null ? Double.NaN : stages.isEmpty() ? evaluation.accuracyCompressed
+          : stages.get(stages.size() - 1).accuracy;
+    }
+
+    /** Top-1 agreement of the model written with the original; NaN without evaluation. */
+    public double agreementAfter() {
+      return evaluation == null ? Double.NaN : stages.isEmpty() ? evaluation.agreement
+          : stages.get(stages.size() - 1).agreement;
     }
   }
 
@@ -185,6 +199,7 @@ public final class CompressionJob {
   /** Like {@link #compute(Network, ChainingStrategy, SparkStatistics)}, keeping and reusing checkpoints. */
   public Outcome compute(Network net, ChainingStrategy strategy, SparkStatistics shared, JobCheckpoints checkpoints) {
     long t0 = System.nanoTime();
+    PhaseTimer timer = new PhaseTimer();
     Phase phase = Progress.phase("compress").strategy(strategy.id).message("compress " + net.name()).start();
     int features = net.inputShape().size();
     SparkStatistics stats = shared != null ? shared : config.calibration == null ? null : new SparkStatistics(spark,
@@ -203,6 +218,7 @@ public final class CompressionJob {
     Map<String, List<io.nncompress.spark.finetune.DataParallelTrainer.Epoch>> tuned = io.nncompress.spark.finetune
         .FinetuneStage.afterLnr(spark, config, r.original, r.compressed, checkpoints == null ? null : checkpoints.directory().toString());
     List<int[]> keptOutputs = keptOutputs(r);
+    timer.lap("lnr");
     Evaluation ev = null;
     if (config.evaluation != null) {
       ev = evaluate(r.original, r.compressed, keptOutputs,
@@ -210,6 +226,7 @@ public final class CompressionJob {
       for (int k = 0; k < r.layers.size(); k++) {
         r.layers.get(k).heldOutRelativeError = ev.layerRelativeError[k];
       }
+      timer.lap("evaluation");
     }
     List<CompressedModelStore.StoredLayer> stored = CompressedModelStore.layers(r.original, r.compressed,
         r.keptGroups, keptOutputs, r.layers, "lnr(" + strategy.id + ")");
@@ -338,9 +355,12 @@ public final class CompressionJob {
       finalNet = last.network;
       stored = last.stored;
       lastSpectra = last.spectra;
+      timer.lap("stages");
     }
     phase.close();
     Outcome outcome = new Outcome(r, ev, (System.nanoTime() - t0) / 1e9, passes, stored, records, finalNet);
+    outcome.timings.putAll(timer.seconds());
+    outcome.timings.put("total", outcome.seconds);
     outcome.spectra.putAll(lastSpectra);
     outcome.codebooks.putAll(codebooks);
     outcome.finetune.putAll(tuned);
@@ -382,7 +402,7 @@ public final class CompressionJob {
         LOG.info("Resumed from {}: {} statistics pass(es) and {} layer(s) reused", cp.directory(),
             cp.reusedStatistics(), cp.reusedLayers());
       }
-      Map<String, Object> metrics = metrics(o);
+      io.nncompress.report.Metrics metrics = metrics(o);
       try (Phase phase = Progress.phase("write").message(config.output).start()) {
         AtomicOutput.commit(spark, config.output, overwrite,
             tmp -> CompressedModelStore.write(spark, tmp, o.finalNetwork, o.layers, metrics));
@@ -403,9 +423,7 @@ public final class CompressionJob {
   }
 
   /** metrics.json: per layer and end to end (see {@link CompressionMetrics}). */
-  public Map<String, Object> metrics(Outcome o) {
-    Map<String, Object> m = CompressionMetrics.of(config, o);
-    io.nncompress.spark.finetune.FinetuneStage.addMetrics(m, o.finetune);
-    return m;
+  public io.nncompress.report.Metrics metrics(Outcome o) {
+    return CompressionMetrics.of(config, o);
   }
 }

@@ -48,6 +48,8 @@ public final class LayerMapCompression {
     public final Map<String, Object> spectra = new LinkedHashMap<>();
     public final Map<String, Object> codebooks = new LinkedHashMap<>();
     public final double seconds;
+    /** Seconds of each phase (statistics, lnr, stages), in run order: metrics.json's timings. */
+    public final Map<String, Double> timings = new LinkedHashMap<>();
 
     Outcome(LayerMapCompressor.Result lnr, List<CompressedModelStore.StoredLayer> layers,
         List<CompressionJob.StageRecord> stages, Map<String, Tensor> tensors, double seconds) {
@@ -108,6 +110,7 @@ public final class LayerMapCompression {
   /** LNR of every mapped layer, then the stages, without writing. */
   public Outcome compute() {
     long t0 = System.nanoTime();
+    PhaseTimer timer = new PhaseTimer();
     SafetensorsFile model;
     try {
       model = SafetensorsReader.read(config.weights);
@@ -116,6 +119,7 @@ public final class LayerMapCompression {
     } catch (IOException e) {
       throw new BadInputException("Model " + config.weights + " cannot be read: " + e.getMessage(), e);
     }
+    timer.lap("model");
     List<String> names = new ArrayList<>();
     config.layerMap.entries.forEach(e -> names.add(e.statistics));
     Map<String, AutocorrelationStats> stats;
@@ -123,6 +127,7 @@ public final class LayerMapCompression {
         + config.statistics).start()) {
       stats = statistics.read(names);
     }
+    timer.lap("statistics");
     GroupLassoSolver solver = GroupLassoSolver.defaults().tolerance(config.tolerance)
         .maxIterations(config.maxIterations);
     LOG.info("Compressing {} layers of {} from stored statistics with {}", names.size(), config.weights,
@@ -133,6 +138,7 @@ public final class LayerMapCompression {
     } catch (IllegalArgumentException e) {
       throw new BadInputException("Config " + config.source + ", key model.layers: " + e.getMessage(), e);
     }
+    timer.lap("lnr");
     List<CompressedModelStore.StoredLayer> stored = new ArrayList<>();
     Map<String, Long> origBytes = new LinkedHashMap<>();
     Map<String, Long> lnrBytes = new LinkedHashMap<>();
@@ -182,8 +188,10 @@ public final class LayerMapCompression {
         LOG.info("After {}: {} bytes", stage.label, rec.bytes);
         return rec.bytes + " bytes";
       });
+      timer.lap("stages");
     }
     Outcome o = new Outcome(r, stored, records, tensors, (System.nanoTime() - t0) / 1e9);
+    o.timings.putAll(timer.seconds());
     o.spectra.putAll(spectra);
     o.codebooks.putAll(codebooks);
     return o;
@@ -193,7 +201,7 @@ public final class LayerMapCompression {
   public Outcome run(boolean overwrite) {
     validate(overwrite);
     Outcome o = compute();
-    Map<String, Object> metrics = LayerMapMetrics.of(config, o);
+    io.nncompress.report.Metrics metrics = LayerMapMetrics.of(config, o);
     try (Phase phase = Progress.phase("write").message(config.output).start()) {
       AtomicOutput.commit(spark, config.output, overwrite,
           tmp -> CompressedModelStore.write(spark, tmp, null, o.tensors, o.layers,

@@ -2,6 +2,7 @@ package io.nncompress.spark.compress;
 
 import io.nncompress.compress.LayerMapCompressor;
 import io.nncompress.linalg.Blas;
+import io.nncompress.report.Metrics;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,57 +16,29 @@ import java.util.Map;
 final class LayerMapMetrics {
   private LayerMapMetrics() {}
 
-  static Map<String, Object> of(CompressionConfig config, LayerMapCompression.Outcome o) {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("format_version", CompressedModelStore.FORMAT_VERSION);
-    m.put("model", String.valueOf(config.weights.getFileName()));
-    m.put("strategy", "parallel");
-    m.put("source", "stored statistics");
-    m.put("seconds", o.seconds);
-    m.put("passes_over_data", 0);
-    m.put("blas", Blas.describe());
+  static Metrics of(CompressionConfig config, LayerMapCompression.Outcome o) {
     Map<String, Object> cfg = new LinkedHashMap<>();
     cfg.put("weights", String.valueOf(config.weights));
     cfg.put("statistics", config.statistics);
     cfg.putAll(CompressionMetrics.targetsAndStages(config, "parallel"));
-    m.put("config", cfg);
-    m.put("timings", Map.of("total", o.seconds));
-    Map<String, Object> total = new LinkedHashMap<>();
-    total.put("params_before", o.paramsBefore());
-    total.put("params_after", o.paramsAfter());
-    total.put("params_ratio", (double) o.paramsAfter() / o.paramsBefore());
-    total.put("bytes_before", 4 * o.paramsBefore());
-    total.put("bytes_after", o.bytesAfter());
     long modelParams = 0;
     for (var t : o.tensors.values()) {
       modelParams += t.size();
     }
-    total.put("model_params", modelParams);
-    m.put("end_to_end", total);
-    List<Map<String, Object>> layers = new ArrayList<>();
+    Metrics.EndToEnd total = new Metrics.EndToEnd(o.paramsBefore(), o.paramsAfter(),
+        (double) o.paramsAfter() / o.paramsBefore(), 4 * o.paramsBefore(), o.bytesAfter(), null, null, modelParams,
+        null, null, null, null, null, null, null);
+    List<Metrics.Layer> layers = new ArrayList<>();
     for (int k = 0; k < o.lnr.layers.size(); k++) {
       LayerMapCompressor.Layer l = o.lnr.layers.get(k);
-      Map<String, Object> x = new LinkedHashMap<>();
-      x.put("layer", l.entry.name);
-      x.put("weight", l.entry.weight);
-      x.put("bias", l.entry.bias);
-      x.put("statistics", l.entry.statistics);
-      x.put("couples", l.entry.couples);
-      x.put("original_shape", l.originalShape);
-      x.put("shape", l.shape);
-      x.putAll(CompressionMetrics.layer(l.report, o.layers.get(k).bytes()));
-      layers.add(x);
+      layers.add(CompressionMetrics.layer(l.report, o.layers.get(k).bytes()).withTensors(l.entry.weight,
+          l.entry.bias, l.entry.statistics, l.entry.couples, l.originalShape, l.shape));
     }
-    m.put("layers", layers);
-    if (!o.spectra.isEmpty()) {
-      m.put("spectra", o.spectra);
-    }
-    if (!o.stages.isEmpty()) {
-      m.put("stages", CompressionMetrics.stages(o.stages));
-    }
-    if (!o.codebooks.isEmpty()) {
-      m.put("codebooks", o.codebooks);
-    }
-    return m;
+    Map<String, Double> timings = new LinkedHashMap<>(o.timings);
+    timings.put("total", o.seconds);
+    return new Metrics(Metrics.SCHEMA_VERSION, CompressedModelStore.FORMAT_VERSION,
+        String.valueOf(config.weights.getFileName()), "parallel", "stored statistics", o.seconds, 0, Blas.describe(),
+        cfg, timings, total, layers, CompressionMetrics.spectra(o.spectra), CompressionMetrics.stages(o.stages),
+        CompressionMetrics.codebooks(o.codebooks), null);
   }
 }

@@ -53,16 +53,9 @@ public final class DataParallelTrainer {
       this.samples = samples;
     }
 
-    public java.util.Map<String, Object> toMap() {
-      java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
-      m.put("epoch", epoch);
-      m.put("loss", Double.isNaN(loss) ? null : loss);
-      m.put("held_out_accuracy", Double.isNaN(accuracy) ? null : accuracy);
-      m.put("seconds", seconds);
-      if (epoch > 0) {
-        m.put("samples_per_second", samples / seconds);
-      }
-      return m;
+    public io.nncompress.report.Metrics.Epoch toRecord() {
+      return new io.nncompress.report.Metrics.Epoch(epoch, Double.isNaN(loss) ? null : loss,
+          Double.isNaN(accuracy) ? null : accuracy, seconds, epoch > 0 ? samples / seconds : null);
     }
   }
 

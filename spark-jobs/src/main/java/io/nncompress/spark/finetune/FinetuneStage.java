@@ -56,17 +56,19 @@ public final class FinetuneStage {
    * 0 the held-out accuracy before training, then per epoch the mean training loss, the held-out
    * accuracy, seconds and samples/s.
    */
-  public static void addMetrics(Map<String, Object> metrics, Map<String, List<DataParallelTrainer.Epoch>> curves) {
+  /** metrics.json's finetune section: "after_LABEL" -> one row per epoch; null without fine-tuning. */
+  public static Map<String, List<io.nncompress.report.Metrics.Epoch>> metrics(
+      Map<String, List<DataParallelTrainer.Epoch>> curves) {
     if (curves.isEmpty()) {
-      return;
+      return null;
     }
-    Map<String, Object> f = new LinkedHashMap<>();
+    Map<String, List<io.nncompress.report.Metrics.Epoch>> f = new LinkedHashMap<>();
     for (Map.Entry<String, List<DataParallelTrainer.Epoch>> e : curves.entrySet()) {
-      List<Map<String, Object>> rows = new ArrayList<>();
-      e.getValue().forEach(ep -> rows.add(ep.toMap()));
+      List<io.nncompress.report.Metrics.Epoch> rows = new ArrayList<>();
+      e.getValue().forEach(ep -> rows.add(ep.toRecord()));
       f.put("after_" + e.getKey(), rows);
     }
-    metrics.put("finetune", f);
+    return f;
   }
 
   /**

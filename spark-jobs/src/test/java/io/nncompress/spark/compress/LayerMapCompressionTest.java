@@ -217,6 +217,32 @@ class LayerMapCompressionTest {
         Files.size(compressed) + " bytes");
   }
 
+  /** A layer map's metrics.json with every section parses into the records and round-trips; the report shows them. */
+  @Test
+  void layerMapMetricsRoundTrip() throws Exception {
+    String yaml = mapConfig(dir.resolve("out-mm").toString()) + "stages:\n  plan: svd(rank=4) -> kmeans(3) -> huffman\n";
+    new LayerMapCompression(spark, CompressionConfig.parse("map-metrics.yaml", yaml, dir)).run(false);
+    byte[] json = Files.readAllBytes(dir.resolve("out-mm/metrics.json"));
+    io.nncompress.report.Metrics m = io.nncompress.report.MetricsJson.read(json, "metrics.json");
+    assertEquals(new String(json, java.nio.charset.StandardCharsets.UTF_8),
+        new String(io.nncompress.report.MetricsJson.write(m), java.nio.charset.StandardCharsets.UTF_8));
+    assertEquals(io.nncompress.report.Metrics.SCHEMA_VERSION, m.schemaVersion());
+    assertEquals("stored statistics", m.source());
+    assertEquals(List.of("model", "statistics", "lnr", "stages", "total"), new java.util.ArrayList<>(m.timings().keySet()));
+    assertEquals(null, m.endToEnd().accuracyAfter(), "no evaluation in a layer map");
+    for (io.nncompress.report.Metrics.Layer l : m.layers()) {
+      assertEquals(l.layer() + ".weight", l.weight());
+      io.nncompress.report.Metrics.Spectrum s = m.spectra().get(l.layer());
+      assertEquals(4, s.rank(), l.layer());
+      assertEquals("W", s.of());
+    }
+    assertEquals(List.of("float32", "lnr", "svd(rank=4)", "kmeans(3)", "huffman"),
+        m.stages().stream().map(io.nncompress.report.Metrics.Stage::stage).toList());
+    assertTrue(!m.codebooks().isEmpty());
+    String html = Files.readString(dir.resolve("out-mm/report.html"));
+    assertTrue(html.contains("id=\"spectra\""), "spectra drawn");
+  }
+
   static int zeroColumns(DenseMatrix w) {
     int z = 0;
     for (int j = 0; j < w.cols; j++) {

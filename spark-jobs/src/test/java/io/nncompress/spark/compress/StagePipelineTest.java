@@ -138,9 +138,8 @@ class StagePipelineTest {
       rec.layerErrors = s.errors;
       records.add(rec);
     }
-    List<java.util.Map<String, Object>> json = CompressionMetrics.stages(records);
-    assertEquals(seen.get(1).errors, json.get(1).get("layer_relative_errors"));
-    assertEquals(List.of("a", "b", "c", "d"),
-        List.copyOf(((java.util.Map<?, ?>) json.get(2).get("layer_relative_errors")).keySet()));
+    List<io.nncompress.report.Metrics.Stage> json = CompressionMetrics.stages(records);
+    assertEquals(seen.get(1).errors, json.get(1).layerRelativeErrors());
+    assertEquals(List.of("a", "b", "c", "d"), List.copyOf(json.get(2).layerRelativeErrors().keySet()));
   }
 }
