@@ -62,6 +62,7 @@ public final class GroupLassoSolver {
   private int maxIterations = 20000;
   private Method method = Method.AUTO;
   private boolean debias = true;
+  private boolean fixedRule = false;
 
   /** The defaults: AUTO, relative KKT tolerance 1e-6, at most 20000 iterations, debiasing on. */
   public static GroupLassoSolver defaults() {
@@ -91,6 +92,12 @@ public final class GroupLassoSolver {
 
   public GroupLassoSolver method(Method m) {
     this.method = Objects.requireNonNull(m, "method");
+    return this;
+  }
+
+  /** AUTO by the old fixed rule ({@link #chooseFixed}) instead of the cost model: for before/after comparisons. */
+  public GroupLassoSolver fixedRule(boolean on) {
+    this.fixedRule = on;
     return this;
   }
 
@@ -155,6 +162,14 @@ public final class GroupLassoSolver {
     return debias ? Debias.apply(problem, r) : r;
   }
 
+  /**
+   * Solves at lambda from {@code warmStart} with the previous solve's iteration counts for AUTO
+   * (the lasso solution only, not debiased).
+   */
+  public LnrResult lasso(GroupLassoProblem problem, double lambda, DenseMatrix warmStart, SolverCost.History history) {
+    return lasso(problem, lambda, warmStart, tolerance, history, problem.penalisedCount());
+  }
+
   private LnrResult lasso(GroupLassoProblem problem, double lambda, DenseMatrix warmStart) {
     return lasso(problem, lambda, warmStart, tolerance, SolverCost.History.NONE, problem.penalisedCount());
   }
@@ -164,7 +179,8 @@ public final class GroupLassoSolver {
       SolverCost.History history, int base) {
     FistaGroupLasso fista = new FistaGroupLasso().tolerance(tol).maxIterations(maxIterations);
     GroupLassoBcd bcd = new GroupLassoBcd().tolerance(tol).maxSweeps(maxIterations);
-    Method m = method == Method.AUTO ? choose(problem, lambda, warmStart, history, base) : method;
+    Method m = method != Method.AUTO ? method
+        : fixedRule ? chooseFixed(problem, lambda, warmStart) : choose(problem, lambda, warmStart, history, base);
     return m == Method.FISTA ? fista.solve(problem, lambda, warmStart) : bcd.solve(problem, lambda, warmStart);
   }
 }

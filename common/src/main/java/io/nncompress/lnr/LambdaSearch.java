@@ -15,12 +15,15 @@ import org.slf4j.LoggerFactory;
  * column groups such as channels when the problem has them) to keep, or a
  * largest relative reconstruction error E||Y - M X||^2 / E||Y||^2 measured after debiasing.
  *
- * <p>Path: lambda_0 = lambda_max (closed form, {@link GroupLassoProblem#lambdaMax()}: nothing kept),
- * then the geometric grid lambda_i = lambda_max * ratio^i, each solve warm-started from the previous
- * solution, until the target is met or passed; then bisection in log(lambda) between the last two grid
- * points, warm-started from the solution at the larger end of the bracket. A count target stops when
- * the count is hit exactly; an error target returns the largest lambda found whose debiased error
- * meets it (fewest columns). Every solve is recorded in the path (lambda, kept, errors, iterations).
+ * <p>Path ({@link Strategy#PATH}, the default, {@link PathSearch}): lambda_0 = lambda_max (closed form,
+ * {@link GroupLassoProblem#lambdaMax()}: nothing kept), then the geometric grid
+ * lambda_i = lambda_max * ratio^i, each solve warm-started from the previous solution and screened by
+ * the strong rule with a KKT check of the discarded columns ({@link Screening}), until the target is
+ * met or passed; then the bracket between the last two points is narrowed by interpolation in
+ * log(lambda) (safeguarded by bisection), each solve starting from the nearer end. A count target
+ * stops when the count is hit exactly; an error target returns the largest lambda found whose
+ * debiased error meets it (fewest columns). Every solve is recorded in the path (lambda, kept, errors,
+ * iterations). {@link Strategy#BISECTION} is the search before issue 18 ({@link BisectionSearch}).
  *
  * <p>Every target terminates. When lambda_max = 0, up to rounding (an all-zero weight, inputs that are
  * constant, or no output rows left to reconstruct), no input can lower the error, so the solution that keeps no penalised group is optimal

@@ -14,12 +14,16 @@ package io.nncompress.lnr;
  * COLUMN (BCD's scalar work per column) and CALL (the fixed cost of a BLAS call from the column loop)
  * are in GEMM flops; CALL is what makes BCD slow at small h, where each column's dger is tiny.
  *
- * <p>Iterations: the previous solve on the path measured one of the two counts directly (its
- * iteration count for the method it used, warm-started like this one); the other is converted with
- * the prior ratio at the warm start's kept fraction f. Without history the priors apply:
- * FISTA {@value #FISTA_PRIOR} iterations, BCD {@value #BCD_PRIOR} / (1 - f) sweeps (cyclic
- * coordinate descent slows down as the kept block R_SS grows and becomes ill-conditioned; FISTA's
- * acceleration depends on it only through a square root). Constants fitted on
+ * <p>Iterations: the previous solves on the path measured the counts ({@link History}, warm-started
+ * like this one): FISTA's is used as it is, BCD's scaled by the prior's growth with the kept fraction
+ * f; a method not run yet gets the other's count converted by the prior ratio
+ * sweeps / iterations = {@value #RATIO} / (1 - f)^{@value #GAMMA} (cyclic coordinate descent slows
+ * down as the kept block R_SS grows and becomes ill-conditioned, FISTA's acceleration depends on it
+ * only through a square root). The ratio depends on the data (measured on the demo's trained
+ * LeNet-300-100 layers: 0.4-0.8 at f = 25%, 2.2-5.8 at 81%; on FistaBenchmark's synthetic layers
+ * 0.2-0.4 at 81%), so when one count is measured and the other's prediction is within a factor
+ * {@value #EXPLORE}, the other method is run once to measure it. Without history: FISTA
+ * {@value #FISTA_PRIOR} iterations and the prior ratio. Constants fitted on
  * {@code FistaBenchmark --grid} (see there and {@link GroupLassoSolver}).
  */
 public final class SolverCost {
@@ -34,36 +38,51 @@ public final class SolverCost {
   static final double COLUMN = 60;
   /** GEMM flops per BLAS call from BCD's column loop (JNI and call overhead). */
   static final double CALL = 20000;
-  /** FISTA iterations without history. */
+  /** FISTA iterations without history (only the ratio to BCD's prior matters for the choice). */
   static final double FISTA_PRIOR = 300;
-  /** BCD sweeps without history, times (1 - kept fraction). */
-  static final double BCD_PRIOR = 40;
+  /** BCD sweeps per FISTA iteration without history: RATIO / (1 - f)^GAMMA at kept fraction f. */
+  static final double RATIO = 0.35;
+  static final double GAMMA = 1.2;
+  /** With one method measured and the other predicted within this factor, the other is tried once. */
+  static final double EXPLORE = 4;
 
-  /** The iteration counts of the previous solve on a path: -1 when that method was not run. */
+  /**
+   * The iteration counts measured on a path so far: the latest of each method, -1 when that method
+   * has not run, with the warm start's kept fraction of the solve that measured it.
+   */
   public static final class History {
     public final int fistaIterations;
+    public final double fistaKept;
     public final int bcdSweeps;
-    /** The kept fraction of the warm start of the solve that measured them. */
-    public final double keptFraction;
+    public final double bcdKept;
 
-    public History(int fistaIterations, int bcdSweeps, double keptFraction) {
+    public History(int fistaIterations, double fistaKept, int bcdSweeps, double bcdKept) {
       this.fistaIterations = fistaIterations;
+      this.fistaKept = fistaKept;
       this.bcdSweeps = bcdSweeps;
-      this.keptFraction = keptFraction;
+      this.bcdKept = bcdKept;
     }
 
     /** No history. */
-    public static final History NONE = new History(-1, -1, 0);
+    public static final History NONE = new History(-1, 0, -1, 0);
 
     /** The history after a solve by {@code method} with {@code iterations} from a warm start keeping f. */
     public History after(String method, int iterations, double f) {
       if ("fista".equals(method)) {
-        return new History(iterations, -1, f);
+        return new History(iterations, f, bcdSweeps, bcdKept);
       }
       if ("bcd".equals(method)) {
-        return new History(-1, iterations, f);
+        return new History(fistaIterations, fistaKept, iterations, f);
       }
       return this;
+    }
+
+    boolean hasFista() {
+      return fistaIterations >= 0;
+    }
+
+    boolean hasBcd() {
+      return bcdSweeps >= 0;
     }
   }
 
@@ -79,30 +98,34 @@ public final class SolverCost {
         + 2.0 * h * p * (double) w / 25;
   }
 
-  /** Predicted FISTA iterations at warm-start kept fraction f. */
+  /**
+   * Predicted FISTA iterations at warm-start kept fraction f: the last measured count (FISTA's
+   * count hardly moves with f), else converted from BCD's by the prior ratio, else the prior.
+   */
   static double fistaIterations(double f, History hist) {
-    if (hist.fistaIterations >= 0) {
+    if (hist.hasFista()) {
       return Math.max(hist.fistaIterations, 1);
     }
-    if (hist.bcdSweeps >= 0) { // convert with the prior ratio at the fraction the sweeps were measured
-      return Math.max(hist.bcdSweeps, 1) * FISTA_PRIOR / bcdPrior(hist.keptFraction);
+    if (hist.hasBcd()) {
+      return Math.max(hist.bcdSweeps, 1) / ratio(hist.bcdKept);
     }
     return FISTA_PRIOR;
   }
 
-  /** Predicted BCD sweeps at warm-start kept fraction f. */
+  /**
+   * Predicted BCD sweeps at warm-start kept fraction f: the last measured count scaled by the prior's
+   * growth from the fraction it was measured at, else converted from FISTA's, else the prior.
+   */
   static double bcdSweeps(double f, History hist) {
-    if (hist.bcdSweeps >= 0) {
-      return Math.max(hist.bcdSweeps, 1) * bcdPrior(f) / bcdPrior(hist.keptFraction);
+    if (hist.hasBcd()) {
+      return Math.max(hist.bcdSweeps, 1) * ratio(f) / ratio(hist.bcdKept);
     }
-    if (hist.fistaIterations >= 0) {
-      return Math.max(hist.fistaIterations, 1) * bcdPrior(f) / FISTA_PRIOR;
-    }
-    return bcdPrior(f);
+    return fistaIterations(f, hist) * ratio(f);
   }
 
-  private static double bcdPrior(double f) {
-    return BCD_PRIOR / Math.max(0.02, 1 - f);
+  /** The prior BCD sweeps per FISTA iteration at kept fraction f. */
+  static double ratio(double f) {
+    return RATIO / Math.pow(Math.max(0.02, 1 - f), GAMMA);
   }
 
   /** Predicted GEMM flops of a FISTA solve. */
@@ -138,7 +161,12 @@ public final class SolverCost {
   }
 
   static GroupLassoSolver.Method choose(int h, int p, int penalised, int kept, int base, History hist) {
-    return fista(h, p, penalised, kept, base, hist) <= bcd(h, p, penalised, kept, base, hist)
-        ? GroupLassoSolver.Method.FISTA : GroupLassoSolver.Method.BCD;
+    double f = fista(h, p, penalised, kept, base, hist);
+    double b = bcd(h, p, penalised, kept, base, hist);
+    if (hist.hasFista() != hist.hasBcd() && Math.max(f, b) <= EXPLORE * Math.min(f, b)) {
+      // one count measured, the other only converted, and not far apart: measure the other once
+      return hist.hasFista() ? GroupLassoSolver.Method.BCD : GroupLassoSolver.Method.FISTA;
+    }
+    return f <= b ? GroupLassoSolver.Method.FISTA : GroupLassoSolver.Method.BCD;
   }
 }
