@@ -26,7 +26,7 @@ import java.util.Map;
  * </pre>
  * Arguments: {@code --images} training images for R (10000), {@code --tol} relative KKT tolerance
  * (1e-4, the demo's), {@code --layers} comma list (fc1,fc2,fc3), {@code --home} the repository (.),
- * {@code --fashion-mnist} the data directory.
+ * {@code --fashion-mnist} the data directory, {@code --paths} to print every solve of both searches.
  */
 public final class LambdaSearchBenchmark {
   private LambdaSearchBenchmark() {
@@ -34,6 +34,7 @@ public final class LambdaSearchBenchmark {
 
   public static void main(String[] args) throws Exception {
     int images = 10000;
+    boolean paths = false;
     double tol = 1e-4;
     String[] layers = {"fc1", "fc2", "fc3"};
     Path home = Path.of(".");
@@ -52,12 +53,15 @@ public final class LambdaSearchBenchmark {
         case "--home":
           home = Path.of(args[++a]);
           break;
+        case "--paths":
+          paths = true;
+          break;
         case "--fashion-mnist":
           data = Path.of(args[++a]);
           break;
         default:
           throw new IllegalArgumentException("Unknown argument: " + args[a]
-              + " (expected --images, --tol, --layers, --home, --fashion-mnist)");
+              + " (expected --images, --tol, --layers, --home, --fashion-mnist, --paths)");
       }
     }
     Map<String, Double> fractions = new LinkedHashMap<>();
@@ -92,10 +96,14 @@ public final class LambdaSearchBenchmark {
         long ta = System.nanoTime();
         LambdaSearch.Result r = after(tol).search(problem, targets[k]);
         double sa = seconds(ta);
-        boolean same = Arrays.equals(b.solution.keptColumns, r.solution.keptColumns);
-        System.out.printf("%-5s %-24s | %6d %6d %8d %8.2f | %6d %6d %8d %8.2f | %5.1fx %s%n", name, targets[k],
+        int differ = symmetricDifference(b.solution.keptColumns, r.solution.keptColumns);
+        System.out.printf("%-5s %-24s | %6d %6d %8d %8.2f | %6d %6d %8d %8.2f | %5.1fx %s%n", name, label(targets[k]),
             b.solution.keptCount(), b.path.size(), b.totalIterations, sb, r.solution.keptCount(), r.path.size(),
-            r.totalIterations, sa, sb / sa, same ? "yes" : "NO");
+            r.totalIterations, sa, sb / sa, differ == 0 ? "yes" : "NO: " + differ + " inputs differ");
+        if (paths) {
+          b.path.forEach(pt -> System.out.println("    before " + pt));
+          r.path.forEach(pt -> System.out.println("    after  " + pt));
+        }
         total[k][0] += b.path.size();
         total[k][1] += sb;
         total[k][2] += r.path.size();
@@ -108,6 +116,21 @@ public final class LambdaSearchBenchmark {
       System.out.printf("%-20s %4.0f solves %8.2f s  ->  %4.0f solves %8.2f s  (%.1fx)%n", kinds[k], total[k][0],
           total[k][1], total[k][2], total[k][3], total[k][1] / total[k][3]);
     }
+  }
+
+  private static String label(Target t) {
+    return t.keepCount() >= 0 ? "keep " + t.keepCount() : t.toString().startsWith("relative error")
+        ? String.format("max_relative_error %.3g", Double.parseDouble(t.toString().substring(18))) : t.toString();
+  }
+
+  private static int symmetricDifference(int[] a, int[] b) {
+    java.util.Set<Integer> x = new java.util.HashSet<>();
+    Arrays.stream(a).forEach(x::add);
+    int n = 0;
+    for (int j : b) {
+      n += x.remove(j) ? 0 : 1;
+    }
+    return n + x.size();
   }
 
   private static LambdaSearch after(double tol) {

@@ -19,7 +19,9 @@ import java.util.List;
  * bracket, and falls back to the geometric mean whenever the previous step did not halve the bracket.
  * Each solve starts from the nearer end of the bracket (warm start and screening norms). Stops like
  * {@link BisectionSearch}: a count hit exactly, an error target's ends with adjacent counts, or a
- * bracket narrower than 1e-9 relative; so both searches return the same kept set. The solver choice
+ * bracket narrower than {@value #TIE} relative (1e-9 there); so both searches return the same kept
+ * set (at a loose solver tolerance, such as the demo's 1e-4, inputs on the verge of entering may
+ * differ). The grid steps are lengthened by extrapolation ({@link #stepRatio}). The solver choice
  * (AUTO) gets the previous solve's iteration count ({@link SolverCost.History}).
  */
 final class PathSearch {
@@ -87,9 +89,10 @@ final class PathSearch {
       return LambdaSearch.noInputHelps(problem, target, sparse.r, lmax, walk.path);
     }
     Point dense = null;
+    Point before = null;
     double lambda = lmax;
     while (dense == null) {
-      lambda *= cfg.gridRatio();
+      lambda *= stepRatio(problem, target, before, sparse, cfg.gridRatio());
       boolean last = lambda < cfg.minLambdaRatio() * lmax;
       if (last) {
         lambda = 0.0;
@@ -104,6 +107,7 @@ final class PathSearch {
       } else if (last) {
         return walk.finish(pt, lmax); // unreachable: even lambda = 0 falls short
       } else {
+        before = sparse;
         sparse = pt;
       }
     }
@@ -115,8 +119,8 @@ final class PathSearch {
       }
       double hi = sparse.r.lambda;
       double lo = dense.r.lambda;
-      if (lo > 0 && hi / lo < 1 + 1e-9) {
-        break;
+      if (lo > 0 && hi / lo < 1 + TIE) {
+        break; // a tie: two inputs enter together (or, at a loose tolerance, the kept count flickers)
       }
       double mid;
       Point from;
@@ -143,6 +147,48 @@ final class PathSearch {
       width = w;
     }
     return walk.finish(dense, lmax);
+  }
+
+  /**
+   * A bracket narrower than this (relative) is a tie and ends the search at its dense end; the
+   * old search went on to 1e-9, ~20 more solves that each change lambda by less than the solver's
+   * tolerance can resolve.
+   */
+  static final double TIE = 1e-6;
+
+  /** The smallest step ratio lambda_{i+1} / lambda_i the extrapolation may take (two grid steps of 0.5). */
+  static final double MIN_STEP_RATIO = 0.25;
+
+  /**
+   * The next step down the path, lambda_{i+1} / lambda_i: the grid ratio, or a longer step to where
+   * the target is predicted by extrapolating the last two points (the kept count, or log of the
+   * debiased error, linear in log lambda), at most down to {@value #MIN_STEP_RATIO}. On the demo's
+   * layers the count grows faster than linearly in -log lambda, so the extrapolation from the last
+   * two points falls short of the target rather than past it.
+   */
+  static double stepRatio(GroupLassoProblem problem, Target target, Point a, Point b, double gridRatio) {
+    if (a == null || !(b.r.lambda > 0) || !(a.r.lambda > b.r.lambda)) {
+      return gridRatio;
+    }
+    double dx = Math.log(a.r.lambda) - Math.log(b.r.lambda);
+    double need;
+    double slope;
+    if (target.isError()) {
+      double ea = a.r.relativeErrorDebiased;
+      double eb = b.r.relativeErrorDebiased;
+      if (!(ea > eb && eb > target.maxRelativeError && target.maxRelativeError > 0)) {
+        return gridRatio;
+      }
+      slope = (Math.log(ea) - Math.log(eb)) / dx;
+      need = Math.log(eb) - Math.log(target.maxRelativeError);
+    } else {
+      slope = (b.r.keptGroupCount() - a.r.keptGroupCount()) / dx;
+      need = target.count(problem) - b.r.keptGroupCount();
+      if (!(slope > 0 && need > 0)) {
+        return gridRatio;
+      }
+    }
+    return Math.max(MIN_STEP_RATIO, Math.min(gridRatio, Math.exp(-need / slope)));
   }
 
   /**
