@@ -99,7 +99,8 @@ final class SolverGrid {
     GroupLassoSolver auto = GroupLassoSolver.defaults().tolerance(tol).debias(false);
     double lmax = problem.lambdaMax();
     LnrResult s1 = auto.lasso(problem, Math.min(lmax, lambda / 0.49), null, SolverCost.History.NONE);
-    SolverCost.History h1 = SolverCost.History.NONE.after(s1.method, s1.iterations, 0);
+    SolverCost.History h1 = s1.iterations > 0 ? SolverCost.History.NONE.after(s1.method, s1.iterations, 0)
+        : SolverCost.History.NONE; // the closed form above lambda_max measures nothing
     LnrResult s2 = auto.lasso(problem, Math.min(lmax, lambda / 0.7), s1.lassoMatrix, h1);
     SolverCost.History h2 = s2.iterations > 0
         ? h1.after(s2.method, s2.iterations, s1.keptGroupCount() / (double) problem.penalisedCount()) : h1;
@@ -111,9 +112,23 @@ final class SolverGrid {
     double best = Math.min(fr[0], br[0]);
     double chosen = model == GroupLassoSolver.Method.FISTA ? fr[0] : br[0];
     boolean ok = chosen <= 1.2 * best;
-    System.out.printf("%-10s %6d %6d %6.0f %6d | %8.3f %6.0f | %8.3f %6.0f | %-6s %-6s %s%n", data, h, p, 100 * f,
-        (int) fr[2], fr[0], fr[1], br[0], br[1], model, fixed, ok ? "ok" : String.format("NO (%.1fx)", chosen / best));
+    int kept = GroupLassoSolverAccess.kept(problem, warm);
+    System.out.printf("%-10s %6d %6d %6.0f %6d | %8.3f %6.0f | %8.3f %6.0f | %-6s %-6s %-12s | history F %d B %d,"
+        + " predicted BCD/FISTA %.2f%n", data, h, p, 100 * f, (int) fr[2], fr[0], fr[1], br[0], br[1], model, fixed,
+        ok ? "ok" : String.format("NO (%.1fx)", chosen / best), h2.fistaIterations, h2.bcdSweeps,
+        SolverCost.bcd(h, p, problem.penalisedCount(), kept, h2) / SolverCost.fista(h, p, problem.penalisedCount(), kept, h2));
     return ok;
+  }
+
+  /** The penalised columns a warm start keeps. */
+  private static final class GroupLassoSolverAccess {
+    static int kept(GroupLassoProblem problem, DenseMatrix warm) {
+      int n = 0;
+      for (int j : GroupLassoProblem.nonzeroColumns(warm)) {
+        n += problem.isPenalised(j) ? 1 : 0;
+      }
+      return n;
+    }
   }
 
   /**

@@ -44,7 +44,7 @@ public final class SolverCost {
   static final double RATIO = 0.35;
   static final double GAMMA = 1.2;
   /** With one method measured and the other predicted within this factor, the other is tried once. */
-  static final double EXPLORE = 4;
+  static final double EXPLORE = 8;
 
   /**
    * The iteration counts measured on a path so far: the latest of each method, -1 when that method
