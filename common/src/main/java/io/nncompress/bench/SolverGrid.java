@@ -6,7 +6,6 @@ import io.nncompress.lnr.GroupLassoBcd;
 import io.nncompress.lnr.GroupLassoMethod;
 import io.nncompress.lnr.GroupLassoProblem;
 import io.nncompress.lnr.GroupLassoSolver;
-import io.nncompress.lnr.LambdaSearch;
 import io.nncompress.lnr.LnrResult;
 import io.nncompress.lnr.SolverCost;
 import java.util.Map;
@@ -17,11 +16,11 @@ import java.util.Random;
  * meets them, and the choice of {@link GroupLassoSolver} AUTO (cost model) in each cell.
  *
  * <p>A cell (h, p, f): a synthetic layer (R from {@link FistaBenchmark#correlatedAutocorrelation}, d = p - 1,
- * W random h x d, a bias), lambda_t = the lambda that keeps round(f (p - 1)) inputs (found by the
- * lambda search), then the path's last two steps before it, lambda_t/0.49 from M = 0 and lambda_t/0.7
- * from that, by AUTO: they give the warm start and the previous solve's iteration count. Timed from
- * that warm start at lambda_t: FISTA and BCD to the tolerance; the rule's choice (and the old fixed
- * rule's) from the same warm start and history; "ok" when the chosen one is within 20% of the faster.
+ * W random h x d, a bias); the path is walked as the lambda search walks it (lambda_max * 0.7^i, each
+ * solve warm-started from the previous one by AUTO, the iteration counts accumulated in the history)
+ * until a solve keeps round(f (p - 1)) inputs or more: that last step is the cell. Timed from its warm
+ * start at its lambda: FISTA and BCD to the tolerance; the rule's choice (and the old fixed rule's)
+ * from the same warm start and history; "ok" when the chosen one is within 20% of the faster.
  * {@code --demo} adds cells on the demo's LeNet-300-100 layers ({@link DemoLayers}).
  */
 final class SolverGrid {
@@ -93,18 +92,24 @@ final class SolverGrid {
   private static boolean cell(String data, GroupLassoProblem problem, double f, double tol) {
     int h = problem.outputs();
     int p = problem.inputs();
-    LambdaSearch.Result target = new LambdaSearch(GroupLassoSolver.defaults().tolerance(tol))
-        .search(problem, LambdaSearch.Target.keepFraction(f));
-    double lambda = target.lambda();
+    // walk the path as the lambda search does (grid ratio 0.7 from lambda_max, warm starts, AUTO with the
+    // accumulated history) until the target count is reached; the cell is that last step
+    int want = Math.max(1, (int) Math.round(f * problem.groupCount()));
     GroupLassoSolver auto = GroupLassoSolver.defaults().tolerance(tol).debias(false);
     double lmax = problem.lambdaMax();
-    LnrResult s1 = auto.lasso(problem, Math.min(lmax, lambda / 0.49), null, SolverCost.History.NONE);
-    SolverCost.History h1 = s1.iterations > 0 ? SolverCost.History.NONE.after(s1.method, s1.iterations, 0)
-        : SolverCost.History.NONE; // the closed form above lambda_max measures nothing
-    LnrResult s2 = auto.lasso(problem, Math.min(lmax, lambda / 0.7), s1.lassoMatrix, h1);
-    SolverCost.History h2 = s2.iterations > 0
-        ? h1.after(s2.method, s2.iterations, s1.keptGroupCount() / (double) problem.penalisedCount()) : h1;
-    DenseMatrix warm = s2.lassoMatrix;
+    DenseMatrix warm = problem.unpenalisedOptimum();
+    SolverCost.History h2 = SolverCost.History.NONE;
+    double lambda = lmax;
+    for (int step = 0; step < 60; step++) {
+      lambda *= 0.7;
+      LnrResult r = auto.lasso(problem, lambda, warm, h2);
+      if (r.keptGroupCount() >= want) {
+        break; // the cell: lambda, from warm with history h2
+      }
+      int before = GroupLassoSolverAccess.kept(problem, warm);
+      h2 = r.iterations > 0 ? h2.after(r.method, r.iterations, before / (double) problem.penalisedCount()) : h2;
+      warm = r.lassoMatrix;
+    }
     GroupLassoSolver.Method model = GroupLassoSolver.choose(problem, lambda, warm, h2);
     GroupLassoSolver.Method fixed = GroupLassoSolver.chooseFixed(problem, lambda, warm);
     double[] fr = timed(new FistaGroupLasso().tolerance(tol), problem, lambda, warm);
