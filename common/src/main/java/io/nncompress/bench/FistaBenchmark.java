@@ -38,6 +38,16 @@ import java.util.Random;
  * {@code --seed}, {@code --kernels} the level-3 implementations to compare side by side on the DGEMM and the
  * dense FISTA iteration ({@link KernelComparison}: comma list of native, vector, java, or all (default), or none).
  *
+ * <p>{@code --grid}: instead, the solver grid ({@link SolverGrid}): FISTA vs BCD time and the cost
+ * model's choice per cell over {@code --grid-h} (10,100,1024,4096) x {@code --grid-p} (101,301,1025)
+ * x {@code --grid-kept} (0.25,0.5,0.81,0.95), cells with 2 h p^2 above {@code --grid-max-flops}
+ * (2.5e9) skipped; {@code --demo fc1,fc2,fc3} adds those of the demo's LeNet-300-100 layers (R from {@code --images}
+ * Fashion-MNIST training images, 10000). Example:
+ * <pre>
+ * mvn -q -o -pl common compile exec:java -Dexec.mainClass=io.nncompress.bench.FistaBenchmark \
+ *     -Dexec.classpathScope=compile -Dexec.args="--grid --demo fc1,fc2,fc3 --tol 1e-4"
+ * </pre>
+ *
  * <p>Figures seen (h = d = 1024, native OpenBLAS, 2 cores shared with other jobs, load 5-8, tolerance
  * 1e-6): DGEMM 1024x1025x1025 36-84 ms (25-59 GFlop/s depending on load); one dense FISTA
  * iteration 1.14x-1.18x that DGEMM (best of 5 interleaved rounds); dsyevr top eigenvalue 0.05-0.14 s.
@@ -51,8 +61,15 @@ public final class FistaBenchmark {
   private FistaBenchmark() {
   }
 
-  public static void main(String[] args) {
+  public static void main(String[] args) throws Exception {
     int[] sizes = {1024};
+    boolean grid = false;
+    int[] gridH = {10, 100, 1024, 4096};
+    int[] gridP = {101, 301, 1025};
+    double[] gridKept = {0.25, 0.5, 0.81, 0.95};
+    double gridMaxFlops = 2.5e9;
+    String demo = null;
+    int images = 10000;
     double tol = 1e-6;
     double[] lambdas = {0.5, 0.2, 0.05, 0.01};
     int cap = 3000;
@@ -82,13 +99,39 @@ public final class FistaBenchmark {
         case "--kernels":
           kernels = args[++a];
           break;
+        case "--grid":
+          grid = true;
+          break;
+        case "--grid-h":
+          gridH = parseInts(args[++a]);
+          break;
+        case "--grid-p":
+          gridP = parseInts(args[++a]);
+          break;
+        case "--grid-kept":
+          gridKept = parseDoubles(args[++a]);
+          break;
+        case "--grid-max-flops":
+          gridMaxFlops = Double.parseDouble(args[++a]);
+          break;
+        case "--demo":
+          demo = args[++a];
+          break;
+        case "--images":
+          images = Integer.parseInt(args[++a]);
+          break;
         default:
           throw new IllegalArgumentException("Unknown argument: " + args[a]
-              + " (expected --sizes, --tol, --lambdas, --cap, --skip-slow, --seed, --kernels)");
+              + " (expected --sizes, --tol, --lambdas, --cap, --skip-slow, --seed, --kernels, --grid, --grid-h, --grid-p,"
+              + " --grid-kept, --grid-max-flops, --demo, --images)");
       }
     }
     System.out.println("FistaBenchmark: " + Blas.describe() + ", " + Runtime.getRuntime().availableProcessors()
         + " cores, tolerance " + tol);
+    if (grid) {
+      SolverGrid.run(gridH, gridP, gridKept, tol, seed, gridMaxFlops, demo, images);
+      return;
+    }
     for (int n : sizes) {
       run(n, tol, lambdas, cap, slow, seed, kernels);
     }

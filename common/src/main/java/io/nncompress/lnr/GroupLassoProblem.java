@@ -319,6 +319,11 @@ public final class GroupLassoProblem {
     return l;
   }
 
+  /** L if already computed or supplied, else NaN (never computes it). */
+  double cachedLipschitz() {
+    return lipschitz;
+  }
+
   /** Supplies L when the caller already knows it (must be at least the largest eigenvalue of R). */
   public GroupLassoProblem withLipschitz(double l) {
     if (!(l > 0) || Double.isInfinite(l)) {

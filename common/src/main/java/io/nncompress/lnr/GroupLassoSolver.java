@@ -9,11 +9,16 @@ import org.slf4j.LoggerFactory;
  * The entry point for one group-lasso solve: picks FISTA or BCD, solves to a certified relative KKT
  * tolerance, and debiases.
  *
- * <p>Rule (AUTO): FISTA when lambda = 0 or when the warm start already keeps more than
- * {@value #BCD_MAX_KEPT_FRACTION} of the penalised columns; BCD otherwise. Evidence
- * ({@code io.nncompress.bench.FistaBenchmark --sizes 1024}, h = d = 1024, native OpenBLAS on 2 shared
- * cores, relative KKT tolerance 1e-6, cold starts; seconds FISTA+restart vs blocked BCD, two runs
- * under different machine load):
+ * <p>Rule (AUTO): FISTA when lambda = 0 or the problem has column groups; otherwise the method
+ * with the smaller predicted cost ({@link SolverCost}: work per iteration from h, p and the warm
+ * start's kept fraction, times the iterations the previous solve on the path measured, converted to
+ * the other method by the prior ratio). The fixed rule it replaces (FISTA above
+ * {@value #BCD_MAX_KEPT_FRACTION} kept, else BCD) was measured at h = d = 1024 only
+ * ({@code io.nncompress.bench.FistaBenchmark --sizes 1024}, native OpenBLAS on 2 shared cores,
+ * relative KKT tolerance 1e-6, cold starts; seconds FISTA+restart vs blocked BCD, two runs under
+ * different machine load), and picked BCD on LeNet-300-100's layer 2 (h = 100, p = 301, 81% kept)
+ * where FISTA is 4-7x faster; {@code FistaBenchmark --grid} checks the model over h, p and kept
+ * fraction:
  * <pre>
  *   kept  25%:   4.7 vs  0.4  |  14.9 vs  1.3
  *   kept  47%:   5.7 vs  1.1  |  18.9 vs  4.7
@@ -48,7 +53,7 @@ public final class GroupLassoSolver {
     AUTO, FISTA, BCD
   }
 
-  /** AUTO uses FISTA when the warm start keeps more than this fraction of the penalised columns. */
+  /** The old fixed rule's threshold (FISTA above this kept fraction), kept for the benchmark's comparison. */
   public static final double BCD_MAX_KEPT_FRACTION = 0.9;
 
   private static final Logger LOG = LoggerFactory.getLogger(GroupLassoSolver.class);
@@ -57,6 +62,7 @@ public final class GroupLassoSolver {
   private int maxIterations = 20000;
   private Method method = Method.AUTO;
   private boolean debias = true;
+  private boolean fixedRule = false;
 
   /** The defaults: AUTO, relative KKT tolerance 1e-6, at most 20000 iterations, debiasing on. */
   public static GroupLassoSolver defaults() {
@@ -89,6 +95,12 @@ public final class GroupLassoSolver {
     return this;
   }
 
+  /** AUTO by the old fixed rule ({@link #chooseFixed}) instead of the cost model: for before/after comparisons. */
+  public GroupLassoSolver fixedRule(boolean on) {
+    this.fixedRule = on;
+    return this;
+  }
+
   public GroupLassoSolver debias(boolean on) {
     this.debias = on;
     return this;
@@ -98,19 +110,49 @@ public final class GroupLassoSolver {
     return tolerance;
   }
 
-  /** The solver AUTO uses at this lambda and warm start (see class comment). */
+  /** The solver AUTO uses at this lambda and warm start, without history (see class comment). */
   public static Method choose(GroupLassoProblem problem, double lambda, DenseMatrix warmStart) {
+    return choose(problem, lambda, warmStart, SolverCost.History.NONE);
+  }
+
+  /** The solver AUTO uses at this lambda and warm start, given the previous solve's iterations. */
+  public static Method choose(GroupLassoProblem problem, double lambda, DenseMatrix warmStart,
+      SolverCost.History history) {
+    return choose(problem, lambda, warmStart, history, problem.penalisedCount());
+  }
+
+  // base: the penalised columns of the whole problem when this one is screened (see Screening)
+  static Method choose(GroupLassoProblem problem, double lambda, DenseMatrix warmStart, SolverCost.History history,
+      int base) {
+    if (lambda == 0 || problem.hasNonSingletonGroups()) {
+      return Method.FISTA;
+    }
+    return SolverCost.choose(problem.outputs(), problem.inputs(), problem.penalisedCount(),
+        keptPenalised(problem, warmStart), base, history);
+  }
+
+  /** The old fixed rule (FISTA above {@value #BCD_MAX_KEPT_FRACTION} kept, else BCD), for comparisons. */
+  public static Method chooseFixed(GroupLassoProblem problem, double lambda, DenseMatrix warmStart) {
     if (lambda == 0 || problem.hasNonSingletonGroups()) {
       return Method.FISTA;
     }
     if (warmStart == null) {
       return Method.BCD;
     }
+    return keptPenalised(problem, warmStart) > BCD_MAX_KEPT_FRACTION * problem.penalisedCount() ? Method.FISTA
+        : Method.BCD;
+  }
+
+  /** The penalised columns the warm start keeps (0 for null). */
+  static int keptPenalised(GroupLassoProblem problem, DenseMatrix warmStart) {
+    if (warmStart == null) {
+      return 0;
+    }
     int w = 0;
     for (int j : GroupLassoProblem.nonzeroColumns(warmStart)) {
       w += problem.isPenalised(j) ? 1 : 0;
     }
-    return w > BCD_MAX_KEPT_FRACTION * problem.penalisedCount() ? Method.FISTA : Method.BCD;
+    return w;
   }
 
   /** Solves at lambda from {@code warmStart} (null for 0), debiasing when configured. */
@@ -120,17 +162,25 @@ public final class GroupLassoSolver {
     return debias ? Debias.apply(problem, r) : r;
   }
 
+  /**
+   * Solves at lambda from {@code warmStart} with the previous solve's iteration counts for AUTO
+   * (the lasso solution only, not debiased).
+   */
+  public LnrResult lasso(GroupLassoProblem problem, double lambda, DenseMatrix warmStart, SolverCost.History history) {
+    return lasso(problem, lambda, warmStart, tolerance, history, problem.penalisedCount());
+  }
+
   private LnrResult lasso(GroupLassoProblem problem, double lambda, DenseMatrix warmStart) {
-    FistaGroupLasso fista = new FistaGroupLasso().tolerance(tolerance).maxIterations(maxIterations);
-    GroupLassoBcd bcd = new GroupLassoBcd().tolerance(tolerance).maxSweeps(maxIterations);
-    switch (method) {
-      case FISTA:
-        return fista.solve(problem, lambda, warmStart);
-      case BCD:
-        return bcd.solve(problem, lambda, warmStart);
-      default:
-        return choose(problem, lambda, warmStart) == Method.FISTA ? fista.solve(problem, lambda, warmStart)
-            : bcd.solve(problem, lambda, warmStart);
-    }
+    return lasso(problem, lambda, warmStart, tolerance, SolverCost.History.NONE, problem.penalisedCount());
+  }
+
+  /** The lasso solve (not debiased) at the given tolerance, AUTO choosing with the path's history. */
+  LnrResult lasso(GroupLassoProblem problem, double lambda, DenseMatrix warmStart, double tol,
+      SolverCost.History history, int base) {
+    FistaGroupLasso fista = new FistaGroupLasso().tolerance(tol).maxIterations(maxIterations);
+    GroupLassoBcd bcd = new GroupLassoBcd().tolerance(tol).maxSweeps(maxIterations);
+    Method m = method != Method.AUTO ? method
+        : fixedRule ? chooseFixed(problem, lambda, warmStart) : choose(problem, lambda, warmStart, history, base);
+    return m == Method.FISTA ? fista.solve(problem, lambda, warmStart) : bcd.solve(problem, lambda, warmStart);
   }
 }

@@ -15,12 +15,15 @@ import org.slf4j.LoggerFactory;
  * column groups such as channels when the problem has them) to keep, or a
  * largest relative reconstruction error E||Y - M X||^2 / E||Y||^2 measured after debiasing.
  *
- * <p>Path: lambda_0 = lambda_max (closed form, {@link GroupLassoProblem#lambdaMax()}: nothing kept),
- * then the geometric grid lambda_i = lambda_max * ratio^i, each solve warm-started from the previous
- * solution, until the target is met or passed; then bisection in log(lambda) between the last two grid
- * points, warm-started from the solution at the larger end of the bracket. A count target stops when
- * the count is hit exactly; an error target returns the largest lambda found whose debiased error
- * meets it (fewest columns). Every solve is recorded in the path (lambda, kept, errors, iterations).
+ * <p>Path ({@link Strategy#PATH}, the default, {@link PathSearch}): lambda_0 = lambda_max (closed form,
+ * {@link GroupLassoProblem#lambdaMax()}: nothing kept), then the geometric grid
+ * lambda_i = lambda_max * ratio^i, each solve warm-started from the previous solution and screened by
+ * the strong rule with a KKT check of the discarded columns ({@link Screening}), until the target is
+ * met or passed; then the bracket between the last two points is narrowed by interpolation in
+ * log(lambda) (safeguarded by bisection), each solve starting from the nearer end. A count target
+ * stops when the count is hit exactly; an error target returns the largest lambda found whose
+ * debiased error meets it (fewest columns). Every solve is recorded in the path (lambda, kept, errors,
+ * iterations). {@link Strategy#BISECTION} is the search before issue 18 ({@link BisectionSearch}).
  *
  * <p>Every target terminates. When lambda_max = 0, up to rounding (an all-zero weight, inputs that are
  * constant, or no output rows left to reconstruct), no input can lower the error, so the solution that keeps no penalised group is optimal
@@ -206,75 +209,65 @@ public final class LambdaSearch {
     return this;
   }
 
+  /** How the search moves along lambda. */
+  public enum Strategy {
+    /**
+     * The default: the path from lambda_max down with warm starts and strong-rule screening, then the
+     * bracket narrowed by interpolation (see {@link PathSearch}).
+     */
+    PATH,
+    /** The search before issue 18: grid, then bisection, no screening (see {@link BisectionSearch}). */
+    BISECTION
+  }
+
+  private Strategy strategy = Strategy.PATH;
+
+  /** The search strategy (default PATH). */
+  public LambdaSearch strategy(Strategy s) {
+    this.strategy = java.util.Objects.requireNonNull(s, "strategy");
+    return this;
+  }
+
+  double gridRatio() {
+    return gridRatio;
+  }
+
+  int maxBisections() {
+    return maxBisections;
+  }
+
+  double minLambdaRatio() {
+    return minLambdaRatio;
+  }
+
+  GroupLassoSolver solver() {
+    return solver;
+  }
+
   public Result search(GroupLassoProblem problem, Target target) {
     if (target.isError() && !(problem.yy > 0)) {
       throw new IllegalArgumentException("An error target needs E||Y||^2 > 0 in the problem, given yy = " + problem.yy);
     }
-    List<PathPoint> path = new ArrayList<>();
-    double lmax = problem.lambdaMax();
-    // the two ends of the bracket: 'sparse' does not meet the target yet (or meets it with too few
-    // columns for a count), 'dense' meets or passes it
-    LnrResult sparse = solve(problem, target, lmax, null, "grid", path);
-    if (meets(problem, target, sparse) >= 0) {
-      return finish(problem, target, sparse, lmax, path);
-    }
-    if (!(lmax > NEGLIGIBLE_LAMBDA_MAX * problem.kktScale(0))) {
-      // the grid lambda_max * ratio^i cannot move: keeping no penalised group is already optimal at
-      // every lambda (no input correlates with what is left to reconstruct)
-      LOG.warn("Lambda search: lambda_max = {} ~ 0, no input lowers the reconstruction error (an all-zero weight, or no "
-          + "output left to reconstruct); the target ({}) cannot be reached, returning the solution that keeps no "
-          + "input", lmax, target);
-      return new Result(sparse, lmax, false, path, true);
-    }
-    LnrResult dense = null;
-    double lambda = lmax;
-    while (dense == null) {
-      lambda *= gridRatio;
-      boolean last = lambda < minLambdaRatio * lmax;
-      if (last) {
-        lambda = 0.0;
-      }
-      LnrResult r = solve(problem, target, lambda, sparse.lassoMatrix, "grid", path);
-      int cmp = meets(problem, target, r);
-      if (cmp == 0 && !target.isError()) {
-        return finish(problem, target, r, lmax, path);
-      }
-      if (cmp >= 0) {
-        dense = r;
-      } else if (last) {
-        return finish(problem, target, r, lmax, path); // unreachable: even lambda = 0 falls short
-      } else {
-        sparse = r;
-      }
-    }
-    // bisection between sparse.lambda (target not met) and dense.lambda (met or passed)
-    for (int b = 0; b < maxBisections; b++) {
-      if (target.isError() ? dense.keptGroupCount() - sparse.keptGroupCount() <= 1 : false) {
-        break; // no support strictly between the ends
-      }
-      double hi = sparse.lambda;
-      double lo = dense.lambda;
-      if (lo > 0 && hi / lo < 1 + 1e-9) {
-        break;
-      }
-      double mid = lo > 0 ? Math.sqrt(hi * lo) : 0.5 * hi; // geometric mean (arithmetic when lo = 0)
-      LnrResult r = solve(problem, target, mid, sparse.lassoMatrix, "bisection", path);
-      int cmp = meets(problem, target, r);
-      if (cmp == 0 && !target.isError()) {
-        return finish(problem, target, r, lmax, path);
-      }
-      if (cmp >= 0) {
-        dense = r;
-      } else {
-        sparse = r;
-      }
-    }
-    return finish(problem, target, dense, lmax, path);
+    return strategy == Strategy.PATH ? PathSearch.run(this, problem, target) : BisectionSearch.run(this, problem, target);
   }
 
-  private LnrResult solve(GroupLassoProblem problem, Target target, double lambda, DenseMatrix warm, String phase,
+  /** The closed form at lambda_max when it is 0 up to rounding: nothing to search (see class comment). */
+  static Result noInputHelps(GroupLassoProblem problem, Target target, LnrResult sparse, double lmax,
       List<PathPoint> path) {
-    LnrResult r = Debias.apply(problem, solver.run(problem, lambda, warm));
+    LOG.warn("Lambda search: lambda_max = {} ~ 0, no input lowers the reconstruction error (an all-zero weight, or no "
+        + "output left to reconstruct); the target ({}) cannot be reached, returning the solution that keeps no "
+        + "input", lmax, target);
+    return new Result(sparse, lmax, false, path, true);
+  }
+
+  LnrResult solve(GroupLassoProblem problem, Target target, double lambda, DenseMatrix warm, String phase,
+      List<PathPoint> path) {
+    return record(problem, target, Debias.apply(problem, solver.run(problem, lambda, warm)), phase, path);
+  }
+
+  /** Adds a debiased solve to the path (and reports it). */
+  static LnrResult record(GroupLassoProblem problem, Target target, LnrResult r, String phase, List<PathPoint> path) {
+    double lambda = r.lambda;
     path.add(new PathPoint(r, phase));
     LOG.debug("{}", path.get(path.size() - 1));
     if (Progress.enabled()) {
@@ -292,14 +285,14 @@ public final class LambdaSearch {
    * Compares a solution with the target: for a count, sign(kept - target); for an error, 0 when the
    * debiased error meets the target and -1 when it does not.
    */
-  private static int meets(GroupLassoProblem problem, Target target, LnrResult r) {
+  static int meets(GroupLassoProblem problem, Target target, LnrResult r) {
     if (target.isError()) {
       return r.relativeErrorDebiased <= target.maxRelativeError ? 0 : -1;
     }
     return Integer.compare(r.keptGroupCount(), target.count(problem));
   }
 
-  private static Result finish(GroupLassoProblem problem, Target target, LnrResult r, double lmax,
+  static Result finish(GroupLassoProblem problem, Target target, LnrResult r, double lmax,
       List<PathPoint> path) {
     boolean reached = meets(problem, target, r) == 0;
     if (!reached) {

@@ -13,26 +13,32 @@ class GroupLassoSolverTest {
   }
 
   @Test
-  void autoUsesBcdUnlessLambdaIsZeroOrTheWarmStartIsDense() {
+  void autoPicksTheMethodOfSmallerPredictedCostAndTheFixedRuleStaysCallable() {
     GroupLassoProblem problem = problem();
     double lmax = problem.lambdaMax();
     LnrResult sparse = GroupLassoSolver.solve(problem, 0.5 * lmax);
-    assertEquals("bcd", sparse.method);
     LnrResult dense = GroupLassoSolver.solve(problem, 0.0);
-    assertEquals("fista", dense.method);
+    assertEquals("fista", dense.method); // lambda = 0: nothing penalised
     assertEquals(60, dense.keptCount());
     for (LnrResult r : new LnrResult[] {sparse, dense}) {
       assertTrue(r.converged && r.debiased);
       AbstractGroupLassoMethodTest.assertKkt(problem, r.lassoMatrix, r.lambda, 1e-5);
       assertTrue(r.relativeErrorDebiased <= r.relativeErrorLasso + 1e-12);
     }
-    // the warm start decides: more than 90% of the columns kept goes to FISTA
+    // h = 10, p = 61: AUTO follows the cost model from the warm start's kept count
     double lambda = 0.01 * lmax;
-    assertEquals(GroupLassoSolver.Method.FISTA, GroupLassoSolver.choose(problem, lambda, dense.lassoMatrix));
-    assertEquals(GroupLassoSolver.Method.BCD, GroupLassoSolver.choose(problem, lambda, sparse.lassoMatrix));
-    assertEquals(GroupLassoSolver.Method.BCD, GroupLassoSolver.choose(problem, lambda, null));
+    for (LnrResult warm : new LnrResult[] {sparse, dense}) {
+      assertEquals(SolverCost.choose(10, 61, 60, warm.keptCount(), SolverCost.History.NONE),
+          GroupLassoSolver.choose(problem, lambda, warm.lassoMatrix));
+    }
+    assertEquals(SolverCost.choose(10, 61, 60, 0, SolverCost.History.NONE), GroupLassoSolver.choose(problem, lambda, null));
+    assertEquals(sparse.method, GroupLassoSolver.choose(problem, 0.5 * lmax, null).name().toLowerCase());
+    // the old rule: more than 90% of the columns kept goes to FISTA, else BCD
+    assertEquals(GroupLassoSolver.Method.FISTA, GroupLassoSolver.chooseFixed(problem, lambda, dense.lassoMatrix));
+    assertEquals(GroupLassoSolver.Method.BCD, GroupLassoSolver.chooseFixed(problem, lambda, sparse.lassoMatrix));
+    assertEquals(GroupLassoSolver.Method.BCD, GroupLassoSolver.chooseFixed(problem, lambda, null));
+    assertEquals("bcd", GroupLassoSolver.defaults().fixedRule(true).run(problem, 0.5 * lmax, null).method);
     LnrResult warm = GroupLassoSolver.defaults().run(problem, lambda, dense.lassoMatrix);
-    assertEquals("fista", warm.method);
     AbstractGroupLassoMethodTest.assertKkt(problem, warm.lassoMatrix, warm.lambda, 1e-5);
   }
 
