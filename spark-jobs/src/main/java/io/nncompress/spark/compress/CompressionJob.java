@@ -124,6 +124,11 @@ public final class CompressionJob {
 
   private final SparkSession spark;
   private final CompressionConfig config;
+  // shared between the strategies one job computes (the demo's three): solved layers, the solver they
+  // were solved with (by its settings), the opened datasets
+  private final io.nncompress.compress.SharedSolves sharedSolves = new io.nncompress.compress.SharedSolves();
+  private final Map<String, GroupLassoSolver> solvers = new java.util.HashMap<>();
+  private final Map<String, InputData> opened = new java.util.HashMap<>();
 
   public CompressionJob(SparkSession spark, CompressionConfig config) {
     this.spark = spark;
@@ -152,7 +157,7 @@ public final class CompressionJob {
     } catch (IllegalArgumentException e) {
       throw new BadInputException("Model " + config.spec + ": " + e.getMessage(), e);
     }
-    CompressionChecks.layersAndData(spark, config, chain, net.inputShape().size());
+    CompressionChecks.layersAndData(config, chain, d -> data(d, net.inputShape().size()));
     CompressionChecks.check(spark, config, chain, overwrite);
     return net;
   }
@@ -184,23 +189,22 @@ public final class CompressionJob {
     Phase phase = Progress.phase("compress").strategy(strategy.id).message("compress " + net.name()).start();
     int features = net.inputShape().size();
     SparkStatistics stats = shared != null ? shared : config.calibration == null ? null : new SparkStatistics(spark,
-        InputData.open(spark, config.calibration, config.inputColumn, config.labelColumn, features), config.batchSize);
+        data(config.calibration, features), config.batchSize);
     int passesBefore = stats == null ? 0 : stats.passes();
     io.nncompress.compress.StatisticsSource source = config.activations.isEmpty() ? stats
         : new ActivationStatistics(spark, config.activations);
     if (checkpoints != null) {
       source = checkpoints.wrap(source);
     }
-    GroupLassoSolver solver = GroupLassoSolver.defaults().tolerance(config.tolerance)
-        .maxIterations(config.maxIterations);
+    GroupLassoSolver solver = solvers.computeIfAbsent(config.tolerance + "/" + config.maxIterations,
+        k -> GroupLassoSolver.defaults().tolerance(config.tolerance).maxIterations(config.maxIterations));
     LOG.info("Compressing {} ({} strategy) with {}", net.name(), strategy.id, Blas.describe());
     LnrCompressor.Result r = new LnrCompressor(strategy, config::targetOf, solver).checkpoints(checkpoints)
-        .compress(net, source);
+        .sharedSolves(sharedSolves).compress(net, source);
     List<int[]> keptOutputs = keptOutputs(r);
     Evaluation ev = null;
     if (config.evaluation != null) {
-      ev = evaluate(r.original, r.compressed, keptOutputs,
-          InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn, features));
+      ev = evaluate(r.original, r.compressed, keptOutputs, data(config.evaluation, features));
       for (int k = 0; k < r.layers.size(); k++) {
         r.layers.get(k).heldOutRelativeError = ev.layerRelativeError[k];
       }
@@ -219,8 +223,7 @@ public final class CompressionJob {
       anyStage |= !config.stagesOf(chain.layer(k).name()).isEmpty();
     }
     if (anyStage) {
-      InputData test = config.evaluation == null ? null
-          : InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn, features);
+      InputData test = config.evaluation == null ? null : data(config.evaluation, features);
       long paramsBefore = r.layers.stream().mapToLong(l -> l.paramsBefore).sum();
       long paramsAfter = r.layers.stream().mapToLong(l -> l.paramsAfter).sum();
       Map<String, Long> origBytes = new LinkedHashMap<>();
@@ -295,12 +298,16 @@ public final class CompressionJob {
       };
       List<CompressedModelStore.StoredLayer> lnrStored = stored;
       LastStage last = new LastStage();
+      EvaluationReuse reuse = new EvaluationReuse(r.compressed, ev);
       new StagePipeline(spark).run(layers, stage -> {
         List<io.nncompress.codec.EncodedTensor> enc = stage.encoded;
         double paperRate = StagePipeline.paperRate(layers, stage.index, enc);
         Network decoded = NetworkEvaluation.withWeights(r.compressed, chain, enc);
-        Evaluation e = test == null ? null : evaluate(r.original, decoded, keptOutputs, test);
-        if (test != null) {
+        // a lossless stage (huffman) decodes to the weights evaluated before it: the same evaluation
+        Evaluation e = test == null ? null : reuse.of(decoded);
+        if (test != null && e == null) {
+          e = evaluate(r.original, decoded, keptOutputs, test);
+          reuse.evaluated(decoded, e);
           last.evaluations++;
         }
         List<CompressedModelStore.StoredLayer> staged = new ArrayList<>();
@@ -345,6 +352,17 @@ public final class CompressionJob {
   public List<StageRecord> compareCodecs(Outcome lnr, List<io.nncompress.compress.StagePlan> plans,
       SparkStatistics stats) {
     return CodecComparison.run(this, config, spark, lnr, plans, stats);
+  }
+
+  /** The dataset, opened (and checked) once per job. */
+  public InputData data(String dataset, int features) {
+    return opened.computeIfAbsent(dataset + "\n" + features,
+        k -> InputData.open(spark, dataset, config.inputColumn, config.labelColumn, features));
+  }
+
+  /** Layers taken from another strategy's solve instead of solved again (see {@link #compute}). */
+  public int reusedSolves() {
+    return sharedSolves.reused();
   }
 
   /** One distributed pass comparing the two networks on held-out data. */
