@@ -306,7 +306,7 @@ public final class CompressionJob {
         // a lossless stage (huffman) decodes to the weights evaluated before it: the same evaluation
         Evaluation e = test == null ? null : reuse.of(decoded);
         if (test != null && e == null) {
-          e = evaluate(r.original, decoded, keptOutputs, test);
+          e = evaluateOutputs(r.original, decoded, keptOutputs, test); // a stage's record: accuracy, agreement
           reuse.evaluated(decoded, e);
           last.evaluations++;
         }
@@ -368,6 +368,11 @@ public final class CompressionJob {
   /** One distributed pass comparing the two networks on held-out data. */
   public Evaluation evaluate(Network original, Network compressed, List<int[]> keptOutputs, InputData data) {
     return new NetworkEvaluation(spark, config.batchSize).evaluate(original, compressed, keptOutputs, data);
+  }
+
+  /** Like {@link #evaluate}, the predictions only: accuracy and agreement (per-layer errors NaN). */
+  public Evaluation evaluateOutputs(Network original, Network compressed, List<int[]> keptOutputs, InputData data) {
+    return new NetworkEvaluation(spark, config.batchSize).evaluate(original, compressed, keptOutputs, data, false);
   }
 
   /** Kept output units of each weighted layer of the original network. */
