@@ -313,23 +313,14 @@ public final class LnrCompressor {
   private void solve(LayerChain chain, int k, int[] rows, AutocorrelationStats r,
       java.util.function.Supplier<GroupLassoProblem> p, DenseMatrix[] m, int[][] kept, LayerReport[] solved) {
     try (Phase phase = layerProgress.start(chain, k)) {
-      String key = SharedSolves.key(chain.layer(k).name(), rows, targets.apply(chain.layer(k).name()));
-      SolvedLayer same = shared == null || r == null ? null : shared.get(sharedNetwork, r, solver, key);
-      if (same != null) {
-        m[k] = same.matrix;
-        kept[k] = same.keptGroups;
-        solved[k] = same.report;
-        LOG.info("Layer {}: the same problem as solved for another strategy ({} of {} inputs kept): taken from it",
-            chain.layer(k).name(), kept[k].length, chain.groupCount(k));
-        if (checkpoints != null) {
-          checkpoints.save(chain.layer(k).name(), same);
-        }
-      } else {
-        solveOrLoad(chain, k, rows, p, m, kept, solved);
-        if (shared != null && r != null) {
-          shared.put(sharedNetwork, r, solver, key, new SolvedLayer(m[k], kept[k], solved[k]));
-        }
-      }
+      SolvedLayer s = SharedSolves.once(shared, sharedNetwork, r, solver, chain.layer(k).name(), rows,
+          targets.apply(chain.layer(k).name()), () -> {
+            solveOrLoad(chain, k, rows, p, m, kept, solved);
+            return new SolvedLayer(m[k], kept[k], solved[k]);
+          });
+      m[k] = s.matrix;
+      kept[k] = s.keptGroups;
+      solved[k] = s.report;
       phase.result(kept[k].length + " of " + chain.groupCount(k) + " inputs kept"
           + (solved[k] == null || Double.isNaN(solved[k].relativeErrorDebiased) ? ""
               : String.format(java.util.Locale.ROOT, ", relative error %.4g", solved[k].relativeErrorDebiased)));

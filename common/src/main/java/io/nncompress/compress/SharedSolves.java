@@ -23,6 +23,7 @@ import java.util.List;
  * its own copy (the compressor fills in reports afterwards).
  */
 public final class SharedSolves {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SharedSolves.class);
   private static final class Entry {
     final Network network;
     final AutocorrelationStats stats;
@@ -47,15 +48,32 @@ public final class SharedSolves {
     return reused;
   }
 
-  static String key(String layer, int[] rows, LambdaSearch.Target target) {
-    return layer + "|" + Arrays.toString(rows) + "|" + target;
+  /**
+   * A copy of {@code layer} as solved before for the same problem (the same network, statistics and
+   * solver objects, the same output rows and target) in {@code shared}, or what {@code solve} gives,
+   * then kept there; with no {@code shared} or no {@code stats} (a problem of one strategy's own), what
+   * {@code solve} gives.
+   */
+  static LnrCompressor.SolvedLayer once(SharedSolves shared, Network network, AutocorrelationStats stats,
+      Object solver, String layer, int[] rows, LambdaSearch.Target target,
+      java.util.function.Supplier<LnrCompressor.SolvedLayer> solve) {
+    if (shared == null || stats == null) {
+      return solve.get();
+    }
+    String key = layer + "|" + Arrays.toString(rows) + "|" + target;
+    LnrCompressor.SolvedLayer same = shared.get(network, stats, solver, key);
+    if (same != null) {
+      LOG.info("Layer {}: the same problem as solved for another strategy ({} inputs kept): taken from it", layer,
+          same.keptGroups.length);
+      return same;
+    }
+    LnrCompressor.SolvedLayer s = solve.get();
+    shared.put(network, stats, solver, key, s);
+    return s;
   }
 
-  /**
-   * A copy of the layer solved for the same problem (the same network, statistics and solver objects,
-   * the same layer, rows and target), or null.
-   */
-  synchronized LnrCompressor.SolvedLayer get(Network network, AutocorrelationStats stats, Object solver, String key) {
+  // a copy of the layer solved for the same problem, or null
+  private synchronized LnrCompressor.SolvedLayer get(Network network, AutocorrelationStats stats, Object solver, String key) {
     for (Entry e : entries) {
       if (e.network == network && e.stats == stats && e.solver == solver && e.key.equals(key)) {
         reused++;
@@ -65,7 +83,7 @@ public final class SharedSolves {
     return null;
   }
 
-  synchronized void put(Network network, AutocorrelationStats stats, Object solver, String key,
+  private synchronized void put(Network network, AutocorrelationStats stats, Object solver, String key,
       LnrCompressor.SolvedLayer solved) {
     entries.add(new Entry(network, stats, solver, key, write(solved)));
   }

@@ -124,8 +124,7 @@ public final class CompressionJob {
 
   private final SparkSession spark;
   private final CompressionConfig config;
-  // shared between the strategies one job computes (the demo's three): solved layers, the solver they
-  // were solved with (by its settings), the opened datasets
+  // shared by the strategies a job computes (the demo's three): solved layers, solvers by settings, datasets
   private final io.nncompress.compress.SharedSolves sharedSolves = new io.nncompress.compress.SharedSolves();
   private final Map<String, GroupLassoSolver> solvers = new java.util.HashMap<>();
   private final Map<String, InputData> opened = new java.util.HashMap<>();
@@ -162,12 +161,11 @@ public final class CompressionJob {
     return net;
   }
 
-  // what the stage pipeline's last stage left (and how many evaluation passes the stages took)
+  // what the stage pipeline's last stage left
   private static final class LastStage {
     List<CompressedModelStore.StoredLayer> stored;
     Map<String, Object> spectra;
     Network network;
-    int evaluations;
   }
 
   /** Compresses and evaluates with the configured strategy, without writing. */
@@ -303,13 +301,8 @@ public final class CompressionJob {
         List<io.nncompress.codec.EncodedTensor> enc = stage.encoded;
         double paperRate = StagePipeline.paperRate(layers, stage.index, enc);
         Network decoded = NetworkEvaluation.withWeights(r.compressed, chain, enc);
-        // a lossless stage (huffman) decodes to the weights evaluated before it: the same evaluation
-        Evaluation e = test == null ? null : reuse.of(decoded);
-        if (test != null && e == null) {
-          e = evaluateOutputs(r.original, decoded, keptOutputs, test); // a stage's record: accuracy, agreement
-          reuse.evaluated(decoded, e);
-          last.evaluations++;
-        }
+        Evaluation e = test == null ? null
+            : reuse.evaluate(decoded, () -> evaluateOutputs(r.original, decoded, keptOutputs, test));
         List<CompressedModelStore.StoredLayer> staged = new ArrayList<>();
         Map<String, Long> lb = new LinkedHashMap<>();
         for (int k = 0; k < lnrStored.size(); k++) {
@@ -332,7 +325,7 @@ public final class CompressionJob {
         LOG.info("After {}: {} bytes, accuracy {}", stage.label, rec.bytes, e == null ? "n/a" : e.accuracyCompressed);
         return rec.bytes + " bytes";
       });
-      passes += last.evaluations;
+      passes += reuse.passes();
       finalNet = last.network;
       stored = last.stored;
       lastSpectra = last.spectra;

@@ -14,6 +14,7 @@ import java.util.Map;
 final class EvaluationReuse {
   private Network network;
   private Evaluation evaluation;
+  private int passes;
 
   /** Starts from {@code net} evaluated as {@code e} (null: not evaluated). */
   EvaluationReuse(Network net, Evaluation e) {
@@ -24,6 +25,25 @@ final class EvaluationReuse {
   void evaluated(Network net, Evaluation e) {
     this.network = net;
     this.evaluation = e;
+  }
+
+  /**
+   * The evaluation of the last network if {@code net} is the same network, else {@code evaluate}'s
+   * (a pass over the data), which is then the last.
+   */
+  Evaluation evaluate(Network net, java.util.function.Supplier<Evaluation> evaluate) {
+    Evaluation e = of(net);
+    if (e == null) {
+      e = evaluate.get();
+      passes++;
+      evaluated(net, e);
+    }
+    return e;
+  }
+
+  /** Passes over the data {@link #evaluate} made. */
+  int passes() {
+    return passes;
   }
 
   /** The evaluation of the last network if {@code net} is the same network, else null. */
