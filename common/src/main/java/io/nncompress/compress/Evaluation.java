@@ -35,7 +35,7 @@ public final class Evaluation {
       correctCompressed += o.correctCompressed;
       agree += o.agree;
       labelled += o.labelled;
-      for (int k = 0; k < joint.length; k++) {
+      for (int k = 0; joint != null && k < joint.length; k++) {
         joint[k].merge(o.joint[k]);
       }
       return this;
@@ -73,8 +73,20 @@ public final class Evaluation {
     private final Partial partial = new Partial();
 
     public Probe(Network original, Network compressed) {
+      this(original, compressed, true);
+    }
+
+    /**
+     * Without {@code layerErrors}, only the predictions are compared (accuracy and agreement): no
+     * joint statistics of the layer inputs, and {@link Evaluation#layerRelativeError} all NaN.
+     */
+    public Probe(Network original, Network compressed, boolean layerErrors) {
       this.original = original;
       this.compressed = compressed;
+      if (!layerErrors) {
+        this.layers = null;
+        return;
+      }
       LayerChain a = LayerChain.of(original);
       List<LayerChain.Match> b = LayerChain.match(a, compressed);
       int[] ia = new int[a.size()];
@@ -99,7 +111,9 @@ public final class Evaluation {
           }
         }
       }
-      layers.add(batch);
+      if (layers != null) {
+        layers.add(batch);
+      }
       int[] po = Network.argmaxColumns(yo);
       int[] pc = Network.argmaxColumns(compressed.forward(batch));
       for (int s = 0; s < po.length; s++) {
@@ -114,7 +128,7 @@ public final class Evaluation {
     }
 
     public Partial finish() {
-      partial.joint = layers.finish();
+      partial.joint = layers == null ? null : layers.finish();
       return partial;
     }
   }
@@ -140,9 +154,10 @@ public final class Evaluation {
   public static Evaluation of(Network original, Network compressed, java.util.List<int[]> keptOutputs,
       Partial p) {
     LayerChain a = LayerChain.of(original);
-    List<LayerChain.Match> b = LayerChain.match(a, compressed);
     double[] err = new double[a.size()];
-    for (int k = 0; k < a.size(); k++) {
+    java.util.Arrays.fill(err, Double.NaN);
+    List<LayerChain.Match> b = p.joint == null ? null : LayerChain.match(a, compressed);
+    for (int k = 0; b != null && k < a.size(); k++) {
       err[k] = layerError(a.layer(k), b.get(k).layer, keptOutputs.get(k), p.joint[k].toStats());
     }
     double n = p.labelled;

@@ -82,6 +82,18 @@ public final class LnrCompressor {
   private final Function<String, LambdaSearch.Target> targets;
   private final LambdaSearch search;
   private Checkpoints checkpoints;
+  private final GroupLassoSolver solver;
+  private SharedSolves shared;
+  private Network sharedNetwork;
+
+  /**
+   * Takes a layer another compression of the same network already solved for the same problem (see
+   * {@link SharedSolves}) instead of solving it again, and keeps the layers it solves there.
+   */
+  public LnrCompressor sharedSolves(SharedSolves s) {
+    this.shared = s;
+    return this;
+  }
 
   /** Keeps every solved layer in {@code c}, and takes layers already there instead of solving them. */
   public LnrCompressor checkpoints(Checkpoints c) {
@@ -96,10 +108,12 @@ public final class LnrCompressor {
       GroupLassoSolver solver) {
     this.strategy = strategy;
     this.targets = targets;
+    this.solver = solver;
     this.search = new LambdaSearch(solver);
   }
 
   public Result compress(Network original, StatisticsSource stats) {
+    sharedNetwork = original;
     Network net = original.foldBatchNorm();
     LayerChain chain = LayerChain.of(net);
     int n = chain.size();
@@ -121,7 +135,7 @@ public final class LnrCompressor {
         for (int k = 0; k < n; k++) {
           outRows[k] = range(chain.outputUnits(k));
           int kk = k;
-          solve(chain, k, outRows[k], () -> layerProblem(chain, kk, outRows[kk], r[kk]), m, kept, solved);
+          solve(chain, k, outRows[k], r[kk], () -> layerProblem(chain, kk, outRows[kk], r[kk]), m, kept, solved);
         }
         break;
       }
@@ -130,7 +144,7 @@ public final class LnrCompressor {
         for (int k = n - 1; k >= 0; k--) {
           outRows[k] = k == n - 1 ? range(chain.outputUnits(k)) : kept[k + 1];
           int kk = k;
-          solve(chain, k, outRows[k], () -> layerProblem(chain, kk, outRows[kk], r[kk]), m, kept, solved);
+          solve(chain, k, outRows[k], r[kk], () -> layerProblem(chain, kk, outRows[kk], r[kk]), m, kept, solved);
         }
         break;
       }
@@ -139,15 +153,17 @@ public final class LnrCompressor {
         for (int k = 0; k < n; k++) {
           outRows[k] = range(chain.outputUnits(k));
           java.util.function.Supplier<GroupLassoProblem> p;
+          AutocorrelationStats same = null; // the statistics of a problem parallel solves too
           if (k == 0) {
             AutocorrelationStats r0 = stats.inputs(net, new int[] {all[0]})[0];
+            same = r0;
             p = () -> layerProblem(chain, 0, outRows[0], r0);
           } else {
             AutocorrelationStats j = stats.joint(net, new int[] {all[k]}, current, new int[] {all[k]})[0];
             int kk = k;
             p = () -> crossProblem(chain, kk, j);
           }
-          solve(chain, k, outRows[k], p, m, kept, solved);
+          solve(chain, k, outRows[k], same, p, m, kept, solved);
           if (m[k] != null) { // null: kept whole with its weight on file, the same layer
             current = replace(current, chain, k, m[k]);
           }
@@ -294,10 +310,17 @@ public final class LnrCompressor {
 
   private LayerProgress layerProgress;
 
-  private void solve(LayerChain chain, int k, int[] rows, java.util.function.Supplier<GroupLassoProblem> p,
-      DenseMatrix[] m, int[][] kept, LayerReport[] solved) {
+  private void solve(LayerChain chain, int k, int[] rows, AutocorrelationStats r,
+      java.util.function.Supplier<GroupLassoProblem> p, DenseMatrix[] m, int[][] kept, LayerReport[] solved) {
     try (Phase phase = layerProgress.start(chain, k)) {
-      solveOrLoad(chain, k, rows, p, m, kept, solved);
+      SolvedLayer s = SharedSolves.once(shared, sharedNetwork, r, solver, chain.layer(k).name(), rows,
+          targets.apply(chain.layer(k).name()), () -> {
+            solveOrLoad(chain, k, rows, p, m, kept, solved);
+            return new SolvedLayer(m[k], kept[k], solved[k]);
+          });
+      m[k] = s.matrix;
+      kept[k] = s.keptGroups;
+      solved[k] = s.report;
       phase.result(kept[k].length + " of " + chain.groupCount(k) + " inputs kept"
           + (solved[k] == null || Double.isNaN(solved[k].relativeErrorDebiased) ? ""
               : String.format(java.util.Locale.ROOT, ", relative error %.4g", solved[k].relativeErrorDebiased)));

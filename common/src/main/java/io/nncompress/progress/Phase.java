@@ -74,6 +74,7 @@ public final class Phase implements AutoCloseable {
       return;
     }
     closed = true;
+    Progress.ended(this);
     if (live) {
       Progress.closed(this);
     }

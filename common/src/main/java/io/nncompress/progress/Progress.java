@@ -23,6 +23,7 @@ public final class Progress {
   private static volatile Phase current;
   private static final List<PhaseListener> LISTENERS = new CopyOnWriteArrayList<>();
   private static final AtomicLong SOLVES = new AtomicLong();
+  private static volatile PhaseTimer timer;
 
   private Progress() {}
 
@@ -92,18 +93,44 @@ public final class Progress {
     sink.write(e);
   }
 
+  static void timer(PhaseTimer t) {
+    timer = t;
+  }
+
+  static void untimer(PhaseTimer t) {
+    if (timer == t) {
+      timer = null;
+    }
+  }
+
   static Phase started(Phase.Builder b) {
     ProgressSink s = sink;
+    PhaseTimer t = timer;
     if (!s.progress()) {
-      return new Phase(b, current, false);
+      Phase p = new Phase(b, current, false);
+      if (t != null) {
+        t.started(p);
+      }
+      return p;
     }
     Phase p;
     synchronized (Progress.class) {
       p = new Phase(b, current, true);
       setCurrent(p);
     }
+    if (t != null) {
+      t.started(p);
+    }
     s.write(b.startEvent(p));
     return p;
+  }
+
+  // every phase, shown or not, when it ends (before closed(p) for one that is shown)
+  static void ended(Phase p) {
+    PhaseTimer t = timer;
+    if (t != null) {
+      t.ended(p);
+    }
   }
 
   static void closed(Phase p) {

@@ -57,6 +57,20 @@ class EvaluationTest {
     assertEquals(co / 600.0, e.accuracyOriginal, 0.0);
     assertEquals(cc / 600.0, e.accuracyCompressed, 0.0);
     assertEquals(ag / 600.0, e.agreement, 0.0);
+
+    // predictions only (a stage's record): the same counts, two partials merged, no layer errors
+    Evaluation.Probe p1 = new Evaluation.Probe(r.original, r.compressed, false);
+    p1.add(x.selectColumns(range(0, 250)), java.util.Arrays.copyOfRange(labels, 0, 250));
+    Evaluation.Probe p2 = new Evaluation.Probe(r.original, r.compressed, false);
+    p2.add(x.selectColumns(range(250, 600)), java.util.Arrays.copyOfRange(labels, 250, 600));
+    Evaluation o = Evaluation.of(r.original, r.compressed, keptOut, p1.finish().merge(p2.finish()));
+    assertEquals(600, o.samples);
+    assertEquals(co / 600.0, o.accuracyOriginal, 0.0);
+    assertEquals(cc / 600.0, o.accuracyCompressed, 0.0);
+    assertEquals(ag / 600.0, o.agreement, 0.0);
+    for (double err : o.layerRelativeError) {
+      assertTrue(Double.isNaN(err));
+    }
   }
 
   /** A compressed layer held as two low-rank factors is evaluated as their product. */

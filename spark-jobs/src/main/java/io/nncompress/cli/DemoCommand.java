@@ -180,10 +180,22 @@ final class DemoCommand implements Callable<Integer> {
       throw new io.nncompress.spark.autocorr.BadInputException("Fashion-MNIST is not in " + fashionMnist
           + ": install Debian's dataset-fashion-mnist (apt-get install dataset-fashion-mnist) or pass --fashion-mnist");
     }
-    SparkSession spark = SparkRuntime.session("nncompress demo", main.master, main.conf);
+    io.nncompress.progress.PhaseTimer timer = io.nncompress.progress.PhaseTimer.install();
+    try {
+      return run(timer);
+    } finally {
+      timer.uninstall();
+    }
+  }
+
+  private int run(io.nncompress.progress.PhaseTimer timer) throws Exception {
+    long t0 = System.nanoTime();
+    SparkSession spark;
+    try (Phase p = Progress.phase("spark").message("starting Spark").start()) {
+      spark = SparkRuntime.session("nncompress demo", main.master, main.conf);
+    }
     String train = workdir + "/data/fashion-mnist-train";
     String test = workdir + "/data/fashion-mnist-test";
-    long t0 = System.nanoTime();
     try (Phase p = Progress.phase("data").message("Fashion-MNIST as Parquet under " + workdir + "/data").start()) {
       if (!new File(train).exists()) {
         AtomicOutput.commit(spark, train, false, tmp -> FashionMnistParquet.write(spark, fashionMnist, true, tmp, 4));
@@ -198,11 +210,13 @@ final class DemoCommand implements Callable<Integer> {
       withFinetune(c, finetuneEpochs);
     }
     CompressionJob job = new CompressionJob(spark, c);
-    Network net = job.validate(true);
+    Network net;
+    try (Phase p = Progress.phase("validate").message("model, datasets and output").start()) {
+      net = job.validate(true);
+    }
     System.out.printf("Teacher %s: %s; data ready in %.1f s%n", net.name(), c.weights,
         (System.nanoTime() - t0) / 1e9);
-    SparkStatistics stats = new SparkStatistics(spark,
-        InputData.open(spark, train, c.inputColumn, c.labelColumn, net.inputShape().size()), c.batchSize);
+    SparkStatistics stats = new SparkStatistics(spark, job.data(train, net.inputShape().size()), c.batchSize);
     List<CompressionJob.Outcome> outcomes = new ArrayList<>();
     for (String s : strategies) {
       CompressionJob.Outcome o = job.compute(net, ChainingStrategy.parse(s), stats);
@@ -297,6 +311,8 @@ final class DemoCommand implements Callable<Integer> {
     }
     System.out.printf("%nOutputs under %s/<strategy>; demo took %.1f s%n", c.output,
         (System.nanoTime() - t0) / 1e9);
+    System.out.printf("%nTime per phase (wall seconds of each phase less the phases inside it; the JVM's start "
+        + "before the timer is not counted)%n%s", timer.table());
     return 0;
   }
 }

@@ -61,7 +61,7 @@ final class CodecComparison {
         bytes += lbytes;
       }
       Network decoded = NetworkEvaluation.withWeights(r.compressed, chain, enc);
-      Evaluation e = job.evaluate(r.original, decoded, keptOutputs, test);
+      Evaluation e = job.evaluateOutputs(r.original, decoded, keptOutputs, test);
       out.add(new CompressionJob.StageRecord(plan.toString(), bytes, NetworkEvaluation.params(decoded), e.accuracyCompressed, e.agreement, lb, lw));
       LOG.info("Codec {}: {} bytes, accuracy {}", plan, bytes, e.accuracyCompressed);
       phase.result(bytes + " bytes").close();

@@ -92,9 +92,10 @@ public final class CompressionChecks {
   /**
    * The layers named by lnr.layers and data.activations exist among the network's weighted layers,
    * every layer has statistics (calibration data or its activations), and the datasets' schemas fit
-   * the network's {@code features} inputs.
+   * the network's inputs ({@code open} opens and checks a dataset).
    */
-  static void layersAndData(SparkSession spark, CompressionConfig config, LayerChain chain, int features) {
+  static void layersAndData(CompressionConfig config, LayerChain chain,
+      java.util.function.Function<String, InputData> open) {
     List<String> names = new ArrayList<>();
     for (int k = 0; k < chain.size(); k++) {
       names.add(chain.layer(k).name());
@@ -112,7 +113,7 @@ public final class CompressionChecks {
       }
     }
     if (config.calibration != null) {
-      InputData.open(spark, config.calibration, config.inputColumn, config.labelColumn, features);
+      open.apply(config.calibration);
     }
     for (String l : config.activations.keySet()) {
       if (!names.contains(l)) {
@@ -129,7 +130,7 @@ public final class CompressionChecks {
       }
     }
     if (config.evaluation != null) {
-      InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn, features);
+      open.apply(config.evaluation);
     }
   }
 }

@@ -142,6 +142,10 @@ public final class CompressionJob {
 
   private final SparkSession spark;
   private final CompressionConfig config;
+  // shared by the strategies a job computes (the demo's three): solved layers, solvers by settings, datasets
+  private final io.nncompress.compress.SharedSolves sharedSolves = new io.nncompress.compress.SharedSolves();
+  private final Map<String, GroupLassoSolver> solvers = new java.util.HashMap<>();
+  private final Map<String, InputData> opened = new java.util.HashMap<>();
 
   public CompressionJob(SparkSession spark, CompressionConfig config) {
     this.spark = spark;
@@ -170,17 +174,16 @@ public final class CompressionJob {
     } catch (IllegalArgumentException e) {
       throw new BadInputException("Model " + config.spec + ": " + e.getMessage(), e);
     }
-    CompressionChecks.layersAndData(spark, config, chain, net.inputShape().size());
+    CompressionChecks.layersAndData(config, chain, d -> data(d, net.inputShape().size()));
     CompressionChecks.check(spark, config, chain, overwrite);
     return net;
   }
 
-  // what the stage pipeline's last stage left (and how many evaluation passes the stages took)
+  // what the stage pipeline's last stage left
   private static final class LastStage {
     List<CompressedModelStore.StoredLayer> stored;
     Map<String, Object> spectra;
     Network network;
-    int evaluations;
   }
 
   /** Compresses and evaluates with the configured strategy, without writing. */
@@ -203,26 +206,25 @@ public final class CompressionJob {
     Phase phase = Progress.phase("compress").strategy(strategy.id).message("compress " + net.name()).start();
     int features = net.inputShape().size();
     SparkStatistics stats = shared != null ? shared : config.calibration == null ? null : new SparkStatistics(spark,
-        InputData.open(spark, config.calibration, config.inputColumn, config.labelColumn, features), config.batchSize);
+        data(config.calibration, features), config.batchSize);
     int passesBefore = stats == null ? 0 : stats.passes();
     io.nncompress.compress.StatisticsSource source = config.activations.isEmpty() ? stats
         : new ActivationStatistics(spark, config.activations);
     if (checkpoints != null) {
       source = checkpoints.wrap(source);
     }
-    GroupLassoSolver solver = GroupLassoSolver.defaults().tolerance(config.tolerance)
-        .maxIterations(config.maxIterations);
+    GroupLassoSolver solver = solvers.computeIfAbsent(config.tolerance + "/" + config.maxIterations,
+        k -> GroupLassoSolver.defaults().tolerance(config.tolerance).maxIterations(config.maxIterations));
     LOG.info("Compressing {} ({} strategy) with {}", net.name(), strategy.id, Blas.describe());
     LnrCompressor.Result r = new LnrCompressor(strategy, config::targetOf, solver).checkpoints(checkpoints)
-        .compress(net, source);
+        .sharedSolves(sharedSolves).compress(net, source);
     Map<String, List<io.nncompress.spark.finetune.DataParallelTrainer.Epoch>> tuned = io.nncompress.spark.finetune
         .FinetuneStage.afterLnr(spark, config, r.original, r.compressed, checkpoints == null ? null : checkpoints.directory().toString());
     List<int[]> keptOutputs = keptOutputs(r);
     timer.lap("lnr");
     Evaluation ev = null;
     if (config.evaluation != null) {
-      ev = evaluate(r.original, r.compressed, keptOutputs,
-          InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn, features));
+      ev = evaluate(r.original, r.compressed, keptOutputs, data(config.evaluation, features));
       for (int k = 0; k < r.layers.size(); k++) {
         r.layers.get(k).heldOutRelativeError = ev.layerRelativeError[k];
       }
@@ -242,8 +244,7 @@ public final class CompressionJob {
       anyStage |= !config.stagesOf(chain.layer(k).name()).isEmpty();
     }
     if (anyStage) {
-      InputData test = config.evaluation == null ? null
-          : InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn, features);
+      InputData test = config.evaluation == null ? null : data(config.evaluation, features);
       long paramsBefore = r.layers.stream().mapToLong(l -> l.paramsBefore).sum();
       long paramsAfter = r.layers.stream().mapToLong(l -> l.paramsAfter).sum();
       Map<String, Long> origBytes = new LinkedHashMap<>();
@@ -318,16 +319,15 @@ public final class CompressionJob {
       };
       List<CompressedModelStore.StoredLayer> lnrStored = stored;
       LastStage last = new LastStage();
+      EvaluationReuse reuse = new EvaluationReuse(r.compressed, ev);
       new StagePipeline(spark).run(layers, stage -> {
         List<io.nncompress.codec.EncodedTensor> enc = !stage.last ? stage.encoded : io.nncompress.spark.finetune
             .FinetuneStage.afterStages(spark, config, r.original, NetworkEvaluation.withWeights(r.compressed, chain,
                 stage.encoded), java.util.stream.IntStream.range(0, chain.size()).mapToObj(k -> chain.layer(k).name())
                 .toList(), stage.encoded, tuned, checkpoints == null ? null : checkpoints.directory().toString());
         Network decoded = NetworkEvaluation.withWeights(r.compressed, chain, enc);
-        Evaluation e = test == null ? null : evaluate(r.original, decoded, keptOutputs, test);
-        if (test != null) {
-          last.evaluations++;
-        }
+        Evaluation e = test == null ? null
+            : reuse.evaluate(decoded, () -> evaluateOutputs(r.original, decoded, keptOutputs, test));
         List<CompressedModelStore.StoredLayer> staged = new ArrayList<>();
         Map<String, Long> lb = new LinkedHashMap<>();
         for (int k = 0; k < lnrStored.size(); k++) {
@@ -351,7 +351,7 @@ public final class CompressionJob {
         LOG.info("After {}: {} bytes, accuracy {}", stage.label, rec.bytes, e == null ? "n/a" : e.accuracyCompressed);
         return rec.bytes + " bytes";
       });
-      passes += last.evaluations;
+      passes += reuse.passes();
       finalNet = last.network;
       stored = last.stored;
       lastSpectra = last.spectra;
@@ -377,9 +377,25 @@ public final class CompressionJob {
     return CodecComparison.run(this, config, spark, lnr, plans, stats);
   }
 
+  /** The dataset, opened (and checked) once per job. */
+  public InputData data(String dataset, int features) {
+    return opened.computeIfAbsent(dataset + "\n" + features,
+        k -> InputData.open(spark, dataset, config.inputColumn, config.labelColumn, features));
+  }
+
+  /** Layers taken from another strategy's solve instead of solved again (see {@link #compute}). */
+  public int reusedSolves() {
+    return sharedSolves.reused();
+  }
+
   /** One distributed pass comparing the two networks on held-out data. */
   public Evaluation evaluate(Network original, Network compressed, List<int[]> keptOutputs, InputData data) {
     return new NetworkEvaluation(spark, config.batchSize).evaluate(original, compressed, keptOutputs, data);
+  }
+
+  /** Like {@link #evaluate}, the predictions only: accuracy and agreement (per-layer errors NaN). */
+  public Evaluation evaluateOutputs(Network original, Network compressed, List<int[]> keptOutputs, InputData data) {
+    return new NetworkEvaluation(spark, config.batchSize).evaluate(original, compressed, keptOutputs, data, false);
   }
 
   /** Kept output units of each weighted layer of the original network. */

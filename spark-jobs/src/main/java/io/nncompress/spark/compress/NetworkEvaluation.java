@@ -35,6 +35,16 @@ final class NetworkEvaluation {
 
   /** One distributed pass comparing the two networks on held-out data. */
   public Evaluation evaluate(Network original, Network compressed, List<int[]> keptOutputs, InputData data) {
+    return evaluate(original, compressed, keptOutputs, data, true);
+  }
+
+  /**
+   * Like {@link #evaluate(Network, Network, List, InputData)}; without {@code layerErrors} only the
+   * predictions are compared (accuracy, agreement), without the joint statistics of every layer's
+   * inputs that the per-layer errors need (most of a pass's work).
+   */
+  public Evaluation evaluate(Network original, Network compressed, List<int[]> keptOutputs, InputData data,
+      boolean layerErrors) {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     jsc.setJobGroup("nncompress-compress", "nncompress compress: evaluation over " + data.dataset, false);
     Broadcast<NetworkBytes> a = jsc.broadcast(NetworkBytes.of(original));
@@ -43,7 +53,7 @@ final class NetworkEvaluation {
     Phase phase = Progress.phase("evaluation").message("over " + data.dataset).start();
     try {
       Evaluation.Partial p = data.rows().mapPartitions(it -> {
-        Evaluation.Probe probe = new Evaluation.Probe(a.value().build(), b.value().build());
+        Evaluation.Probe probe = new Evaluation.Probe(a.value().build(), b.value().build(), layerErrors);
         data.forEachBatch(it, batch, probe::add);
         return Collections.singletonList(probe.finish()).iterator();
       }).treeReduce(Evaluation.Partial::merge, 2);

@@ -44,23 +44,32 @@ public final class SparkStatistics implements StatisticsSource {
   }
 
   /**
-   * Input statistics are kept per network and layers, so strategies that need the same statistics
-   * of the original network (parallel, bottom-up) share one pass.
+   * Input statistics are kept per network and layer, so strategies that need statistics of the
+   * original network already computed (parallel and bottom-up all its layers, top-down its first
+   * layer) share one pass; a pass computes only the layers not kept yet.
    */
   @Override
   public AutocorrelationStats[] inputs(Network net, int[] layerIndices) {
-    String key = fingerprint(net) + java.util.Arrays.toString(layerIndices);
-    AutocorrelationStats[] cached = cache.get(key);
-    if (cached != null) {
+    java.util.Map<Integer, AutocorrelationStats> known = cache.computeIfAbsent(fingerprint(net),
+        k -> new java.util.HashMap<>());
+    int[] missing = java.util.Arrays.stream(layerIndices).filter(i -> !known.containsKey(i)).distinct().toArray();
+    if (missing.length == 0) {
       LOG.info("Statistics of {} reused (no pass over the data)", net.name());
-      return cached;
+    } else {
+      AutocorrelationStats[] s = run(net, missing, null, null, "layer inputs of " + net.name());
+      for (int k = 0; k < missing.length; k++) {
+        known.put(missing[k], s[k]);
+      }
     }
-    AutocorrelationStats[] s = run(net, layerIndices, null, null, "layer inputs of " + net.name());
-    cache.put(key, s);
-    return s;
+    AutocorrelationStats[] out = new AutocorrelationStats[layerIndices.length];
+    for (int k = 0; k < out.length; k++) {
+      out[k] = known.get(layerIndices[k]);
+    }
+    return out;
   }
 
-  private final java.util.Map<String, AutocorrelationStats[]> cache = new java.util.HashMap<>();
+  private final java.util.Map<String, java.util.Map<Integer, AutocorrelationStats>> cache =
+      new java.util.HashMap<>();
 
   private static String fingerprint(Network net) {
     // the spec and every tensor; a weight left on file counts by where it is, so nothing is read here
