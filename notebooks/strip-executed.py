@@ -3,6 +3,8 @@
 keeping their outputs (tables, SVG charts, printed results) so that a reader sees them without running
 anything, and leaving out what is of the machine that ran them, not of the notebook:
 
+- what the cells logged on stderr (log lines of the machine that ran them: its CPU, BLAS, Spark's
+  warnings), keeping what they print and display;
 - nbconvert's per-cell execution timestamps (metadata.execution) and the kernel's language_info
   details beyond the language's name;
 - absolute paths: the repository root becomes "." (the notebooks run from notebooks/, so their own
@@ -56,7 +58,8 @@ def strip(nb, subs):
     for cell in nb.get("cells", []):
         cell.get("metadata", {}).pop("execution", None)
         if "outputs" in cell:
-            cell["outputs"] = clean(cell["outputs"], subs)
+            kept = [o for o in cell["outputs"] if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+            cell["outputs"] = clean(kept, subs)
     info = nb.get("metadata", {}).get("language_info")
     if isinstance(info, dict):
         nb["metadata"]["language_info"] = {"name": info.get("name", "java")}
