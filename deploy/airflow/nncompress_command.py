@@ -26,6 +26,10 @@ AUTOCORR_OPTIONS = {
 }
 
 
+# compress --strategy (lnr.strategy)
+STRATEGIES = ("parallel", "top-down", "bottom-up")
+
+
 def layer_spec(layer: Mapping[str, Any]) -> str:
     """One --layer value, e.g. name=conv1,dataset=/data/maps,column=x,shape=3x32x32,kernel=3."""
     unknown = [k for k in layer if k not in LAYER_KEYS]
@@ -77,6 +81,28 @@ def autocorr_args(layers: Iterable[Mapping[str, Any]], output: str, overwrite: b
     return args
 
 
+def compress_args(config: str, output: Optional[str] = None, statistics: Optional[str] = None,
+                  overwrite: bool = False, strategy: Optional[str] = None, validate_only: bool = False) -> List[str]:
+    """The arguments of `nncompress compress`: the job's YAML config (a local or Hadoop path), and what
+    overrides its output and, for a layer map, its data.statistics (the output of autocorr)."""
+    if not str(config).strip():
+        raise ValueError("config must be a path, cannot be empty")
+    args = ["compress", "--config", str(config)]
+    for option, value in (("--output", output), ("--statistics", statistics), ("--strategy", strategy)):
+        if value is None:
+            continue
+        if not str(value).strip():
+            raise ValueError(f"{option} cannot be empty")
+        args += [option, str(value)]
+    if strategy is not None and strategy not in STRATEGIES:
+        raise ValueError(f"unknown strategy {strategy!r}, allowed: {list(STRATEGIES)}")
+    if overwrite:
+        args.append("--overwrite")
+    if validate_only:
+        args.append("--validate-only")
+    return args
+
+
 def spark_submit_command(app_jar: str, app_args: Sequence[str], master: Optional[str] = None,
                          deploy_mode: Optional[str] = None, conf: Optional[Mapping[str, Any]] = None,
                          name: str = "nncompress", spark_submit: str = "spark-submit") -> List[str]:
@@ -105,6 +131,12 @@ def example_params(data_root: str, output: str) -> Dict[str, Any]:
         # a retry or a rerun of the same date replaces the output, atomically (idempotent)
         "overwrite": True,
     }
+
+
+def example_compress_params(config: str, statistics: str, output: str) -> Dict[str, Any]:
+    """The compression the DAG runs after autocorr: the layer map of `config` (model.layers) solved from
+    the statistics autocorr wrote (see conf/examples/residual-mlp/job.yaml)."""
+    return {"config": config, "statistics": statistics, "output": output, "overwrite": True}
 
 
 if __name__ == "__main__":

@@ -1,16 +1,24 @@
-"""Airflow DAG: the nncompress autocorrelation job, every day, on a Spark cluster.
+"""Airflow DAG: the nncompress statistics and compression jobs, every day, on a Spark cluster.
 
-Two tasks, both spark-submit through the Spark provider's SparkSubmitOperator (connection
+Four tasks, all spark-submit through the Spark provider's SparkSubmitOperator (connection
 `spark_default`: its host is the master, e.g. yarn or spark://host:7077, its extra can set the
 deploy mode and the spark-submit binary):
 
-  validate   `autocorr ... --validate-only`: checks the layer specs and every dataset's schema in
-             seconds; exit 2 names the bad layer, dataset or column. Not retried: a bad config
-             does not heal.
-  autocorr   the job. Retried with a growing delay: a lost executor is Spark's business, but a lost
-             driver, a preempted container or a full cluster fails the task, and the retry starts
-             over. The output is written atomically and `--overwrite` replaces it only once the new
-             one is complete, so a retry, a rerun or a backfill of the same date is idempotent.
+  validate           `autocorr ... --validate-only`: checks the layer specs and every dataset's
+                     schema in seconds; exit 2 names the bad layer, dataset or column. Not retried:
+                     a bad config does not heal.
+  autocorr           the statistics job (one output per run date).
+  validate_compress  `compress --config JOB --statistics <autocorr's output> --validate-only`: checks
+                     the job's config, the weights and the layer map against the statistics just
+                     written (which is why it runs after autocorr). Not retried.
+  compress           the compression job: the layer map of JOB (model.layers) solved from those
+                     statistics, written to one output per run date.
+
+autocorr and compress are retried with a growing delay: a lost executor is Spark's business, but a
+lost driver, a preempted container or a full cluster fails the task, and the retry starts over
+(compress resumes from the layers it had checkpointed). Outputs are written atomically and
+`--overwrite` replaces one only once the new one is complete, so a retry, a rerun or a backfill of
+the same date is idempotent.
 
 The command line is built by nncompress_command.py (pure Python, tested without Airflow): every
 value is one argument, nothing goes through a shell. Configure with the environment variables
@@ -27,16 +35,22 @@ from airflow import DAG
 from airflow.providers.apache.spark.operators.spark_submit import SparkSubmitOperator
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nncompress_command import MAIN_CLASS, autocorr_args, example_params  # noqa: E402
+from nncompress_command import (MAIN_CLASS, autocorr_args, compress_args,  # noqa: E402
+                                example_compress_params, example_params)
 
 # the application jar (deploy/docker puts it at this path; on YARN, a path on HDFS or local:)
 APP_JAR = os.environ.get("NNCOMPRESS_APP_JAR", "/opt/nncompress/nncompress-app.jar")
 DATA_ROOT = os.environ.get("NNCOMPRESS_DATA_ROOT", "hdfs:///data/nncompress")
 OUTPUT_ROOT = os.environ.get("NNCOMPRESS_OUTPUT_ROOT", "hdfs:///data/nncompress/stats")
 SPARK_CONN_ID = os.environ.get("NNCOMPRESS_SPARK_CONN_ID", "spark_default")
+# the compression job's YAML config, a layer map over the model's weights (model.layers); its
+# data.statistics and output are replaced by the run date's (see conf/examples/residual-mlp/job.yaml)
+COMPRESS_CONFIG = os.environ.get("NNCOMPRESS_COMPRESS_CONFIG", "hdfs:///data/nncompress/job.yaml")
 
 # one output per run date; {{ ds_nodash }} is rendered by Airflow (application_args is templated)
 PARAMS = example_params(DATA_ROOT, OUTPUT_ROOT + "/autocorr/{{ ds_nodash }}")
+COMPRESS_PARAMS = example_compress_params(COMPRESS_CONFIG, PARAMS["output"],
+                                          OUTPUT_ROOT + "/compressed/{{ ds_nodash }}")
 
 SPARK_CONF = {
     # executors lost with their machine are replaced; tasks are retried up to this many times
@@ -56,7 +70,8 @@ default_args = {
 
 with DAG(
     dag_id="nncompress_autocorr",
-    description="Per-layer autocorrelation of activation datasets (nncompress autocorr)",
+    description="Per-layer autocorrelation of activation datasets (nncompress autocorr), then the compression "
+                "of the model from it (nncompress compress)",
     schedule="@daily",
     start_date=datetime(2026, 1, 1),
     catchup=False,
@@ -89,4 +104,29 @@ with DAG(
         executor_cores=4,
     )
 
-    validate >> autocorr
+    validate_compress = SparkSubmitOperator(
+        task_id="validate_compress",
+        conn_id=SPARK_CONN_ID,
+        application=APP_JAR,
+        java_class=MAIN_CLASS,
+        name="nncompress-validate-compress",
+        application_args=compress_args(**COMPRESS_PARAMS, validate_only=True),
+        conf=SPARK_CONF,
+        retries=0,
+        execution_timeout=timedelta(minutes=30),
+    )
+
+    compress = SparkSubmitOperator(
+        task_id="compress",
+        conn_id=SPARK_CONN_ID,
+        application=APP_JAR,
+        java_class=MAIN_CLASS,
+        name="nncompress-compress",
+        application_args=compress_args(**COMPRESS_PARAMS),
+        conf=SPARK_CONF,
+        driver_memory="8g",
+        executor_memory="8g",
+        executor_cores=4,
+    )
+
+    validate >> autocorr >> validate_compress >> compress

@@ -2,7 +2,8 @@
 
 import unittest
 
-from nncompress_command import autocorr_args, example_params, layer_spec, spark_submit_command
+from nncompress_command import (autocorr_args, compress_args, example_compress_params, example_params, layer_spec,
+                                spark_submit_command)
 
 
 class LayerSpecTest(unittest.TestCase):
@@ -44,6 +45,18 @@ class CommandTest(unittest.TestCase):
 
     def test_example_is_idempotent(self):
         self.assertIn("--overwrite", autocorr_args(**example_params("/d", "/o")))
+        self.assertIn("--overwrite", compress_args(**example_compress_params("/c.yaml", "/s", "/o")))
+
+    def test_compress(self):
+        self.assertEqual(["compress", "--config", "hdfs:///j.yaml", "--output", "/o", "--statistics", "/s x",
+                          "--strategy", "parallel", "--overwrite", "--validate-only"],
+                         compress_args("hdfs:///j.yaml", output="/o", statistics="/s x", strategy="parallel",
+                                       overwrite=True, validate_only=True))
+        self.assertEqual(["compress", "--config", "/j.yaml"], compress_args("/j.yaml"))
+        with self.assertRaisesRegex(ValueError, "unknown strategy 'sideways'"):
+            compress_args("/j.yaml", strategy="sideways")
+        with self.assertRaisesRegex(ValueError, "--statistics cannot be empty"):
+            compress_args("/j.yaml", statistics=" ")
 
 
 if __name__ == "__main__":

@@ -33,6 +33,11 @@ final class CompressCommand implements Callable<Integer> {
   @Option(names = {"-o", "--output"}, description = "override the config's output directory")
   String output;
 
+  @Option(names = "--statistics", paramLabel = "PATH",
+      description = "override the config's data.statistics (with model.layers): the output of nncompress autocorr, "
+          + "e.g. the run of the same date in a scheduler")
+  String statistics;
+
   @Option(names = "--overwrite", description = "replace an existing output (only once the new one is complete)")
   boolean overwrite;
 
@@ -59,6 +64,13 @@ final class CompressCommand implements Callable<Integer> {
     }
     if (output != null) {
       c.output = output;
+    }
+    if (statistics != null) {
+      if (c.layerMap == null) {
+        throw new BadInputException("option --statistics: stored statistics go with a layer map (model.layers), "
+            + "and " + config + " has model.spec");
+      }
+      c.statistics = statistics;
     }
     if (c.layerMap != null && s != null && s != ChainingStrategy.PARALLEL) {
       throw new BadInputException("option --strategy: a layer map (model.layers in " + config + ") is solved layer by "

@@ -135,6 +135,16 @@ class CompressInputErrorsTest {
     }
   }
 
+  // issue 19, item 5: --statistics (the scheduler's autocorr output of the day) goes with a layer map only
+  @Test
+  void statisticsOptionWithASpecModelIsRejectedNamingTheOptionAndTheConfig() throws Exception {
+    Path cfg = config("stats-option", "{keep: 8}");
+    Run r = run("compress", "-c", cfg.toString(), "--statistics", dir.resolve("stats").toString(), "--validate-only");
+    assertBadInput(r, "option --statistics: stored statistics go with a layer map (model.layers), and " + cfg
+        + " has model.spec");
+    assertEquals(1, r.err().strip().split("\n").length, r.err());
+  }
+
   // item 1: a target that keeps nothing is rejected where it is written
   @Test
   void keepingNothingIsRejectedNamingTheKey() throws Exception {

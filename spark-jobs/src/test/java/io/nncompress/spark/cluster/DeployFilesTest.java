@@ -24,8 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The files of deploy/: the Airflow DAG parses, the command it builds passes {@code --validate-only}
- * on real data, the spark-operator manifest's arguments too, and the spark-submit wrapper passes
+ * The files of deploy/: the Airflow DAG, executed by Python against a stand-in of Airflow's API (Airflow
+ * cannot be installed here), has its four tasks in order, and every operator's arguments pass
+ * {@code --validate-only} on real data, the spark-operator manifest's arguments too, and the spark-submit wrapper passes
  * every argument on unchanged. Python 3 runs what is Python (Airflow itself is not needed); without
  * python3 those checks are skipped with a message.
  */
@@ -94,37 +95,124 @@ class DeployFilesTest {
     return Main.run(a.toArray(new String[0]));
   }
 
+  /**
+   * A stand-in for the two modules of Airflow the DAG imports (Airflow is on PyPI only, not in Debian,
+   * so it cannot be installed here): DAG as a context manager, SparkSubmitOperator recording its
+   * arguments (default_args applied as Airflow applies them, explicit arguments first) and its
+   * downstream tasks, refusing arguments the real operator does not take.
+   */
+  static final String AIRFLOW_STUB = String.join("\n",
+      "class DAG:",
+      "    current = None",
+      "    def __init__(self, dag_id, **kw):",
+      "        self.dag_id, self.kw, self.tasks = dag_id, kw, []",
+      "    def __enter__(self):",
+      "        DAG.current = self",
+      "        return self",
+      "    def __exit__(self, *a):",
+      "        DAG.current = None",
+      "");
+  static final String OPERATOR_STUB = String.join("\n",
+      "from airflow import DAG",
+      // the parameters of apache-airflow-providers-apache-spark's SparkSubmitOperator and of BaseOperator
+      "ARGS = {'application', 'conf', 'conn_id', 'files', 'py_files', 'archives', 'driver_class_path', 'jars',",
+      "        'java_class', 'packages', 'exclude_packages', 'repositories', 'total_executor_cores', 'executor_cores',",
+      "        'executor_memory', 'driver_memory', 'keytab', 'principal', 'proxy_user', 'name', 'num_executors',",
+      "        'status_poll_interval', 'application_args', 'env_vars', 'verbose', 'spark_binary', 'properties_file',",
+      "        'yarn_queue', 'deploy_mode', 'use_krb5ccache', 'task_id', 'owner', 'retries', 'retry_delay',",
+      "        'retry_exponential_backoff', 'max_retry_delay', 'execution_timeout', 'pool', 'queue', 'priority_weight'}",
+      "class SparkSubmitOperator:",
+      "    def __init__(self, task_id, **kw):",
+      "        unknown = sorted(set(kw) - ARGS)",
+      "        if unknown:",
+      "            raise TypeError(f'SparkSubmitOperator got unexpected arguments {unknown}')",
+      "        self.task_id, self.kw, self.downstream = task_id, dict(kw), []",
+      "        for k, v in DAG.current.kw.get('default_args', {}).items():",
+      "            self.kw.setdefault(k, v)",
+      "        DAG.current.tasks.append(self)",
+      "    def __rshift__(self, other):",
+      "        self.downstream.append(other.task_id)",
+      "        return other",
+      "");
+  static final String RUN_DAG = String.join("\n",
+      "import json, runpy, sys",
+      "ns = runpy.run_path(sys.argv[1])",
+      "dag = ns['dag']",
+      "print(json.dumps({'dag_id': dag.dag_id, 'schedule': dag.kw.get('schedule'), 'tasks': [dict(task_id=t.task_id,",
+      "    java_class=t.kw.get('java_class'), application=t.kw.get('application'), conn_id=t.kw.get('conn_id'),",
+      "    retries=t.kw.get('retries'), args=t.kw.get('application_args'), downstream=t.downstream)",
+      "    for t in dag.tasks]}))",
+      "");
+
+  /**
+   * The DAG file executed by Python, against a stand-in of Airflow's two classes, with the paths of
+   * this test's data: the tasks, their order and retries, and every operator's arguments, run
+   * through the real CLI with --validate-only (the autocorr job also for real, since the
+   * compression reads its output), with the run date rendered as Airflow renders {{ ds_nodash }}.
+   */
   @Test
-  void dagParsesAndSchedulesRetriedSparkSubmits() throws Exception {
+  void everyTaskOfTheDagValidatesThroughTheCli() throws Exception {
     assumePython();
-    String script = String.join("\n",
-        "import ast, json, sys",
-        "path = sys.argv[1]",
-        "tree = ast.parse(open(path).read(), path)",
-        "calls = [n for n in ast.walk(tree) if isinstance(n, ast.Call)]",
-        "ops = [n for n in calls if getattr(n.func, 'id', '') == 'SparkSubmitOperator']",
-        "kw = lambda n: {k.arg: (k.value.value if isinstance(k.value, ast.Constant) else ast.dump(k.value)) "
-            + "for k in n.keywords}",
-        "dags = [n for n in calls if getattr(n.func, 'id', '') == 'DAG']",
-        "defaults = [n for n in ast.walk(tree) if isinstance(n, ast.Assign) "
-            + "and getattr(n.targets[0], 'id', '') == 'default_args']",
-        "keys = [k.value for k in defaults[0].value.keys] if defaults else []",
-        "imports = [a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) "
-            + "and n.module == 'nncompress_command' for a in n.names]",
-        "print(json.dumps({'operators': [kw(o) for o in ops], 'dag': kw(dags[0]) if dags else {}, "
-            + "'default_args': keys, 'imports': imports}))");
-    JsonNode r = JSON.readTree(exec(List.of("python3", "-c", script, deploy.resolve("airflow/nncompress_dag.py")
-        .toString()), deploy));
-    assertEquals(2, r.get("operators").size(), r.toString());
-    for (JsonNode op : r.get("operators")) {
-      assertEquals("MAIN_CLASS", op.get("java_class").asText().replaceAll(".*id='(\\w+)'.*", "$1"), op.toString());
-      assertTrue(op.has("application_args") && op.has("application") && op.has("conn_id"), op.toString());
+    Path stub = dir.resolve("airflow-stub");
+    Path op = Files.createDirectories(stub.resolve("airflow/providers/apache/spark/operators"));
+    Files.writeString(stub.resolve("airflow/__init__.py"), AIRFLOW_STUB);
+    for (Path p = op; !p.equals(stub.resolve("airflow")); p = p.getParent()) {
+      Files.writeString(p.resolve("__init__.py"), "");
     }
-    assertEquals("@daily", r.get("dag").get("schedule").asText(), r.toString());
-    List<String> keys = new ArrayList<>();
-    r.get("default_args").forEach(k -> keys.add(k.asText()));
-    assertTrue(keys.containsAll(List.of("retries", "retry_delay")), keys.toString());
-    assertTrue(r.get("imports").toString().contains("autocorr_args"), r.toString());
+    Files.writeString(op.resolve("spark_submit.py"), OPERATOR_STUB);
+    Path config = compressConfig();
+    String outputRoot = dir.resolve("dag-out").toString();
+    JsonNode dag = JSON.readTree(exec(List.of("python3", "-c", RUN_DAG,
+        deploy.resolve("airflow/nncompress_dag.py").toString()), dir, "PYTHONPATH", stub.toString(),
+        "NNCOMPRESS_DATA_ROOT", dataRoot, "NNCOMPRESS_OUTPUT_ROOT", outputRoot,
+        "NNCOMPRESS_COMPRESS_CONFIG", config.toString(), "NNCOMPRESS_APP_JAR", "/opt/app.jar"));
+    assertEquals("@daily", dag.get("schedule").asText(), dag.toString());
+    List<String> ids = new ArrayList<>();
+    dag.get("tasks").forEach(t -> ids.add(t.get("task_id").asText()));
+    assertEquals(List.of("validate", "autocorr", "validate_compress", "compress"), ids);
+    for (int k = 0; k < ids.size(); k++) {
+      JsonNode t = dag.get("tasks").get(k);
+      assertEquals("io.nncompress.cli.Main", t.get("java_class").asText(), t.toString());
+      assertEquals("/opt/app.jar", t.get("application").asText(), t.toString());
+      assertEquals("spark_default", t.get("conn_id").asText(), t.toString());
+      // the validations are not retried (a bad config does not heal), the jobs are (default_args)
+      assertEquals(ids.get(k).startsWith("validate") ? 0 : 3, t.get("retries").asInt(), t.toString());
+      assertEquals(k + 1 < ids.size() ? "[\"" + ids.get(k + 1) + "\"]" : "[]", t.get("downstream").toString());
+    }
+    String statistics = outputRoot + "/autocorr/20260102";
+    for (JsonNode t : dag.get("tasks")) {
+      List<String> a = new ArrayList<>();
+      t.get("args").forEach(n -> a.add(n.asText().replace("{{ ds_nodash }}", "20260102")));
+      String id = t.get("task_id").asText();
+      assertEquals(id.startsWith("validate"), a.contains("--validate-only"), a.toString());
+      assertEquals(0, id.startsWith("validate") ? Main.run(a.toArray(new String[0])) : validate(a), id + ": " + a);
+      if (id.equals("autocorr")) {
+        assertTrue(a.containsAll(List.of("--output", statistics, "--overwrite")), a.toString());
+        assertEquals(0, Main.run(a.toArray(new String[0])), "the autocorr task, run: " + a);
+      }
+      if (id.contains("compress")) {
+        assertEquals(List.of("compress", "--config", config.toString(), "--output", outputRoot + "/compressed/20260102",
+            "--statistics", statistics, "--overwrite"), a.subList(0, 8));
+      }
+    }
+  }
+
+  /** A layer map of fc1 (16 inputs, as the example's acts) whose statistics and output the DAG sets. */
+  static Path compressConfig() throws IOException {
+    java.util.Random rnd = new java.util.Random(5);
+    double[] w = new double[4 * 16];
+    for (int i = 0; i < w.length; i++) {
+      w[i] = (float) rnd.nextGaussian();
+    }
+    Path weights = dir.resolve("dag-model.safetensors");
+    io.nncompress.format.safetensors.SafetensorsWriter.write(weights, java.util.Map.of(
+        "fc1.weight", io.nncompress.format.safetensors.Tensor.f32(w, 4, 16),
+        "fc1.bias", io.nncompress.format.safetensors.Tensor.f32(new double[] {0.1, -0.2, 0.3, 0}, 4)), java.util.Map.of());
+    return Files.writeString(dir.resolve("dag-job.yaml"), "model:\n  weights: " + weights + "\n  layers:\n"
+        + "    fc1: {weight: fc1.weight, bias: fc1.bias}\n"
+        + "data:\n  statistics: " + dir.resolve("replaced-by-the-dag") + "\n"
+        + "lnr:\n  strategy: parallel\n  target: {keep: 8}\n"
+        + "output: " + dir.resolve("replaced-by-the-dag-too") + "\n");
   }
 
   @Test

@@ -4,7 +4,6 @@ import java.io.File;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
@@ -106,16 +105,17 @@ public final class StandaloneCluster implements AutoCloseable {
     }
   }
 
-  private StandaloneCluster(Path dir, int coresPerWorker, String memoryPerWorker) throws IOException {
+  private StandaloneCluster(Path dir, int coresPerWorker, String memoryPerWorker, Path givenAppJar)
+      throws IOException {
     this.dir = Files.createDirectories(dir);
     this.coresPerWorker = coresPerWorker;
     this.memoryPerWorker = memoryPerWorker;
-    this.classPath = testClassPath();
-    this.jvmOptions = moduleOptions();
+    this.classPath = SparkDistribution.testClassPath();
+    this.jvmOptions = SparkDistribution.moduleOptions();
     this.sparkHome = Files.createDirectories(dir.resolve("spark-home"));
-    this.appJar = dir.resolve("app.jar");
+    this.appJar = givenAppJar != null ? givenAppJar : dir.resolve("app.jar");
     this.logConfig = dir.resolve("log4j2.properties");
-    this.distClassPath = layOutSparkHome();
+    this.distClassPath = layOutSparkHome(givenAppJar == null);
     Files.writeString(logConfig, String.join("\n",
         "rootLogger.level = warn",
         "rootLogger.appenderRef.stderr.ref = stderr",
@@ -144,7 +144,18 @@ public final class StandaloneCluster implements AutoCloseable {
    */
   public static StandaloneCluster start(Path dir, int workers, int coresPerWorker, String memoryPerWorker)
       throws IOException, InterruptedException {
-    StandaloneCluster c = new StandaloneCluster(dir, coresPerWorker, memoryPerWorker);
+    return start(dir, workers, coresPerWorker, memoryPerWorker, null);
+  }
+
+  /**
+   * As {@link #start(Path, int, int, String)}, with {@code appJar} as the application jar (the
+   * shaded {@code -app.jar} of the build): then the distribution holds none of what that jar
+   * carries (nncompress's jars, picocli, class directories), as on a real Spark install. With null,
+   * the class directories of the build are packed into an {@code app.jar} of the cluster's own.
+   */
+  public static StandaloneCluster start(Path dir, int workers, int coresPerWorker, String memoryPerWorker,
+      Path appJar) throws IOException, InterruptedException {
+    StandaloneCluster c = new StandaloneCluster(dir, coresPerWorker, memoryPerWorker, appJar);
     try {
       c.startMaster();
       for (int i = 0; i < workers; i++) {
@@ -436,21 +447,13 @@ public final class StandaloneCluster implements AutoCloseable {
    * the executors through SPARK_DIST_CLASSPATH (as in Spark's "Hadoop free" builds), and the class
    * directories are packed into app.jar.
    */
-  private String layOutSparkHome() throws IOException {
+  private String layOutSparkHome(boolean packAppJar) throws IOException {
     Files.createDirectories(sparkHome.resolve("jars"));
-    List<Path> classDirs = new ArrayList<>();
-    List<String> jars = new ArrayList<>();
-    for (String entry : classPath.split(File.pathSeparator)) {
-      if (entry.isEmpty()) {
-        continue;
-      }
-      Path p = Path.of(entry).toAbsolutePath();
-      if (Files.isDirectory(p)) {
-        classDirs.add(p);
-      } else if (Files.isRegularFile(p) && entry.endsWith(".jar")) {
-        jars.add(p.toString());
-      }
+    String jars = String.join(File.pathSeparator, SparkDistribution.jars(!packAppJar));
+    if (!packAppJar) {
+      return jars;
     }
+    List<Path> classDirs = SparkDistribution.classDirectories();
     Manifest mf = new Manifest();
     mf.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
     try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(appJar), mf)) {
@@ -459,7 +462,7 @@ public final class StandaloneCluster implements AutoCloseable {
         addTree(out, d, seen);
       }
     }
-    return String.join(File.pathSeparator, jars);
+    return jars;
   }
 
   private static void addTree(JarOutputStream out, Path root, java.util.Set<String> seen) throws IOException {
@@ -475,27 +478,6 @@ public final class StandaloneCluster implements AutoCloseable {
         return FileVisitResult.CONTINUE;
       }
     });
-  }
-
-  /**
-   * The classpath of this JVM: surefire runs tests from a manifest-only jar and puts the real
-   * classpath in {@code surefire.test.class.path}; elsewhere (an IDE) it is java.class.path.
-   */
-  static String testClassPath() {
-    String cp = System.getProperty("surefire.test.class.path");
-    return cp != null && !cp.isBlank() ? cp : System.getProperty("java.class.path");
-  }
-
-  /** The --add-opens and the two Spark-on-Java-17 properties this JVM runs with (from surefire's argLine). */
-  private static List<String> moduleOptions() {
-    List<String> out = new ArrayList<>();
-    for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments()) {
-      if (a.startsWith("--add-opens") || a.startsWith("--add-exports") || a.startsWith("-Djdk.reflect.")
-          || a.startsWith("-Dio.netty.") || a.startsWith("-Dnncompress.blas")) {
-        out.add(a);
-      }
-    }
-    return out;
   }
 
   static int freePort() throws IOException {
