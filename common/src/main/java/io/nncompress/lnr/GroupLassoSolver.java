@@ -11,41 +11,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Rule (AUTO): FISTA when lambda = 0 or the problem has column groups; otherwise the method
  * with the smaller predicted cost ({@link SolverCost}: work per iteration from h, p and the warm
- * start's kept fraction, times the iterations the previous solve on the path measured, converted to
- * the other method by the prior ratio). The fixed rule it replaces (FISTA above
- * {@value #BCD_MAX_KEPT_FRACTION} kept, else BCD) was measured at h = d = 1024 only
- * ({@code io.nncompress.bench.FistaBenchmark --sizes 1024}, native OpenBLAS on 2 shared cores,
- * relative KKT tolerance 1e-6, cold starts; seconds FISTA+restart vs blocked BCD, two runs under
- * different machine load), and picked BCD on LeNet-300-100's layer 2 (h = 100, p = 301, 81% kept)
- * where FISTA is 4-7x faster; {@code FistaBenchmark --grid} checks the model over h, p and kept
- * fraction:
- * <pre>
- *   kept  25%:   4.7 vs  0.4  |  14.9 vs  1.3
- *   kept  47%:   5.7 vs  1.1  |  18.9 vs  4.7
- *   kept  66%:  11.0 vs  2.9  |  53.1 vs 12.2
- *   kept  81%:  16.7 vs 11.3  |  59.4 vs 22.2
- *   kept  91%:  27.3 vs 30.8  | 103.2 vs 57.2
- *   lambda = 0:                  321 s, 2775 iterations, converged vs 2000 sweeps NOT converged (KKT 2.9e-5)
- *   h = d = 4096, kept 321 of 4096 (8%): FISTA 582 iterations, 438 s vs BCD 154 sweeps, 2.2 s
- * </pre>
- * BCD's sweep costs 2 h k^2 flops (k = working-set size, mostly level-3 thanks to blocking) against
- * FISTA's 2 h k p per iteration, and it needs fewer sweeps than FISTA needs iterations until the
- * kept block R_SS becomes large and ill-conditioned; the two meet at about 90% kept. The kept count
- * is not known before solving (a-priori screening such as the strong rule keeps almost every column
- * on correlated data), and handing over from BCD to FISTA once the support grows past the threshold
- * was measured slower than either method alone (FISTA does not profit from the BCD iterate), so
- * the rule only uses what is known up front: the warm start (the lambda path passes the previous
- * solution) and lambda = 0, where nothing is penalised and FISTA's acceleration beats cyclic
- * Gauss-Seidel sweeps.
+ * start's kept fraction, times the iterations the previous solves on the path measured, converted to
+ * the other method by a prior ratio when only one has run). BCD's sweep costs about 2 h k^2 flops (k
+ * the working set, mostly level-3 thanks to blocking) against FISTA's 2 h k p per iteration, and it
+ * needs fewer sweeps than FISTA needs iterations until the kept block R_SS becomes large and
+ * ill-conditioned; where the two meet depends on the data, hence a model fed with the counts of the
+ * path rather than a fixed threshold. At lambda = 0 nothing is penalised and FISTA's acceleration
+ * beats cyclic Gauss-Seidel sweeps. The previous fixed rule (FISTA above
+ * {@value #BCD_MAX_KEPT_FRACTION} kept, else BCD) stays available for comparison
+ * ({@code FistaBenchmark --grid}; figures in docs/benchmarks.md).
  *
  * <p>Column groups with more than one column ({@link GroupLassoProblem#withColumnGroups(int[])}, conv
  * channels): AUTO uses FISTA. {@link GroupLassoBcd} solves them too (block proximal steps, no working
  * set and no blocking, see there) when BCD is asked for explicitly, but without an exact block
- * minimiser it needs far more sweeps than FISTA needs iterations on correlated channels. Measured
- * once (Architectures.convnet(7), 200 random 28x28 images, PARALLEL, conv2 keeps 6 of 8 and fc1 12
- * of 16 channels, tolerance 1e-6, native OpenBLAS on a loaded 2-core machine; whole compression):
- * FISTA 0.9-1.1 s (4128 + 9418 iterations along the two lambda paths) vs grouped BCD 8.1-8.5 s
- * (16445 + 50968 sweeps), same kept channels and errors.
+ * minimiser it needs far more sweeps than FISTA needs iterations on correlated channels.
  */
 public final class GroupLassoSolver {
   /** Which solver to use. */
