@@ -18,7 +18,8 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks (ratios against baselines "
     + "measured in the same run).", subcommands = {BenchCommand.Autocorr.class,
         KMeansBenchCommand.class,
-        DistributedSvdBenchCommand.class, BenchCommand.LayerMap.class, BenchCommand.Hostile.class})
+        DistributedSvdBenchCommand.class, BenchCommand.LayerMap.class, BenchCommand.Hostile.class,
+        FaultsCommand.class})
 final class BenchCommand {
   @ParentCommand
   Main main;

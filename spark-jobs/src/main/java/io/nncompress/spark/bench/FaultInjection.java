@@ -1,0 +1,374 @@
+package io.nncompress.spark.bench;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * {@code nncompress bench faults} (issue 17's audit, the faults half): runs {@code autocorr} and
+ * {@code compress} as real CLI processes ({@link CliProcess}) on the small model and data of
+ * {@link HostileInputs}, injects a fault into each (a SIGKILL early, mid-way through the tasks, after a
+ * checkpoint, while the output is committed; a kill during an {@code --overwrite} rerun; two runs writing
+ * the same output at once; the output's folder replaced by a file mid-run) and gives a verdict:
+ * survived (the rerun without {@code --overwrite} succeeds and its output is byte for byte the
+ * undisturbed run's, nothing incomplete was ever visible at the output path, a loser exits 2 with one
+ * clean line), lost data (an output missing, different, or seen incomplete) or unclear (anything else:
+ * a failed rerun, a trace, a fault that could not be injected). Killed runs sleep in every task
+ * ({@link SlowTasksPlugin}) so that each kill lands where it is meant to.
+ */
+public final class FaultInjection {
+  /** How a fault ended. */
+  public enum Verdict { SURVIVED, LOST_DATA, UNCLEAR }
+
+  /** A fault's outcome: what was done and why the verdict. */
+  public record Result(String name, Verdict verdict, String detail) {}
+
+  /** The commands faults are injected into. */
+  public enum Job { AUTOCORR, COMPRESS }
+
+  /** Where a run is killed. */
+  public enum Point { EARLY, MID_TASKS, CHECKPOINT, COMMIT }
+
+  static final Duration TIMEOUT = Duration.ofMinutes(5);
+  static final Pattern TASKS = Pattern.compile("\"event\":\"tasks\".*?\"done\":(\\d+),\"total\":(\\d+)");
+
+  private final Path dir;
+  private final HostileInputs inputs;
+  private final long sleepMs;
+  private final Map<Job, Map<String, String>> reference = new EnumMap<>(Job.class);
+  private String config;
+
+  /** {@code sleepMs}: how long every task of a run to disturb sleeps first. */
+  public FaultInjection(SparkSession spark, Path dir, long sleepMs) {
+    this.dir = dir;
+    this.inputs = new HostileInputs(spark, dir.resolve("inputs"));
+    this.sleepMs = sleepMs;
+  }
+
+  /** Writes the model, data and config, and runs each job once undisturbed: the reference outputs. */
+  public FaultInjection setUp() throws IOException {
+    Files.createDirectories(dir.resolve("inputs"));
+    inputs.setUp();
+    config = inputs.config("faults", null, null);
+    for (Job j : Job.values()) {
+      Path out = dir.resolve("reference-" + slug(j));
+      CliProcess p = CliProcess.start(logs(), "reference-" + slug(j), args(j, out, false, false));
+      int code = p.await(TIMEOUT);
+      if (code != 0) {
+        throw new IllegalStateException("the undisturbed " + slug(j) + " run failed (exit " + code + "):\n"
+            + p.stderrTail(30));
+      }
+      reference.put(j, OutputSnapshot.of(out));
+    }
+    return this;
+  }
+
+  /** The fault names, in the order {@link #runAll} runs them. */
+  public static List<String> names() {
+    List<String> n = new ArrayList<>();
+    for (Job j : Job.values()) {
+      for (Point p : Point.values()) {
+        if (p != Point.CHECKPOINT || j == Job.COMPRESS) { // autocorr keeps no checkpoints
+          n.add(slug(j) + " killed " + point(p));
+        }
+      }
+      n.add(slug(j) + " killed during an --overwrite rerun");
+      n.add(slug(j) + ": two runs write the same output at once");
+      n.add(slug(j) + ": output folder replaced by a file mid-run");
+    }
+    return n;
+  }
+
+  /** Injects the fault {@code name} (one of {@link #names}). */
+  public Result run(String name) {
+    Job j = name.startsWith("compress") ? Job.COMPRESS : Job.AUTOCORR;
+    try {
+      if (name.contains("--overwrite")) {
+        return killed(name, j, Point.COMMIT, true);
+      }
+      if (name.contains("two runs")) {
+        return concurrent(name, j);
+      }
+      if (name.contains("replaced by a file")) {
+        return unwritable(name, j);
+      }
+      for (Point p : Point.values()) {
+        if (name.endsWith(point(p))) {
+          return killed(name, j, p, false);
+        }
+      }
+      throw new IllegalArgumentException("no fault " + name);
+    } catch (IOException e) {
+      return new Result(name, Verdict.UNCLEAR, "the harness failed: " + e);
+    }
+  }
+
+  /**
+   * SIGKILL at {@code at}, then the same command again (with {@code --overwrite} when the run was an
+   * overwrite of an earlier output, which must still be there after the kill).
+   */
+  Result killed(String name, Job j, Point at, boolean overwrite) throws IOException {
+    Path out = dir.resolve(HostileInputs.slug(name));
+    Map<String, String> ref = reference.get(j);
+    if (overwrite) {
+      copy(dir.resolve("reference-" + slug(j)), out);
+    }
+    OutputSnapshot.Watch watch = new OutputSnapshot.Watch(out, ref);
+    CliProcess p = CliProcess.start(logs(), slug(name) + "-killed", args(j, out, overwrite, true));
+    if (!p.killWhen(trigger(p, out, at), TIMEOUT)) {
+      watch.stop();
+      return new Result(name, Verdict.UNCLEAR, "not injected: the run ended before " + point(at) + "\n"
+          + p.stderrTail(10));
+    }
+    String what = "SIGKILL " + point(at);
+    boolean checkpoints = !hidden(out, ".work-").isEmpty();
+    String after = OutputSnapshot.difference(overwrite ? ref : null, OutputSnapshot.of(out));
+    if (after != null) {
+      watch.stop();
+      return new Result(name, Verdict.LOST_DATA, what + "; right after the kill: " + after);
+    }
+    CliProcess rerun = CliProcess.start(logs(), slug(name) + "-rerun", args(j, out, overwrite, false));
+    int code = rerun.await(TIMEOUT);
+    String seen = watch.stop();
+    String resumed = rerun.stderr().contains("from the checkpoint") ? ", resumed from the checkpoints" : "";
+    what += (overwrite ? "; the previous output intact; rerun --overwrite" : "; rerun") + " exit " + code + resumed;
+    if (code != 0) {
+      return new Result(name, Verdict.UNCLEAR, what + "\n" + rerun.stderrTail(10));
+    }
+    String d = OutputSnapshot.difference(ref, OutputSnapshot.of(out));
+    if (seen != null || d != null) {
+      return new Result(name, Verdict.LOST_DATA, what + "; " + (d != null ? "the output differs: " + d : seen));
+    }
+    if (checkpoints && resumed.isEmpty()) {
+      return new Result(name, Verdict.UNCLEAR, what + "; checkpoints were there but the rerun did not use them");
+    }
+    List<String> left = hidden(out, ".work-");
+    if (!left.isEmpty()) {
+      return new Result(name, Verdict.UNCLEAR, what + "; checkpoints left behind after success: " + left);
+    }
+    return new Result(name, Verdict.SURVIVED, what + "; output byte-identical to the undisturbed run"
+        + leftovers(out));
+  }
+
+  /** Two runs of the same command at once: one succeeds, the other exits 2 with one clean line. */
+  Result concurrent(String name, Job j) throws IOException {
+    Path out = dir.resolve(HostileInputs.slug(name));
+    Map<String, String> ref = reference.get(j);
+    OutputSnapshot.Watch watch = new OutputSnapshot.Watch(out, ref);
+    List<String> a = quiet(args(j, out, false, true));
+    CliProcess p1 = CliProcess.start(logs(), slug(name) + "-1", a);
+    CliProcess p2 = CliProcess.start(logs(), slug(name) + "-2", a);
+    int c1 = p1.await(TIMEOUT);
+    int c2 = p2.await(TIMEOUT);
+    String seen = watch.stop();
+    String what = "both started at once: exits " + c1 + " and " + c2;
+    CliProcess loser = c1 == 0 ? p2 : p1;
+    HostileInputs.Verdict v = HostileInputs.classify(c1 == 0 ? c2 : c1, loser.stderr(), out.toString());
+    String d = OutputSnapshot.difference(ref, OutputSnapshot.of(out));
+    if (seen != null || d != null) {
+      return new Result(name, Verdict.LOST_DATA, what + "; " + (d != null ? "the output differs: " + d : seen));
+    }
+    if (Math.min(c1, c2) != 0 || v != HostileInputs.Verdict.CLEAR) {
+      return new Result(name, Verdict.UNCLEAR, what + "; the other one: " + v.name().toLowerCase() + "\n"
+          + loser.stderrTail(10));
+    }
+    return new Result(name, Verdict.SURVIVED, what + "; the loser: " + firstLine(loser.stderr())
+        + "; output byte-identical to the undisturbed run" + leftovers(out));
+  }
+
+  /**
+   * The output's folder moved away and replaced by a file mid-run (the unwritable output of a lost mount
+   * or a full disk, without root: chmod does not stop root): exit 2 with one clean line naming the
+   * output, nothing written; the folder put back, the same command resumes and succeeds.
+   */
+  Result unwritable(String name, Job j) throws IOException {
+    Path parent = Files.createDirectories(dir.resolve(HostileInputs.slug(name)));
+    Path out = parent.resolve("out");
+    Path moved = dir.resolve(parent.getFileName() + ".moved");
+    Map<String, String> ref = reference.get(j);
+    CliProcess p = CliProcess.start(logs(), slug(name), quiet(args(j, out, false, true)));
+    // compress: once the statistics are checkpointed; autocorr: while it writes its output
+    BooleanSupplier when = j == Job.COMPRESS ? () -> checkpoint(out, "stats-0.bin")
+        : () -> !hidden(out, ".inprogress-").isEmpty();
+    long end = System.nanoTime() + TIMEOUT.toNanos();
+    while (p.isAlive() && !when.getAsBoolean() && System.nanoTime() < end) {
+      sleep(20);
+    }
+    if (!p.isAlive()) {
+      return new Result(name, Verdict.UNCLEAR, "not injected: the run ended first\n" + p.stderrTail(10));
+    }
+    Files.move(parent, moved);
+    Files.writeString(parent, "not a folder");
+    int code = p.await(TIMEOUT);
+    String what = "folder replaced " + (j == Job.COMPRESS ? "after the statistics checkpoint" : "while writing")
+        + ": exit " + code;
+    HostileInputs.Verdict v = HostileInputs.classify(code, p.stderr(), out.toString());
+    boolean written = Files.exists(moved.resolve("out")) || !hidden(moved.resolve("out"), ".inprogress-").isEmpty();
+    Files.delete(parent);
+    Files.move(moved, parent);
+    if (written) {
+      return new Result(name, Verdict.LOST_DATA, what + "; an output or a temporary output was left");
+    }
+    if (v != HostileInputs.Verdict.CLEAR) {
+      return new Result(name, Verdict.UNCLEAR, what + " (" + v.name().toLowerCase() + ")\n" + p.stderrTail(10));
+    }
+    CliProcess rerun = CliProcess.start(logs(), slug(name) + "-rerun", args(j, out, false, false));
+    int rc = rerun.await(TIMEOUT);
+    what += ", " + firstLine(p.stderr()) + "; folder put back, rerun exit " + rc
+        + (rerun.stderr().contains("from the checkpoint") ? ", resumed from the checkpoints" : "");
+    String d = rc == 0 ? OutputSnapshot.difference(ref, OutputSnapshot.of(out)) : "the rerun failed";
+    return d == null ? new Result(name, Verdict.SURVIVED, what + "; output byte-identical to the undisturbed run")
+        : new Result(name, rc == 0 ? Verdict.LOST_DATA : Verdict.UNCLEAR, what + "; " + d + "\n"
+            + rerun.stderrTail(10));
+  }
+
+  /** When to kill a run. */
+  BooleanSupplier trigger(CliProcess p, Path out, Point at) {
+    switch (at) {
+      case EARLY:
+        return () -> p.stderr().contains("\"event\":\"phase_start\"");
+      case MID_TASKS:
+        return () -> {
+          Matcher m = TASKS.matcher(p.stderr());
+          while (m.find()) {
+            int done = Integer.parseInt(m.group(1));
+            if (done > 0 && done < Integer.parseInt(m.group(2))) {
+              return true;
+            }
+          }
+          return false;
+        };
+      case CHECKPOINT:
+        return () -> checkpoint(out, "stats-0.bin");
+      default:
+        return () -> !hidden(out, ".inprogress-").isEmpty();
+    }
+  }
+
+  /** The command line: JSON progress for a run to kill (its triggers read it), slow tasks when disturbed. */
+  List<String> args(Job j, Path out, boolean overwrite, boolean disturbed) {
+    List<String> a = new ArrayList<>(List.of("--log-format", "json", "--progress-interval", "0"));
+    if (disturbed) {
+      SlowTasksPlugin.conf(sleepMs).forEach((k, v) -> a.addAll(List.of("--conf", k + "=" + v)));
+    }
+    if (j == Job.AUTOCORR) {
+      a.addAll(List.of("autocorr", "--dataset", inputs.train(), "--columns", "x", "-o", out.toString()));
+    } else {
+      a.addAll(List.of("compress", "-c", config, "-o", out.toString()));
+    }
+    if (overwrite) {
+      a.add("--overwrite");
+    }
+    return a;
+  }
+
+  /** The same in human format with -q: errors only, to judge the one clean line. */
+  static List<String> quiet(List<String> args) {
+    List<String> a = new ArrayList<>(args.subList(4, args.size()));
+    a.add(0, "-q");
+    return a;
+  }
+
+  /** Runs every fault, prints what was done and the verdict, then the totals; returns the results. */
+  public List<Result> runAll(PrintStream out, List<String> faults) {
+    List<Result> rs = new ArrayList<>();
+    Map<Verdict, Integer> n = new EnumMap<>(Verdict.class);
+    for (String f : faults) {
+      Result r = run(f);
+      rs.add(r);
+      n.merge(r.verdict(), 1, Integer::sum);
+      out.printf("%-52s %-9s %s%n", f, r.verdict().name().toLowerCase().replace('_', ' '), r.detail());
+      out.flush();
+    }
+    out.printf("faults tried %d / survived %d / lost data %d / unclear %d%n", rs.size(),
+        n.getOrDefault(Verdict.SURVIVED, 0), n.getOrDefault(Verdict.LOST_DATA, 0), n.getOrDefault(Verdict.UNCLEAR, 0));
+    return rs;
+  }
+
+  static String point(Point p) {
+    return switch (p) {
+      case EARLY -> "early (its first phase started)";
+      case MID_TASKS -> "mid-way through a stage's tasks";
+      case CHECKPOINT -> "after its statistics checkpoint";
+      case COMMIT -> "while it writes its output";
+    };
+  }
+
+  private static String slug(Job j) {
+    return j.name().toLowerCase();
+  }
+
+  private static String slug(String name) {
+    return HostileInputs.slug(name);
+  }
+
+  private Path logs() {
+    return dir.resolve("logs");
+  }
+
+  /** The hidden siblings {@code .NAME<kind>*} of an output (kind: .work-, .inprogress-). */
+  static List<String> hidden(Path out, String kind) {
+    List<String> found = new ArrayList<>();
+    try (Stream<Path> s = Files.list(out.getParent())) {
+      s.map(p -> p.getFileName().toString()).filter(f -> f.startsWith("." + out.getFileName() + kind))
+          .filter(f -> !f.contains(".inprogress-probe-")) // AtomicOutput.checkWritable's probe at the start
+          .forEach(found::add);
+    } catch (IOException | UncheckedIOException e) {
+      // the folder is gone or not a folder: nothing there
+    }
+    return found;
+  }
+
+  static boolean checkpoint(Path out, String file) {
+    for (String w : hidden(out, ".work-")) {
+      if (Files.exists(out.getParent().resolve(w).resolve(file))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** What a killed run may leave beside the output (documented as safe to delete). */
+  static String leftovers(Path out) {
+    List<String> l = hidden(out, ".inprogress-");
+    return l.isEmpty() ? "" : "; the killed run's hidden " + l.get(0).replaceAll("inprogress-.*", "inprogress-*")
+        + " left beside it";
+  }
+
+  static String firstLine(String s) {
+    return s.lines().filter(l -> !l.isBlank()).findFirst().orElse("");
+  }
+
+  private static void copy(Path from, Path to) throws IOException {
+    try (Stream<Path> all = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) all::iterator) {
+        Path t = to.resolve(from.relativize(p).toString());
+        if (Files.isDirectory(p)) {
+          Files.createDirectories(t);
+        } else {
+          Files.copy(p, t, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        }
+      }
+    }
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
