@@ -57,22 +57,27 @@ public final class FaultInjection {
     this.sleepMs = sleepMs;
   }
 
-  /** Writes the model, data and config, and runs each job once undisturbed: the reference outputs. */
+  /** Writes the model, data and config. */
   public FaultInjection setUp() throws IOException {
     Files.createDirectories(dir.resolve("inputs"));
     inputs.setUp();
     config = inputs.config("faults", null, null);
-    for (Job j : Job.values()) {
+    return this;
+  }
+
+  /** The output of the job run once undisturbed (run on first use), as a snapshot. */
+  Map<String, String> reference(Job j) throws IOException {
+    if (!reference.containsKey(j)) {
       Path out = dir.resolve("reference-" + slug(j));
       CliProcess p = CliProcess.start(logs(), "reference-" + slug(j), args(j, out, false, false));
       int code = p.await(TIMEOUT);
       if (code != 0) {
-        throw new IllegalStateException("the undisturbed " + slug(j) + " run failed (exit " + code + "):\n"
+        throw new IOException("the undisturbed " + slug(j) + " run failed (exit " + code + "):\n"
             + p.stderrTail(30));
       }
       reference.put(j, OutputSnapshot.of(out));
     }
-    return this;
+    return reference.get(j);
   }
 
   /** The fault names, in the order {@link #runAll} runs them. */
@@ -121,7 +126,7 @@ public final class FaultInjection {
    */
   Result killed(String name, Job j, Point at, boolean overwrite) throws IOException {
     Path out = dir.resolve(HostileInputs.slug(name));
-    Map<String, String> ref = reference.get(j);
+    Map<String, String> ref = reference(j);
     if (overwrite) {
       copy(dir.resolve("reference-" + slug(j)), out);
     }
@@ -165,7 +170,7 @@ public final class FaultInjection {
   /** Two runs of the same command at once: one succeeds, the other exits 2 with one clean line. */
   Result concurrent(String name, Job j) throws IOException {
     Path out = dir.resolve(HostileInputs.slug(name));
-    Map<String, String> ref = reference.get(j);
+    Map<String, String> ref = reference(j);
     OutputSnapshot.Watch watch = new OutputSnapshot.Watch(out, ref);
     List<String> a = quiet(args(j, out, false, true));
     CliProcess p1 = CliProcess.start(logs(), slug(name) + "-1", a);
@@ -197,7 +202,7 @@ public final class FaultInjection {
     Path parent = Files.createDirectories(dir.resolve(HostileInputs.slug(name)));
     Path out = parent.resolve("out");
     Path moved = dir.resolve(parent.getFileName() + ".moved");
-    Map<String, String> ref = reference.get(j);
+    Map<String, String> ref = reference(j);
     CliProcess p = CliProcess.start(logs(), slug(name), quiet(args(j, out, false, true)));
     // compress: once the statistics are checkpointed; autocorr: while it writes its output
     BooleanSupplier when = j == Job.COMPRESS ? () -> checkpoint(out, "stats-0.bin")
