@@ -222,6 +222,21 @@ public final class AtomicOutput {
   }
 
   /**
+   * For a side file of a run (a checkpoint beside the output) that could not be written: when the cause is
+   * that the output's place is no longer writable, the bad input that ends the run now (it could never
+   * commit), naming the output; otherwise null.
+   */
+  public static BadInputException unwritable(Configuration conf, String output, Exception e) {
+    try {
+      Path out = new Path(output);
+      FileSystem fs = out.getFileSystem(conf);
+      return unwritable(fs, output, fs.makeQualified(out), e);
+    } catch (IOException | IllegalArgumentException ex) {
+      return null;
+    }
+  }
+
+  /**
    * A write that failed because the output's place stopped being writable while it ran (its folder removed
    * or replaced, a full disk): bad input naming the output, not a crash; otherwise null.
    */
