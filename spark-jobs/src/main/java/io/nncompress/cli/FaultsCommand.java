@@ -31,6 +31,10 @@ final class FaultsCommand implements Callable<Integer> {
       + "a kill lands where it is meant to (default: ${DEFAULT-VALUE})")
   long sleepMs = 1500;
 
+  @Option(names = "--parallel", description = "faults run side by side, each with its own processes and output "
+      + "(default: ${DEFAULT-VALUE})")
+  int parallel = 1;
+
   @Option(names = "--only", split = ",", paramLabel = "SUBSTRING",
       description = "run only the faults whose name contains one of these")
   List<String> only = new ArrayList<>();
@@ -42,7 +46,7 @@ final class FaultsCommand implements Callable<Integer> {
     try {
       List<String> faults = FaultInjection.names().stream()
           .filter(f -> only.isEmpty() || only.stream().anyMatch(f::contains)).toList();
-      new FaultInjection(spark, dir, sleepMs).setUp().runAll(System.out, faults);
+      new FaultInjection(spark, dir, sleepMs).setUp().runAll(System.out, faults, parallel);
     } finally {
       if (keep) {
         System.out.println("data, outputs and logs in " + dir);

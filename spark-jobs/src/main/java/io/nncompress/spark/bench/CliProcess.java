@@ -34,6 +34,9 @@ public final class CliProcess {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx" + HEAP);
+    // short runs: the C1 compiler alone and one GC thread spend far less CPU starting the JVM and Spark
+    cmd.add("-XX:TieredStopAtLevel=1");
+    cmd.add("-XX:+UseSerialGC");
     cmd.addAll(jvmOptions());
     cmd.add("-cp");
     cmd.add(classPath());

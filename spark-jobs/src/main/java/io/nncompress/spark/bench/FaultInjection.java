@@ -41,13 +41,13 @@ public final class FaultInjection {
   /** Where a run is killed. */
   public enum Point { EARLY, MID_TASKS, CHECKPOINT, COMMIT }
 
-  static final Duration TIMEOUT = Duration.ofMinutes(5);
+  static final Duration TIMEOUT = Duration.ofMinutes(20); // a JVM and Spark start in 5 s idle, minutes on a busy machine
   static final Pattern TASKS = Pattern.compile("\"event\":\"tasks\".*?\"done\":(\\d+),\"total\":(\\d+)");
 
   private final Path dir;
   private final HostileInputs inputs;
   private final long sleepMs;
-  private final Map<Job, Map<String, String>> reference = new EnumMap<>(Job.class);
+  private final Map<Job, Map<String, String>> reference = new java.util.concurrent.ConcurrentHashMap<>();
   private String config;
 
   /** {@code sleepMs}: how long every task of a run to disturb sleeps first. */
@@ -67,6 +67,12 @@ public final class FaultInjection {
 
   /** The output of the job run once undisturbed (run on first use), as a snapshot. */
   Map<String, String> reference(Job j) throws IOException {
+    synchronized (j) { // one run per job, the two jobs' side by side
+      return referenceOf(j);
+    }
+  }
+
+  private Map<String, String> referenceOf(Job j) throws IOException {
     if (!reference.containsKey(j)) {
       Path out = dir.resolve("reference-" + slug(j));
       CliProcess p = CliProcess.start(logs(), "reference-" + slug(j), args(j, out, false, false));
@@ -286,20 +292,53 @@ public final class FaultInjection {
     return a;
   }
 
-  /** Runs every fault, prints what was done and the verdict, then the totals; returns the results. */
-  public List<Result> runAll(PrintStream out, List<String> faults) {
-    List<Result> rs = new ArrayList<>();
-    Map<Verdict, Integer> n = new EnumMap<>(Verdict.class);
-    for (String f : faults) {
-      Result r = run(f);
-      rs.add(r);
-      n.merge(r.verdict(), 1, Integer::sum);
-      out.printf("%-52s %-9s %s%n", f, r.verdict().name().toLowerCase().replace('_', ' '), r.detail());
-      out.flush();
+  /**
+   * Runs the faults, {@code parallel} at a time (each has its own output; the undisturbed reference runs
+   * go first, also side by side), prints what was done and the verdict of each in order, then the totals.
+   */
+  public List<Result> runAll(PrintStream out, List<String> faults, int parallel) {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(Math.max(1, parallel));
+    try {
+      List<java.util.concurrent.Future<?>> refs = new ArrayList<>();
+      for (Job j : Job.values()) {
+        if (faults.stream().anyMatch(f -> f.startsWith(slug(j)))) {
+          refs.add(pool.submit(() -> reference(j)));
+        }
+      }
+      for (java.util.concurrent.Future<?> r : refs) {
+        try {
+          r.get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          // the faults of that job say it
+        }
+      }
+      List<java.util.concurrent.Future<Result>> running = new ArrayList<>();
+      for (String f : faults) {
+        running.add(pool.submit(() -> run(f)));
+      }
+      List<Result> rs = new ArrayList<>();
+      Map<Verdict, Integer> n = new EnumMap<>(Verdict.class);
+      for (int i = 0; i < faults.size(); i++) {
+        Result r;
+        try {
+          r = running.get(i).get();
+        } catch (java.util.concurrent.ExecutionException e) {
+          r = new Result(faults.get(i), Verdict.UNCLEAR, "the harness failed: " + e.getCause());
+        }
+        rs.add(r);
+        n.merge(r.verdict(), 1, Integer::sum);
+        out.printf("%-52s %-9s %s%n", r.name(), r.verdict().name().toLowerCase().replace('_', ' '), r.detail());
+        out.flush();
+      }
+      out.printf("faults tried %d / survived %d / lost data %d / unclear %d%n", rs.size(),
+          n.getOrDefault(Verdict.SURVIVED, 0), n.getOrDefault(Verdict.LOST_DATA, 0), n.getOrDefault(Verdict.UNCLEAR, 0));
+      return rs;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } finally {
+      pool.shutdownNow();
     }
-    out.printf("faults tried %d / survived %d / lost data %d / unclear %d%n", rs.size(),
-        n.getOrDefault(Verdict.SURVIVED, 0), n.getOrDefault(Verdict.LOST_DATA, 0), n.getOrDefault(Verdict.UNCLEAR, 0));
-    return rs;
   }
 
   static String point(Point p) {

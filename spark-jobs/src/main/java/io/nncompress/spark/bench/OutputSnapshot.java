@@ -15,11 +15,19 @@ import java.util.stream.Stream;
 /**
  * An output directory as its files and their bytes: relative path to SHA-256, with the random job id
  * Spark puts in a part file's name ({@code part-00000-UUID-c000.snappy.parquet}) left out, so that two
- * runs' outputs compare byte for byte. Also the watch of an output path while a run writes it.
+ * runs' outputs compare byte for byte. Two files of compress's output say how the run went, not what it
+ * computed: in {@code metrics.json} the keys {@link #RUN_KEYS} (wall-clock seconds; the passes over the
+ * data, fewer in a run resumed from checkpoints) are left out before its digest, and {@code report.html}
+ * (which shows those timings) and the checksums of both count by their presence only. Also the watch of an
+ * output path while a run writes it.
  */
 public final class OutputSnapshot {
   private static final Pattern UUID = Pattern.compile(
       "-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+
+  /** The keys of metrics.json, at any depth, that describe the run rather than its result. */
+  public static final java.util.Set<String> RUN_KEYS = java.util.Set.of("seconds", "timings", "passes_over_data");
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
   private OutputSnapshot() {}
 
@@ -44,15 +52,37 @@ public final class OutputSnapshot {
         if (Files.isDirectory(p)) {
           out.put(rel + "/", "");
         } else {
-          out.put(rel, bytes ? sha256(p) : "");
+          out.put(rel, bytes ? digest(p) : "");
         }
       }
     }
     return out;
   }
 
-  private static String sha256(Path p) throws IOException {
+  private static String digest(Path p) throws IOException {
+    String name = p.getFileName().toString();
+    if (name.equals("report.html") || name.equals(".report.html.crc") || name.equals(".metrics.json.crc")) {
+      return "(present)";
+    }
+    if (name.equals("metrics.json")) {
+      com.fasterxml.jackson.databind.JsonNode m = JSON.readTree(p.toFile());
+      withoutRunKeys(m);
+      return sha256(new java.io.ByteArrayInputStream(JSON.writeValueAsBytes(m)));
+    }
     try (InputStream in = Files.newInputStream(p)) {
+      return sha256(in);
+    }
+  }
+
+  private static void withoutRunKeys(com.fasterxml.jackson.databind.JsonNode n) {
+    if (n instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+      o.remove(RUN_KEYS);
+    }
+    n.forEach(OutputSnapshot::withoutRunKeys);
+  }
+
+  private static String sha256(InputStream in) throws IOException {
+    try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       byte[] buf = new byte[1 << 16];
       for (int n; (n = in.read(buf)) > 0; ) {

@@ -34,7 +34,7 @@ class FaultInjectionTest {
     assertEquals(13, FaultInjection.names().size(), FaultInjection.names().toString());
     FaultInjection f = new FaultInjection(SparkTestSession.get(), dir, 1000).setUp();
     ByteArrayOutputStream table = new ByteArrayOutputStream();
-    List<FaultInjection.Result> rs = f.runAll(new PrintStream(table, true, StandardCharsets.UTF_8), SUBSET);
+    List<FaultInjection.Result> rs = f.runAll(new PrintStream(table, true, StandardCharsets.UTF_8), SUBSET, 3);
     String printed = table.toString(StandardCharsets.UTF_8);
     for (FaultInjection.Result r : rs) {
       assertEquals(FaultInjection.Verdict.SURVIVED, r.verdict(), () -> r.name() + ": " + r.detail());
@@ -59,5 +59,21 @@ class FaultInjectionTest {
     assertEquals("different bytes in layers/part-00000-c000.snappy.parquet",
         OutputSnapshot.difference(sa, OutputSnapshot.of(dir.resolve("b"))));
     assertEquals("the output is missing", OutputSnapshot.difference(sa, OutputSnapshot.of(dir.resolve("c"))));
+  }
+
+  /** compress's metrics.json compares without its wall-clock seconds and passes; report.html by presence. */
+  @Test
+  void metricsCompareWithoutTheRunsTimingsAndPasses() throws Exception {
+    Path a = Files.createDirectories(dir.resolve("ma"));
+    Path b = Files.createDirectories(dir.resolve("mb"));
+    Files.writeString(a.resolve("metrics.json"), "{\"seconds\":12.5,\"passes_over_data\":3,\"timings\":{\"total\":12.5},"
+        + "\"end_to_end\":{\"accuracy_after\":0.75,\"layers\":[{\"seconds\":1}]}}");
+    Files.writeString(b.resolve("metrics.json"), "{\"seconds\":99.0,\"passes_over_data\":1,\"timings\":{\"total\":99.0},"
+        + "\"end_to_end\":{\"accuracy_after\":0.75,\"layers\":[{\"seconds\":7}]}}");
+    Files.writeString(a.resolve("report.html"), "<p>12.5 s</p>");
+    Files.writeString(b.resolve("report.html"), "<p>99.0 s</p>");
+    assertEquals(null, OutputSnapshot.difference(OutputSnapshot.of(a), OutputSnapshot.of(b)));
+    Files.writeString(b.resolve("metrics.json"), "{\"seconds\":99.0,\"end_to_end\":{\"accuracy_after\":0.74}}");
+    assertEquals("different bytes in metrics.json", OutputSnapshot.difference(OutputSnapshot.of(a), OutputSnapshot.of(b)));
   }
 }
