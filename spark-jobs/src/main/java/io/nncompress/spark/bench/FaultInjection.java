@@ -186,7 +186,8 @@ public final class FaultInjection {
     String seen = watch.stop();
     String what = "both started at once: exits " + c1 + " and " + c2;
     CliProcess loser = c1 == 0 ? p2 : p1;
-    HostileInputs.Verdict v = HostileInputs.classify(c1 == 0 ? c2 : c1, loser.stderr(), out.toString());
+    HostileInputs.Verdict v = HostileInputs.classify(c1 == 0 ? c2 : c1, withoutMachineNotice(loser.stderr()),
+        out.toString());
     String d = OutputSnapshot.difference(ref, OutputSnapshot.of(out));
     if (seen != null || d != null) {
       return new Result(name, Verdict.LOST_DATA, what + "; " + (d != null ? "the output differs: " + d : seen));
@@ -195,8 +196,8 @@ public final class FaultInjection {
       return new Result(name, Verdict.UNCLEAR, what + "; the other one: " + v.name().toLowerCase() + "\n"
           + loser.stderrTail(10));
     }
-    return new Result(name, Verdict.SURVIVED, what + "; the loser: " + firstLine(loser.stderr())
-        + "; output byte-identical to the undisturbed run" + leftovers(out));
+    return new Result(name, Verdict.SURVIVED, what + "; the loser: "
+        + firstLine(withoutMachineNotice(loser.stderr())) + "; output byte-identical to the undisturbed run" + leftovers(out));
   }
 
   /**
@@ -225,7 +226,7 @@ public final class FaultInjection {
     int code = p.await(TIMEOUT);
     String what = "folder replaced " + (j == Job.COMPRESS ? "after the statistics checkpoint" : "while writing")
         + ": exit " + code;
-    HostileInputs.Verdict v = HostileInputs.classify(code, p.stderr(), out.toString());
+    HostileInputs.Verdict v = HostileInputs.classify(code, withoutMachineNotice(p.stderr()), out.toString());
     boolean written = Files.exists(moved.resolve("out")) || !hidden(moved.resolve("out"), ".inprogress-").isEmpty();
     Files.delete(parent);
     Files.move(moved, parent);
@@ -237,7 +238,7 @@ public final class FaultInjection {
     }
     CliProcess rerun = CliProcess.start(logs(), slug(name) + "-rerun", args(j, out, false, false));
     int rc = rerun.await(TIMEOUT);
-    what += ", " + firstLine(p.stderr()) + "; folder put back, rerun exit " + rc
+    what += ", " + firstLine(withoutMachineNotice(p.stderr())) + "; folder put back, rerun exit " + rc
         + (rerun.stderr().contains("from the checkpoint") ? ", resumed from the checkpoints" : "");
     String d = rc == 0 ? OutputSnapshot.difference(ref, OutputSnapshot.of(out)) : "the rerun failed";
     return d == null ? new Result(name, Verdict.SURVIVED, what + "; output byte-identical to the undisturbed run")
@@ -389,6 +390,16 @@ public final class FaultInjection {
     List<String> l = hidden(out, ".inprogress-");
     return l.isEmpty() ? "" : "; the killed run's hidden " + l.get(0).replaceAll("inprogress-.*", "inprogress-*")
         + " left beside it";
+  }
+
+  /**
+   * stderr without the BLAS notice every process prints on a machine whose OPENBLAS_CORETYPE is narrower
+   * than its CPU (a WARN, also with -q): it is about the machine, not the fault (HostileInputs, in one
+   * process, says it once before its cases).
+   */
+  static String withoutMachineNotice(String err) {
+    return err.lines().filter(l -> !l.matches("\\d\\d:\\d\\d:\\d\\d WARN Blas: OPENBLAS_CORETYPE=.*"))
+        .collect(java.util.stream.Collectors.joining("\n"));
   }
 
   static String firstLine(String s) {
