@@ -22,8 +22,8 @@ import org.apache.spark.sql.SparkSession;
  * {@link HostileInputs}, injects a fault into each (a SIGKILL early, mid-way through the tasks, after a
  * checkpoint, while the output is committed; a kill during an {@code --overwrite} rerun; two runs writing
  * the same output at once; the output's folder replaced by a file mid-run) and gives a verdict:
- * survived (the rerun without {@code --overwrite} succeeds and its output is byte for byte the
- * undisturbed run's, nothing incomplete was ever visible at the output path, a loser exits 2 with one
+ * survived (the rerun without {@code --overwrite} succeeds and its output is the undisturbed run's:
+ * compress's byte for byte, autocorr's numerically, see {@link #differs}), nothing incomplete was ever visible at the output path, a loser exits 2 with one
  * clean line), lost data (an output missing, different, or seen incomplete) or unclear (anything else:
  * a failed rerun, a trace, a fault that could not be injected). Killed runs sleep in every task
  * ({@link SlowTasksPlugin}) so that each kill lands where it is meant to.
@@ -46,6 +46,7 @@ public final class FaultInjection {
 
   private final Path dir;
   private final HostileInputs inputs;
+  private final SparkSession spark;
   private final long sleepMs;
   private final Map<Job, Map<String, String>> reference = new java.util.concurrent.ConcurrentHashMap<>();
   private String config;
@@ -54,6 +55,7 @@ public final class FaultInjection {
   public FaultInjection(SparkSession spark, Path dir, long sleepMs) {
     this.dir = dir;
     this.inputs = new HostileInputs(spark, dir.resolve("inputs"));
+    this.spark = spark;
     this.sleepMs = sleepMs;
   }
 
@@ -158,7 +160,7 @@ public final class FaultInjection {
     if (code != 0) {
       return new Result(name, Verdict.UNCLEAR, what + "\n" + rerun.stderrTail(10));
     }
-    String d = OutputSnapshot.difference(ref, OutputSnapshot.of(out));
+    String d = differs(j, out);
     if (seen != null || d != null) {
       return new Result(name, Verdict.LOST_DATA, what + "; " + (d != null ? "the output differs: " + d : seen));
     }
@@ -169,8 +171,12 @@ public final class FaultInjection {
     if (!left.isEmpty()) {
       return new Result(name, Verdict.UNCLEAR, what + "; checkpoints left behind after success: " + left);
     }
-    return new Result(name, Verdict.SURVIVED, what + "; output byte-identical to the undisturbed run"
+    return new Result(name, Verdict.SURVIVED, what + "; output " + same(j) + " the undisturbed run's"
         + leftovers(out));
+  }
+
+  static String same(Job j) {
+    return j == Job.COMPRESS ? "byte-identical to" : "numerically identical (within 1e-12) to";
   }
 
   /** Two runs of the same command at once: one succeeds, the other exits 2 with one clean line. */
@@ -188,7 +194,7 @@ public final class FaultInjection {
     CliProcess loser = c1 == 0 ? p2 : p1;
     HostileInputs.Verdict v = HostileInputs.classify(c1 == 0 ? c2 : c1, withoutMachineNotice(loser.stderr()),
         out.toString());
-    String d = OutputSnapshot.difference(ref, OutputSnapshot.of(out));
+    String d = differs(j, out);
     if (seen != null || d != null) {
       return new Result(name, Verdict.LOST_DATA, what + "; " + (d != null ? "the output differs: " + d : seen));
     }
@@ -197,7 +203,8 @@ public final class FaultInjection {
           + loser.stderrTail(10));
     }
     return new Result(name, Verdict.SURVIVED, what + "; the loser: "
-        + firstLine(withoutMachineNotice(loser.stderr())) + "; output byte-identical to the undisturbed run" + leftovers(out));
+        + firstLine(withoutMachineNotice(loser.stderr())) + "; output " + same(j) + " the undisturbed run's"
+        + leftovers(out));
   }
 
   /**
@@ -227,11 +234,13 @@ public final class FaultInjection {
     String what = "folder replaced " + (j == Job.COMPRESS ? "after the statistics checkpoint" : "while writing")
         + ": exit " + code;
     HostileInputs.Verdict v = HostileInputs.classify(code, withoutMachineNotice(p.stderr()), out.toString());
-    boolean written = Files.exists(moved.resolve("out")) || !hidden(moved.resolve("out"), ".inprogress-").isEmpty();
+    // an output there is data written where it should not be; a hidden .out.inprogress-* is the temporary
+    // folder the run was writing when its folder was moved away with it (no longer at a path it can delete)
+    boolean written = Files.exists(moved.resolve("out"));
     Files.delete(parent);
     Files.move(moved, parent);
     if (written) {
-      return new Result(name, Verdict.LOST_DATA, what + "; an output or a temporary output was left");
+      return new Result(name, Verdict.LOST_DATA, what + "; an output was written in the folder moved away");
     }
     if (v != HostileInputs.Verdict.CLEAR) {
       return new Result(name, Verdict.UNCLEAR, what + " (" + v.name().toLowerCase() + ")\n" + p.stderrTail(10));
@@ -240,10 +249,55 @@ public final class FaultInjection {
     int rc = rerun.await(TIMEOUT);
     what += ", " + firstLine(withoutMachineNotice(p.stderr())) + "; folder put back, rerun exit " + rc
         + (rerun.stderr().contains("from the checkpoint") ? ", resumed from the checkpoints" : "");
-    String d = rc == 0 ? OutputSnapshot.difference(ref, OutputSnapshot.of(out)) : "the rerun failed";
-    return d == null ? new Result(name, Verdict.SURVIVED, what + "; output byte-identical to the undisturbed run")
+    String d = rc == 0 ? differs(j, out) : "the rerun failed";
+    return d == null ? new Result(name, Verdict.SURVIVED, what + "; output " + same(j) + " the undisturbed run's")
         : new Result(name, rc == 0 ? Verdict.LOST_DATA : Verdict.UNCLEAR, what + "; " + d + "\n"
             + rerun.stderrTail(10));
+  }
+
+  /** Relative tolerance of autocorr's statistics: its partial sums are merged in the order tasks end. */
+  static final double TOLERANCE = 1e-12;
+
+  /**
+   * How an output differs from the undisturbed run's, or null. compress: byte for byte (see
+   * {@link OutputSnapshot}). autocorr: the same files, and numerically the same statistics (N, rows, d, min
+   * and max exactly; R and the mean within {@link #TOLERANCE} relative): Spark's reduce merges the tasks'
+   * partial sums in the order they end, so two undisturbed runs may differ in the last bits.
+   */
+  String differs(Job j, Path out) throws IOException {
+    Map<String, String> ref = reference(j);
+    if (j == Job.COMPRESS) {
+      return OutputSnapshot.difference(ref, OutputSnapshot.of(out));
+    }
+    Map<String, String> names = new java.util.TreeMap<>();
+    ref.keySet().forEach(k -> names.put(k, ""));
+    String d = OutputSnapshot.difference(names, OutputSnapshot.names(out));
+    if (d != null) {
+      return d;
+    }
+    var e = io.nncompress.spark.autocorr.AutocorrelationStore.read(spark, dir.resolve("reference-autocorr").toString());
+    var a = io.nncompress.spark.autocorr.AutocorrelationStore.read(spark, out.toString());
+    if (!e.keySet().equals(a.keySet())) {
+      return "layers " + a.keySet() + ", expected " + e.keySet();
+    }
+    for (String l : e.keySet()) {
+      io.nncompress.stats.AutocorrelationStats x = e.get(l).stats;
+      io.nncompress.stats.AutocorrelationStats y = a.get(l).stats;
+      if (x.samples() != y.samples() || x.rows() != y.rows() || x.dim() != y.dim()
+          || !java.util.Arrays.equals(x.min(), y.min()) || !java.util.Arrays.equals(x.max(), y.max())) {
+        return "layer " + l + ": N, rows, d, min or max differ";
+      }
+      double rel = x.relativeDifference(y);
+      if (!(rel <= TOLERANCE)) {
+        return "layer " + l + ": R differs by " + rel + " relative";
+      }
+      for (int k = 0; k < x.dim(); k++) {
+        if (!(Math.abs(x.mean()[k] - y.mean()[k]) <= TOLERANCE * (Math.abs(x.mean()[k]) + 1))) {
+          return "layer " + l + ": mean " + k + " differs";
+        }
+      }
+    }
+    return null;
   }
 
   /** When to kill a run. */
