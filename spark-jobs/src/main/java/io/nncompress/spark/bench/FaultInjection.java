@@ -2,7 +2,6 @@ package io.nncompress.spark.bench;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -13,7 +12,6 @@ import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -22,8 +20,9 @@ import org.apache.spark.sql.SparkSession;
  * {@link HostileInputs}, injects a fault into each (a SIGKILL early, mid-way through the tasks, after a
  * checkpoint, while the output is committed; a kill during an {@code --overwrite} rerun; two runs writing
  * the same output at once; the output's folder replaced by a file mid-run) and gives a verdict:
- * survived (the rerun without {@code --overwrite} succeeds and its output is the undisturbed run's:
- * compress's byte for byte, autocorr's numerically, see {@link #differs}), nothing incomplete was ever visible at the output path, a loser exits 2 with one
+ * survived (the rerun without {@code --overwrite} succeeds and its output is the undisturbed
+ * run's: compress's byte for byte, autocorr's numerically, see {@link #differs}), nothing incomplete
+ * was ever visible at the output path, a loser exits 2 with one
  * clean line), lost data (an output missing, different, or seen incomplete) or unclear (anything else:
  * a failed rerun, a trace, a fault that could not be injected). Killed runs sleep in every task
  * ({@link SlowTasksPlugin}) so that each kill lands where it is meant to.
@@ -136,7 +135,7 @@ public final class FaultInjection {
     Path out = dir.resolve(HostileInputs.slug(name));
     Map<String, String> ref = reference(j);
     if (overwrite) {
-      copy(dir.resolve("reference-" + slug(j)), out);
+      FaultOutputs.copy(dir.resolve("reference-" + slug(j)), out);
     }
     OutputSnapshot.Watch watch = new OutputSnapshot.Watch(out, ref);
     CliProcess p = CliProcess.start(logs(), slug(name) + "-killed", args(j, out, overwrite, true));
@@ -146,7 +145,7 @@ public final class FaultInjection {
           + p.stderrTail(10));
     }
     String what = "SIGKILL " + point(at);
-    boolean checkpoints = !hidden(out, ".work-").isEmpty();
+    boolean checkpoints = !FaultOutputs.hidden(out, ".work-").isEmpty();
     String after = OutputSnapshot.difference(overwrite ? ref : null, OutputSnapshot.of(out));
     if (after != null) {
       watch.stop();
@@ -167,12 +166,12 @@ public final class FaultInjection {
     if (checkpoints && resumed.isEmpty()) {
       return new Result(name, Verdict.UNCLEAR, what + "; checkpoints were there but the rerun did not use them");
     }
-    List<String> left = hidden(out, ".work-");
+    List<String> left = FaultOutputs.hidden(out, ".work-");
     if (!left.isEmpty()) {
       return new Result(name, Verdict.UNCLEAR, what + "; checkpoints left behind after success: " + left);
     }
     return new Result(name, Verdict.SURVIVED, what + "; output " + same(j) + " the undisturbed run's"
-        + leftovers(out));
+        + FaultOutputs.leftovers(out));
   }
 
   static String same(Job j) {
@@ -192,8 +191,8 @@ public final class FaultInjection {
     String seen = watch.stop();
     String what = "both started at once: exits " + c1 + " and " + c2;
     CliProcess loser = c1 == 0 ? p2 : p1;
-    HostileInputs.Verdict v = HostileInputs.classify(c1 == 0 ? c2 : c1, withoutMachineNotice(loser.stderr()),
-        out.toString());
+    String loserErr = FaultOutputs.withoutMachineNotice(loser.stderr());
+    HostileInputs.Verdict v = HostileInputs.classify(c1 == 0 ? c2 : c1, loserErr, out.toString());
     String d = differs(j, out);
     if (seen != null || d != null) {
       return new Result(name, Verdict.LOST_DATA, what + "; " + (d != null ? "the output differs: " + d : seen));
@@ -203,8 +202,8 @@ public final class FaultInjection {
           + loser.stderrTail(10));
     }
     return new Result(name, Verdict.SURVIVED, what + "; the loser: "
-        + firstLine(withoutMachineNotice(loser.stderr())) + "; output " + same(j) + " the undisturbed run's"
-        + leftovers(out));
+        + FaultOutputs.firstLine(loserErr) + "; output " + same(j) + " the undisturbed run's"
+        + FaultOutputs.leftovers(out));
   }
 
   /**
@@ -219,8 +218,8 @@ public final class FaultInjection {
     Map<String, String> ref = reference(j);
     CliProcess p = CliProcess.start(logs(), slug(name), quiet(args(j, out, false, true)));
     // compress: once the statistics are checkpointed; autocorr: while it writes its output
-    BooleanSupplier when = j == Job.COMPRESS ? () -> checkpoint(out, "stats-0.bin")
-        : () -> !hidden(out, ".inprogress-").isEmpty();
+    BooleanSupplier when = j == Job.COMPRESS ? () -> FaultOutputs.checkpoint(out, "stats-0.bin")
+        : () -> !FaultOutputs.hidden(out, ".inprogress-").isEmpty();
     long end = System.nanoTime() + TIMEOUT.toNanos();
     while (p.isAlive() && !when.getAsBoolean() && System.nanoTime() < end) {
       sleep(20);
@@ -233,7 +232,8 @@ public final class FaultInjection {
     int code = p.await(TIMEOUT);
     String what = "folder replaced " + (j == Job.COMPRESS ? "after the statistics checkpoint" : "while writing")
         + ": exit " + code;
-    HostileInputs.Verdict v = HostileInputs.classify(code, withoutMachineNotice(p.stderr()), out.toString());
+    String err = FaultOutputs.withoutMachineNotice(p.stderr());
+    HostileInputs.Verdict v = HostileInputs.classify(code, err, out.toString());
     // an output there is data written where it should not be; a hidden .out.inprogress-* is the temporary
     // folder the run was writing when its folder was moved away with it (no longer at a path it can delete)
     boolean written = Files.exists(moved.resolve("out"));
@@ -247,7 +247,7 @@ public final class FaultInjection {
     }
     CliProcess rerun = CliProcess.start(logs(), slug(name) + "-rerun", args(j, out, false, false));
     int rc = rerun.await(TIMEOUT);
-    what += ", " + firstLine(withoutMachineNotice(p.stderr())) + "; folder put back, rerun exit " + rc
+    what += ", " + FaultOutputs.firstLine(err) + "; folder put back, rerun exit " + rc
         + (rerun.stderr().contains("from the checkpoint") ? ", resumed from the checkpoints" : "");
     String d = rc == 0 ? differs(j, out) : "the rerun failed";
     return d == null ? new Result(name, Verdict.SURVIVED, what + "; output " + same(j) + " the undisturbed run's")
@@ -256,12 +256,11 @@ public final class FaultInjection {
   }
 
   /** Relative tolerance of autocorr's statistics: its partial sums are merged in the order tasks end. */
-  static final double TOLERANCE = 1e-12;
 
   /**
    * How an output differs from the undisturbed run's, or null. compress: byte for byte (see
    * {@link OutputSnapshot}). autocorr: the same files, and numerically the same statistics (N, rows, d, min
-   * and max exactly; R and the mean within {@link #TOLERANCE} relative): Spark's reduce merges the tasks'
+   * and max exactly; R and the mean within {@link FaultOutputs#TOLERANCE} relative): Spark's reduce merges the tasks'
    * partial sums in the order they end, so two undisturbed runs may differ in the last bits.
    */
   String differs(Job j, Path out) throws IOException {
@@ -275,29 +274,7 @@ public final class FaultInjection {
     if (d != null) {
       return d;
     }
-    var e = io.nncompress.spark.autocorr.AutocorrelationStore.read(spark, dir.resolve("reference-autocorr").toString());
-    var a = io.nncompress.spark.autocorr.AutocorrelationStore.read(spark, out.toString());
-    if (!e.keySet().equals(a.keySet())) {
-      return "layers " + a.keySet() + ", expected " + e.keySet();
-    }
-    for (String l : e.keySet()) {
-      io.nncompress.stats.AutocorrelationStats x = e.get(l).stats;
-      io.nncompress.stats.AutocorrelationStats y = a.get(l).stats;
-      if (x.samples() != y.samples() || x.rows() != y.rows() || x.dim() != y.dim()
-          || !java.util.Arrays.equals(x.min(), y.min()) || !java.util.Arrays.equals(x.max(), y.max())) {
-        return "layer " + l + ": N, rows, d, min or max differ";
-      }
-      double rel = x.relativeDifference(y);
-      if (!(rel <= TOLERANCE)) {
-        return "layer " + l + ": R differs by " + rel + " relative";
-      }
-      for (int k = 0; k < x.dim(); k++) {
-        if (!(Math.abs(x.mean()[k] - y.mean()[k]) <= TOLERANCE * (Math.abs(x.mean()[k]) + 1))) {
-          return "layer " + l + ": mean " + k + " differs";
-        }
-      }
-    }
-    return null;
+    return FaultOutputs.sameStatistics(spark, dir.resolve("reference-autocorr").toString(), out.toString());
   }
 
   /** When to kill a run. */
@@ -317,9 +294,9 @@ public final class FaultInjection {
           return false;
         };
       case CHECKPOINT:
-        return () -> checkpoint(out, "stats-0.bin");
+        return () -> FaultOutputs.checkpoint(out, "stats-0.bin");
       default:
-        return () -> !hidden(out, ".inprogress-").isEmpty();
+        return () -> !FaultOutputs.hidden(out, ".inprogress-").isEmpty();
     }
   }
 
@@ -415,62 +392,6 @@ public final class FaultInjection {
 
   private Path logs() {
     return dir.resolve("logs");
-  }
-
-  /** The hidden siblings {@code .NAME<kind>*} of an output (kind: .work-, .inprogress-). */
-  static List<String> hidden(Path out, String kind) {
-    List<String> found = new ArrayList<>();
-    try (Stream<Path> s = Files.list(out.getParent())) {
-      s.map(p -> p.getFileName().toString()).filter(f -> f.startsWith("." + out.getFileName() + kind))
-          .filter(f -> !f.contains(".inprogress-probe-")) // AtomicOutput.checkWritable's probe at the start
-          .forEach(found::add);
-    } catch (IOException | UncheckedIOException e) {
-      // the folder is gone or not a folder: nothing there
-    }
-    return found;
-  }
-
-  static boolean checkpoint(Path out, String file) {
-    for (String w : hidden(out, ".work-")) {
-      if (Files.exists(out.getParent().resolve(w).resolve(file))) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** What a killed run may leave beside the output (documented as safe to delete). */
-  static String leftovers(Path out) {
-    List<String> l = hidden(out, ".inprogress-");
-    return l.isEmpty() ? "" : "; the killed run's hidden " + l.get(0).replaceAll("inprogress-.*", "inprogress-*")
-        + " left beside it";
-  }
-
-  /**
-   * stderr without the BLAS notice every process prints on a machine whose OPENBLAS_CORETYPE is narrower
-   * than its CPU (a WARN, also with -q): it is about the machine, not the fault (HostileInputs, in one
-   * process, says it once before its cases).
-   */
-  static String withoutMachineNotice(String err) {
-    return err.lines().filter(l -> !l.matches("\\d\\d:\\d\\d:\\d\\d WARN Blas: OPENBLAS_CORETYPE=.*"))
-        .collect(java.util.stream.Collectors.joining("\n"));
-  }
-
-  static String firstLine(String s) {
-    return s.lines().filter(l -> !l.isBlank()).findFirst().orElse("");
-  }
-
-  private static void copy(Path from, Path to) throws IOException {
-    try (Stream<Path> all = Files.walk(from)) {
-      for (Path p : (Iterable<Path>) all::iterator) {
-        Path t = to.resolve(from.relativize(p).toString());
-        if (Files.isDirectory(p)) {
-          Files.createDirectories(t);
-        } else {
-          Files.copy(p, t, java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
-        }
-      }
-    }
   }
 
   private static void sleep(long ms) {

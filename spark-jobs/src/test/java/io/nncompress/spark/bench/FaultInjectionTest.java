@@ -66,7 +66,7 @@ class FaultInjectionTest {
     String err = "22:03:36 WARN Blas: OPENBLAS_CORETYPE=Haswell is set, but this CPU supports SkylakeX\n"
         + "nncompress: error: Output /o was written by another run while this one ran\n";
     assertEquals(HostileInputs.Verdict.UNCLEAR, HostileInputs.classify(2, err, "/o"));
-    assertEquals(HostileInputs.Verdict.CLEAR, HostileInputs.classify(2, FaultInjection.withoutMachineNotice(err), "/o"));
+    assertEquals(HostileInputs.Verdict.CLEAR, HostileInputs.classify(2, FaultOutputs.withoutMachineNotice(err), "/o"));
   }
 
   /** compress's metrics.json compares without its wall-clock seconds and passes; report.html by presence. */
