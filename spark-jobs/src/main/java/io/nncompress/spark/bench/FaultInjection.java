@@ -21,7 +21,7 @@ import org.apache.spark.sql.SparkSession;
  * checkpoint, while the output is committed; a kill during an {@code --overwrite} rerun; two runs writing
  * the same output at once; the output's folder replaced by a file mid-run) and gives a verdict:
  * survived (the rerun without {@code --overwrite} succeeds and its output is the undisturbed
- * run's: compress's byte for byte, autocorr's numerically, see {@link #differs}), nothing incomplete
+ * run's: the same files, numerically the same, see {@link #differs}), nothing incomplete
  * was ever visible at the output path, a loser exits 2 with one
  * clean line), lost data (an output missing, different, or seen incomplete) or unclear (anything else:
  * a failed rerun, a trace, a fault that could not be injected). Killed runs sleep in every task
@@ -175,7 +175,8 @@ public final class FaultInjection {
   }
 
   static String same(Job j) {
-    return j == Job.COMPRESS ? "byte-identical to" : "numerically identical (within 1e-12) to";
+    return j == Job.COMPRESS ? "numerically identical (the model's outputs within 1e-12) to"
+        : "numerically identical (R within 1e-12) to";
   }
 
   /** Two runs of the same command at once: one succeeds, the other exits 2 with one clean line. */
@@ -258,21 +259,21 @@ public final class FaultInjection {
   /** Relative tolerance of autocorr's statistics: its partial sums are merged in the order tasks end. */
 
   /**
-   * How an output differs from the undisturbed run's, or null. compress: byte for byte (see
-   * {@link OutputSnapshot}). autocorr: the same files, and numerically the same statistics (N, rows, d, min
-   * and max exactly; R and the mean within {@link FaultOutputs#TOLERANCE} relative): Spark's reduce merges the tasks'
-   * partial sums in the order they end, so two undisturbed runs may differ in the last bits.
+   * How an output differs from the undisturbed run's, or null: the same files, and numerically the same
+   * (autocorr: N, rows, d, min and max exactly, R and the mean within {@link FaultOutputs#TOLERANCE} relative;
+   * compress: the same kept inputs, the model's outputs within it). Not byte for byte: Spark's reduce merges
+   * the tasks' partial sums in the order they end, so two undisturbed runs differ in the last bits.
    */
   String differs(Job j, Path out) throws IOException {
     Map<String, String> ref = reference(j);
-    if (j == Job.COMPRESS) {
-      return OutputSnapshot.difference(ref, OutputSnapshot.of(out));
-    }
     Map<String, String> names = new java.util.TreeMap<>();
     ref.keySet().forEach(k -> names.put(k, ""));
     String d = OutputSnapshot.difference(names, OutputSnapshot.names(out));
     if (d != null) {
       return d;
+    }
+    if (j == Job.COMPRESS) {
+      return FaultOutputs.sameModel(spark, dir.resolve("reference-compress").toString(), out.toString(), 12);
     }
     return FaultOutputs.sameStatistics(spark, dir.resolve("reference-autocorr").toString(), out.toString());
   }

@@ -16,6 +16,30 @@ final class FaultOutputs {
 
   private FaultOutputs() {}
 
+  /**
+   * Two compress outputs: the same kept inputs, and the compressed models' outputs on 64 seeded random
+   * inputs within TOLERANCE (relative to the largest); or a difference. Their statistics come from the same
+   * merge of partial sums in task order as autocorr's, so their floats may differ in the last bits.
+   */
+  static String sameModel(SparkSession spark, String expected, String actual, int inputs) throws IOException {
+    io.nncompress.model.Network e = io.nncompress.spark.compress.CompressedModelStore.load(spark, expected);
+    io.nncompress.model.Network a = io.nncompress.spark.compress.CompressedModelStore.load(spark, actual);
+    if (!java.util.Arrays.equals(e.inputSelect(), a.inputSelect())) {
+      return "the models keep different inputs";
+    }
+    java.util.Random rnd = new java.util.Random(17);
+    io.nncompress.linalg.DenseMatrix x = new io.nncompress.linalg.DenseMatrix(inputs, 64);
+    for (int i = 0; i < inputs; i++) {
+      for (int s = 0; s < 64; s++) {
+        x.set(i, s, rnd.nextGaussian());
+      }
+    }
+    io.nncompress.linalg.DenseMatrix ye = e.forward(x);
+    double diff = ye.maxAbsDiff(a.forward(x));
+    double scale = ye.maxAbsDiff(new io.nncompress.linalg.DenseMatrix(ye.rows, ye.cols));
+    return diff <= TOLERANCE * Math.max(1, scale) ? null : "the compressed models' outputs differ by " + diff;
+  }
+
   /** Two autocorr outputs: N, rows, d, min and max exactly, R and the mean within TOLERANCE; or a difference. */
   static String sameStatistics(SparkSession spark, String expected, String actual) {
     var e = io.nncompress.spark.autocorr.AutocorrelationStore.read(spark, expected);
