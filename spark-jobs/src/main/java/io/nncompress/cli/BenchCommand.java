@@ -19,7 +19,7 @@ import picocli.CommandLine.ParentCommand;
     + "measured in the same run).", subcommands = {BenchCommand.Autocorr.class,
         KMeansBenchCommand.class,
         DistributedSvdBenchCommand.class, BenchCommand.LayerMap.class, BenchCommand.Hostile.class,
-        FinetuneBenchCommand.class})
+        FinetuneBenchCommand.class, FaultsCommand.class})
 final class BenchCommand {
   @ParentCommand
   Main main;

@@ -67,6 +67,11 @@ public final class HostileInputs {
     return this;
   }
 
+  /** The calibration dataset (300 rows of 12 doubles in column x, 3 files). */
+  String train() {
+    return train;
+  }
+
   /** The MLP's tensors; value {@code bad} at flat index {@code at} of fc2.weight when at >= 0. */
   Map<String, Tensor> tensors(double bad, int at) {
     Map<String, Tensor> t = new LinkedHashMap<>();

@@ -33,6 +33,7 @@ public final class JobCheckpoints implements LnrCompressor.Checkpoints {
   private static final Logger LOG = LoggerFactory.getLogger(JobCheckpoints.class);
   private final FileSystem fs;
   private final Path dir;
+  private final String output;
   private int reusedStats;
   private int reusedLayers;
   /** Whether computing statistics met bad input data: data the key covers, so a fixed rerun has another key. */
@@ -41,6 +42,7 @@ public final class JobCheckpoints implements LnrCompressor.Checkpoints {
 
   JobCheckpoints(SparkSession spark, String output, String key) {
     Path out = new Path(output);
+    this.output = output;
     try {
       this.fs = out.getFileSystem(spark.sparkContext().hadoopConfiguration());
       Path q = fs.makeQualified(out);
@@ -121,6 +123,12 @@ public final class JobCheckpoints implements LnrCompressor.Checkpoints {
         throw new IOException("Could not rename " + tmp + " to " + p);
       }
     } catch (IOException e) {
+      // the output's folder gone or replaced, a full disk: the run could never commit, so it ends here
+      io.nncompress.spark.autocorr.BadInputException gone = io.nncompress.spark.io.AtomicOutput.unwritable(
+          fs.getConf(), output, e);
+      if (gone != null) {
+        throw gone;
+      }
       LOG.warn("Checkpoint {} could not be written ({}); a rerun will compute it again", p, e.toString());
     }
   }

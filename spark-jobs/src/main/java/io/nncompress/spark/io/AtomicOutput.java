@@ -177,7 +177,18 @@ public final class AtomicOutput {
     boolean done = false;
     try {
       fs.mkdirs(parent);
-      body.write(tmp.toString());
+      try {
+        body.write(tmp.toString());
+      } catch (RuntimeException e) {
+        BadInputException gone = unwritable(fs, output, absolute, e);
+        throw gone != null ? gone : e;
+      } catch (IOException e) {
+        BadInputException gone = unwritable(fs, output, absolute, e);
+        if (gone != null) {
+          throw gone;
+        }
+        throw e;
+      }
       if (overwrite && fs.exists(absolute)) {
         Path old = new Path(parent, "." + absolute.getName() + ".replaced-" + id);
         rename(fs, absolute, old);
@@ -208,6 +219,47 @@ public final class AtomicOutput {
         }
       }
     }
+  }
+
+  /**
+   * For a side file of a run (a checkpoint beside the output) that could not be written: when the cause is
+   * that the output's place is no longer writable, the bad input that ends the run now (it could never
+   * commit), naming the output; otherwise null.
+   */
+  public static BadInputException unwritable(Configuration conf, String output, Exception e) {
+    try {
+      Path out = new Path(output);
+      FileSystem fs = out.getFileSystem(conf);
+      return unwritable(fs, output, fs.makeQualified(out), e);
+    } catch (IOException | IllegalArgumentException ex) {
+      return null;
+    }
+  }
+
+  /**
+   * A write that failed because the output's place stopped being writable while it ran (its folder removed
+   * or replaced, a full disk): bad input naming the output, not a crash; otherwise null.
+   */
+  private static BadInputException unwritable(FileSystem fs, String output, Path absolute, Exception e) {
+    if (BadInputException.find(e) != null) {
+      return null;
+    }
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = String.valueOf(t.getMessage());
+      if (m.contains("No space left on device") || m.contains("Disk quota exceeded")) {
+        return new BadInputException("Output " + output + " could not be written: " + (m.contains("quota")
+            ? "disk quota exceeded" : "no space left on device") + "; nothing was written to it", e);
+      }
+    }
+    try {
+      probe(fs, output, absolute);
+    } catch (BadInputException gone) {
+      return new BadInputException(gone.getMessage().replace(" cannot be created: ", " could not be written: ")
+          + " (since this run started); nothing was written to it", e);
+    } catch (IOException | RuntimeException ignored) {
+      // cannot tell: the write's own failure
+    }
+    return null;
   }
 
   /**

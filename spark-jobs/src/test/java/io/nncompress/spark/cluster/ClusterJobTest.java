@@ -9,6 +9,7 @@ import io.nncompress.cli.Main;
 import io.nncompress.spark.SparkTestSession;
 import io.nncompress.spark.autocorr.AutocorrelationStore;
 import io.nncompress.spark.autocorr.ColumnEncoding;
+import io.nncompress.spark.bench.SlowTasksPlugin;
 import io.nncompress.spark.cluster.StandaloneCluster.DriverRun;
 import io.nncompress.spark.cluster.StandaloneCluster.Worker;
 import io.nncompress.spark.data.ExampleActivations;

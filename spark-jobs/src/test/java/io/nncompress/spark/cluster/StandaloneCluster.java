@@ -250,7 +250,7 @@ public final class StandaloneCluster implements AutoCloseable {
    * {@code SparkSubmit --master URL --class io.nncompress.cli.Main --conf K=V ... app.jar ARGS} with
    * only the "distribution" jars on its classpath, so that our classes come from the application
    * jar, which SparkSubmit also ships to the executors. {@code conf} adds or overrides Spark
-   * configuration (e.g. the {@link SlowTasksPlugin}).
+   * configuration (e.g. the {@link io.nncompress.spark.bench.SlowTasksPlugin}).
    */
   public DriverRun submit(String name, Map<String, String> conf, List<String> args) throws IOException {
     List<String> submitArgs = new ArrayList<>(List.of("--master", masterUrl(), "--deploy-mode", "client",

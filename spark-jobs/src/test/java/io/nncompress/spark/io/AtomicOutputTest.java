@@ -141,4 +141,37 @@ class AtomicOutputTest {
     }
     assertEquals("old", Files.readString(out.resolve("old.txt")));
   }
+
+  /**
+   * The output's folder replaced by a file while the run writes (bench faults' "output folder replaced by
+   * a file mid-run"): bad input naming the output and the file (exit 2), not an I/O crash.
+   */
+  @Test
+  void anOutputFolderThatStopsBeingWritableMidWriteIsBadInputNamingIt() throws Exception {
+    SparkSession spark = SparkTestSession.get();
+    Path parent = Files.createDirectories(dir.resolve("p"));
+    String out = parent.resolve("out").toString();
+    BadInputException e = assertThrows(BadInputException.class, () -> AtomicOutput.commit(spark, out, false, tmp -> {
+      Files.move(parent, dir.resolve("p.moved"));
+      Files.writeString(parent, "not a folder");
+      throw new IOException("Mkdirs failed to create " + tmp + "/layers/_temporary");
+    }));
+    assertEquals("Output " + out + " could not be written: file:" + parent + " is a file, not a directory (since this "
+        + "run started); nothing was written to it", e.getMessage());
+    assertEquals("Mkdirs failed to create", e.getCause().getMessage().substring(0, 23));
+  }
+
+  @Test
+  void aFullDiskIsBadInputNamingTheOutput() throws Exception {
+    SparkSession spark = SparkTestSession.get();
+    String out = dir.resolve("full").toString();
+    BadInputException e = assertThrows(BadInputException.class, () -> AtomicOutput.commit(spark, out, false, tmp -> {
+      throw new RuntimeException("Job aborted", new IOException("No space left on device"));
+    }));
+    assertEquals("Output " + out + " could not be written: no space left on device; nothing was written to it",
+        e.getMessage());
+    try (Stream<Path> s = Files.list(dir)) {
+      assertEquals(List.of(), s.map(p -> p.getFileName().toString()).toList());
+    }
+  }
 }

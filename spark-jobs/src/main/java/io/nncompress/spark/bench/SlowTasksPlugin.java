@@ -1,4 +1,4 @@
-package io.nncompress.spark.cluster;
+package io.nncompress.spark.bench;
 
 import java.util.Map;
 import org.apache.spark.api.plugin.DriverPlugin;
@@ -7,10 +7,10 @@ import org.apache.spark.api.plugin.PluginContext;
 import org.apache.spark.api.plugin.SparkPlugin;
 
 /**
- * A Spark plugin for tests that makes every task sleep before it runs, so that a job lasts long
+ * A Spark plugin for tests and `bench faults` that makes every task sleep before it runs, so that a job lasts long
  * enough to kill a Worker or the driver in the middle of it, whatever the job is (autocorr today,
- * compress later) and without a test-only option in the job itself. Enable it with
- * {@code spark.plugins=io.nncompress.spark.cluster.SlowTasksPlugin} and
+ * compress) and without a test-only option in the job itself. Enable it with
+ * {@code spark.plugins=io.nncompress.spark.bench.SlowTasksPlugin} and
  * {@code spark.nncompress.test.taskSleepMs=MS}.
  */
 public final class SlowTasksPlugin implements SparkPlugin {
