@@ -25,7 +25,8 @@ import java.util.Map;
  * so that none overlaps another, or without stages the original and the model written); the
  * layers (table and bars of inputs, outputs, params and, when the layers have them, bytes); each
  * layer's lambda path; the spectra (only when the run has {@code spectra}: a low-rank stage); the
- * codebooks (only when it has {@code codebooks}: a weight-sharing stage); configuration and
+ * codebooks (only when it has {@code codebooks}: a weight-sharing stage); the fine-tuning curves,
+ * loss and held-out accuracy per epoch, and their table (only when it has {@code finetune}); configuration and
  * timings (each phase of {@code timings} once, then its {@code total}). A missing number shows
  * as "-"; a missing base section (stages, layers, config, timings, per-layer bytes) as a one-line
  * note.
@@ -34,7 +35,7 @@ import java.util.Map;
  * digits, '-' and '_' replaced by '_', then "-2", "-3", ... on a clash): {@code tradeoff},
  * {@code layer-inputs}, {@code layer-outputs}, {@code layer-params}, {@code layer-bytes},
  * {@code lambda-kept-<slug>}, {@code lambda-error-<slug>}, {@code spectra},
- * {@code codebook-<slug>}, {@code timings}. Each plot is an {@code <svg class="chart ...">} whose
+ * {@code codebook-<slug>}, {@code finetune-loss}, {@code finetune-accuracy}, {@code timings}. Each plot is an {@code <svg class="chart ...">} whose
  * data marks have class {@code data}; see {@link Chart}.
  */
 public final class CompressionReport {

@@ -29,7 +29,89 @@ final class RunSections {
   void write() {
     spectra();
     codebooks();
+    finetune();
     configAndTimings();
+  }
+
+  /**
+   * The training curves of each fine-tuning (only when the run has {@code finetune}): the mean
+   * training loss per epoch and the held-out accuracy per epoch (epoch 0: before training), one
+   * series per fine-tuning, then their table.
+   */
+  private void finetune() {
+    Map<String, List<Metrics.Epoch>> f = m.finetune();
+    if (f == null || f.isEmpty()) {
+      return; // no fine-tuning: no section
+    }
+    page.h2("Fine-tuning");
+    List<String> names = new ArrayList<>();
+    List<double[][]> losses = new ArrayList<>();
+    List<double[][]> accuracies = new ArrayList<>();
+    for (Map.Entry<String, List<Metrics.Epoch>> e : f.entrySet()) {
+      List<Metrics.Epoch> curve = e.getValue() == null ? List.of() : e.getValue();
+      names.add(e.getKey().replace('_', ' '));
+      losses.add(points(curve, true));
+      accuracies.add(points(curve, false));
+    }
+    page.out.append("<div class=\"charts\">\n");
+    curveChart("finetune-loss", "Mean training loss per epoch", "training loss", names, losses, false);
+    curveChart("finetune-accuracy", "Held-out accuracy per epoch (epoch 0: before fine-tuning)", "held-out accuracy",
+        names, accuracies, true);
+    page.out.append("</div>\n");
+    StringBuilder out = page.out;
+    out.append("<table class=\"finetune\"><tr><th>fine-tuning</th><th>epoch</th><th>loss</th>"
+        + "<th>held-out accuracy</th><th>seconds</th><th>samples/s</th></tr>\n");
+    int k = 0;
+    for (List<Metrics.Epoch> curve : f.values()) {
+      String name = names.get(k++);
+      for (Metrics.Epoch e : curve == null ? List.<Metrics.Epoch>of() : curve) {
+        out.append("<tr><td>").append(Svg.escape(name)).append("</td><td>").append(e.epoch() == 0 ? "before"
+            : Integer.toString(e.epoch())).append("</td><td>").append(Svg.escape(e.loss() == null ? "-"
+            : String.format(java.util.Locale.ROOT, "%.4f", e.loss()))).append("</td><td>")
+            .append(Svg.escape(ReportPage.pct(num(e.heldOutAccuracy())))).append("</td><td>")
+            .append(Svg.escape(seconds(num(e.seconds())))).append("</td><td>")
+            .append(Svg.escape(e.samplesPerSecond() == null ? "-" : ReportPage.count(Math.round(e.samplesPerSecond()))))
+            .append("</td></tr>\n");
+      }
+    }
+    out.append("</table>\n");
+  }
+
+  /** {x = epochs, y = losses (or accuracies)} of the epochs that have one. */
+  private static double[][] points(List<Metrics.Epoch> curve, boolean loss) {
+    List<double[]> p = new ArrayList<>();
+    for (Metrics.Epoch e : curve) {
+      Double y = loss ? e.loss() : e.heldOutAccuracy();
+      if (y != null && !y.isNaN()) {
+        p.add(new double[] {e.epoch(), y});
+      }
+    }
+    double[][] xy = new double[2][p.size()];
+    for (int i = 0; i < p.size(); i++) {
+      xy[0][i] = p.get(i)[0];
+      xy[1][i] = p.get(i)[1];
+    }
+    return xy;
+  }
+
+  private void curveChart(String id, String title, String yLabel, List<String> names, List<double[][]> xy,
+      boolean percent) {
+    if (xy.stream().allMatch(s -> s[0].length == 0)) {
+      page.out.append("</div>\n");
+      page.note(id, "No " + yLabel + " per epoch in these metrics.");
+      page.out.append("<div class=\"charts\">\n");
+      return;
+    }
+    LineChart c = new LineChart(page.id(id), title).xLabel("epoch").yLabel(yLabel).size(600, 320);
+    if (percent) {
+      c.yFormat(ReportPage::pct);
+    }
+    for (int i = 0; i < names.size(); i++) {
+      if (xy.get(i)[0].length > 0) {
+        c.series(names.get(i), xy.get(i)[0], xy.get(i)[1], true, true, null);
+      }
+    }
+    page.chart(c.toSvg(), "");
   }
 
   private void spectra() {

@@ -50,6 +50,8 @@ class CompressionReportTest {
     FULL.put("codebook-fc1", 16);
     FULL.put("codebook-fc2", 8);
     FULL.put("codebook-fc3", 4);
+    FULL.put("finetune-loss", 3 + 2 + 2);     // after lnr 3 epochs, after kmeans 2, one line each
+    FULL.put("finetune-accuracy", 4 + 3 + 2); // with epoch 0 (before training)
     FULL.put("timings", 6);
   }
 
@@ -285,6 +287,29 @@ class CompressionReportTest {
       assertTrue(boxes.get(i)[0] >= 0 && boxes.get(i)[2] <= 1220 && boxes.get(i)[1] >= 0 && boxes.get(i)[3] <= 380,
           labels.get(i) + " " + java.util.Arrays.toString(boxes.get(i)));
     }
+  }
+
+  /** The fine-tuning section: both curves, epoch 0 only in the accuracy, and every epoch in its table. */
+  @Test
+  void finetuneCurvesAndTable() throws Exception {
+    String html = CompressionReport.render(fullMetrics());
+    Map<String, String> svgs = svgsById(html);
+    // markers: one circle per point with a value
+    assertEquals(3 + 2, count(svgs.get("finetune-loss"), "<circle class=\"data"));
+    assertEquals(4 + 3, count(svgs.get("finetune-accuracy"), "<circle class=\"data"));
+    assertTrue(svgs.get("finetune-accuracy").contains("after lnr") && svgs.get("finetune-accuracy")
+        .contains("after kmeans"), "legend");
+    String table = html.substring(html.indexOf("<table class=\"finetune\">"));
+    table = table.substring(0, table.indexOf("</table>"));
+    assertEquals(4 + 3, count(table, "<tr><td>"), table); // every epoch of both, epoch 0 included
+    assertTrue(table.contains("<tr><td>after lnr</td><td>before</td><td>-</td><td>87.03%</td>"), table);
+    assertTrue(table.contains("<tr><td>after kmeans</td><td>2</td><td>0.2702</td><td>88.79%</td>"), table);
+    assertTrue(table.contains("<td>6,316</td>"), table); // samples/s rounded
+    // without a finetune section: no section at all
+    Map<String, Object> m = fullMetrics();
+    m.remove("finetune");
+    html = CompressionReport.render(m);
+    assertFalse(html.contains("Fine-tuning") || html.contains("finetune-loss"));
   }
 
   /** The timings table lists each phase once and one total: the run's, not a second "total" phase. */
