@@ -34,8 +34,11 @@ public final class FaultInjection {
   /** A fault's outcome: what was done and why the verdict. */
   public record Result(String name, Verdict verdict, String detail) {}
 
-  /** The commands faults are injected into. */
-  public enum Job { AUTOCORR, COMPRESS }
+  /** The commands faults are injected into: autocorr, compress, and compress with a fine-tuning section. */
+  public enum Job { AUTOCORR, COMPRESS, FINETUNE }
+
+  /** The fault of the fine-tuning: killed once its first epoch is checkpointed, the rerun resumes after it. */
+  static final String FINETUNE_KILLED = "finetune killed after its first epoch's checkpoint";
 
   /** Where a run is killed. */
   public enum Point { EARLY, MID_TASKS, CHECKPOINT, COMMIT }
@@ -49,6 +52,7 @@ public final class FaultInjection {
   private final long sleepMs;
   private final Map<Job, Map<String, String>> reference = new java.util.concurrent.ConcurrentHashMap<>();
   private String config;
+  private String finetuneConfig;
 
   /** {@code sleepMs}: how long every task of a run to disturb sleeps first. */
   public FaultInjection(SparkSession spark, Path dir, long sleepMs) {
@@ -63,6 +67,8 @@ public final class FaultInjection {
     Files.createDirectories(dir.resolve("inputs"));
     inputs.setUp();
     config = inputs.config("faults", null, null);
+    finetuneConfig = inputs.config("faults-finetune", "output:",
+        "finetune: {epochs: 3, batch_size: 100, learning_rate: 0.01, seed: 5, after: [lnr]}\noutput:");
     return this;
   }
 
@@ -91,6 +97,10 @@ public final class FaultInjection {
   public static List<String> names() {
     List<String> n = new ArrayList<>();
     for (Job j : Job.values()) {
+      if (j == Job.FINETUNE) {
+        n.add(FINETUNE_KILLED);
+        continue;
+      }
       for (Point p : Point.values()) {
         if (p != Point.CHECKPOINT || j == Job.COMPRESS) { // autocorr keeps no checkpoints
           n.add(slug(j) + " killed " + point(p));
@@ -107,6 +117,9 @@ public final class FaultInjection {
   public Result run(String name) {
     Job j = name.startsWith("compress") ? Job.COMPRESS : Job.AUTOCORR;
     try {
+      if (name.equals(FINETUNE_KILLED)) {
+        return killed(name, Job.FINETUNE, Point.CHECKPOINT, false);
+      }
       if (name.contains("--overwrite")) {
         return killed(name, j, Point.COMMIT, true);
       }
@@ -139,7 +152,7 @@ public final class FaultInjection {
     }
     OutputSnapshot.Watch watch = new OutputSnapshot.Watch(out, ref);
     CliProcess p = CliProcess.start(logs(), slug(name) + "-killed", args(j, out, overwrite, true));
-    if (!p.killWhen(trigger(p, out, at), TIMEOUT)) {
+    if (!p.killWhen(trigger(j, p, out, at), TIMEOUT)) {
       watch.stop();
       return new Result(name, Verdict.UNCLEAR, "not injected: the run ended before " + point(at) + "\n"
           + p.stderrTail(10));
@@ -154,7 +167,9 @@ public final class FaultInjection {
     CliProcess rerun = CliProcess.start(logs(), slug(name) + "-rerun", args(j, out, overwrite, false));
     int code = rerun.await(TIMEOUT);
     String seen = watch.stop();
-    String resumed = rerun.stderr().contains("from the checkpoint") ? ", resumed from the checkpoints" : "";
+    String resumed = !rerun.stderr().contains("from the checkpoint") ? ""
+        : j != Job.FINETUNE ? ", resumed from the checkpoints"
+        : rerun.stderr().contains("resumed after epoch 1") ? ", resumed from the checkpoints and after epoch 1" : "";
     what += (overwrite ? "; the previous output intact; rerun --overwrite" : "; rerun") + " exit " + code + resumed;
     if (code != 0) {
       return new Result(name, Verdict.UNCLEAR, what + "\n" + rerun.stderrTail(10));
@@ -175,7 +190,7 @@ public final class FaultInjection {
   }
 
   static String same(Job j) {
-    return j == Job.COMPRESS ? "numerically identical (the model's outputs within 1e-12) to"
+    return j != Job.AUTOCORR ? "numerically identical (the model's outputs within 1e-12) to"
         : "numerically identical (R within 1e-12) to";
   }
 
@@ -272,14 +287,14 @@ public final class FaultInjection {
     if (d != null) {
       return d;
     }
-    if (j == Job.COMPRESS) {
-      return FaultOutputs.sameModel(spark, dir.resolve("reference-compress").toString(), out.toString(), 12);
+    if (j != Job.AUTOCORR) {
+      return FaultOutputs.sameModel(spark, dir.resolve("reference-" + slug(j)).toString(), out.toString(), 12);
     }
     return FaultOutputs.sameStatistics(spark, dir.resolve("reference-autocorr").toString(), out.toString());
   }
 
   /** When to kill a run. */
-  BooleanSupplier trigger(CliProcess p, Path out, Point at) {
+  BooleanSupplier trigger(Job j, CliProcess p, Path out, Point at) {
     switch (at) {
       case EARLY:
         return () -> p.stderr().contains("\"event\":\"phase_start\"");
@@ -295,7 +310,8 @@ public final class FaultInjection {
           return false;
         };
       case CHECKPOINT:
-        return () -> FaultOutputs.checkpoint(out, "stats-0.bin");
+        return j == Job.FINETUNE ? () -> FaultOutputs.checkpoint(out, "finetune-lnr.state")
+            : () -> FaultOutputs.checkpoint(out, "stats-0.bin");
       default:
         return () -> !FaultOutputs.hidden(out, ".inprogress-").isEmpty();
     }
@@ -310,7 +326,7 @@ public final class FaultInjection {
     if (j == Job.AUTOCORR) {
       a.addAll(List.of("autocorr", "--dataset", inputs.train(), "--columns", "x", "-o", out.toString()));
     } else {
-      a.addAll(List.of("compress", "-c", config, "-o", out.toString()));
+      a.addAll(List.of("compress", "-c", j == Job.FINETUNE ? finetuneConfig : config, "-o", out.toString()));
     }
     if (overwrite) {
       a.add("--overwrite");

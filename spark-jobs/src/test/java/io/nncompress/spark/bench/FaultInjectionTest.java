@@ -16,7 +16,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A subset of {@code nncompress bench faults}, through the same code: real CLI processes SIGKILLed while
- * autocorr commits and after compress's statistics checkpoint, and two autocorr runs writing the same
+ * autocorr commits, after compress's statistics checkpoint and after the first epoch of a fine-tuning's, and
+ * two autocorr runs writing the same
  * output at once. Each must survive: the rerun succeeds (compress resuming from its checkpoints) with an
  * output byte for byte the undisturbed run's, nothing incomplete ever visible at the output path, the
  * loser of the two runs exits 2 with one clean line.
@@ -26,15 +27,16 @@ class FaultInjectionTest {
   Path dir;
 
   static final List<String> SUBSET = List.of("autocorr killed while it writes its output",
-      "compress killed after its statistics checkpoint", "autocorr: two runs write the same output at once");
+      "compress killed after its statistics checkpoint", "autocorr: two runs write the same output at once",
+      FaultInjection.FINETUNE_KILLED);
 
   @Test
   void aSubsetOfTheFaultsIsSurvived() throws Exception {
     assertTrue(FaultInjection.names().containsAll(SUBSET), FaultInjection.names().toString());
-    assertEquals(13, FaultInjection.names().size(), FaultInjection.names().toString());
+    assertEquals(14, FaultInjection.names().size(), FaultInjection.names().toString());
     FaultInjection f = new FaultInjection(SparkTestSession.get(), dir, 1000).setUp();
     ByteArrayOutputStream table = new ByteArrayOutputStream();
-    List<FaultInjection.Result> rs = f.runAll(new PrintStream(table, true, StandardCharsets.UTF_8), SUBSET, 3);
+    List<FaultInjection.Result> rs = f.runAll(new PrintStream(table, true, StandardCharsets.UTF_8), SUBSET, 4);
     String printed = table.toString(StandardCharsets.UTF_8);
     for (FaultInjection.Result r : rs) {
       assertEquals(FaultInjection.Verdict.SURVIVED, r.verdict(), () -> r.name() + ": " + r.detail());
@@ -42,7 +44,9 @@ class FaultInjectionTest {
     assertTrue(rs.get(1).detail().contains("resumed from the checkpoints"), rs.get(1).detail());
     assertTrue(rs.get(2).detail().contains("exits 0 and 2") || rs.get(2).detail().contains("exits 2 and 0"),
         rs.get(2).detail());
-    assertTrue(printed.endsWith("faults tried 3 / survived 3 / lost data 0 / unclear 0" + System.lineSeparator()),
+    // the fine-tuning's rerun takes the statistics from their checkpoint and trains epochs 2 and 3 only
+    assertTrue(rs.get(3).detail().contains("resumed from the checkpoints and after epoch 1"), rs.get(3).detail());
+    assertTrue(printed.endsWith("faults tried 4 / survived 4 / lost data 0 / unclear 0" + System.lineSeparator()),
         printed);
   }
 
