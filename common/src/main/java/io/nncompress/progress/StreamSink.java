@@ -140,7 +140,9 @@ public final class StreamSink implements ProgressSink {
         b.append(": ").append(e.get(ProgressEvent.DONE)).append('/').append(e.get(ProgressEvent.TOTAL))
             .append(" tasks");
         if (e.has(ProgressEvent.FAILED)) {
-          b.append(", failed: ").append(e.string(ProgressEvent.FAILED));
+          // Spark's reason names exception classes and executors: the clean error line that follows says
+          // what went wrong, the log file (and the JSON event's "failed") keeps the reason
+          b.append(", failed");
         }
         appendEta(b, e, ", ");
         break;

@@ -100,6 +100,12 @@ class ProgressTest {
         StreamSink.human(new ProgressEvent(t, "INFO", ProgressEvent.TASKS).put(ProgressEvent.PHASE, "statistics")
             .put(ProgressEvent.SPARK_STAGE, 7).put(ProgressEvent.MESSAGE, "treeReduce at X.java:3")
             .put(ProgressEvent.DONE, 2L).put(ProgressEvent.TOTAL, 3L).put(ProgressEvent.ETA_S, 4.5)));
+    // a failed stage: Spark's reason (exception classes, executors) stays out of the human line
+    assertEquals(clock + "[autocorr] Spark stage 221 (treeReduce at A.java:22): 0/2 tasks, failed",
+        StreamSink.human(new ProgressEvent(t, "INFO", ProgressEvent.TASKS).put(ProgressEvent.PHASE, "autocorr")
+            .put(ProgressEvent.SPARK_STAGE, 221).put(ProgressEvent.MESSAGE, "treeReduce at A.java:22")
+            .put(ProgressEvent.DONE, 0L).put(ProgressEvent.TOTAL, 2L).put(ProgressEvent.FAILED, "Job aborted due to "
+                + "stage failure: Task 1 in stage 221.0 failed 1 times: io.nncompress.BadInputException: row 5")));
     assertEquals(clock + "[solve fc1] fista iteration 340 at lambda 0.01230: objective 1.235, KKT 3.200e-05 "
         + "(tolerance 1.000e-06), ~3 min 05 s left", StreamSink.human(new ProgressEvent(t, "INFO", ProgressEvent.SOLVER)
             .put(ProgressEvent.PHASE, "solve").put(ProgressEvent.LAYER, "fc1").put(ProgressEvent.METHOD, "fista")
