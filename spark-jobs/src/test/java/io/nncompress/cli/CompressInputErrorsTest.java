@@ -9,9 +9,6 @@ import io.nncompress.format.safetensors.Tensor;
 import io.nncompress.model.ArchitectureSpec;
 import io.nncompress.model.Network;
 import io.nncompress.spark.SparkTestSession;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,7 +39,6 @@ class CompressInputErrorsTest {
   static String train;
   static String test;
 
-  record Run(int code, String out, String err) {}
 
   static final String SEQUENTIAL = "name: seq\ninput: [12]\nlayers:\n"
       + "  - {name: \"0\", type: dense, units: 10}\n  - {name: \"1\", type: relu}\n"
@@ -110,24 +106,11 @@ class CompressInputErrorsTest {
         dir.resolve("out-" + name).toString());
   }
 
-  static Run run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      code = Main.run(args);
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-    return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+  static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
-  static void assertBadInput(Run r, String... fragments) {
+  static void assertBadInput(CliRun r, String... fragments) {
     assertEquals(2, r.code(), () -> "exit code; stderr:\n" + r.err());
     assertTrue(r.err().contains("nncompress: error: "), r.err());
     for (String f : fragments) {
@@ -139,7 +122,7 @@ class CompressInputErrorsTest {
   @Test
   void statisticsOptionWithASpecModelIsRejectedNamingTheOptionAndTheConfig() throws Exception {
     Path cfg = config("stats-option", "{keep: 8}");
-    Run r = run("compress", "-c", cfg.toString(), "--statistics", dir.resolve("stats").toString(), "--validate-only");
+    CliRun r = run("compress", "-c", cfg.toString(), "--statistics", dir.resolve("stats").toString(), "--validate-only");
     assertBadInput(r, "option --statistics: stored statistics go with a layer map (model.layers), and " + cfg
         + " has model.spec");
     assertEquals(1, r.err().strip().split("\n").length, r.err());
@@ -178,7 +161,7 @@ class CompressInputErrorsTest {
       String data = write("labels" + (bad < 0 ? "-neg" : bad), 60, bad, new Random(5));
       Path c = config("labels" + bad, spec.toString(), weights.toString(), train, data, "{keep_fraction: 0.5}", null,
           dir.resolve("out-labels" + bad).toString());
-      Run r = run("-q", "compress", "-c", c.toString());
+      CliRun r = run("-q", "compress", "-c", c.toString());
       assertBadInput(r, "Dataset " + data + ", label column label, file ", ", row 7: label " + bad
           + " is not one of the network's 3 classes 0..2");
       assertTrue(!Files.exists(dir.resolve("out-labels" + bad)));
@@ -191,7 +174,7 @@ class CompressInputErrorsTest {
     String out = dir.resolve("out-seq").toString();
     Path c = config("seq", spec.toString(), weights.toString(), train, test, "{keep_fraction: 0.5}",
         "kmeans(2) -> huffman", out);
-    Run r = run("-q", "compress", "-c", c.toString());
+    CliRun r = run("-q", "compress", "-c", c.toString());
     assertEquals(0, r.code(), r.err());
     Network loaded = Network.load(Path.of(out, "model", "model.yaml"), Path.of(out, "model", "model.safetensors"));
     assertEquals(List.of("0", "1", "2", "3", "4"), loaded.spec().layers.stream().map(l -> l.name).toList());
@@ -220,11 +203,11 @@ class CompressInputErrorsTest {
     assertBadInput(run("-q", "compress", "-c", ok.toString(), "--strategy", "diagonal", "--validate-only"),
         "option --strategy: strategy must be one of parallel, top-down, bottom-up, cannot be: diagonal");
 
-    Run master = run("-q", "--master", "spark://127.0.0.1:1", "compress", "-c", ok.toString(), "--validate-only");
+    CliRun master = run("-q", "--master", "spark://127.0.0.1:1", "compress", "-c", ok.toString(), "--validate-only");
     assertBadInput(master, "option --master spark://127.0.0.1:1: cannot connect to the Spark master at 127.0.0.1:1");
 
     // a path with '[' that exists is read as written (a glob would match "train1", which does not exist)
-    Run valid = run("-q", "compress", "-c", ok.toString(), "--validate-only");
+    CliRun valid = run("-q", "compress", "-c", ok.toString(), "--validate-only");
     assertEquals(0, valid.code(), valid.err());
     assertTrue(valid.out().contains("valid: " + ok), valid.out());
   }

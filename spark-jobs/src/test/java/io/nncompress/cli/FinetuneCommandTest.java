@@ -35,7 +35,7 @@ class FinetuneCommandTest {
   @Test
   void finetuningAfterLnrTrainsTheReducedShapesAndWritesTheCurve() throws Exception {
     Path cfg = withFinetune("ft", "finetune: {epochs: 2, batch_size: 50, learning_rate: 0.01, seed: 3}\n");
-    CompressInputErrorsTest.Run r = CompressInputErrorsTest.run("compress", "--config", cfg.toString());
+    CliRun r = CompressInputErrorsTest.run("compress", "--config", cfg.toString());
     assertEquals(0, r.code(), r.err());
     Path out = dir.resolve("out-ft");
     JsonNode m = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
@@ -72,7 +72,7 @@ class FinetuneCommandTest {
         "{keep: 6}", "kmeans(2) -> huffman", dir.resolve("out-ftk").toString());
     Files.writeString(cfg, Files.readString(cfg)
         + "finetune: {epochs: 2, batch_size: 50, learning_rate: 0.01, after: [lnr, kmeans]}\n");
-    CompressInputErrorsTest.Run r = CompressInputErrorsTest.run("compress", "--config", cfg.toString());
+    CliRun r = CompressInputErrorsTest.run("compress", "--config", cfg.toString());
     assertEquals(0, r.code(), r.err());
     Path out = dir.resolve("out-ftk");
     JsonNode m = new ObjectMapper().readTree(out.resolve("metrics.json").toFile());
@@ -96,7 +96,7 @@ class FinetuneCommandTest {
 
   @Test
   void badFinetuneKeysExitTwoNamingTheKey() throws Exception {
-    CompressInputErrorsTest.Run r = CompressInputErrorsTest.run("compress", "--config",
+    CliRun r = CompressInputErrorsTest.run("compress", "--config",
         withFinetune("ft-bad", "finetune: {epoch: 2}\n").toString());
     assertEquals(2, r.code());
     assertTrue(r.err().strip().startsWith("nncompress: error: Config ")

@@ -5,9 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nncompress.spark.SparkTestSession;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,21 +17,8 @@ class GenerateExampleTest {
   @TempDir
   Path dir;
 
-  static ValidateOnlyTest.Run run(String... args) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      code = Main.run(args);
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-    return new ValidateOnlyTest.Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+  static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   List<String> names(Path p) throws Exception {
@@ -48,7 +32,7 @@ class GenerateExampleTest {
     SparkTestSession.get();
     String out = dir.resolve("out").toString();
     for (String[] bad : new String[][] {{"--rows", "-5"}, {"--rows", "0"}, {"--dim", "0"}, {"--partitions", "0"}}) {
-      ValidateOnlyTest.Run r = run("generate-example", "--output", out, bad[0], bad[1]);
+      CliRun r = run("generate-example", "--output", out, bad[0], bad[1]);
       assertEquals(2, r.code(), r.err());
       assertTrue(r.err().contains("nncompress: error: " + bad[0] + " must be at least 1, cannot be: " + bad[1]),
           r.err());
@@ -64,7 +48,7 @@ class GenerateExampleTest {
         .code());
     List<String> first = names(Path.of(out));
     assertTrue(first.stream().filter(n -> n.endsWith(".parquet")).count() == 2, first.toString());
-    ValidateOnlyTest.Run r = run("generate-example", "--output", out, "--rows", "10", "--dim", "3", "--partitions",
+    CliRun r = run("generate-example", "--output", out, "--rows", "10", "--dim", "3", "--partitions",
         "1");
     assertEquals(2, r.code(), r.err());
     assertTrue(r.err().contains("nncompress: error: Output " + out + " already exists; pass --overwrite"), r.err());
@@ -74,7 +58,7 @@ class GenerateExampleTest {
     assertEquals(1, names(Path.of(out)).stream().filter(n -> n.endsWith(".parquet")).count());
     assertFalse(names(Path.of(out)).contains("_temporary"));
     assertEquals(List.of("out"), names(dir), "no temporary sibling left");
-    ValidateOnlyTest.Run proc = run("generate-example", "--output", "/proc/nncompress/out", "--rows", "10");
+    CliRun proc = run("generate-example", "--output", "/proc/nncompress/out", "--rows", "10");
     assertEquals(2, proc.code(), proc.err());
     assertTrue(proc.err().contains("Output /proc/nncompress/out cannot be created"), proc.err());
   }

@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nncompress.spark.SparkTestSession;
 import io.nncompress.spark.ingest.Python;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -50,7 +47,6 @@ class IngestCommandTest {
   static Path dir;
 
   /** The exit code, stdout and stderr of one in-process run. */
-  record Run(int code, String out, String err) {}
 
   @BeforeAll
   static void generate() throws Exception {
@@ -58,33 +54,20 @@ class IngestCommandTest {
     Python.run(NUMPY, dir.toString());
   }
 
-  static Run run(String... args) {
+  static CliRun run(String... args) {
     List<String> a = new ArrayList<>(List.of("ingest"));
     a.addAll(List.of(args));
     return main(a);
   }
 
-  static Run main(List<String> a) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      code = Main.run(a.toArray(new String[0]));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-    return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+  static CliRun main(List<String> a) {
+    return CliRun.of(a);
   }
 
   /** Exit 2, one error line holding every fragment, and no output (nor a temporary one) left behind. */
   static void assertBad(String input, String... fragments) throws Exception {
     Path out = dir.resolve("out-" + input);
-    Run r = run("--input", dir.resolve(input).toString(), "--output", out.toString());
+    CliRun r = run("--input", dir.resolve(input).toString(), "--output", out.toString());
     assertEquals(2, r.code(), () -> "exit code; stderr:\n" + r.err());
     List<String> errors = r.err().lines().filter(l -> l.startsWith("nncompress: error: ")).toList();
     assertEquals(1, errors.size(), r.err());
@@ -156,28 +139,28 @@ class IngestCommandTest {
   void summaryValidateOnlyAndOverwrite() throws Exception {
     Path out = dir.resolve("good-out");
     String in = dir.resolve("good").toString();
-    Run v = run("--input", in, "--output", out.toString(), "--validate-only");
+    CliRun v = run("--input", in, "--output", out.toString(), "--validate-only");
     assertEquals(0, v.code(), v.err());
     assertTrue(v.out().endsWith("valid\n"), v.out());
     assertFalse(Files.exists(out), "validation writes nothing");
 
-    Run r = run("--input", in, "--output", out.toString());
+    CliRun r = run("--input", in, "--output", out.toString());
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().matches("(?s).*fc\\s+14\\s+3\\s+2\\s+float32\n.*"), r.out());
     assertTrue(r.out().contains("  --layer name=fc,dataset=" + out + "/fc,column=input\n"), r.out());
     // the printed --layer argument is what autocorr takes
-    Run a = main(List.of("autocorr", "--layer", "name=fc,dataset=" + out + "/fc,column=input", "--output",
+    CliRun a = main(List.of("autocorr", "--layer", "name=fc,dataset=" + out + "/fc,column=input", "--output",
         dir.resolve("stats").toString()));
     assertEquals(0, a.code(), a.err());
     assertTrue(a.out().matches("(?s).*fc\\s+binary\\s+3\\s+14\\s+14.*"), a.out());
 
-    Run again = run("--input", in, "--output", out.toString());
+    CliRun again = run("--input", in, "--output", out.toString());
     assertEquals(2, again.code());
     assertTrue(again.err().contains("Output " + out + " already exists; pass --overwrite"), again.err());
     assertEquals(0, run("--input", in, "--output", out.toString(), "--overwrite").code());
 
     // one layer's folder as the input: the layer is named after the folder
-    Run one = run("--input", dir.resolve("good/fc").toString(), "--output", dir.resolve("one").toString());
+    CliRun one = run("--input", dir.resolve("good/fc").toString(), "--output", dir.resolve("one").toString());
     assertEquals(0, one.code(), one.err());
     assertTrue(Files.isDirectory(dir.resolve("one/fc")), one.out());
   }

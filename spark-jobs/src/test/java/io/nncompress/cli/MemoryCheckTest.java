@@ -65,11 +65,11 @@ class MemoryCheckTest {
     MemoryCheck.availableBytes(-1);
   }
 
-  static ValidateOnlyTest.Run run(String... args) {
-    return new ProgressOutputTest.PrintStreams().run(args);
+  static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
-  static void assertRefused(ValidateOnlyTest.Run r, String... fragments) {
+  static void assertRefused(CliRun r, String... fragments) {
     assertEquals(2, r.code(), r.err());
     List<String> lines = r.err().lines().toList();
     assertEquals(1, lines.size(), r.err());
@@ -96,7 +96,7 @@ class MemoryCheckTest {
       assertFalse(Files.exists(Path.of(out)));
     }
     MemoryCheck.availableBytes(need);
-    ValidateOnlyTest.Run ok = run("-q", "autocorr", "--dataset", data, "--columns", "x", "-o", out, "--validate-only");
+    CliRun ok = run("-q", "autocorr", "--dataset", data, "--columns", "x", "-o", out, "--validate-only");
     assertEquals(0, ok.code(), ok.err());
   }
 
@@ -107,14 +107,14 @@ class MemoryCheckTest {
     assertEquals(23296, need);
     MemoryCheck.availableBytes(need - 1);
     for (boolean validateOnly : new boolean[] {true, false}) {
-      ValidateOnlyTest.Run r = validateOnly ? run("-q", "compress", "-c", config.toString(), "--validate-only")
+      CliRun r = validateOnly ? run("-q", "compress", "-c", config.toString(), "--validate-only")
           : run("-q", "compress", "-c", config.toString());
       assertRefused(r, "compress of layer fc1 (LNR with p = 13, h = 10) needs about 23296 bytes of driver memory",
           "NNCOMPRESS_DRIVER_MEMORY");
       assertFalse(Files.exists(dir.resolve("out")));
     }
     MemoryCheck.availableBytes(need);
-    ValidateOnlyTest.Run ok = run("-q", "compress", "-c", config.toString(), "--validate-only");
+    CliRun ok = run("-q", "compress", "-c", config.toString(), "--validate-only");
     assertEquals(0, ok.code(), ok.err());
   }
 

@@ -79,30 +79,8 @@ class ProgressOutputTest {
     return path;
   }
 
-  static ValidateOnlyTest.Run run(String... args) {
-    PrintStreams p = new PrintStreams();
-    return p.run(args);
-  }
-
-  /** Runs Main in-process with stdout and stderr captured. */
-  static final class PrintStreams {
-    ValidateOnlyTest.Run run(String... args) {
-      java.io.PrintStream oldOut = System.out;
-      java.io.PrintStream oldErr = System.err;
-      java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
-      java.io.ByteArrayOutputStream e = new java.io.ByteArrayOutputStream();
-      int code;
-      try {
-        System.setOut(new java.io.PrintStream(o, true, java.nio.charset.StandardCharsets.UTF_8));
-        System.setErr(new java.io.PrintStream(e, true, java.nio.charset.StandardCharsets.UTF_8));
-        code = Main.run(args);
-      } finally {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-      }
-      return new ValidateOnlyTest.Run(code, o.toString(java.nio.charset.StandardCharsets.UTF_8),
-          e.toString(java.nio.charset.StandardCharsets.UTF_8));
-    }
+  static CliRun run(String... args) {
+    return CliRun.of(args);
   }
 
   /** Every line of stderr as a JSON object with ts, level and event (fails on any other line). */
@@ -131,7 +109,7 @@ class ProgressOutputTest {
   @Test
   void jsonLinesHaveEveryPhaseLayerSparkStageAndSolverIteration() {
     // the options are global: given after the subcommand here
-    ValidateOnlyTest.Run r = run("compress", "--config", config.toString(), "--output", output("json"),
+    CliRun r = run("compress", "--config", config.toString(), "--output", output("json"),
         "--log-format", "json", "--progress-interval", "0");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("Wrote " + output("json")), "the result stays on stdout: " + r.out());
@@ -237,7 +215,7 @@ class ProgressOutputTest {
 
   @Test
   void quietJsonHasNoProgressNorInfoButTheEnd() {
-    ValidateOnlyTest.Run r = run("--quiet", "--log-format", "json", "compress", "--config", config.toString(),
+    CliRun r = run("--quiet", "--log-format", "json", "compress", "--config", config.toString(),
         "--output", output("quiet-json"));
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("Wrote " + output("quiet-json")), r.out());
@@ -255,13 +233,13 @@ class ProgressOutputTest {
 
   @Test
   void humanLinesByDefaultAndNoneWhenQuiet() {
-    ValidateOnlyTest.Run r = run("compress", "--config", config.toString(), "--output", output("human"));
+    CliRun r = run("compress", "--config", config.toString(), "--output", output("human"));
     assertEquals(0, r.code(), r.err());
     assertTrue(r.err().contains("[solve fc1] (1/3) target keep 8, 12 inputs"), r.err());
     assertTrue(r.err().contains("[statistics] pass 1: layer inputs of mlp over " + dir.resolve("train")), r.err());
     assertTrue(r.err().contains("[stage kmeans(3)] (1/2) encode 3 layers"), r.err());
     assertFalse(r.err().contains("{\""), "no JSON in human output");
-    ValidateOnlyTest.Run q = run("compress", "--config", config.toString(), "--output", output("human-quiet"), "-q");
+    CliRun q = run("compress", "--config", config.toString(), "--output", output("human-quiet"), "-q");
     assertEquals(0, q.code(), q.err());
     assertFalse(HUMAN_PROGRESS.matcher(q.err()).find(), "no progress when quiet:\n" + q.err());
     assertTrue(q.out().contains("Wrote " + output("human-quiet")), q.out());
@@ -270,7 +248,7 @@ class ProgressOutputTest {
   @Test
   void errorsStillAppearWhenQuietAsJson() {
     Path missing = dir.resolve("missing.yaml");
-    ValidateOnlyTest.Run r = run("--log-format", "json", "--quiet", "compress", "--config", missing.toString());
+    CliRun r = run("--log-format", "json", "--quiet", "compress", "--config", missing.toString());
     assertEquals(2, r.code(), r.err());
     List<JsonNode> ev = jsonLines(r.err());
     JsonNode error = of(ev, "error").get(0);
@@ -278,24 +256,24 @@ class ProgressOutputTest {
     assertEquals(2, error.get("exit_code").asInt());
     assertTrue(error.get("message").asText().contains(missing.toString()), error.toString());
     assertEquals(2, ev.get(ev.size() - 1).get("exit_code").asInt());
-    ValidateOnlyTest.Run h = run("--quiet", "compress", "--config", missing.toString());
+    CliRun h = run("--quiet", "compress", "--config", missing.toString());
     assertEquals(2, h.code());
     assertTrue(h.err().startsWith("nncompress: error: ") && h.err().contains(missing.toString()), h.err());
   }
 
   @Test
   void usageErrorsAreJsonToo() {
-    ValidateOnlyTest.Run r = run("--log-format", "json", "compress", "--config", config.toString(), "--bogus");
+    CliRun r = run("--log-format", "json", "compress", "--config", config.toString(), "--bogus");
     assertEquals(2, r.code(), r.err());
     List<JsonNode> ev = jsonLines(r.err());
     assertEquals(List.of("error", "end"), ev.stream().map(n -> n.get("event").asText()).toList());
     assertTrue(ev.get(0).get("message").asText().contains("--bogus"), ev.get(0).toString());
     assertEquals(2, ev.get(1).get("exit_code").asInt());
-    ValidateOnlyTest.Run neg = run("compress", "--config", config.toString(), "--log-format=JSON",
+    CliRun neg = run("compress", "--config", config.toString(), "--log-format=JSON",
         "--progress-interval", "-1");
     assertEquals(2, neg.code(), neg.err());
     assertTrue(jsonLines(neg.err()).get(0).get("message").asText().contains("--progress-interval"), neg.err());
-    ValidateOnlyTest.Run human = run("compress", "--config", config.toString(), "--bogus");
+    CliRun human = run("compress", "--config", config.toString(), "--bogus");
     assertEquals(2, human.code());
     assertTrue(human.err().contains("Unknown option: '--bogus'") && human.err().contains("Usage:"), human.err());
   }

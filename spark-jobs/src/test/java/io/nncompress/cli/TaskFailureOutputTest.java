@@ -55,10 +55,10 @@ class TaskFailureOutputTest {
     data = ds.toString();
   }
 
-  static ValidateOnlyTest.Run autocorr(String out, String... global) {
+  static CliRun autocorr(String out, String... global) {
     List<String> a = new ArrayList<>(List.of(global));
     a.addAll(List.of("autocorr", "--dataset", data, "--columns", "x", "-o", dir.resolve(out).toString()));
-    return new ProgressOutputTest.PrintStreams().run(a.toArray(new String[0]));
+    return CliRun.of(a);
   }
 
   static String logFileOf(String line) {
@@ -69,7 +69,7 @@ class TaskFailureOutputTest {
 
   @Test
   void quietPrintsExactlyTheCleanLineAndTheTraceGoesToTheLogFile() throws Exception {
-    ValidateOnlyTest.Run r = autocorr("out-q", "-q");
+    CliRun r = autocorr("out-q", "-q");
     assertEquals(2, r.code(), r.err());
     List<String> lines = r.err().lines().toList();
     assertEquals(1, lines.size(), "one line on stderr:\n" + r.err());
@@ -86,7 +86,7 @@ class TaskFailureOutputTest {
 
   @Test
   void humanModeShowsNoTraceAndVerboseShowsIt() throws Exception {
-    ValidateOnlyTest.Run r = autocorr("out-h");
+    CliRun r = autocorr("out-h");
     assertEquals(2, r.code(), r.err());
     List<String> errors = r.err().lines().filter(l -> l.startsWith("nncompress: error: ")).toList();
     assertEquals(1, errors.size(), r.err());
@@ -98,7 +98,7 @@ class TaskFailureOutputTest {
     assertFalse(r.out().contains("\tat ") || r.out().contains("Exception"), "no log on stdout:\n" + r.out());
     assertTrue(Files.readString(Path.of(logFileOf(errors.get(0)))).contains("\tat "));
 
-    ValidateOnlyTest.Run v = autocorr("out-v", "--verbose");
+    CliRun v = autocorr("out-v", "--verbose");
     assertEquals(2, v.code(), v.err());
     assertTrue(v.err().contains("\tat "), "--verbose shows Spark's traces on stderr:\n" + v.err());
     assertTrue(v.err().lines().anyMatch(l -> l.startsWith("nncompress: error: ")), v.err());

@@ -28,7 +28,6 @@ class ValidateOnlyTest {
   static String out;
 
   /** The exit code, stdout and stderr of one in-process run. */
-  record Run(int code, String out, String err) {}
 
   @BeforeAll
   static void generate() throws Exception {
@@ -43,27 +42,14 @@ class ValidateOnlyTest {
     out = dir.resolve("out").toString();
   }
 
-  static Run run(String... args) {
+  static CliRun run(String... args) {
     List<String> a = new ArrayList<>(List.of("autocorr"));
     a.addAll(List.of(args));
     a.add("--validate-only");
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      code = Main.run(a.toArray(new String[0]));
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-    return new Run(code, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
+    return CliRun.of(a);
   }
 
-  static void assertInvalid(Run r, String... fragments) {
+  static void assertInvalid(CliRun r, String... fragments) {
     assertEquals(2, r.code(), () -> "exit code; stderr:\n" + r.err());
     assertFalse(r.out().contains("valid\n"), r.out());
     for (String f : fragments) {
@@ -73,7 +59,7 @@ class ValidateOnlyTest {
 
   @Test
   void validInputsPrintValidAndWriteNothing() {
-    Run r = run("--layer", "name=fc,dataset=" + acts + ",column=f",
+    CliRun r = run("--layer", "name=fc,dataset=" + acts + ",column=f",
         "--layer", "name=fc_b,dataset=" + acts + ",column=b,dim=48",
         "--layer", "name=conv,dataset=" + acts + ",column=b,shape=3x4x4,kernel=3,padding=1",
         "--output", out);

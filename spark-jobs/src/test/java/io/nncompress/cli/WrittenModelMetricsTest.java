@@ -12,8 +12,6 @@ import io.nncompress.model.Network;
 import io.nncompress.report.Metrics;
 import io.nncompress.report.MetricsJson;
 import io.nncompress.spark.SparkTestSession;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,20 +102,10 @@ class WrittenModelMetricsTest {
         + "lnr:\n  strategy: bottom-up\n  target: {keep: 6}\n  layers:\n    fc1: {keep: 8}\n  tolerance: 1.0e-9\n"
         + "stages:\n  plan: kmeans(2) -> huffman\n"
         + "output: " + out + "\n");
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      code = Main.run("-q", "compress", "-c", config.toString());
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-    stdout = o.toString(StandardCharsets.UTF_8);
-    stderr = e.toString(StandardCharsets.UTF_8);
+    CliRun r = CliRun.of("-q", "compress", "-c", config.toString());
+    code = r.code();
+    stdout = r.out();
+    stderr = r.err();
   }
 
   static String write(String name, DenseMatrix x, int[] labels, int from, int to) {

@@ -1,14 +1,11 @@
 package io.nncompress.spark.compress;
 
+import io.nncompress.cli.CliRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.nncompress.cli.Main;
 import io.nncompress.spark.autocorr.BadInputException;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -91,17 +88,9 @@ class CompressionValidationTest {
     Path config = Files.writeString(tmp.resolve("mixed.yaml"), CompressionJobTest.config("",
         tmp.resolve("out-mixed").toString()).replace("calibration: " + CompressionJobTest.train, "calibration: "
         + mixed));
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      code = Main.run("compress", "-c", config.toString(), "--validate-only");
-    } finally {
-      System.setErr(oldErr);
-    }
-    String err = e.toString(StandardCharsets.UTF_8);
-    assertEquals(2, code, err);
+    CliRun r = CliRun.of("compress", "-c", config.toString(), "--validate-only");
+    String err = r.err();
+    assertEquals(2, r.code(), err);
     assertTrue(err.contains("nncompress: error: Dataset " + mixed + ", column x: its files hold vectors of different "
         + "lengths: "), err);
     assertTrue(err.contains(" 12 values, file:" + moved + " 11 values"), err);

@@ -1,19 +1,15 @@
 package io.nncompress.spark.compress;
 
+import io.nncompress.cli.CliRun;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.nncompress.cli.Main;
 import io.nncompress.model.Network;
 import io.nncompress.spark.io.RemoteLikeFileSystem;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -36,19 +32,8 @@ class ModelFilesTest {
   static Run compress(String... args) {
     List<String> a = new ArrayList<>(List.of("--conf", REMOTE_FS, "compress"));
     a.addAll(List.of(args));
-    PrintStream oldErr = System.err;
-    PrintStream oldOut = System.out;
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-      code = Main.run(a.toArray(new String[0]));
-    } finally {
-      System.setErr(oldErr);
-      System.setOut(oldOut);
-    }
-    return new Run(code, e.toString(StandardCharsets.UTF_8));
+    CliRun r = CliRun.of(a);
+    return new Run(r.code(), r.err());
   }
 
   /** The test config with model.spec and model.weights as given, written to tmp/NAME. */

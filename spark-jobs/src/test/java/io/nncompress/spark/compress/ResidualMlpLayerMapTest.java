@@ -1,5 +1,6 @@
 package io.nncompress.spark.compress;
 
+import io.nncompress.cli.CliRun;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -12,9 +13,6 @@ import io.nncompress.data.LabeledImages;
 import io.nncompress.format.safetensors.SafetensorsFile;
 import io.nncompress.format.safetensors.SafetensorsReader;
 import io.nncompress.spark.SparkTestSession;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -127,17 +125,9 @@ class ResidualMlpLayerMapTest {
   static void assertBad(String yaml, String... fragments) throws Exception {
     Path p = dir.resolve("bad-" + Math.abs(yaml.hashCode()) + ".yaml");
     Files.writeString(p, yaml);
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    PrintStream saved = System.err;
-    System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    int code;
-    try {
-      code = Main.run("-q", "compress", "-c", p.toString(), "--validate-only");
-    } finally {
-      System.setErr(saved);
-    }
-    String said = err.toString(StandardCharsets.UTF_8);
-    assertEquals(2, code, said);
+    CliRun r = CliRun.of("-q", "compress", "-c", p.toString(), "--validate-only");
+    String said = r.err();
+    assertEquals(2, r.code(), said);
     for (String f : fragments) {
       assertTrue(said.contains(f), "'" + f + "' in: " + said);
     }
