@@ -68,6 +68,18 @@ default_args = {
     "execution_timeout": timedelta(hours=12),
 }
 
+# the validations fail fast and are not retried (a bad config does not heal); the jobs get the memory
+VALIDATION = {"retries": 0, "execution_timeout": timedelta(minutes=30)}
+JOB = {"driver_memory": "8g", "executor_memory": "8g", "executor_cores": 4}
+
+
+def submit(task_id, args, **kwargs):
+    """One spark-submit of the application jar: task_id names the task and the Spark application."""
+    return SparkSubmitOperator(task_id=task_id, conn_id=SPARK_CONN_ID, application=APP_JAR,
+                               java_class=MAIN_CLASS, name="nncompress-" + task_id.replace("_", "-"),
+                               application_args=args, conf=SPARK_CONF, **kwargs)
+
+
 with DAG(
     dag_id="nncompress_autocorr",
     description="Per-layer autocorrelation of activation datasets (nncompress autocorr), then the compression "
@@ -79,54 +91,10 @@ with DAG(
     default_args=default_args,
     tags=["nncompress", "spark"],
 ) as dag:
-    validate = SparkSubmitOperator(
-        task_id="validate",
-        conn_id=SPARK_CONN_ID,
-        application=APP_JAR,
-        java_class=MAIN_CLASS,
-        name="nncompress-validate",
-        application_args=autocorr_args(**PARAMS, validate_only=True),
-        conf=SPARK_CONF,
-        retries=0,
-        execution_timeout=timedelta(minutes=30),
-    )
-
-    autocorr = SparkSubmitOperator(
-        task_id="autocorr",
-        conn_id=SPARK_CONN_ID,
-        application=APP_JAR,
-        java_class=MAIN_CLASS,
-        name="nncompress-autocorr",
-        application_args=autocorr_args(**PARAMS),
-        conf=SPARK_CONF,
-        driver_memory="8g",
-        executor_memory="8g",
-        executor_cores=4,
-    )
-
-    validate_compress = SparkSubmitOperator(
-        task_id="validate_compress",
-        conn_id=SPARK_CONN_ID,
-        application=APP_JAR,
-        java_class=MAIN_CLASS,
-        name="nncompress-validate-compress",
-        application_args=compress_args(**COMPRESS_PARAMS, validate_only=True),
-        conf=SPARK_CONF,
-        retries=0,
-        execution_timeout=timedelta(minutes=30),
-    )
-
-    compress = SparkSubmitOperator(
-        task_id="compress",
-        conn_id=SPARK_CONN_ID,
-        application=APP_JAR,
-        java_class=MAIN_CLASS,
-        name="nncompress-compress",
-        application_args=compress_args(**COMPRESS_PARAMS),
-        conf=SPARK_CONF,
-        driver_memory="8g",
-        executor_memory="8g",
-        executor_cores=4,
-    )
+    validate = submit("validate", autocorr_args(**PARAMS, validate_only=True), **VALIDATION)
+    autocorr = submit("autocorr", autocorr_args(**PARAMS), **JOB)
+    validate_compress = submit("validate_compress", compress_args(**COMPRESS_PARAMS, validate_only=True),
+                               **VALIDATION)
+    compress = submit("compress", compress_args(**COMPRESS_PARAMS), **JOB)
 
     validate >> autocorr >> validate_compress >> compress
