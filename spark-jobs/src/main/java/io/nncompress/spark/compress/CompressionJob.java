@@ -3,15 +3,10 @@ package io.nncompress.spark.compress;
 import io.nncompress.compress.ChainingStrategy;
 import io.nncompress.compress.Evaluation;
 import io.nncompress.compress.LayerChain;
-import io.nncompress.compress.LayerReport;
 import io.nncompress.compress.LnrCompressor;
 import io.nncompress.linalg.Blas;
-import io.nncompress.linalg.DenseMatrix;
 import io.nncompress.lnr.GroupLassoSolver;
 import io.nncompress.model.ArchitectureSpec;
-import io.nncompress.model.Conv2dLayer;
-import io.nncompress.model.Layer;
-import io.nncompress.model.LayerType;
 import io.nncompress.model.ModelSpecException;
 import io.nncompress.model.Network;
 import io.nncompress.progress.Phase;
@@ -20,12 +15,9 @@ import io.nncompress.spark.autocorr.BadInputException;
 import io.nncompress.spark.io.AtomicOutput;
 import java.io.IOException;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -179,13 +171,6 @@ public final class CompressionJob {
     return net;
   }
 
-  // what the stage pipeline's last stage left
-  private static final class LastStage {
-    List<CompressedModelStore.StoredLayer> stored;
-    Map<String, Object> spectra;
-    Network network;
-  }
-
   /** Compresses and evaluates with the configured strategy, without writing. */
   public Outcome compute(Network net) {
     return compute(net, config.strategy, null);
@@ -219,7 +204,8 @@ public final class CompressionJob {
     LnrCompressor.Result r = new LnrCompressor(strategy, config::targetOf, solver).checkpoints(checkpoints)
         .sharedSolves(sharedSolves).compress(net, source);
     Map<String, List<io.nncompress.spark.finetune.DataParallelTrainer.Epoch>> tuned = io.nncompress.spark.finetune
-        .FinetuneStage.afterLnr(spark, config, r.original, r.compressed, checkpoints == null ? null : checkpoints.directory().toString());
+        .FinetuneStage.afterLnr(spark, config, r.original, r.compressed, checkpoints == null ? null
+            : checkpoints.directory().toString());
     List<int[]> keptOutputs = keptOutputs(r);
     timer.lap("lnr");
     Evaluation ev = null;
@@ -238,123 +224,15 @@ public final class CompressionJob {
     Map<String, Object> codebooks = new LinkedHashMap<>();
     Network finalNet = r.compressed;
     Map<String, Object> lastSpectra = Map.of();
-    LayerChain chain = LayerChain.of(r.compressed);
-    boolean anyStage = false;
-    for (int k = 0; k < chain.size(); k++) {
-      anyStage |= !config.stagesOf(chain.layer(k).name()).isEmpty();
-    }
-    if (anyStage) {
-      InputData test = config.evaluation == null ? null : data(config.evaluation, features);
-      long paramsBefore = r.layers.stream().mapToLong(l -> l.paramsBefore).sum();
-      long paramsAfter = r.layers.stream().mapToLong(l -> l.paramsAfter).sum();
-      Map<String, Long> origBytes = new LinkedHashMap<>();
-      Map<String, Long> origWeights = new LinkedHashMap<>();
-      Map<String, Long> lnrBytes = new LinkedHashMap<>();
-      Map<String, Long> lnrWeights = new LinkedHashMap<>();
-      for (int k = 0; k < stored.size(); k++) {
-        origBytes.put(stored.get(k).layer, 4 * r.layers.get(k).paramsBefore);
-        origWeights.put(stored.get(k).layer, (long) LayerChain.weightRows(LayerChain.of(r.original).layer(k)) * LayerChain.weightCols(LayerChain.of(r.original).layer(k)));
-        lnrBytes.put(stored.get(k).layer, stored.get(k).bytes());
-        lnrWeights.put(stored.get(k).layer, (long) LayerChain.weightRows(chain.layer(k)) * LayerChain.weightCols(chain.layer(k)));
-      }
-      DistributedLayers distributed = new DistributedLayers(spark, config, r.original);
-      records.add(new StageRecord("float32", 4 * paramsBefore, paramsBefore,
-          ev == null ? Double.NaN : ev.accuracyOriginal, 1.0, origBytes, origWeights));
-      records.add(new StageRecord("lnr", stored.stream().mapToLong(CompressedModelStore.StoredLayer::bytes).sum(),
-          paramsAfter, ev == null ? Double.NaN : ev.accuracyCompressed, ev == null ? Double.NaN : ev.agreement,
-          lnrBytes, lnrWeights));
-      io.nncompress.stats.AutocorrelationStats[] rs = null;
-      boolean aware = false;
-      for (int k = 0; k < chain.size(); k++) {
-        aware |= config.stagesOf(chain.layer(k).name()).needsStatistics();
-      }
-      if (aware && stats == null) {
-        throw new BadInputException("Config " + config.source + ": data-aware stages need data.calibration (the "
-            + "compressed network's statistics come from a forward pass)");
-      }
-      if (aware) {
-        int[] idx = new int[chain.size()];
-        for (int k = 0; k < idx.length; k++) {
-          idx[k] = chain.networkIndex(k);
-        }
-        rs = stats.inputs(r.compressed, idx);
-      }
-      io.nncompress.stats.AutocorrelationStats[] stageStats = rs;
-      StagePipeline.Layers layers = new StagePipeline.Layers() {
-        @Override
-        public int size() {
-          return chain.size();
-        }
-
-        @Override
-        public String name(int k) {
-          return chain.layer(k).name();
-        }
-
-        @Override
-        public io.nncompress.compress.StagePlan plan(int k) {
-          return config.stagesOf(name(k));
-        }
-
-        @Override
-        public DenseMatrix weight(int k) {
-          return LayerChain.weight(chain.layer(k));
-        }
-
-        @Override
-        public DenseMatrix autocorrelation(int k) {
-          return stageStats == null ? null
-              : stageStats[k].autocorrelation().selectSymmetric(java.util.stream.IntStream.range(0, LayerChain.weightCols(chain.layer(k))).toArray());
-        }
-
-        @Override
-        public io.nncompress.codec.EncodedTensor encodeElsewhere(int k, io.nncompress.compress.StagePlan prefix) {
-          if (!distributed.routes(name(k))) {
-            return null;
-          }
-          // too large to collect: see DistributedLayers
-          return distributed.encode(chain.layer(k), prefix, stageStats == null ? null
-              : DistributedLayers.diagonal(stageStats[k].autocorrelation(), LayerChain.weightCols(chain.layer(k))));
-        }
-      };
-      List<CompressedModelStore.StoredLayer> lnrStored = stored;
-      LastStage last = new LastStage();
-      EvaluationReuse reuse = new EvaluationReuse(r.compressed, ev);
-      new StagePipeline(spark).run(layers, stage -> {
-        List<io.nncompress.codec.EncodedTensor> enc = !stage.last ? stage.encoded : io.nncompress.spark.finetune
-            .FinetuneStage.afterStages(spark, config, r.original, NetworkEvaluation.withWeights(r.compressed, chain,
-                stage.encoded), java.util.stream.IntStream.range(0, chain.size()).mapToObj(k -> chain.layer(k).name())
-                .toList(), stage.encoded, tuned, checkpoints == null ? null : checkpoints.directory().toString());
-        Network decoded = NetworkEvaluation.withWeights(r.compressed, chain, enc);
-        Evaluation e = test == null ? null
-            : reuse.evaluate(decoded, () -> evaluateOutputs(r.original, decoded, keptOutputs, test));
-        List<CompressedModelStore.StoredLayer> staged = new ArrayList<>();
-        Map<String, Long> lb = new LinkedHashMap<>();
-        for (int k = 0; k < lnrStored.size(); k++) {
-          CompressedModelStore.StoredLayer l = lnrStored.get(k);
-          staged.add(new CompressedModelStore.StoredLayer(l.layer, l.type, l.method + " -> " + stage.prefixes.get(k),
-              l.originalShape, l.shape, l.keptInputs, l.keptOutputs, enc.get(k), l.bias, l.metrics));
-          lb.put(l.layer, staged.get(k).bytes());
-        }
-        StageRecord rec = new StageRecord(stage.label, lb.values().stream().mapToLong(Long::longValue).sum(),
-            NetworkEvaluation.params(decoded), e == null ? Double.NaN : e.accuracyCompressed, e == null ? Double.NaN : e.agreement, lb,
-            lnrWeights);
-        rec.paperRate = StagePipeline.paperRate(layers, stage.index, enc);
-        rec.layerErrors = stage.errors;
-        records.add(rec);
-        if (stage.last) {
-          last.stored = staged;
-          last.spectra = stage.spectra;
-          last.network = decoded;
-          codebooks.putAll(StageCodebooks.of(layers, enc, distributed, stage.factorCodebooks));
-        }
-        LOG.info("After {}: {} bytes, accuracy {}", stage.label, rec.bytes, e == null ? "n/a" : e.accuracyCompressed);
-        return rec.bytes + " bytes";
-      });
-      passes += reuse.passes();
-      finalNet = last.network;
-      stored = last.stored;
-      lastSpectra = last.spectra;
+    if (StagesAfterLnr.any(config, LayerChain.of(r.compressed))) {
+      StagesAfterLnr.Result st = new StagesAfterLnr(this, spark, config).run(r, ev, stored, keptOutputs, tuned, stats,
+          checkpoints, features);
+      records = st.records();
+      codebooks.putAll(st.codebooks());
+      finalNet = st.network();
+      stored = st.stored();
+      lastSpectra = st.spectra();
+      passes += st.passes();
       timer.lap("stages");
     }
     phase.close();
