@@ -75,6 +75,11 @@ public final class DataParallelTrainer {
   /** How many epochs ran as one exchanged job. */
   int exchangedEpochs;
 
+  /** How many epochs of the last {@link #train} ran as one exchanged job (the others: one Spark job per step). */
+  public int exchangedEpochs() {
+    return exchangedEpochs;
+  }
+
   /** Whether epochs may run as one exchanged job (default: yes, unless spark.nncompress.finetune.exchange=false). */
   public DataParallelTrainer exchange(boolean on) {
     this.exchange = on;
@@ -133,6 +138,7 @@ public final class DataParallelTrainer {
       throw new io.nncompress.spark.autocorr.BadInputException("Dataset " + train.source + ": fine-tuning without "
           + "labels needs finetune.distill (the original network's outputs) or data.label_column");
     }
+    exchangedEpochs = 0;
     int n = (int) train.size();
     int b = Math.min(settings.batchSize, n);
     int perEpoch = (n + b - 1) / b;

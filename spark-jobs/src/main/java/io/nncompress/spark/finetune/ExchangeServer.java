@@ -109,17 +109,38 @@ final class ExchangeServer implements AutoCloseable {
     }
   }
 
-  /** Reads every task's vector (size + 1 doubles), in partition order, and returns their sum. */
+  /**
+   * Reads every task's vector (size + 1 doubles), in partition order, and returns their sum. Gives up
+   * when the job ended or a task connects again (Spark retried a task: an executor was lost, say).
+   */
   double[] receiveSum(BooleanSupplier failed) throws IOException {
     double[] sum = new double[part.length];
+    BooleanSupplier stop = () -> failed.getAsBoolean() || reconnected();
     for (InputStream i : in) {
-      readFully(i, buf, failed, Long.MAX_VALUE);
+      readFully(i, buf, stop, Long.MAX_VALUE);
       ByteBuffer.wrap(buf).order(ByteOrder.LITTLE_ENDIAN).asDoubleBuffer().get(part);
       for (int k = 0; k < sum.length; k++) {
         sum[k] += part[k];
       }
     }
     return sum;
+  }
+
+  // whether a connection is waiting (checked only when a read is slow: it waits 1 ms)
+  private boolean reconnected() {
+    try {
+      server.setSoTimeout(1);
+      try {
+        server.accept().close();
+        return true;
+      } finally {
+        server.setSoTimeout(POLL_MS);
+      }
+    } catch (SocketTimeoutException e) {
+      return false;
+    } catch (IOException e) {
+      return true;
+    }
   }
 
   // reads buf.length bytes, giving up when the job ended or the deadline passed

@@ -2,6 +2,7 @@ package io.nncompress.spark.finetune;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.nncompress.data.LabeledImages;
 import io.nncompress.model.Network;
@@ -111,6 +112,23 @@ class ExchangedEpochTest {
       assertArrayEquals(new double[] {1.5, -2.0}, tasks[1].get(), 0.0);
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void aTaskThatConnectsAgainMidStepStopsTheEpoch() throws IOException {
+    try (ExchangeServer server = ExchangeServer.open("127.0.0.1", 1, 42L, 2);
+        ExchangeClient task = ExchangeClient.connect("127.0.0.1", server.port(), 42L, 0, 2)) {
+      assertEquals(true, server.acceptAll(System.nanoTime() + 30_000_000_000L, () -> false));
+      server.send(new double[] {1.0, 2.0});
+      double[] v = new double[2];
+      task.receive(v);
+      assertArrayEquals(new double[] {1.0, 2.0}, v, 0.0);
+      // the task's attempt is lost before it answers; Spark's second attempt connects
+      try (ExchangeClient again = ExchangeClient.connect("127.0.0.1", server.port(), 42L, 0, 2)) {
+        IOException e = assertThrows(IOException.class, () -> server.receiveSum(() -> false));
+        assertEquals("the exchanged epoch's tasks stopped answering", e.getMessage());
+      }
     }
   }
 
