@@ -169,13 +169,16 @@ public final class DataParallelTrainer {
         long t0 = System.nanoTime();
         try (Phase phase = Progress.phase("finetune").stage(label).step(e - 1, settings.epochs)
             .message("epoch " + e + " of " + settings.epochs + ", " + perEpoch + " steps of " + b).start()) {
+          int exchangedBefore = exchangedEpochs;
           double sum = epoch(student, adam, spec, teach, loss, train, e, b, steps, t0);
           double acc = heldOut == null ? Double.NaN : accuracy(spec, student.values(), heldOut);
           Epoch ep = new Epoch(e, sum / perEpoch, acc, (System.nanoTime() - t0) / 1e9, n);
           curve.add(ep);
           phase.result(String.format(java.util.Locale.ROOT, "loss %.4f, held-out accuracy %.4f, %.0f samples/s",
               ep.loss, acc, n / ep.seconds));
-          LOG.info("Fine-tuning {} epoch {}: loss {}, held-out accuracy {}, {} s", label, e, ep.loss, acc, ep.seconds);
+          LOG.info("Fine-tuning {} epoch {}: loss {}, held-out accuracy {}, {} s ({})", label, e, ep.loss, acc,
+              ep.seconds, exchangedEpochs > exchangedBefore ? "one job, its " + train.partitions()
+                  + " tasks exchanging values and gradients with the driver" : "one Spark job per step");
         }
         if (checkpoints != null) {
           double[][][] mv = adam.moments();
