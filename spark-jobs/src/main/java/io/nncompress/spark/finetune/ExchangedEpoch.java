@@ -49,14 +49,27 @@ final class ExchangedEpoch {
 
   private ExchangedEpoch() {}
 
+  /** Whether the exchange is on (spark.nncompress.finetune.exchange, true by default). */
+  static boolean enabled(JavaSparkContext jsc) {
+    return jsc.getConf().getBoolean(CONF, true);
+  }
+
+  /** The tasks that can run at once, as Spark reports them (its default parallelism / spark.task.cpus). */
+  static int slots(JavaSparkContext jsc) {
+    return Math.max(1, jsc.defaultParallelism() / Math.max(1, jsc.getConf().getInt("spark.task.cpus", 1)));
+  }
+
+  /**
+   * The most partitions fine-tuning's data should have: the task slots when the exchange is on (so
+   * that an epoch's tasks can all run at once), else no limit.
+   */
+  public static int maxPartitions(JavaSparkContext jsc) {
+    return enabled(jsc) ? slots(jsc) : Integer.MAX_VALUE;
+  }
+
   /** Whether the exchange is on and the partitions' tasks can all run at once (by the task slots Spark reports). */
   static boolean possible(JavaSparkContext jsc, int partitions) {
-    SparkConf conf = jsc.getConf();
-    if (!conf.getBoolean(CONF, true)) {
-      return false;
-    }
-    int slots = jsc.defaultParallelism() / Math.max(1, conf.getInt("spark.task.cpus", 1));
-    return partitions <= slots;
+    return enabled(jsc) && partitions <= slots(jsc);
   }
 
   /**

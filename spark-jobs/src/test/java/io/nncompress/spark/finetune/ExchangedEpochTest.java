@@ -6,16 +6,22 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.nncompress.data.LabeledImages;
 import io.nncompress.model.Network;
+import io.nncompress.spark.compress.InputData;
 import io.nncompress.train.ConstrainedNetwork;
 import io.nncompress.train.DistillationLoss;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Epochs as one exchanged job ({@link ExchangedEpoch}) against the per-step Spark jobs they replace. */
 class ExchangedEpochTest {
@@ -75,6 +81,47 @@ class ExchangedEpochTest {
     double[] one = train(trainer(), 1, exchanged, new java.util.ArrayList<>());
     assertEquals(3, exchanged[0]);
     assertArrayEquals(one, three, 1e-6);
+  }
+
+  @Test
+  void parquetDataInMorePartitionsThanSlotsIsMergedSoThatEpochsRunExchanged(@TempDir Path dir) {
+    // 4 Parquet files of 16 features without labels: 4 partitions, more than local[2]'s 2 slots
+    java.util.Random r = new java.util.Random(3);
+    List<Row> rows = new java.util.ArrayList<>();
+    for (int s = 0; s < 400; s++) {
+      Double[] v = new Double[16];
+      for (int i = 0; i < 16; i++) {
+        v[i] = r.nextGaussian();
+      }
+      rows.add(RowFactory.create((Object) v));
+    }
+    String path = dir.resolve("x").toString();
+    DataParallelTrainerTest.SPARK.createDataFrame(rows, new StructType().add("x", "array<double>")).repartition(4)
+        .write().parquet(path);
+    assertEquals(2, ExchangedEpoch.maxPartitions(DataParallelTrainerTest.JSC));
+    FinetuneSettings s = DataParallelTrainerTest.settings(2, 50, new DistillationLoss(2.0, 0.5));
+    double[][] after = new double[2][];
+    int[] exchanged = new int[2];
+    // files of 13 KB under splits of at most 16k: one partition each (Spark would pack them into 2)
+    DataParallelTrainerTest.SPARK.conf().set("spark.sql.files.maxPartitionBytes", "16k");
+    try {
+      for (int k = 0; k < 2; k++) {
+        InputData in = InputData.open(DataParallelTrainerTest.SPARK, path, "x", null, 16);
+        ConstrainedNetwork c = DataParallelTrainerTest.constrained(5);
+        try (TrainingData t = TrainingData.of(in, 64, k == 0 ? Integer.MAX_VALUE : 2)) {
+          assertEquals(k == 0 ? 4 : 2, t.partitions());
+          assertEquals(400, t.size());
+          DataParallelTrainer trainer = new DataParallelTrainer(DataParallelTrainerTest.SPARK, s);
+          trainer.train(c, TEACHER, t, null);
+          exchanged[k] = trainer.exchangedEpochs();
+        }
+        after[k] = c.values();
+      }
+    } finally {
+      DataParallelTrainerTest.SPARK.conf().unset("spark.sql.files.maxPartitionBytes");
+    }
+    assertArrayEquals(new int[] {0, 2}, exchanged, "4 partitions: per-step jobs; merged into 2: exchanged");
+    assertArrayEquals(after[0], after[1], 1e-6);
   }
 
   @Test
