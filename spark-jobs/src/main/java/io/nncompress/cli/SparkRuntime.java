@@ -26,7 +26,6 @@ public final class SparkRuntime {
       b.config("spark.ui.enabled", "false");
       b.config("spark.driver.host", "127.0.0.1");
     }
-    defaults(sc, conf).forEach(b::config);
     conf.forEach(b::config);
     boolean cluster = master != null && !master.startsWith("local");
     if (cluster && !sc.contains("spark.jars") && !conf.containsKey("spark.jars")) {
@@ -42,24 +41,6 @@ public final class SparkRuntime {
     io.nncompress.spark.progress.SparkProgress.attach(spark.sparkContext());
     LOG.info("Spark {} master {}; {}", spark.version(), spark.sparkContext().master(), Blas.describe());
     return spark;
-  }
-
-  /**
-   * Spark settings whose default nncompress changes: spark.task.maxDirectResultSize 16m (Spark: 1m),
-   * so that fine-tuning's per-step gradients in per-step jobs (8 bytes a trained value, 2 MB for
-   * LeNet-300-100) come back with the task's status instead of through the block manager.
-   */
-  static final Map<String, String> DEFAULTS = Map.of("spark.task.maxDirectResultSize", "16m");
-
-  /** Those of {@link #DEFAULTS} the user did not set (neither with --conf nor spark-submit's properties). */
-  static Map<String, String> defaults(SparkConf sc, Map<String, String> conf) {
-    Map<String, String> out = new java.util.TreeMap<>();
-    DEFAULTS.forEach((k, v) -> {
-      if (!sc.contains(k) && !conf.containsKey(k)) {
-        out.put(k, v);
-      }
-    });
-    return out;
   }
 
   /** How long a standalone master may take to accept a connection before the run gives up. */
