@@ -11,8 +11,10 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code nncompress bench finetune}: data-parallel fine-tuning on Spark vs one in-memory thread. */
 @Command(name = "finetune", mixinStandardHelpOptions = true, description = "Epochs of data-parallel fine-tuning "
-    + "(synchronous Adam, gradients summed by a treeAggregate) of the demo's LeNet-300-100 over the 60,000 "
-    + "Fashion-MNIST training images, beside a single-threaded in-memory loop over the same batches: samples/s.")
+    + "(synchronous Adam: an epoch is one Spark job whose tasks exchange values and gradients with the driver at "
+    + "each step; one Spark job per step with --conf spark.nncompress.finetune.exchange=false) of the demo's "
+    + "LeNet-300-100 over the 60,000 Fashion-MNIST training images, beside a single-threaded in-memory loop over "
+    + "the same batches: samples/s and ms per step.")
 final class FinetuneBenchCommand implements Callable<Integer> {
   @ParentCommand
   BenchCommand bench;

@@ -52,14 +52,19 @@ public final class FinetuneBenchmark {
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
     ConstrainedNetwork student = new ConstrainedNetwork(Network.load(spec, weights));
     double sparkRate;
+    int perEpoch = (train.size() + settings.batchSize - 1) / settings.batchSize;
     String dir = fashionMnist.toString();
     try (TrainingData t = TrainingData.of(jsc, () -> LabeledImages.fashionMnist(Path.of(dir), true), partitions)) {
-      List<DataParallelTrainer.Epoch> curve = new DataParallelTrainer(spark, settings).train(student,
-          settings.distill == null ? null : teacher, t, null);
+      DataParallelTrainer trainer = new DataParallelTrainer(spark, settings);
+      List<DataParallelTrainer.Epoch> curve = trainer.train(student, settings.distill == null ? null : teacher, t,
+          null);
       for (DataParallelTrainer.Epoch e : curve) {
-        out.printf("  Spark %s, %d partitions: epoch %d  loss %.4f  %.2f s  %.0f samples/s%n", spark.sparkContext()
-            .master(), partitions, e.epoch, e.loss, e.seconds, e.samples / e.seconds);
+        out.printf("  Spark %s, %d partitions: epoch %d  loss %.4f  %.2f s  %.0f samples/s  %.1f ms/step%n",
+            spark.sparkContext().master(), partitions, e.epoch, e.loss, e.seconds, e.samples / e.seconds,
+            1e3 * e.seconds / perEpoch);
       }
+      out.printf("  Spark: %d of %d epoch(s) as one job exchanging values and gradients with the driver, the others "
+          + "one job per step%n", trainer.exchangedEpochs(), settings.epochs);
       DataParallelTrainer.Epoch last = curve.get(curve.size() - 1);
       sparkRate = last.samples / last.seconds;
     }
@@ -70,7 +75,6 @@ public final class FinetuneBenchmark {
     DistillationLoss loss = settings.loss();
     int n = train.size();
     int b = settings.batchSize;
-    int perEpoch = (n + b - 1) / b;
     long steps = (long) settings.epochs * perEpoch;
     double localRate = 0;
     for (int e = 1; e <= settings.epochs; e++) {
@@ -89,8 +93,8 @@ public final class FinetuneBenchmark {
       }
       double s = (System.nanoTime() - t0) / 1e9;
       localRate = n / s;
-      out.printf("  in-memory, one thread: epoch %d  loss %.4f  %.2f s  %.0f samples/s%n", e, sum / perEpoch, s,
-          localRate);
+      out.printf("  in-memory, one thread: epoch %d  loss %.4f  %.2f s  %.0f samples/s  %.1f ms/step%n", e,
+          sum / perEpoch, s, localRate, 1e3 * s / perEpoch);
     }
     out.printf("  in-memory: held-out accuracy after %.4f%n", Trainer.accuracy(local.network(), test));
     double maxDiff = 0;

@@ -22,15 +22,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Synchronous data-parallel fine-tuning: per step the driver broadcasts the trained values (a flat
- * vector, {@link ConstrainedNetwork#values()}) and the step's mini-batch (global sample indices);
- * each task computes the constrained gradient of its block's share of the batch (and, distilling,
- * the teacher's logits of the same samples), a tree reduce sums them (each sample weighs 1 / B,
- * so the sum is the batch's mean gradient), and the driver steps Adam. The result is the same as
+ * Synchronous data-parallel fine-tuning: per step the driver sends the trained values (a flat
+ * vector, {@link ConstrainedNetwork#values()}) to the tasks, one per partition; each computes the
+ * constrained gradient of its block's share of the step's mini-batch (and, distilling, the teacher's
+ * logits of the same samples), the gradients are summed (each sample weighs 1 / B, so the sum is the
+ * batch's mean gradient), and the driver steps Adam. An epoch runs as one Spark job whose tasks
+ * exchange values and gradients with the driver over a socket, step after step ({@link
+ * ExchangedEpoch}); where that cannot run, as one Spark job per step (a broadcast of the values and a
+ * tree reduce of one gradient per task). The result is the same as
  * one-process training with the same batch order, whatever the partitioning (up to the order of
  * floating-point sums). Gradient averaging per step rather than model averaging per round: it is
  * exactly mini-batch Adam, so learning rates and epochs mean what they mean in one process; its cost
- * is one Spark job per step (a broadcast of the values and a tree reduce of one gradient per task).
+ * is one round trip of the values and one gradient per task per step.
  */
 public final class DataParallelTrainer {
   private static final Logger LOG = LoggerFactory.getLogger(DataParallelTrainer.class);
@@ -65,6 +68,23 @@ public final class DataParallelTrainer {
   private FinetuneCheckpoints checkpoints;
   private String label = "finetune";
   private java.util.function.Consumer<Epoch> listener = e -> { };
+  /** Whether epochs may run as one exchanged job ({@link ExchangedEpoch}); false after one could not. */
+  private boolean exchange = true;
+  /** Where the exchanged epochs' tasks reach the driver (null: spark.driver.host); tests set another. */
+  String exchangeHost;
+  /** How many epochs ran as one exchanged job. */
+  int exchangedEpochs;
+
+  /** How many epochs of the last {@link #train} ran as one exchanged job (the others: one Spark job per step). */
+  public int exchangedEpochs() {
+    return exchangedEpochs;
+  }
+
+  /** Whether epochs may run as one exchanged job (default: yes, unless spark.nncompress.finetune.exchange=false). */
+  public DataParallelTrainer exchange(boolean on) {
+    this.exchange = on;
+    return this;
+  }
 
   public DataParallelTrainer(SparkSession spark, FinetuneSettings settings) {
     this.spark = spark;
@@ -118,6 +138,7 @@ public final class DataParallelTrainer {
       throw new io.nncompress.spark.autocorr.BadInputException("Dataset " + train.source + ": fine-tuning without "
           + "labels needs finetune.distill (the original network's outputs) or data.label_column");
     }
+    exchangedEpochs = 0;
     int n = (int) train.size();
     int b = Math.min(settings.batchSize, n);
     int perEpoch = (n + b - 1) / b;
@@ -146,33 +167,18 @@ public final class DataParallelTrainer {
       }
       for (int e = first; e <= settings.epochs; e++) {
         long t0 = System.nanoTime();
-        int[] order = order(settings.seed, e, n);
-        double sum = 0;
         try (Phase phase = Progress.phase("finetune").stage(label).step(e - 1, settings.epochs)
             .message("epoch " + e + " of " + settings.epochs + ", " + perEpoch + " steps of " + b).start()) {
-          for (int k = 0; k < perEpoch; k++) {
-            long t = (long) (e - 1) * perEpoch + k;
-            adam.learningRate(settings.learningRate * 0.5 * (1 + Math.cos(Math.PI * t / steps)));
-            int[] batch = java.util.Arrays.copyOfRange(order, k * b, Math.min(n, (k + 1) * b));
-            double[] g = gradient(student, spec, teach, loss, train, batch);
-            double l = g[student.size()];
-            sum += l;
-            adam.step(student.split(java.util.Arrays.copyOf(g, student.size())));
-            student.sync();
-            if (Progress.enabled()) {
-              double el = (System.nanoTime() - t0) / 1e9;
-              Progress.report("finetune", Edge.MIDDLE, ProgressEvent.info("finetune_step")
-                  .put(ProgressEvent.ITERATION, t + 1).put(ProgressEvent.TOTAL, steps).put("loss", l)
-                  .put(ProgressEvent.DONE, k + 1).put(ProgressEvent.ETA_S, el / (k + 1) * (perEpoch - k - 1)
-                      + el / (k + 1) * perEpoch * (settings.epochs - e)));
-            }
-          }
+          int exchangedBefore = exchangedEpochs;
+          double sum = epoch(student, adam, spec, teach, loss, train, e, b, steps, t0);
           double acc = heldOut == null ? Double.NaN : accuracy(spec, student.values(), heldOut);
           Epoch ep = new Epoch(e, sum / perEpoch, acc, (System.nanoTime() - t0) / 1e9, n);
           curve.add(ep);
           phase.result(String.format(java.util.Locale.ROOT, "loss %.4f, held-out accuracy %.4f, %.0f samples/s",
               ep.loss, acc, n / ep.seconds));
-          LOG.info("Fine-tuning {} epoch {}: loss {}, held-out accuracy {}, {} s", label, e, ep.loss, acc, ep.seconds);
+          LOG.info("Fine-tuning {} epoch {}: loss {}, held-out accuracy {}, {} s ({})", label, e, ep.loss, acc,
+              ep.seconds, exchangedEpochs > exchangedBefore ? "one job, its " + train.partitions()
+                  + " tasks exchanging values and gradients with the driver" : "one Spark job per step");
         }
         if (checkpoints != null) {
           double[][][] mv = adam.moments();
@@ -192,6 +198,91 @@ public final class DataParallelTrainer {
   }
 
   /**
+   * Epoch {@code e}'s steps (batches of {@code b}; {@code steps} in the whole training, for the
+   * learning rate's schedule); returns the sum of the steps' losses. As one exchanged job ({@link
+   * ExchangedEpoch}) when it can run, else (or when it fails: its steps undone) one Spark job per step.
+   */
+  private double epoch(ConstrainedNetwork student, Adam adam, Broadcast<ConstrainedNetwork.Spec> spec,
+      Broadcast<NetworkBytes> teach, DistillationLoss loss, TrainingData train, int e, int b, long steps, long t0) {
+    int n = (int) train.size();
+    int perEpoch = (n + b - 1) / b;
+    double[] sum = {0};
+    ExchangedEpoch.Steps driver = new ExchangedEpoch.Steps() {
+      @Override
+      public double[] values() {
+        return student.values();
+      }
+
+      @Override
+      public void step(int k, double[] g) {
+        sum[0] += g[student.size()];
+        adamStep(student, adam, g, e, k, perEpoch, steps, t0);
+      }
+    };
+    if (exchange && ExchangedEpoch.possible(jsc, train.partitions())) {
+      double[] values = student.values();
+      int t = adam.steps();
+      double[][][] mv = adam.moments();
+      double[][] m = deepCopy(mv[0]);
+      double[][] v = deepCopy(mv[1]);
+      if (ExchangedEpoch.run(jsc, train, spec, teach, loss, student.size(), settings.seed, e, b, exchangeHost,
+          driver)) {
+        exchangedEpochs++;
+        return sum[0];
+      }
+      exchange = false; // not again: the next epochs take per-step jobs at once
+      student.set(values);
+      adam.restore(t, m, v);
+      sum[0] = 0;
+    }
+    int[] order = order(settings.seed, e, n);
+    for (int k = 0; k < perEpoch; k++) {
+      int[] batch = java.util.Arrays.copyOfRange(order, k * b, Math.min(n, (k + 1) * b));
+      driver.step(k, gradient(student, spec, teach, loss, train, batch));
+    }
+    return sum[0];
+  }
+
+  // one Adam step along the summed gradient g (its last element: the loss), and its progress event
+  private void adamStep(ConstrainedNetwork student, Adam adam, double[] g, int e, int k, int perEpoch, long steps,
+      long t0) {
+    long t = (long) (e - 1) * perEpoch + k;
+    adam.learningRate(settings.learningRate * 0.5 * (1 + Math.cos(Math.PI * t / steps)));
+    adam.step(student.split(g)); // its first size() values
+    student.sync();
+    if (Progress.enabled()) {
+      double el = (System.nanoTime() - t0) / 1e9;
+      Progress.report("finetune", Edge.MIDDLE, ProgressEvent.info("finetune_step")
+          .put(ProgressEvent.ITERATION, t + 1).put(ProgressEvent.TOTAL, steps).put("loss", g[student.size()])
+          .put(ProgressEvent.DONE, k + 1).put(ProgressEvent.ETA_S, el / (k + 1) * (perEpoch - k - 1)
+              + el / (k + 1) * perEpoch * (settings.epochs - e)));
+    }
+  }
+
+  private static double[][] deepCopy(double[][] a) {
+    double[][] c = new double[a.length][];
+    for (int k = 0; k < a.length; k++) {
+      c[k] = a[k] == null ? null : a[k].clone();
+    }
+    return c;
+  }
+
+  /**
+   * The samples of {@code order[from..to)} (a mini-batch) in the partition holding global indices
+   * {@code lo..hi-1}, as indices of its block, into {@code local}; returns how many.
+   */
+  static int local(int[] order, int from, int to, long lo, long hi, int[] local) {
+    int count = 0;
+    for (int s = from; s < to; s++) {
+      int g = order[s];
+      if (g >= lo && g < hi) {
+        local[count++] = (int) (g - lo);
+      }
+    }
+    return count;
+  }
+
+  /**
    * The summed (1 / B weighted) constrained gradient of one mini-batch over all partitions, and the
    * batch's mean loss as its last element.
    */
@@ -206,12 +297,7 @@ public final class DataParallelTrainer {
         double[] out = new double[size + 1]; // the partitions' gradients are summed by a tree reduce
         TrainingData.Block block = it.next();
         int[] local = new int[batch.length];
-        int count = 0;
-        for (int g : batch) {
-          if (g >= offsets[p] && g < offsets[p + 1]) {
-            local[count++] = (int) (g - offsets[p]);
-          }
-        }
+        int count = local(batch, 0, batch.length, offsets[p], offsets[p + 1], local);
         if (count > 0) {
           ConstrainedNetwork c = ExecutorNetworks.take(spec);
           c.set(values.value());

@@ -83,8 +83,10 @@ public final class FinetuneStage {
           + "data.calibration; give it (data.activations alone cannot train a network)");
     }
     int features = original.inputShape().size();
+    int maxPartitions = ExchangedEpoch.maxPartitions(
+        org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()));
     try (TrainingData train = TrainingData.of(InputData.open(spark, config.calibration, config.inputColumn,
-        config.labelColumn, features), config.batchSize);
+        config.labelColumn, features), config.batchSize, maxPartitions);
         TrainingData held = config.evaluation == null || config.labelColumn == null ? null
             : TrainingData.of(InputData.open(spark, config.evaluation, config.inputColumn, config.labelColumn,
                 features), config.batchSize)) {

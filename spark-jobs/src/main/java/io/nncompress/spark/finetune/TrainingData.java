@@ -84,8 +84,21 @@ public final class TrainingData implements AutoCloseable {
 
   /** The rows of a Parquet dataset, one block per partition (read once, then cached). */
   public static TrainingData of(InputData data, int readBatch) {
+    return of(data, readBatch, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Like {@link #of(InputData, int)} in at most {@code maxPartitions} blocks: more partitions are
+   * merged (coalesced, no shuffle), e.g. into one per task slot so that an epoch can run as one
+   * exchanged job ({@link ExchangedEpoch#maxPartitions}).
+   */
+  public static TrainingData of(InputData data, int readBatch, int maxPartitions) {
     boolean labelled = data.labelColumn != null;
-    JavaRDD<Block> blocks = data.rows().mapPartitions(it -> {
+    JavaRDD<org.apache.spark.sql.catalyst.InternalRow> rows = data.rows();
+    if (rows.getNumPartitions() > maxPartitions) {
+      rows = rows.coalesce(maxPartitions);
+    }
+    JavaRDD<Block> blocks = rows.mapPartitions(it -> {
       List<float[]> xs = new ArrayList<>();
       List<int[]> ys = new ArrayList<>();
       int[] n = {0};
