@@ -114,6 +114,9 @@ public final class FistaBenchmark {
         case "--grid-max-flops":
           gridMaxFlops = Double.parseDouble(args[++a]);
           break;
+        case "--grid-data":
+          SolverGrid.data = args[++a];
+          break;
         case "--demo":
           demo = args[++a];
           break;
@@ -123,7 +126,7 @@ public final class FistaBenchmark {
         default:
           throw new IllegalArgumentException("Unknown argument: " + args[a]
               + " (expected --sizes, --tol, --lambdas, --cap, --skip-slow, --seed, --kernels, --grid, --grid-h, --grid-p,"
-              + " --grid-kept, --grid-max-flops, --demo, --images)");
+              + " --grid-kept, --grid-max-flops, --grid-data, --demo, --images)");
       }
     }
     System.out.println("FistaBenchmark: " + Blas.describe() + ", " + Runtime.getRuntime().availableProcessors()

@@ -102,7 +102,7 @@ public final class SolverCost {
    * Predicted FISTA iterations at warm-start kept fraction f: the last measured count (FISTA's
    * count hardly moves with f), else converted from BCD's by the prior ratio, else the prior.
    */
-  static double fistaIterations(double f, History hist) {
+  public static double fistaIterations(double f, History hist) {
     if (hist.hasFista()) {
       return Math.max(hist.fistaIterations, 1);
     }
@@ -116,7 +116,7 @@ public final class SolverCost {
    * Predicted BCD sweeps at warm-start kept fraction f: the last measured count scaled by the prior's
    * growth from the fraction it was measured at, else converted from FISTA's, else the prior.
    */
-  static double bcdSweeps(double f, History hist) {
+  public static double bcdSweeps(double f, History hist) {
     if (hist.hasBcd()) {
       return Math.max(hist.bcdSweeps, 1) * ratio(f) / ratio(hist.bcdKept);
     }
