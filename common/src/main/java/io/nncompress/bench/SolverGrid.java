@@ -188,7 +188,7 @@ final class SolverGrid {
     double bIt = SolverCost.bcdSweeps(kept / (double) pen, h2);
     double fWork = SolverCost.fista(h, p, pen, kept, h2) / fIt;
     double bWork = SolverCost.bcd(h, p, pen, kept, h2) / bIt;
-    System.out.printf("%-10s %6d %6d %6.0f %6d | %8.3f %6.0f %7.3f | %8.3f %6.0f %7.3f | %6.0f %6.0f %6.2f %6.2f | %-6s %-6s %-12s | hist F %d@%.2f B %d@%.2f%n",
+    System.out.printf("%-10s %6d %6d %6.0f %6d | %8.4f %6.0f %7.3f | %8.4f %6.0f %7.3f | %6.0f %6.0f %6.2f %6.2f | %-6s %-6s %-12s | hist F %d@%.2f B %d@%.2f%n",
         data, h, p, 100 * f, kept, fr[0], fr[1], 1e3 * fr[0] / Math.max(1, fr[1]), br[0], br[1], 1e3 * br[0] / Math.max(1, br[1]),
         fIt, bIt, bWork / fWork, bIt * bWork / (fIt * fWork), model, fixed,
         ok ? "ok" : String.format("NO (%.1fx)", chosen / best), h2.fistaIterations, h2.fistaKept, h2.bcdSweeps, h2.bcdKept);
