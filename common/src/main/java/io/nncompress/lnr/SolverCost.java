@@ -8,7 +8,7 @@ package io.nncompress.lnr;
  * the unpenalised ones:
  * <pre>
  *   FISTA iteration:  2 h p s'  +  STEP h p          (s' = p above 80% nonzero: the GEMM runs dense)
- *   BCD sweep:        BCD_GEMM (2 h w^2 + 2 h p w / 25)  +  DGER 2 h w min(w, 64)  +  CALL w
+ *   BCD sweep:        BCD_GEMM (2 h w^2 + 2 h p w / 25)  +  DGER (1 + min(h, 1024) / 256) 2 h w min(w, 64)  +  CALL w
  *                     (w = s + the columns it adds; the gradient is refreshed at most every 25 sweeps)
  * </pre>
  * STEP (the fused O(hp) scalar step), BCD_GEMM (BCD's level-3 work runs on smaller GEMMs), DGER (the
@@ -39,7 +39,10 @@ public final class SolverCost {
   static final double STEP = 24;
   /** GEMM flops per flop of BCD's level-3 work (the blocked updates and its share of the gradient refresh). */
   static final double BCD_GEMM = 1.3;
-  /** Extra GEMM flops per flop of BCD's in-block rank-1 updates (dger runs at level-2 speed). */
+  /**
+   * Extra GEMM flops per flop of BCD's in-block rank-1 updates at small h (dger runs at level-2 speed);
+   * times 1 + min(h, 1024) / 256, as the h x 64 block they update leaves the caches.
+   */
   static final double DGER = 0.3;
   /** GEMM flops per column of BCD's column loop (its scalar work and the JNI call of its dger). */
   static final double CALL = 5800;
@@ -100,7 +103,7 @@ public final class SolverCost {
   /** GEMM flops of one BCD sweep over a working set of w columns (plus its share of the gradient refresh). */
   public static double bcdSweep(int h, int p, int w) {
     return BCD_GEMM * (2.0 * h * (double) w * w + 2.0 * h * p * (double) w / 25)
-        + DGER * 2.0 * h * w * Math.min(w, 64) + CALL * w;
+        + DGER * (1 + Math.min(h, 1024) / 256.0) * 2.0 * h * w * Math.min(w, 64) + CALL * w;
   }
 
   /**
