@@ -15,13 +15,21 @@ import java.util.Random;
  * {@code FistaBenchmark --grid}: FISTA against BCD over h x p x kept fraction, as the lambda path
  * meets them, and the choice of {@link GroupLassoSolver} AUTO (cost model) in each cell.
  *
- * <p>A cell (h, p, f): a synthetic layer (R from {@link FistaBenchmark#correlatedAutocorrelation}, d = p - 1,
- * W random h x d, a bias); the path is walked as the lambda search walks it (lambda_max * 0.7^i, each
+ * <p>A cell (h, p, f): a synthetic layer (R of {@link #reluAutocorrelation} synthetic ReLU activations,
+ * or with {@code --grid-data gauss} of {@link FistaBenchmark#correlatedAutocorrelation}, d = p - 1, W
+ * random h x d, a bias); the path is walked as the lambda search walks it (lambda_max * 0.7^i, each
  * solve warm-started from the previous one by AUTO, the iteration counts accumulated in the history)
- * until a solve keeps round(f (p - 1)) inputs or more: that last step is the cell. Timed from its warm
- * start at its lambda: FISTA and BCD to the tolerance; the rule's choice (and the old fixed rule's)
- * from the same warm start and history; "ok" when the chosen one is within 20% of the faster.
+ * until a solve keeps round(f (p - 1)) inputs or more: that last step is the cell (one walk per layer
+ * serves all its kept fractions). Timed from its warm start at its lambda: FISTA and BCD to the
+ * tolerance, in interleaved rounds; the rule's choice (and the old fixed rule's) from the same warm
+ * start and history; "ok" when the chosen one is within 20% of the faster by the wall clock. Printed
+ * per cell: seconds, iterations and milliseconds per iteration of each, BCD's CPU time over FISTA's,
+ * the model's predicted iterations, per-iteration and total BCD / FISTA ratios, and the history.
  * {@code --demo} adds cells on the demo's LeNet-300-100 layers ({@link DemoLayers}).
+ *
+ * <p>Why ReLU activations: on the correlated Gaussian inputs BCD needed 0.2-0.4 sweeps per FISTA
+ * iteration at 81% kept, on the demo's trained layers 2.2-5.5; on these synthetic activations
+ * (nonnegative, mean of the order of the spread, a decaying spectrum) 1.3-3.5, like the real ones.
  */
 final class SolverGrid {
   private SolverGrid() {
