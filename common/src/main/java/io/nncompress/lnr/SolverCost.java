@@ -7,13 +7,16 @@ package io.nncompress.lnr;
  * <p>Work per iteration, with h outputs, p inputs, s = kept penalised columns of the warm start plus
  * the unpenalised ones:
  * <pre>
- *   FISTA iteration:  2 h p s'  +  STEP h p          (s' = p above 80% nonzero: the GEMM runs dense)
+ *   FISTA iteration:  2 h p s' / P(2 h p s')  +  STEP h p   (s' = p above 80% nonzero: the GEMM runs dense)
  *   BCD sweep:        BCD_GEMM (2 h w^2 + 2 h p w / 25)  +  DGER (1 + min(h, 1024) / 256) 2 h w min(w, 64)  +  CALL w
  *                     (w = s + the columns it adds; the gradient is refreshed at most every 25 sweeps)
  * </pre>
  * STEP (the fused O(hp) scalar step), BCD_GEMM (BCD's level-3 work runs on smaller GEMMs), DGER (the
  * extra cost of the level-2 updates inside a block) and CALL (the column loop's scalar work and the
- * JNI call of its dger) are in GEMM flops; CALL is what makes BCD slow at small h.
+ * JNI call of its dger) are in GEMM flops; CALL is what makes BCD slow at small h. P(g) is the
+ * wall-clock speedup of a GEMM of g flops on the machine's cores ({@link #parallelSpeedup}): FISTA's
+ * one large GEMM per iteration runs on every core, BCD's column loop on one (measured: on the demo's
+ * fc1, h 300, p 785, BCD used 0.9x FISTA's CPU time but took 1.9x its wall-clock time).
  *
  * <p>Iterations: the previous solves on the path measured the counts ({@link History}, warm-started
  * like this one): FISTA's is used as it is (it hardly moves along the path), BCD's scaled linearly
@@ -46,13 +49,17 @@ public final class SolverCost {
   static final double DGER = 0.3;
   /** GEMM flops per column of BCD's column loop (its scalar work and the JNI call of its dger). */
   static final double CALL = 5800;
+  /** GEMM flops at which FISTA's GEMM gets half of the extra cores (measured wall against CPU time). */
+  static final double G0 = 1e8;
+  /** The cores the BLAS threads can use. */
+  static final int CORES = Math.max(1, Runtime.getRuntime().availableProcessors());
   /** FISTA iterations without history (only the ratio to BCD's prior matters for the choice). */
   static final double FISTA_PRIOR = 300;
   /** BCD sweeps per FISTA iteration without history: RATIO (f + F0) at kept fraction f. */
   static final double RATIO = 2.7;
   static final double F0 = 0.05;
   /** With one method measured and the other predicted within this factor, the other is tried once. */
-  static final double EXPLORE = 4;
+  static final double EXPLORE = 2.5;
 
   /**
    * The iteration counts measured on a path so far: the latest of each method, -1 when that method
@@ -94,10 +101,20 @@ public final class SolverCost {
     }
   }
 
-  /** GEMM flops of one FISTA iteration with s nonzero columns. */
+  /** GEMM flops of one FISTA iteration with s nonzero columns (its GEMM divided by the cores it gets). */
   public static double fistaIteration(int h, int p, int s) {
     double cols = s >= 0.8 * p ? p : s;
-    return 2.0 * h * p * cols + STEP * h * p;
+    double gemm = 2.0 * h * p * cols;
+    return gemm / parallelSpeedup(gemm) + STEP * h * p;
+  }
+
+  /**
+   * The wall-clock speedup of one GEMM of that many flops from the BLAS threads, 1 + (c - 1) g / (g + G0)
+   * with c the cores: a large GEMM keeps every core busy, a small one hardly gains. BCD gets none: its
+   * work is a column loop of small level-2 and level-3 calls.
+   */
+  static double parallelSpeedup(double flops) {
+    return 1 + (CORES - 1) * flops / (flops + G0);
   }
 
   /** GEMM flops of one BCD sweep over a working set of w columns (plus its share of the gradient refresh). */
