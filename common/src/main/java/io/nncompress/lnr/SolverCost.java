@@ -65,7 +65,7 @@ public final class SolverCost {
   static final double RATIO = 2.7;
   static final double F0 = 0.05;
   /** With one method measured and the other predicted within this factor, the other is tried once. */
-  static final double EXPLORE = 2.5;
+  static final double EXPLORE = 2;
 
   /**
    * The iteration counts measured on a path so far: the latest of each method, -1 when that method

@@ -102,16 +102,26 @@ class SolverCostTest {
 
   @Test
   void withOneMethodMeasuredAndTheOtherPredictedCloseTheOtherIsTriedOnce() {
-    // h 100, p 301, 40% kept: FISTA measured, BCD's prediction within a factor 2.5 of it: BCD runs to measure it
+    // h 100, p 301, 40% kept: FISTA measured, BCD's prediction within a factor 2 of it: BCD runs to measure it
     SolverCost.History fistaOnly = new SolverCost.History(120, 0.4, -1, 0);
     double f = SolverCost.fista(100, 301, 300, 120, fistaOnly);
     double b = SolverCost.bcd(100, 301, 300, 120, fistaOnly);
-    assertTrue(Math.max(f, b) <= 2.5 * Math.min(f, b), f + " vs " + b);
+    assertTrue(Math.max(f, b) <= 2 * Math.min(f, b), f + " vs " + b);
     assertEquals(GroupLassoSolver.Method.BCD, SolverCost.choose(100, 301, 300, 120, fistaOnly));
-    // far apart (h 10, p 101, 95% kept, FISTA measured: BCD predicted over 2.5x): no trial, the cheaper one
+    // far apart (h 10, p 101, 95% kept, FISTA measured: BCD predicted over 2x): no trial, the cheaper one
     SolverCost.History wide = new SolverCost.History(90, 0.9, -1, 0);
-    assertTrue(SolverCost.bcd(10, 101, 100, 95, wide) > 2.5 * SolverCost.fista(10, 101, 100, 95, wide));
+    assertTrue(SolverCost.bcd(10, 101, 100, 95, wide) > 2 * SolverCost.fista(10, 101, 100, 95, wide));
     assertEquals(GroupLassoSolver.Method.FISTA, SolverCost.choose(10, 101, 100, 95, wide));
+  }
+
+  @Test
+  void anUnmeasuredMethodPredictedOverTwiceAsDearIsNotTried() {
+    // synthetic h 100, p 301, 25%: the path ran only BCD (96 sweeps at 14%); FISTA predicted 2.3x BCD.
+    // Trying FISTA there (as within 2.5x did) cost 2.8x: measured FISTA 0.17 s, BCD 0.061 s
+    SolverCost.History bcdOnly = new SolverCost.History(-1, 0, 96, 0.14);
+    double ratio = SolverCost.fista(100, 301, 300, 62, bcdOnly) / SolverCost.bcd(100, 301, 300, 62, bcdOnly);
+    assertTrue(ratio > 2 && ratio < 2.5, "FISTA predicted " + ratio + "x BCD");
+    assertEquals(GroupLassoSolver.Method.BCD, SolverCost.choose(100, 301, 300, 62, bcdOnly));
   }
 
   @Test
