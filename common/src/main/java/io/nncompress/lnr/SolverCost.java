@@ -25,14 +25,18 @@ package io.nncompress.lnr;
  * a method not run yet gets the other's count converted by the prior ratio
  * sweeps / iterations = {@value #RATIO} (f + {@value #F0}). Measured on ReLU-activation inputs (the
  * demo's trained LeNet-300-100 layers and {@code FistaBenchmark --grid}'s synthetic ones) that ratio is
- * 0.3-1.6 at f = 25% and 1.4-5.5 at 81%: the data moves it by about 2x either way, so when one count
- * is measured and the other's prediction is within a factor {@value #EXPLORE}, the other method is run
- * once to measure it. Without history: FISTA {@value #FISTA_PRIOR} iterations and the prior ratio.
+ * 0.3-1.6 at f = 25% and 1.3-5.5 at 81%: the data moves it by about 2x either way (the converted
+ * counts came within 1.6x of the measured ones), so when one count is measured and the other's
+ * prediction is within a factor {@value #EXPLORE}, the other method is run once to measure it (at 2.5
+ * the grid's 25% cells paid for trials of the slower method). Without history: FISTA
+ * {@value #FISTA_PRIOR} iterations and the prior ratio.
  *
- * <p>The per-iteration constants were fitted (log-relative least squares) on the seconds per iteration
- * and per sweep that {@code FistaBenchmark --grid} measured with native OpenBLAS, h from 10 to 4096:
- * the model and the measured times agree within about 1.5x per iteration, the rest is the
- * iteration counts (see there and {@link GroupLassoSolver}).
+ * <p>The constants were fitted on the seconds per iteration and per sweep that
+ * {@code FistaBenchmark --grid} measured with native OpenBLAS on 2 cores, h from 10 to 1024, under a
+ * load of 16-28 from other jobs: per iteration the model and the measurements agree within about 1.5x
+ * (the noise of the measurements themselves), the rest is the iteration counts (see there and
+ * {@link GroupLassoSolver}). The choice reads the warm start's kept columns once (O(hp)) and is
+ * otherwise arithmetic: nothing is probed or timed.
  */
 public final class SolverCost {
   private SolverCost() {
