@@ -41,11 +41,14 @@ import java.util.Random;
  * <p>{@code --grid}: instead, the solver grid ({@link SolverGrid}): FISTA vs BCD time and the cost
  * model's choice per cell over {@code --grid-h} (10,100,1024,4096) x {@code --grid-p} (101,301,1025)
  * x {@code --grid-kept} (0.25,0.5,0.81,0.95), cells with 2 h p^2 above {@code --grid-max-flops}
- * (2.5e9) skipped; {@code --demo fc1,fc2,fc3} adds those of the demo's LeNet-300-100 layers (R from {@code --images}
- * Fashion-MNIST training images, 10000). Example:
+ * (2.5e9) skipped (and printed as skipped); synthetic inputs {@code --grid-data relu} (a hidden layer's
+ * ReLU activations, the default) or {@code gauss} (correlated Gaussian inputs, on which BCD converges
+ * far faster than on any trained layer); {@code --demo fc1,fc2,fc3} adds those of the demo's
+ * LeNet-300-100 layers (R from {@code --images} Fashion-MNIST training images, 10000). Ends with
+ * {@code within 20%: N of M cells (old rule: K of M)}. Example:
  * <pre>
  * mvn -q -o -pl common compile exec:java -Dexec.mainClass=io.nncompress.bench.FistaBenchmark \
- *     -Dexec.classpathScope=compile -Dexec.args="--grid --demo fc1,fc2,fc3 --tol 1e-4"
+ *     -Dexec.classpathScope=compile -Dexec.args="--grid --grid-max-flops 8e8 --demo fc1,fc2,fc3 --tol 1e-4"
  * </pre>
  *
  * <p>Figures seen (h = d = 1024, native OpenBLAS, 2 cores shared with other jobs, load 5-8, tolerance
@@ -114,6 +117,9 @@ public final class FistaBenchmark {
         case "--grid-max-flops":
           gridMaxFlops = Double.parseDouble(args[++a]);
           break;
+        case "--grid-data":
+          SolverGrid.data = args[++a];
+          break;
         case "--demo":
           demo = args[++a];
           break;
@@ -123,7 +129,7 @@ public final class FistaBenchmark {
         default:
           throw new IllegalArgumentException("Unknown argument: " + args[a]
               + " (expected --sizes, --tol, --lambdas, --cap, --skip-slow, --seed, --kernels, --grid, --grid-h, --grid-p,"
-              + " --grid-kept, --grid-max-flops, --demo, --images)");
+              + " --grid-kept, --grid-max-flops, --grid-data, --demo, --images)");
       }
     }
     System.out.println("FistaBenchmark: " + Blas.describe() + ", " + Runtime.getRuntime().availableProcessors()

@@ -7,44 +7,69 @@ package io.nncompress.lnr;
  * <p>Work per iteration, with h outputs, p inputs, s = kept penalised columns of the warm start plus
  * the unpenalised ones:
  * <pre>
- *   FISTA iteration:  2 h p s'  +  STEP h p          (s' = p above 80% nonzero: the GEMM runs dense)
- *   BCD sweep:        2 h w^2  +  DGER h w min(w, 64)  +  COLUMN h w  +  CALL w      (w = s + the columns it adds)
+ *   FISTA iteration:  2 (h + H0) p s' / P(2 h p s')  +  STEP h p   (s' = p above 80% nonzero: the GEMM runs dense)
+ *   BCD sweep:        BCD_GEMM 2 (h + H0) (w^2 + p w / 25)  +  DGER (1 + min(h, 1024) / 256) 2 h w min(w, 64)  +  CALL w
+ *                     (w = s + the columns it adds; the gradient is refreshed at most every 25 sweeps)
  * </pre>
- * STEP (the fused O(hp) scalar step), DGER (the extra cost of the level-2 updates inside a block),
- * COLUMN (BCD's scalar work per column) and CALL (the fixed cost of a BLAS call from the column loop)
- * are in GEMM flops; CALL is what makes BCD slow at small h, where each column's dger is tiny.
+ * STEP (the fused O(hp) scalar step), BCD_GEMM (BCD's level-3 work runs on smaller GEMMs), DGER (the
+ * extra cost of the level-2 updates inside a block) and CALL (the column loop's scalar work and the
+ * JNI call of its dger) are in GEMM flops; CALL is what makes BCD slow at small h. P(g) is the
+ * wall-clock speedup of a GEMM of g flops on the machine's cores ({@link #parallelSpeedup}): FISTA's
+ * one large GEMM per iteration runs on every core, BCD's column loop on one (measured: on the demo's
+ * fc1, h 300, p 785, BCD used 0.9x FISTA's CPU time but took 1.9x its wall-clock time).
  *
  * <p>Iterations: the previous solves on the path measured the counts ({@link History}, warm-started
- * like this one): FISTA's is used as it is, BCD's scaled by the prior's growth with the kept fraction
- * f; a method not run yet gets the other's count converted by the prior ratio
- * sweeps / iterations = {@value #RATIO} / (1 - f)^{@value #GAMMA} (cyclic coordinate descent slows
- * down as the kept block R_SS grows and becomes ill-conditioned, FISTA's acceleration depends on it
- * only through a square root). The ratio depends on the data (measured on the demo's trained
- * LeNet-300-100 layers: 0.4-0.8 at f = 25%, 2.2-5.8 at 81%; on FistaBenchmark's synthetic layers
- * 0.2-0.4 at 81%), so when one count is measured and the other's prediction is within a factor
- * {@value #EXPLORE}, the other method is run once to measure it. Without history: FISTA
- * {@value #FISTA_PRIOR} iterations and the prior ratio. Constants fitted on
- * {@code FistaBenchmark --grid} (see there and {@link GroupLassoSolver}).
+ * like this one): FISTA's is used as it is (it hardly moves along the path), BCD's scaled linearly
+ * with the kept fraction f + {@value #F0} from the fraction it was measured at (cyclic coordinate
+ * descent over a block of correlated inputs needs sweeps in proportion to the columns it cycles over);
+ * a method not run yet gets the other's count converted by the prior ratio
+ * sweeps / iterations = {@value #RATIO} (f + {@value #F0}). Measured on ReLU-activation inputs (the
+ * demo's trained LeNet-300-100 layers and {@code FistaBenchmark --grid}'s synthetic ones) that ratio is
+ * 0.3-1.6 at f = 25% and 1.3-5.5 at 81%: the data moves it by about 2x either way (the converted
+ * counts came within 1.6x of the measured ones), so when one count is measured and the other's
+ * prediction is within a factor {@value #EXPLORE}, the other method is run once to measure it (at 2.5
+ * the grid's 25% cells paid for trials of the slower method). Without history: FISTA
+ * {@value #FISTA_PRIOR} iterations and the prior ratio.
+ *
+ * <p>The constants were fitted on the seconds per iteration and per sweep that
+ * {@code FistaBenchmark --grid} measured with native OpenBLAS on 2 cores, h from 10 to 1024, under a
+ * load of 16-28 from other jobs: per iteration the model and the measurements agree within about 1.5x
+ * (the noise of the measurements themselves), the rest is the iteration counts (see there and
+ * {@link GroupLassoSolver}). The choice reads the warm start's kept columns once (O(hp)) and is
+ * otherwise arithmetic: nothing is probed or timed.
  */
 public final class SolverCost {
   private SolverCost() {
   }
 
+  /**
+   * Rows a GEMM with h rows costs in addition (packing its shared operand): a GEMM h x n x k costs
+   * 2 (h + H0) n k, so at h = 10 a flop costs 2.6 times what it costs at h = 1024, in FISTA and in BCD's
+   * level-3 work alike, while BCD's per-column cost CALL does not change.
+   */
+  static final double H0 = 16;
   /** GEMM flops per entry of FISTA's fused O(hp) step. */
-  static final double STEP = 60;
-  /** Extra GEMM flops per flop of BCD's in-block rank-1 updates (dger runs at level-2 speed). */
-  static final double DGER = 4;
-  /** GEMM flops per entry of BCD's per-column scalar work. */
-  static final double COLUMN = 60;
-  /** GEMM flops per BLAS call from BCD's column loop (JNI and call overhead). */
-  static final double CALL = 20000;
+  static final double STEP = 24;
+  /** GEMM flops per flop of BCD's level-3 work (the blocked updates and its share of the gradient refresh). */
+  static final double BCD_GEMM = 1.3;
+  /**
+   * Extra GEMM flops per flop of BCD's in-block rank-1 updates at small h (dger runs at level-2 speed);
+   * times 1 + min(h, 1024) / 256, as the h x 64 block they update leaves the caches.
+   */
+  static final double DGER = 0.3;
+  /** GEMM flops per column of BCD's column loop (its scalar work and the JNI call of its dger). */
+  static final double CALL = 5800;
+  /** GEMM flops at which FISTA's GEMM gets half of the extra cores (measured wall against CPU time). */
+  static final double G0 = 1e8;
+  /** The cores the BLAS threads can use. */
+  static final int CORES = Math.max(1, Runtime.getRuntime().availableProcessors());
   /** FISTA iterations without history (only the ratio to BCD's prior matters for the choice). */
   static final double FISTA_PRIOR = 300;
-  /** BCD sweeps per FISTA iteration without history: RATIO / (1 - f)^GAMMA at kept fraction f. */
-  static final double RATIO = 0.35;
-  static final double GAMMA = 1.2;
+  /** BCD sweeps per FISTA iteration without history: RATIO (f + F0) at kept fraction f. */
+  static final double RATIO = 2.7;
+  static final double F0 = 0.05;
   /** With one method measured and the other predicted within this factor, the other is tried once. */
-  static final double EXPLORE = 8;
+  static final double EXPLORE = 2;
 
   /**
    * The iteration counts measured on a path so far: the latest of each method, -1 when that method
@@ -86,23 +111,33 @@ public final class SolverCost {
     }
   }
 
-  /** GEMM flops of one FISTA iteration with s nonzero columns. */
+  /** GEMM flops of one FISTA iteration with s nonzero columns (its GEMM divided by the cores it gets). */
   public static double fistaIteration(int h, int p, int s) {
     double cols = s >= 0.8 * p ? p : s;
-    return 2.0 * h * p * cols + STEP * h * p;
+    double gemm = 2.0 * h * p * cols;
+    return 2.0 * (h + H0) * p * cols / parallelSpeedup(gemm) + STEP * h * p;
+  }
+
+  /**
+   * The wall-clock speedup of one GEMM of that many flops from the BLAS threads, 1 + (c - 1) g / (g + G0)
+   * with c the cores: a large GEMM keeps every core busy, a small one hardly gains. BCD gets none: its
+   * work is a column loop of small level-2 and level-3 calls.
+   */
+  static double parallelSpeedup(double flops) {
+    return 1 + (CORES - 1) * flops / (flops + G0);
   }
 
   /** GEMM flops of one BCD sweep over a working set of w columns (plus its share of the gradient refresh). */
   public static double bcdSweep(int h, int p, int w) {
-    return 2.0 * h * (double) w * w + DGER * 2.0 * h * w * Math.min(w, 64) + COLUMN * h * (double) w + CALL * w
-        + 2.0 * h * p * (double) w / 25;
+    return BCD_GEMM * (2.0 * (h + H0) * (double) w * w + 2.0 * (h + H0) * p * (double) w / 25)
+        + DGER * (1 + Math.min(h, 1024) / 256.0) * 2.0 * h * w * Math.min(w, 64) + CALL * w;
   }
 
   /**
    * Predicted FISTA iterations at warm-start kept fraction f: the last measured count (FISTA's
    * count hardly moves with f), else converted from BCD's by the prior ratio, else the prior.
    */
-  static double fistaIterations(double f, History hist) {
+  public static double fistaIterations(double f, History hist) {
     if (hist.hasFista()) {
       return Math.max(hist.fistaIterations, 1);
     }
@@ -113,19 +148,24 @@ public final class SolverCost {
   }
 
   /**
-   * Predicted BCD sweeps at warm-start kept fraction f: the last measured count scaled by the prior's
-   * growth from the fraction it was measured at, else converted from FISTA's, else the prior.
+   * Predicted BCD sweeps at warm-start kept fraction f: the last measured count scaled by the growth
+   * of the prior with the kept fraction (linear in f + {@value #F0}) from the fraction it was measured
+   * at, else converted from FISTA's by the prior ratio.
    */
-  static double bcdSweeps(double f, History hist) {
+  public static double bcdSweeps(double f, History hist) {
     if (hist.hasBcd()) {
       return Math.max(hist.bcdSweeps, 1) * ratio(f) / ratio(hist.bcdKept);
     }
     return fistaIterations(f, hist) * ratio(f);
   }
 
-  /** The prior BCD sweeps per FISTA iteration at kept fraction f. */
+  /**
+   * The prior BCD sweeps per FISTA iteration at kept fraction f, RATIO (f + F0): cyclic coordinate
+   * descent needs sweeps in proportion to the columns it cycles over (the kept block R_SS of correlated
+   * inputs), while FISTA's count hardly moves along the path.
+   */
   static double ratio(double f) {
-    return RATIO / Math.pow(Math.max(0.02, 1 - f), GAMMA);
+    return RATIO * (Math.max(0, f) + F0);
   }
 
   /** Predicted GEMM flops of a FISTA solve. */
