@@ -160,7 +160,7 @@ final class DemoCommand implements Callable<Integer> {
    * --finetune: tighter LNR targets (LeNet-300-100: fewer hidden neurons rather than fewer pixels; the
    * conv net: 4 channels in each conv layer), then fine-tuning in batches of 256 with Adam, cosine to 0:
    * after LNR {@code epochs} at 2e-3, on the labels alone (cross entropy), then the centroids after kmeans
-   * for 2 epochs at 5e-4 (measured choices: docs/benchmarks.md).
+   * for 2 epochs at 5e-4 (measured against issue #16's targets; DemoFinetuneConfigTest pins them).
    */
   static void withFinetune(CompressionConfig c, int epochs) {
     if (c.layerTargets.containsKey("fc3")) { // LeNet-300-100
