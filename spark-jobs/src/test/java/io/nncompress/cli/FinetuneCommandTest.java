@@ -101,7 +101,7 @@ class FinetuneCommandTest {
     assertEquals(2, r.code());
     assertTrue(r.err().strip().startsWith("nncompress: error: Config ")
         && r.err().contains("unknown key 'finetune.epoch'; allowed here: [after, batch_size, distill, epochs, "
-        + "learning_rate, seed]"), r.err());
+        + "kmeans, learning_rate, lnr, seed]"), r.err());
     r = CompressInputErrorsTest.run("compress", "--config",
         withFinetune("ft-bad3", "finetune: {after: [stages]}\n").toString());
     assertEquals(2, r.code());

@@ -19,11 +19,17 @@ import java.util.Set;
  *   after: [lnr, kmeans]     # where it runs: after LNR (all values), after the stages (the centroids
  *                            # of the layers a kmeans stage shares; then Huffman is redone)
  *   distill: {temperature: 4, alpha: 0.5}   # optional: the original network is the teacher
+ *   lnr: {epochs: 6, learning_rate: 1.0e-3}  # optional, per place: its own epochs and learning rate
+ *   kmeans: {epochs: 1, learning_rate: 1.0e-4}
  * </pre>
+ * The training after a place runs with {@link #at(String)}: these settings with that place's own.
  */
 public final class FinetuneSettings implements Serializable {
   private static final long serialVersionUID = 1L;
-  public static final Set<String> KEYS = Set.of("epochs", "batch_size", "learning_rate", "seed", "after", "distill");
+  public static final Set<String> KEYS = Set.of("epochs", "batch_size", "learning_rate", "seed", "after", "distill",
+      "lnr", "kmeans");
+  /** The keys of a place's own settings (finetune.lnr, finetune.kmeans). */
+  public static final Set<String> PLACE = Set.of("epochs", "learning_rate");
   public static final Set<String> DISTILL = Set.of("temperature", "alpha");
   static final Set<String> AFTER = Set.of("lnr", "kmeans");
 
@@ -34,6 +40,22 @@ public final class FinetuneSettings implements Serializable {
   /** Null: cross entropy on the labels alone. */
   public DistillationLoss distill;
   public List<String> after = List.of("lnr");
+  /** The epochs of a place ("lnr", "kmeans") when it has its own (else {@link #epochs}). */
+  public final java.util.Map<String, Integer> placeEpochs = new java.util.TreeMap<>();
+  /** The learning rate of a place when it has its own (else {@link #learningRate}). */
+  public final java.util.Map<String, Double> placeLearningRates = new java.util.TreeMap<>();
+
+  /** The settings of the training after {@code place} ("lnr", "kmeans"): its own epochs and rate, if any. */
+  public FinetuneSettings at(String place) {
+    FinetuneSettings s = new FinetuneSettings();
+    s.epochs = placeEpochs.getOrDefault(place, epochs);
+    s.batchSize = batchSize;
+    s.learningRate = placeLearningRates.getOrDefault(place, learningRate);
+    s.seed = seed;
+    s.distill = distill;
+    s.after = after;
+    return s;
+  }
 
   public DistillationLoss loss() {
     return distill == null ? DistillationLoss.CROSS_ENTROPY : distill;
@@ -42,7 +64,20 @@ public final class FinetuneSettings implements Serializable {
   @Override
   public String toString() {
     return "epochs=" + epochs + ", batch_size=" + batchSize + ", learning_rate=" + learningRate + ", seed=" + seed
-        + (distill == null ? "" : ", distill={temperature=" + distill.temperature + ", alpha=" + distill.alpha + "}");
+        + (distill == null ? "" : ", distill={temperature=" + distill.temperature + ", alpha=" + distill.alpha + "}")
+        + places();
+  }
+
+  private String places() {
+    StringBuilder b = new StringBuilder();
+    for (String p : AFTER.stream().sorted().toList()) {
+      if (placeEpochs.containsKey(p) || placeLearningRates.containsKey(p)) {
+        b.append(", ").append(p).append("={").append(placeEpochs.containsKey(p) ? "epochs=" + placeEpochs.get(p) : "")
+            .append(placeEpochs.containsKey(p) && placeLearningRates.containsKey(p) ? ", " : "")
+            .append(placeLearningRates.containsKey(p) ? "learning_rate=" + placeLearningRates.get(p) : "").append("}");
+      }
+    }
+    return b.toString();
   }
 
   /** Parses the section (null or absent: no fine-tuning). */
@@ -62,12 +97,7 @@ public final class FinetuneSettings implements Serializable {
       s.batchSize = integer(source, "finetune.batch_size", n.get("batch_size"), 1, 1 << 20);
     }
     if (n.has("learning_rate")) {
-      JsonNode v = n.get("learning_rate");
-      if (v == null || !v.isNumber() || !(v.asDouble() > 0 && v.asDouble() <= 10)) {
-        throw new BadInputException("Config " + source + ", key finetune.learning_rate: must be a number in (0, 10], "
-            + "cannot be: " + v);
-      }
-      s.learningRate = v.asDouble();
+      s.learningRate = rate(source, "finetune.learning_rate", n.get("learning_rate"));
     }
     if (n.has("seed")) {
       JsonNode v = n.get("seed");
@@ -99,7 +129,37 @@ public final class FinetuneSettings implements Serializable {
       double alpha = number(source, "finetune.distill.alpha", d.has("alpha") ? d.get("alpha") : null, 0.5, 0, 1);
       s.distill = new DistillationLoss(t, alpha);
     }
+    for (String place : AFTER.stream().sorted().toList()) {
+      JsonNode p = n.get(place);
+      if (p == null || p.isNull()) {
+        continue;
+      }
+      String key = "finetune." + place;
+      if (!p.isObject()) {
+        throw new BadInputException("Config " + source + ", key " + key + ": must be a mapping of " + PLACE.stream()
+            .sorted().toList() + ", cannot be: " + p);
+      }
+      keys(source, key + ".", p, PLACE);
+      if (!s.after.contains(place)) {
+        throw new BadInputException("Config " + source + ", key " + key + ": fine-tuning does not run after " + place
+            + " (finetune.after is " + s.after + ")");
+      }
+      if (p.has("epochs")) {
+        s.placeEpochs.put(place, integer(source, key + ".epochs", p.get("epochs"), 1, 100_000));
+      }
+      if (p.has("learning_rate")) {
+        s.placeLearningRates.put(place, rate(source, key + ".learning_rate", p.get("learning_rate")));
+      }
+    }
     return s;
+  }
+
+  private static double rate(String source, String key, JsonNode v) {
+    if (v == null || !v.isNumber() || !(v.asDouble() > 0 && v.asDouble() <= 10)) {
+      throw new BadInputException("Config " + source + ", key " + key + ": must be a number in (0, 10], cannot be: "
+          + v);
+    }
+    return v.asDouble();
   }
 
   private static void keys(String source, String prefix, JsonNode n, Set<String> allowed) {

@@ -77,7 +77,7 @@ public final class FinetuneStage {
    */
   public static List<DataParallelTrainer.Epoch> run(SparkSession spark, CompressionConfig config, String label,
       Network original, ConstrainedNetwork compressed, String checkpointDir) {
-    FinetuneSettings s = config.finetune;
+    FinetuneSettings s = config.finetune.at(label);
     if (config.calibration == null) {
       throw new BadInputException("Config " + config.source + ", key finetune: fine-tuning trains on "
           + "data.calibration; give it (data.activations alone cannot train a network)");

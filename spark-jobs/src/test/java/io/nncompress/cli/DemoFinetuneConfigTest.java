@@ -1,0 +1,69 @@
+package io.nncompress.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.nncompress.spark.compress.CompressionConfig;
+import io.nncompress.spark.finetune.FinetuneSettings;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What {@code demo --finetune} and {@code demo --conv --finetune} run: the LNR targets and the
+ * fine-tuning settings after LNR and after kmeans that meet issue #16's accuracy targets (measured
+ * with these settings; the figures are in the README's quality table).
+ */
+class DemoFinetuneConfigTest {
+  private static final Path HOME = Path.of("..").toAbsolutePath().normalize();
+
+  private static Map<String, String> targets(CompressionConfig c) {
+    Map<String, String> t = new TreeMap<>();
+    c.layerTargets.forEach((k, v) -> t.put(k, v.toString()));
+    return t;
+  }
+
+  @Test
+  void lenetFinetuneKeepsMorePixelsAndFewerHiddenNeuronsThenTrainsTenEpochsAtTwoThousandths() {
+    CompressionConfig c = DemoCommand.config(HOME, "train", "test", "out");
+    DemoCommand.withFinetune(c, DemoCommand.LNR_EPOCHS);
+    assertEquals(Map.of("fc1", "keep fraction 0.8", "fc3", "keep fraction 0.5"), targets(c));
+    assertEquals("keep fraction 0.28", c.target.toString()); // fc2: 84 of fc1's 300 neurons
+    assertEquals("kmeans(4) -> huffman", c.stages.toString());
+    FinetuneSettings f = c.finetune;
+    assertEquals(List.of("lnr", "kmeans"), f.after);
+    assertNull(f.distill, "cross entropy on the labels");
+    assertEquals("epochs=10, batch_size=256, learning_rate=0.002, seed=1", f.at("lnr").toString());
+    assertEquals("epochs=2, batch_size=256, learning_rate=5.0E-4, seed=1", f.at("kmeans").toString());
+  }
+
+  @Test
+  void convFinetuneKeepsFourChannelsPerConvLayer() {
+    CompressionConfig c = DemoCommand.convConfig(HOME, "train", "test", "out");
+    DemoCommand.withFinetune(c, DemoCommand.LNR_EPOCHS);
+    assertEquals(Map.of("conv2", "keep 4", "fc1", "keep 4"), targets(c));
+    assertNull(c.target);
+    assertEquals("epochs=10, batch_size=256, learning_rate=0.002, seed=1", c.finetune.at("lnr").toString());
+    assertEquals("epochs=2, batch_size=256, learning_rate=5.0E-4, seed=1", c.finetune.at("kmeans").toString());
+  }
+
+  @Test
+  void finetuneEpochsSetsTheEpochsAfterLnrAndCapsThoseAfterKmeans() {
+    CompressionConfig c = DemoCommand.config(HOME, "train", "test", "out");
+    DemoCommand.withFinetune(c, 1);
+    assertEquals(1, c.finetune.at("lnr").epochs);
+    assertEquals(1, c.finetune.at("kmeans").epochs);
+  }
+
+  @Test
+  void finetuneRunsBottomUpAloneUnlessStrategiesAreGiven() {
+    DemoCommand d = new DemoCommand();
+    assertEquals(List.of("parallel", "top-down", "bottom-up"), d.strategies());
+    d.finetune = true;
+    assertEquals(List.of("bottom-up"), d.strategies());
+    d.strategies = List.of("parallel", "bottom-up");
+    assertEquals(List.of("parallel", "bottom-up"), d.strategies());
+  }
+}
