@@ -8,7 +8,8 @@ import java.nio.file.Path;
  * Labelled grey-scale images (MNIST, Fashion-MNIST): pixels kept as bytes (47 MB for 60000 28x28
  * images), scaled to [0, 1] (p / 255) when a batch is taken.
  */
-public final class LabeledImages {
+public final class LabeledImages implements java.io.Serializable {
+  private static final long serialVersionUID = 1L;
   /** Where Debian's dataset-fashion-mnist package installs the files. */
   public static final Path FASHION_MNIST_DIR = Path.of("/usr/share/datasets/fashion-mnist");
 

@@ -212,20 +212,52 @@ final class DemoCommand implements Callable<Integer> {
     }
   }
 
+  // the split's images read in the background when its Parquet is not there yet, else null
+  private java.util.concurrent.CompletableFuture<LabeledImages> idx(String parquet, boolean train) {
+    if (new File(parquet).exists()) {
+      return null;
+    }
+    return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+      try {
+        return LabeledImages.fashionMnist(fashionMnist, train);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+    });
+  }
+
+  // the images read in the background; an unreadable IDX file is bad input naming the file
+  private LabeledImages await(java.util.concurrent.CompletableFuture<LabeledImages> f) {
+    try {
+      return f.join();
+    } catch (java.util.concurrent.CompletionException e) {
+      if (e.getCause() instanceof java.io.UncheckedIOException u) {
+        throw new io.nncompress.spark.autocorr.BadInputException("Fashion-MNIST in " + fashionMnist
+            + " cannot be read: " + u.getCause().getMessage(), u.getCause());
+      }
+      throw e.getCause() instanceof RuntimeException r ? r : e;
+    }
+  }
+
   private int run(io.nncompress.progress.PhaseTimer timer) throws Exception {
     long t0 = System.nanoTime();
+    String train = workdir + "/data/fashion-mnist-train";
+    String test = workdir + "/data/fashion-mnist-test";
+    // the IDX files (gzip) are decoded on another core while Spark starts
+    java.util.concurrent.CompletableFuture<LabeledImages> trainImages = idx(train, true);
+    java.util.concurrent.CompletableFuture<LabeledImages> testImages = idx(test, false);
     SparkSession spark;
     try (Phase p = Progress.phase("spark").message("starting Spark").start()) {
       spark = SparkRuntime.session("nncompress demo", main.master, main.conf);
     }
-    String train = workdir + "/data/fashion-mnist-train";
-    String test = workdir + "/data/fashion-mnist-test";
     try (Phase p = Progress.phase("data").message("Fashion-MNIST as Parquet under " + workdir + "/data").start()) {
-      if (!new File(train).exists()) {
-        AtomicOutput.commit(spark, train, false, tmp -> FashionMnistParquet.write(spark, fashionMnist, true, tmp, 4));
+      if (trainImages != null) {
+        LabeledImages im = await(trainImages);
+        AtomicOutput.commit(spark, train, false, tmp -> FashionMnistParquet.write(spark, im, tmp, 4));
       }
-      if (!new File(test).exists()) {
-        AtomicOutput.commit(spark, test, false, tmp -> FashionMnistParquet.write(spark, fashionMnist, false, tmp, 2));
+      if (testImages != null) {
+        LabeledImages im = await(testImages);
+        AtomicOutput.commit(spark, test, false, tmp -> FashionMnistParquet.write(spark, im, tmp, 2));
       }
     }
     CompressionConfig c = conv ? convConfig(home(), train, test, workdir + "/out-conv")

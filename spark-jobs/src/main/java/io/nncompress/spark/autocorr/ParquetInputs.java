@@ -84,8 +84,31 @@ public final class ParquetInputs {
     return enc;
   }
 
-  /** The vector length of a column, read from its first non-null value. */
+  /**
+   * The vector length of a column, read from its first non-null value: of the first file (by name)
+   * that has one, read on the driver ({@link ParquetFirstValue}, no Spark job); when that read fails
+   * or the dataset has no files to list, the first value Spark returns (whose errors name the file).
+   */
   public static int inferDim(String dataset, Dataset<Row> df, String column, ColumnEncoding enc) {
+    String[] files = df.inputFiles().clone();
+    if (files.length > 0) {
+      Arrays.sort(files);
+      org.apache.hadoop.conf.Configuration conf = df.sparkSession().sessionState().newHadoopConf();
+      try {
+        for (String f : files) {
+          int length = ParquetFirstValue.length(conf, dataset, new org.apache.hadoop.fs.Path(java.net.URI.create(f))
+              .toString(), column, enc);
+          if (length >= 0) {
+            return length;
+          }
+        }
+        throw new BadInputException("Dataset " + dataset + ", column " + column + ": the dataset has no rows");
+      } catch (BadInputException e) {
+        throw e;
+      } catch (Exception e) {
+        // read it through Spark below, which reports the file
+      }
+    }
     List<Row> first;
     try {
       first = df.select(functions.col(AutocorrelationJob.quote(column)))
@@ -121,9 +144,10 @@ public final class ParquetInputs {
 
   /**
    * Checks that the first non-null value of EVERY file of the dataset has the same length as the
-   * first file's (what {@link #inferDim} reads is the first value of one file only): one small read
-   * per file (the first row group's first values of one column), so a dataset whose files were
-   * written with different vector lengths is refused before the run, naming both files and lengths.
+   * first file's (what {@link #inferDim} reads is the first value of one file only): the footer and
+   * the first values of one column of each file, read on the driver ({@link ParquetFirstValue}, no
+   * Spark job), so a dataset whose files were written with different vector lengths is refused before
+   * the run, naming both files and lengths. An unreadable file (truncated, not Parquet) is named.
    */
   public static void checkFileLengths(SparkSession spark, String dataset, Dataset<Row> df, String column,
       ColumnEncoding enc) {
@@ -132,21 +156,22 @@ public final class ParquetInputs {
       return;
     }
     Arrays.sort(files);
+    org.apache.hadoop.conf.Configuration conf = spark.sessionState().newHadoopConf();
     String firstFile = null;
     int firstLength = -1;
     for (String f : files) {
       String file = new org.apache.hadoop.fs.Path(java.net.URI.create(f)).toString();
-      List<Row> first;
+      int length;
       try {
-        first = spark.read().schema(df.schema()).parquet(file).select(functions.col(AutocorrelationJob.quote(column)))
-            .where(functions.col(AutocorrelationJob.quote(column)).isNotNull()).limit(1).collectAsList();
+        length = ParquetFirstValue.length(conf, dataset, file, column, enc);
+      } catch (BadInputException e) {
+        throw e;
       } catch (Exception e) {
-        throw wrapReadFailure(dataset, e);
+        throw wrapFileFailure(dataset, file, e);
       }
-      if (first.isEmpty()) {
+      if (length < 0) {
         continue;
       }
-      int length = lengthOf(dataset, column, enc, first.get(0));
       if (firstFile == null) {
         firstFile = file;
         firstLength = length;
@@ -155,6 +180,16 @@ public final class ParquetInputs {
             + "different lengths: " + firstFile + " " + firstLength + " values, " + file + " " + length + " values");
       }
     }
+  }
+
+  /** A failure while reading one file of a dataset, as an error naming the dataset and the file. */
+  static BadInputException wrapFileFailure(String dataset, String file, Exception e) {
+    Throwable root = e;
+    while (root.getCause() != null && root.getCause() != root) {
+      root = root.getCause();
+    }
+    String why = root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (cause: " + root + ")";
+    return new BadInputException("Dataset " + dataset + " cannot be read as Parquet: file " + file + ": " + why, e);
   }
 
   /** Whether file-source metadata (file path, row index) can be selected for error messages. */
