@@ -157,7 +157,7 @@ public final class FaultInjection {
       return new Result(name, Verdict.UNCLEAR, "not injected: the run ended before " + point(at) + "\n"
           + p.stderrTail(10));
     }
-    String what = "SIGKILL " + point(at);
+    String what = "SIGKILL " + (j == Job.FINETUNE ? "after its first epoch's checkpoint" : point(at));
     boolean checkpoints = !FaultOutputs.hidden(out, ".work-").isEmpty();
     String after = OutputSnapshot.difference(overwrite ? ref : null, OutputSnapshot.of(out));
     if (after != null) {

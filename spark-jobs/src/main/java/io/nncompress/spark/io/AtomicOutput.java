@@ -179,10 +179,7 @@ public final class AtomicOutput {
       fs.mkdirs(parent);
       try {
         body.write(tmp.toString());
-      } catch (RuntimeException e) {
-        BadInputException gone = unwritable(fs, output, absolute, e);
-        throw gone != null ? gone : e;
-      } catch (IOException e) {
+      } catch (Exception e) { // Spark's SparkException is checked but undeclared: a failed task's write too
         BadInputException gone = unwritable(fs, output, absolute, e);
         if (gone != null) {
           throw gone;

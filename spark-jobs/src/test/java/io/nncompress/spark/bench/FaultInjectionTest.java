@@ -45,7 +45,8 @@ class FaultInjectionTest {
     assertTrue(rs.get(2).detail().contains("exits 0 and 2") || rs.get(2).detail().contains("exits 2 and 0"),
         rs.get(2).detail());
     // the fine-tuning's rerun takes the statistics from their checkpoint and trains epochs 2 and 3 only
-    assertTrue(rs.get(3).detail().contains("resumed from the checkpoints and after epoch 1"), rs.get(3).detail());
+    assertTrue(rs.get(3).detail().startsWith("SIGKILL after its first epoch's checkpoint; rerun exit 0, resumed from "
+        + "the checkpoints and after epoch 1"), rs.get(3).detail());
     assertTrue(printed.endsWith("faults tried 4 / survived 4 / lost data 0 / unclear 0" + System.lineSeparator()),
         printed);
   }

@@ -161,6 +161,26 @@ class AtomicOutputTest {
     assertEquals("Mkdirs failed to create", e.getCause().getMessage().substring(0, 23));
   }
 
+  /**
+   * The same when the write that fails is a Spark task's (the job aborted: Spark's SparkException, a checked
+   * exception no Java signature declares): bench faults' autocorr run exited 1 with Spark's trace.
+   */
+  @Test
+  void aSparkTaskFailingInAReplacedOutputFolderIsBadInputNamingIt() throws Exception {
+    SparkSession spark = SparkTestSession.get();
+    Path parent = Files.createDirectories(dir.resolve("q"));
+    String out = parent.resolve("out").toString();
+    BadInputException e = assertThrows(BadInputException.class, () -> AtomicOutput.commit(spark, out, false, tmp -> {
+      Files.move(parent, dir.resolve("q.moved"));
+      Files.writeString(parent, "not a folder");
+      spark.range(0, 1, 1, 1).foreachPartition((org.apache.spark.api.java.function.ForeachPartitionFunction<Long>)
+          it -> Files.writeString(Path.of(tmp.replaceFirst("^file:", "")).resolve("part-0"), "x"));
+    }));
+    assertEquals("Output " + out + " could not be written: file:" + parent + " is a file, not a directory (since this "
+        + "run started); nothing was written to it", e.getMessage());
+    assertEquals("org.apache.spark.SparkException", e.getCause().getClass().getName());
+  }
+
   @Test
   void aFullDiskIsBadInputNamingTheOutput() throws Exception {
     SparkSession spark = SparkTestSession.get();
