@@ -1,12 +1,11 @@
 package io.nncompress.spark.bench;
 
+import io.nncompress.cli.CliRun;
 import io.nncompress.cli.Main;
 import io.nncompress.format.safetensors.SafetensorsWriter;
 import io.nncompress.format.safetensors.Tensor;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -257,24 +256,10 @@ public final class HostileInputs {
 
   /** Runs one case through Main.run with stdout and stderr captured, and classifies it. */
   public static Result run(Case c) {
-    PrintStream oldOut = System.out;
-    PrintStream oldErr = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream();
-    ByteArrayOutputStream e = new ByteArrayOutputStream();
-    int code;
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      code = Main.run(c.args().toArray(new String[0]));
-    } catch (RuntimeException | Error ex) {
-      ex.printStackTrace(System.err);
-      code = 1;
-    } finally {
-      System.setOut(oldOut);
-      System.setErr(oldErr);
-    }
-    String err = e.toString(StandardCharsets.UTF_8);
-    String out = o.toString(StandardCharsets.UTF_8);
+    CliRun r = CliRun.asProcess(c.args());
+    int code = r.code();
+    String err = r.err();
+    String out = r.out();
     Verdict v = classify(code, err, c.names());
     if (v == Verdict.CLEAR && LOG_LINE.matcher(out).find()) {
       v = Verdict.UNCLEAR; // log lines or a trace on stdout
