@@ -4,14 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.nncompress.format.safetensors.SafetensorsFile;
-import io.nncompress.format.safetensors.Tensor;
 import io.nncompress.linalg.DenseMatrix;
-import io.nncompress.model.ArchitectureSpec;
 import io.nncompress.model.Network;
 import io.nncompress.report.Metrics;
 import io.nncompress.report.MetricsJson;
 import io.nncompress.spark.SparkTestSession;
+import io.nncompress.spark.cluster.CompressionFixture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,47 +45,13 @@ class WrittenModelMetricsTest {
   @BeforeAll
   static void run() throws Exception {
     spark = SparkTestSession.get();
-    String yaml = "name: mlp\ninput: [12]\nlayers:\n"
-        + "  - {name: fc1, type: dense, units: 10}\n  - {type: relu}\n"
-        + "  - {name: fc2, type: dense, units: 8}\n  - {type: relu}\n"
-        + "  - {name: fc3, type: dense, units: 3}\n";
     Random rnd = new Random(3);
-    Map<String, Tensor> t = new LinkedHashMap<>();
-    int[][] shapes = {{10, 12}, {8, 10}, {3, 8}};
-    for (int k = 0; k < 3; k++) {
-      double[] w = new double[shapes[k][0] * shapes[k][1]];
-      for (int i = 0; i < w.length; i++) {
-        w[i] = (float) (rnd.nextGaussian() / Math.sqrt(shapes[k][1]));
-      }
-      double[] b = new double[shapes[k][0]];
-      for (int i = 0; i < b.length; i++) {
-        b[i] = (float) (0.1 * rnd.nextGaussian());
-      }
-      t.put("fc" + (k + 1) + ".weight", Tensor.f32(w, shapes[k][0], shapes[k][1]));
-      t.put("fc" + (k + 1) + ".bias", Tensor.f32(b, shapes[k][0]));
-    }
-    Network net = Network.build(ArchitectureSpec.parse("mlp", yaml), new SafetensorsFile(t), "mlp");
+    Network net = CompressionFixture.network(rnd);
     Path spec = dir.resolve("mlp.yaml");
     Path weights = dir.resolve("mlp.safetensors");
     net.save(weights, spec, Map.of());
     int n = 900;
-    DenseMatrix x = new DenseMatrix(12, n);
-    double[][] a = new double[12][4];
-    for (double[] row : a) {
-      for (int j = 0; j < 4; j++) {
-        row[j] = rnd.nextGaussian();
-      }
-    }
-    for (int s = 0; s < n; s++) {
-      double[] z = {rnd.nextGaussian(), rnd.nextGaussian(), rnd.nextGaussian(), rnd.nextGaussian()};
-      for (int i = 0; i < 12; i++) {
-        double v = 0.05 * rnd.nextGaussian() + 0.2;
-        for (int j = 0; j < 4; j++) {
-          v += a[i][j] * z[j];
-        }
-        x.set(i, s, v);
-      }
-    }
+    DenseMatrix x = CompressionFixture.inputs(n, rnd);
     int[] labels = Network.argmaxColumns(net.forward(x));
     for (int s = 0; s < n; s += 7) {
       labels[s] = (labels[s] + 1) % 3; // some disagreement with the network, so accuracy is not 1

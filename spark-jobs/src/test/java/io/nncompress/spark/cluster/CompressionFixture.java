@@ -28,9 +28,13 @@ public final class CompressionFixture {
 
   /** A random 12-10-8-3 relu MLP. */
   public static Network network(long seed) {
+    return network(new Random(seed));
+  }
+
+  /** A random 12-10-8-3 relu MLP drawn from {@code rnd} (which then goes on, e.g. to {@link #inputs(int, Random)}). */
+  public static Network network(Random rnd) {
     String yaml = "name: mlp\ninput: [12]\nlayers:\n  - {name: fc1, type: dense, units: 10}\n  - {type: relu}\n"
         + "  - {name: fc2, type: dense, units: 8}\n  - {type: relu}\n  - {name: fc3, type: dense, units: 3}\n";
-    Random rnd = new Random(seed);
     Map<String, Tensor> t = new LinkedHashMap<>();
     int[][] shapes = {{10, 12}, {8, 10}, {3, 8}};
     for (int k = 0; k < 3; k++) {
@@ -50,7 +54,11 @@ public final class CompressionFixture {
 
   /** Correlated inputs, one sample per column. */
   public static DenseMatrix inputs(int n, long seed) {
-    Random rnd = new Random(seed);
+    return inputs(n, new Random(seed));
+  }
+
+  /** Correlated inputs drawn from {@code rnd}, one sample per column. */
+  public static DenseMatrix inputs(int n, Random rnd) {
     double[][] a = new double[12][4];
     for (double[] row : a) {
       for (int j = 0; j < 4; j++) {

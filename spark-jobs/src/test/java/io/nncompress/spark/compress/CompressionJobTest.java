@@ -43,52 +43,17 @@ class CompressionJobTest {
   static String train;
   static String test;
 
-  /** A random 12-10-8-3 relu MLP and correlated inputs (the common module's test network, rebuilt here). */
+  /** A random 12-10-8-3 relu MLP and correlated inputs (CompressionFixture's, drawn from one seed). */
   @BeforeAll
   static void setUp() throws Exception {
     spark = SparkTestSession.get();
-    String yaml = "name: mlp\ninput: [12]\nlayers:\n"
-        + "  - {name: fc1, type: dense, units: 10}\n  - {type: relu}\n"
-        + "  - {name: fc2, type: dense, units: 8}\n  - {type: relu}\n"
-        + "  - {name: fc3, type: dense, units: 3}\n";
-    Random rnd = new Random(3);
-    Map<String, io.nncompress.format.safetensors.Tensor> t = new java.util.LinkedHashMap<>();
-    int[][] shapes = {{10, 12}, {8, 10}, {3, 8}};
-    for (int k = 0; k < 3; k++) {
-      double[] w = new double[shapes[k][0] * shapes[k][1]];
-      for (int i = 0; i < w.length; i++) {
-        w[i] = (float) (rnd.nextGaussian() / Math.sqrt(shapes[k][1]));
-      }
-      double[] b = new double[shapes[k][0]];
-      for (int i = 0; i < b.length; i++) {
-        b[i] = (float) (0.1 * rnd.nextGaussian());
-      }
-      t.put("fc" + (k + 1) + ".weight", io.nncompress.format.safetensors.Tensor.f32(w, shapes[k][0], shapes[k][1]));
-      t.put("fc" + (k + 1) + ".bias", io.nncompress.format.safetensors.Tensor.f32(b, shapes[k][0]));
-    }
-    net = Network.build(io.nncompress.model.ArchitectureSpec.parse("mlp", yaml),
-        new io.nncompress.format.safetensors.SafetensorsFile(t), "mlp");
+    java.util.Random rnd = new java.util.Random(3);
+    net = io.nncompress.spark.cluster.CompressionFixture.network(rnd);
     spec = dir.resolve("mlp.yaml");
     weights = dir.resolve("mlp.safetensors");
     net.save(weights, spec, Map.of());
     int n = 900;
-    x = new DenseMatrix(12, n);
-    double[][] a = new double[12][4];
-    for (double[] row : a) {
-      for (int j = 0; j < 4; j++) {
-        row[j] = rnd.nextGaussian();
-      }
-    }
-    for (int s = 0; s < n; s++) {
-      double[] z = {rnd.nextGaussian(), rnd.nextGaussian(), rnd.nextGaussian(), rnd.nextGaussian()};
-      for (int i = 0; i < 12; i++) {
-        double v = 0.05 * rnd.nextGaussian() + 0.2;
-        for (int j = 0; j < 4; j++) {
-          v += a[i][j] * z[j];
-        }
-        x.set(i, s, v);
-      }
-    }
+    x = io.nncompress.spark.cluster.CompressionFixture.inputs(n, rnd);
     labels = Network.argmaxColumns(net.forward(x));
     for (int s = 0; s < n; s += 7) {
       labels[s] = (labels[s] + 1) % 3; // some disagreement with the network, so accuracy is not 1
