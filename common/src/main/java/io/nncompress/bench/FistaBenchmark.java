@@ -44,7 +44,10 @@ import java.util.Random;
  * (2.5e9) skipped (and printed as skipped); synthetic inputs {@code --grid-data relu} (a hidden layer's
  * ReLU activations, the default) or {@code gauss} (correlated Gaussian inputs, on which BCD converges
  * far faster than on any trained layer); {@code --demo fc1,fc2,fc3} adds those of the demo's
- * LeNet-300-100 layers (R from {@code --images} Fashion-MNIST training images, 10000). Ends with
+ * LeNet-300-100 layers (R from {@code --images} Fashion-MNIST training images, 10000);
+ * {@code --grid-only demo} runs the demo's cells alone ({@code synthetic} the synthetic ones alone);
+ * {@code --grid-bcd-before} times BCD with its small calls through the BLAS in use as well (the path
+ * before issue 18's single-threaded calls, {@link io.nncompress.lnr.GroupLassoBcd#serialCalls}). Ends with
  * {@code within 20%: N of M cells (old rule: K of M)}. Example:
  * <pre>
  * mvn -q -o -pl common compile exec:java -Dexec.mainClass=io.nncompress.bench.FistaBenchmark \
@@ -120,6 +123,12 @@ public final class FistaBenchmark {
         case "--grid-data":
           SolverGrid.data = args[++a];
           break;
+        case "--grid-bcd-before":
+          SolverGrid.bcdBefore = true;
+          break;
+        case "--grid-only":
+          SolverGrid.only = args[++a];
+          break;
         case "--demo":
           demo = args[++a];
           break;
@@ -129,7 +138,7 @@ public final class FistaBenchmark {
         default:
           throw new IllegalArgumentException("Unknown argument: " + args[a]
               + " (expected --sizes, --tol, --lambdas, --cap, --skip-slow, --seed, --kernels, --grid, --grid-h, --grid-p,"
-              + " --grid-kept, --grid-max-flops, --grid-data, --demo, --images)");
+              + " --grid-kept, --grid-max-flops, --grid-data, --grid-bcd-before, --grid-only, --demo, --images)");
       }
     }
     System.out.println("FistaBenchmark: " + Blas.describe() + ", " + Runtime.getRuntime().availableProcessors()
