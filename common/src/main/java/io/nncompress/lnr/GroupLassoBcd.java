@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * at most 25 sweeps per round (so the set grows quickly and the gradient is refreshed exactly).
  * A sweep costs 2 h |W|^2 flops; the rank-1 updates are blocked (64 columns: dger inside a block,
  * one dgemm G_W += Delta_B R_{B,W} per block) so most of the work is level-3; these calls are small and
- * many, so they run on the calling thread ({@link #serialCalls}). BCD wins when the
+ * many, so those native OpenBLAS would thread run on the calling thread ({@link #serialCalls}). BCD wins when the
  * solution keeps few columns; FISTA wins when it keeps most (see {@link GroupLassoSolver}).
  *
  * <p>Column groups (conv channels, {@link GroupLassoProblem#withColumnGroups(int[])}): the block of a
@@ -54,16 +54,22 @@ public final class GroupLassoBcd implements GroupLassoMethod {
   static final int BLOCK_STEPS = 10;
 
   /**
-   * Multiply-adds up to which an in-block update GEMM runs on the calling thread ({@link Blas#dgemmSerial});
-   * larger ones go to the BLAS in use (native OpenBLAS: its threads).
+   * Multiply-adds from which an in-block update GEMM runs on the calling thread ({@link Blas#dgemmSerial}):
+   * native OpenBLAS threads a GEMM above 65536 x 4 (its interface/gemm.c); below, it runs one thread
+   * with its small-matrix kernels, faster than the Vector API kernels at a few rows (measured at h = 10:
+   * 7x).
    */
+  static final long SERIAL_GEMM_MIN = 65536L * 4;
+  /** Multiply-adds up to which it does (larger ones gain from the BLAS threads). */
   static final long SERIAL_GEMM_MAX = 1L << 24;
+  /** Rows from which it does (the Vector API kernels' register tiles are 16 rows with AVX-512). */
+  static final int SERIAL_GEMM_MIN_ROWS = 64;
   /**
-   * Entries above which an in-block dger runs on the calling thread ({@link Blas#dgerSerial}): native
-   * OpenBLAS threads a dger above 8192 entries (its interface/ger.c); below, its one-thread kernel is the
-   * faster.
+   * Entries from which an in-block dger runs on the calling thread ({@link Blas#dgerSerial}): native
+   * OpenBLAS threads a dger from 2304 x 4 entries (its interface/ger.c); below, its one-thread kernel is
+   * the faster.
    */
-  static final int SERIAL_DGER_MIN = 8192;
+  static final int SERIAL_DGER_MIN = 2304 * 4;
 
   private double tolerance = 1e-6;
   private int maxSweeps = 20000;
@@ -97,8 +103,10 @@ public final class GroupLassoBcd implements GroupLassoMethod {
   }
 
   /**
-   * Whether the column loop's small calls (the in-block dger above {@value #SERIAL_DGER_MIN} entries, the
-   * block GEMMs up to {@value #SERIAL_GEMM_MAX} multiply-adds) run on the calling thread (default true)
+   * Whether the column loop's small calls that native OpenBLAS would thread (the in-block dger from
+   * {@value #SERIAL_DGER_MIN} entries, the block GEMMs from {@value #SERIAL_GEMM_MIN} to
+   * {@value #SERIAL_GEMM_MAX} multiply-adds with {@value #SERIAL_GEMM_MIN_ROWS} rows or more) run on the
+   * calling thread (default true)
    * or through the BLAS in use, as before issue 18 (for before/after comparisons: on 2 cores native
    * OpenBLAS woke its threads for each call and BCD waited in them; the results agree to rounding).
    */
@@ -205,7 +213,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
             if (dd > 0) {
               moved = true;
               // G_B += delta R_{j,B}  (R_WW symmetric: rows a0..a1 of its column a)
-              if (serialCalls && h * b > SERIAL_DGER_MIN) {
+              if (serialCalls && h * b >= SERIAL_DGER_MIN) {
                 Blas.dgerSerial(h, b, 1.0, deltas, db, rww, a0 + a * w, 1, gw, a0 * h, h);
               } else {
                 Blas.blas().dger(h, b, 1.0, deltas, db, 1, rww, a0 + a * w, 1, gw, a0 * h, h);
@@ -236,7 +244,8 @@ public final class GroupLassoBcd implements GroupLassoMethod {
 
   // G_cols += Delta_B R_{B,cols}: h x n x b, on the calling thread when small (see serialCalls)
   private void update(int h, int n, int b, double[] deltas, double[] rww, int offr, int w, double[] gw, int offg) {
-    if (serialCalls && (long) h * n * b <= SERIAL_GEMM_MAX) {
+    long madds = (long) h * n * b;
+    if (serialCalls && h >= SERIAL_GEMM_MIN_ROWS && madds > SERIAL_GEMM_MIN && madds <= SERIAL_GEMM_MAX) {
       Blas.dgemmSerial("N", "N", h, n, b, 1.0, deltas, 0, h, rww, offr, w, 1.0, gw, offg, h);
     } else {
       Blas.dgemm("N", "N", h, n, b, 1.0, deltas, 0, h, rww, offr, w, 1.0, gw, offg, h);

@@ -75,7 +75,7 @@ public final class SolverCost {
    * on the path: while the warm start keeps at most {@value #PROBE_KEPT} of the penalised columns (both
    * methods' solves are cheap there: their work grows with the kept columns).
    */
-  static final double EXPLORE = 8;
+  static final double EXPLORE = 16;
   /** The warm start's kept fraction up to which the unmeasured method is tried within {@value #EXPLORE}. */
   static final double PROBE_KEPT = 0.1;
   /**
