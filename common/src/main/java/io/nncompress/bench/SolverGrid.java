@@ -39,11 +39,18 @@ final class SolverGrid {
       int images) throws Exception {
     System.out.printf("%n== solver grid: tolerance %g, cells with 2 h p^2 <= %.2g flops (--grid-max-flops), load %s "
         + "(/proc/loadavg: 1, 5, 15 min)%n", tol, maxFlops, loadAverages());
-    // JIT warm-up of both solvers on a small problem, unprinted
-    GroupLassoProblem warmUp = synthetic(50, 100, seed);
-    for (int rep = 0; rep < 3; rep++) {
-      new FistaGroupLasso().tolerance(tol).solve(warmUp, 0.2 * warmUp.lambdaMax(), null);
-      new GroupLassoBcd().tolerance(tol).solve(warmUp, 0.2 * warmUp.lambdaMax(), null);
+    // JIT warm-up of both solvers (both BCD paths) on small problems, unprinted: tens of thousands of
+    // iterations, so that the first cells (h 10, p 101: milliseconds) do not time code still being compiled
+    // (3 solves were too few: FISTA's ms per iteration halved over the first four cells)
+    for (int[] hd : new int[][] {{10, 100}, {100, 300}}) {
+      GroupLassoProblem warmUp = synthetic(hd[0], hd[1], seed);
+      for (int rep = 0; rep < 20; rep++) {
+        for (double ratio : new double[] {0.5, 0.2, 0.05}) {
+          new FistaGroupLasso().tolerance(tol).solve(warmUp, ratio * warmUp.lambdaMax(), null);
+          new GroupLassoBcd().tolerance(tol).solve(warmUp, ratio * warmUp.lambdaMax(), null);
+          new GroupLassoBcd().tolerance(tol).serialCalls(false).solve(warmUp, ratio * warmUp.lambdaMax(), null);
+        }
+      }
     }
     header();
     int ok = 0;
@@ -111,7 +118,10 @@ final class SolverGrid {
 
   /** Which synthetic inputs: "relu" (a hidden layer's activations, the default) or "gauss" (the earlier data). */
   static String data = "relu";
-  /** Also time BCD with its small calls through the BLAS in use (before issue 18's single-threaded calls). */
+  /**
+   * Also time BCD with its small calls through the BLAS in use (before issue 18's single-threaded calls),
+   * at h below {@link GroupLassoBcd#SERIAL_MAX_ROWS} (above, the two are the same code).
+   */
   static boolean bcdBefore = false;
   /** "demo" or "synthetic": only those cells; null: all. */
   static String only = null;
@@ -265,7 +275,8 @@ final class SolverGrid {
    * 0.05 s or more: the clock ticks in 10 ms).
    */
   private static double[][] timed(GroupLassoProblem problem, double lambda, DenseMatrix warm, double tol) {
-    GroupLassoMethod[] ms = bcdBefore
+    // from SERIAL_MAX_ROWS outputs BCD runs the path before anyway: nothing to compare
+    GroupLassoMethod[] ms = bcdBefore && problem.outputs() < GroupLassoBcd.SERIAL_MAX_ROWS
         ? new GroupLassoMethod[] {new FistaGroupLasso().tolerance(tol), new GroupLassoBcd().tolerance(tol),
             new GroupLassoBcd().tolerance(tol).serialCalls(false)}
         : new GroupLassoMethod[] {new FistaGroupLasso().tolerance(tol), new GroupLassoBcd().tolerance(tol)};

@@ -65,6 +65,12 @@ public final class GroupLassoBcd implements GroupLassoMethod {
   /** Rows from which it does (the Vector API kernels' register tiles are 16 rows with AVX-512). */
   static final int SERIAL_GEMM_MIN_ROWS = 64;
   /**
+   * Rows (h) below which the small calls run on the calling thread at all: from h = 1024 an h x 64 dger
+   * and the block GEMMs are large enough for OpenBLAS' threads (FistaBenchmark --grid: BCD 0.36-0.9x as
+   * fast on one thread at h 1024 and 4096, 1.1-2x faster at h 100).
+   */
+  public static final int SERIAL_MAX_ROWS = 512;
+  /**
    * Entries from which an in-block dger runs on the calling thread ({@link Blas#dgerSerial}): native
    * OpenBLAS threads a dger from 2304 x 4 entries (its interface/ger.c); below, its one-thread kernel is
    * the faster.
@@ -103,10 +109,10 @@ public final class GroupLassoBcd implements GroupLassoMethod {
   }
 
   /**
-   * Whether the column loop's small calls that native OpenBLAS would thread (the in-block dger from
-   * {@value #SERIAL_DGER_MIN} entries, the block GEMMs from {@value #SERIAL_GEMM_MIN} to
-   * {@value #SERIAL_GEMM_MAX} multiply-adds with {@value #SERIAL_GEMM_MIN_ROWS} rows or more) run on the
-   * calling thread (default true)
+   * Whether the column loop's small calls that native OpenBLAS would thread, at h below
+   * {@value #SERIAL_MAX_ROWS} (the in-block dger from {@value #SERIAL_DGER_MIN} entries, the block GEMMs
+   * from {@value #SERIAL_GEMM_MIN} to {@value #SERIAL_GEMM_MAX} multiply-adds with
+   * {@value #SERIAL_GEMM_MIN_ROWS} rows or more) run on the calling thread (default true)
    * or through the BLAS in use, as before issue 18 (for before/after comparisons: on 2 cores native
    * OpenBLAS woke its threads for each call and BCD waited in them; the results agree to rounding).
    */
@@ -213,7 +219,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
             if (dd > 0) {
               moved = true;
               // G_B += delta R_{j,B}  (R_WW symmetric: rows a0..a1 of its column a)
-              if (serialCalls && h * b >= SERIAL_DGER_MIN) {
+              if (serialCalls && h < SERIAL_MAX_ROWS && h * b >= SERIAL_DGER_MIN) {
                 Blas.dgerSerial(h, b, 1.0, deltas, db, rww, a0 + a * w, 1, gw, a0 * h, h);
               } else {
                 Blas.blas().dger(h, b, 1.0, deltas, db, 1, rww, a0 + a * w, 1, gw, a0 * h, h);
@@ -245,7 +251,8 @@ public final class GroupLassoBcd implements GroupLassoMethod {
   // G_cols += Delta_B R_{B,cols}: h x n x b, on the calling thread when small (see serialCalls)
   private void update(int h, int n, int b, double[] deltas, double[] rww, int offr, int w, double[] gw, int offg) {
     long madds = (long) h * n * b;
-    if (serialCalls && h >= SERIAL_GEMM_MIN_ROWS && madds > SERIAL_GEMM_MIN && madds <= SERIAL_GEMM_MAX) {
+    if (serialCalls && h >= SERIAL_GEMM_MIN_ROWS && h < SERIAL_MAX_ROWS && madds > SERIAL_GEMM_MIN
+        && madds <= SERIAL_GEMM_MAX) {
       Blas.dgemmSerial("N", "N", h, n, b, 1.0, deltas, 0, h, rww, offr, w, 1.0, gw, offg, h);
     } else {
       Blas.dgemm("N", "N", h, n, b, 1.0, deltas, 0, h, rww, offr, w, 1.0, gw, offg, h);
