@@ -252,7 +252,18 @@ final class SolverGrid {
         Math.min(br[3], fr[3]) >= 0.05 ? String.format("%.2f", br[3] / fr[3]) : "-", fIt, bIt, bWork / fWork, bIt * bWork / (fIt * fWork), model, fixed,
         ok ? "ok" : String.format("NO (%.1fx)", chosen / best), previous == model ? "same" : previous, rounds, h2.fistaIterations, h2.fistaKept, h2.bcdSweeps,
         h2.bcdKept, before);
+    if (!ok) { // why: every round's seconds
+      System.out.printf("%-10s   rounds (s): FISTA %s; BCD %s%n", "", roundTimes(fr), roundTimes(br));
+    }
     return (ok ? 1 : 0) | (old <= 1.2 * best ? 2 : 0) | (prevTime <= 1.2 * best ? 4 : 0);
+  }
+
+  private static String roundTimes(double[] t) {
+    StringBuilder sb = new StringBuilder();
+    for (int q = 5; q < t.length; q++) {
+      sb.append(q > 5 ? " " : "").append(String.format("%.4f", t[q]));
+    }
+    return sb.toString();
   }
 
   /** The penalised columns a warm start keeps. */
@@ -270,7 +281,7 @@ final class SolverGrid {
    * {seconds, iterations, kept, CPU seconds, rounds} of FISTA, of BCD (and with {@link #bcdBefore} of BCD
    * with its small calls through the BLAS in use) from the same warm start: interleaved rounds, each
    * round starting with the next method in turn (so all see the same load), the best (min) of each:
-   * {@link #rounds} decides how many. CPU seconds: of the whole process (BLAS and step threads included),
+   * {@link #enough} decides how many; then every round's seconds. CPU seconds: of the whole process (BLAS and step threads included),
    * the best round's: the work, less sensitive to other jobs than the wall clock (printed when both are
    * 0.05 s or more: the clock ticks in 10 ms).
    */
@@ -286,6 +297,10 @@ final class SolverGrid {
     java.util.Arrays.fill(best, Double.POSITIVE_INFINITY);
     double[] cpu = new double[n];
     double[] total = new double[n];
+    java.util.List<java.util.List<Double>> all = new java.util.ArrayList<>();
+    for (int k = 0; k < n; k++) {
+      all.add(new java.util.ArrayList<>());
+    }
     int rep = 0;
     while (!enough(rep, best, total)) {
       for (int q = 0; q < n; q++) {
@@ -300,19 +315,26 @@ final class SolverGrid {
           cpu[k] = cs;
         }
         total[k] += s;
+        all.get(k).add(s);
         out[k] = new double[] {best[k], r.iterations, r.keptGroupCount(), cpu[k], 0};
       }
       rep++;
     }
-    for (double[] o : out) {
+    for (int k = 0; k < n; k++) {
+      double[] o = java.util.Arrays.copyOf(out[k], 5 + rep);
       o[4] = rep;
+      for (int q = 0; q < rep; q++) {
+        o[5 + q] = all.get(k).get(q);
+      }
+      out[k] = o;
     }
     return out;
   }
 
   /**
    * Whether {@code rep} interleaved rounds are enough, given each method's best and total seconds so far:
-   * at least 3 rounds (up to 7 while every method's total stays under 1 s) unless the cell is big: 2
+   * at least 3 rounds (up to 7 while every method's total stays under 1 s, or under 3 s when the two are
+   * within 1.5x of each other and the faster under 1 s: a near tie needs more) unless the cell is big: 2
    * when the faster method's best is over 3 s, 1 when it is over 20 s or over 3 s with the slower one over
    * 3 times it (noise on a shared machine does not turn a 3x verdict; those cells take minutes).
    */
@@ -334,7 +356,8 @@ final class SolverGrid {
     if (lo > 3) {
       return rep >= 2;
     }
-    return rep >= 7 || rep >= 3 && longest >= 1;
+    double enoughTotal = hi <= 1.5 * lo && lo < 1 ? 3 : 1;
+    return rep >= 7 || rep >= 3 && longest >= enoughTotal;
   }
 
   private static long cpuNanos() {

@@ -18,6 +18,10 @@ class SolverGridTest {
     assertTrue(SolverGrid.enough(3, new double[] {0.4, 1.1}, new double[] {1.2, 3.4}));
     // a 2x verdict of one round at 2 s and 4 s is not trusted (the runs that flipped under load were 2.3x)
     assertFalse(SolverGrid.enough(1, new double[] {2.0, 4.0}, new double[] {2.0, 4.0}));
+    // a near tie (within 1.5x, the faster under 1 s): up to 7 rounds while the totals stay under 3 s
+    assertFalse(SolverGrid.enough(3, new double[] {0.33, 0.45}, new double[] {1.3, 1.6}));
+    assertTrue(SolverGrid.enough(7, new double[] {0.33, 0.45}, new double[] {2.6, 3.3}));
+    assertTrue(SolverGrid.enough(5, new double[] {0.33, 0.45}, new double[] {2.0, 3.1}));
     // millisecond cells: up to 7 rounds while every method's total stays under 1 s
     assertFalse(SolverGrid.enough(6, new double[] {0.002, 0.004}, new double[] {0.012, 0.024}));
     assertTrue(SolverGrid.enough(7, new double[] {0.002, 0.004}, new double[] {0.014, 0.028}));
