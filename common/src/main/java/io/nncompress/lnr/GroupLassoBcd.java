@@ -53,29 +53,8 @@ public final class GroupLassoBcd implements GroupLassoMethod {
   /** Proximal gradient steps at most per group update in the grouped variant. */
   static final int BLOCK_STEPS = 10;
 
-  /**
-   * Multiply-adds from which an in-block update GEMM runs on the calling thread ({@link Blas#dgemmSerial}):
-   * native OpenBLAS threads a GEMM above 65536 x 4 (its interface/gemm.c); below, it runs one thread
-   * with its small-matrix kernels, faster than the Vector API kernels at a few rows (measured at h = 10:
-   * 7x).
-   */
-  static final long SERIAL_GEMM_MIN = 65536L * 4;
-  /** Multiply-adds up to which it does (larger ones gain from the BLAS threads). */
-  static final long SERIAL_GEMM_MAX = 1L << 24;
-  /** Rows from which it does (the Vector API kernels' register tiles are 16 rows with AVX-512). */
-  static final int SERIAL_GEMM_MIN_ROWS = 64;
-  /**
-   * Rows (h) below which the small calls run on the calling thread at all: from h = 1024 an h x 64 dger
-   * and the block GEMMs are large enough for OpenBLAS' threads (FistaBenchmark --grid: BCD 0.36-0.9x as
-   * fast on one thread at h 1024 and 4096, 1.1-2x faster at h 100).
-   */
-  public static final int SERIAL_MAX_ROWS = 512;
-  /**
-   * Entries from which an in-block dger runs on the calling thread ({@link Blas#dgerSerial}): native
-   * OpenBLAS threads a dger from 2304 x 4 entries (its interface/ger.c); below, its one-thread kernel is
-   * the faster.
-   */
-  static final int SERIAL_DGER_MIN = 2304 * 4;
+  /** Outputs (h) from which the column loop's calls all go through the BLAS in use (see {@link BcdCalls}). */
+  public static final int SERIAL_MAX_ROWS = BcdCalls.SERIAL_MAX_ROWS;
 
   private double tolerance = 1e-6;
   private int maxSweeps = 20000;
@@ -110,9 +89,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
 
   /**
    * Whether the column loop's small calls that native OpenBLAS would thread, at h below
-   * {@value #SERIAL_MAX_ROWS} (the in-block dger from {@value #SERIAL_DGER_MIN} entries, the block GEMMs
-   * from {@value #SERIAL_GEMM_MIN} to {@value #SERIAL_GEMM_MAX} multiply-adds with
-   * {@value #SERIAL_GEMM_MIN_ROWS} rows or more) run on the calling thread (default true)
+   * {@value #SERIAL_MAX_ROWS}, run on the calling thread (default true, see {@link BcdCalls})
    * or through the BLAS in use, as before issue 18 (for before/after comparisons: on 2 cores native
    * OpenBLAS woke its threads for each call and BCD waited in them; the results agree to rounding).
    */
@@ -219,19 +196,15 @@ public final class GroupLassoBcd implements GroupLassoMethod {
             if (dd > 0) {
               moved = true;
               // G_B += delta R_{j,B}  (R_WW symmetric: rows a0..a1 of its column a)
-              if (serialCalls && h < SERIAL_MAX_ROWS && h * b >= SERIAL_DGER_MIN) {
-                Blas.dgerSerial(h, b, 1.0, deltas, db, rww, a0 + a * w, 1, gw, a0 * h, h);
-              } else {
-                Blas.blas().dger(h, b, 1.0, deltas, db, 1, rww, a0 + a * w, 1, gw, a0 * h, h);
-              }
+              BcdCalls.dger(serialCalls, h, b, deltas, db, rww, a0 + a * w, gw, a0 * h);
             }
           }
           if (moved) { // G_{W \ B} += Delta_B R_{B, W \ B}: the columns before and after the block
             if (a0 > 0) {
-              update(h, a0, b, deltas, rww, a0, w, gw, 0);
+              BcdCalls.gemm(serialCalls, h, a0, b, deltas, rww, a0, w, gw, 0);
             }
             if (a1 < w) {
-              update(h, w - a1, b, deltas, rww, a0 + a1 * w, w, gw, a1 * h);
+              BcdCalls.gemm(serialCalls, h, w - a1, b, deltas, rww, a0 + a1 * w, w, gw, a1 * h);
             }
           }
         }
@@ -246,17 +219,6 @@ public final class GroupLassoBcd implements GroupLassoMethod {
       }
     }
     return LnrResult.ofLasso("bcd", problem, lambda, mMat, null, sweeps, converged, kkt);
-  }
-
-  // G_cols += Delta_B R_{B,cols}: h x n x b, on the calling thread when small (see serialCalls)
-  private void update(int h, int n, int b, double[] deltas, double[] rww, int offr, int w, double[] gw, int offg) {
-    long madds = (long) h * n * b;
-    if (serialCalls && h >= SERIAL_GEMM_MIN_ROWS && h < SERIAL_MAX_ROWS && madds > SERIAL_GEMM_MIN
-        && madds <= SERIAL_GEMM_MAX) {
-      Blas.dgemmSerial("N", "N", h, n, b, 1.0, deltas, 0, h, rww, offr, w, 1.0, gw, offg, h);
-    } else {
-      Blas.dgemm("N", "N", h, n, b, 1.0, deltas, 0, h, rww, offr, w, 1.0, gw, offg, h);
-    }
   }
 
   /** The grouped variant (see class comment). */

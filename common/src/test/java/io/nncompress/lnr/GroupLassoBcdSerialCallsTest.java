@@ -39,7 +39,7 @@ class GroupLassoBcdSerialCallsTest {
     // h = 160: an h x 64 block's dger (10240 entries) is above SERIAL_DGER_MIN, so it runs on the calling thread
     LnrTestData data = LnrTestData.random(31, 600, 150, 160);
     GroupLassoProblem problem = AbstractGroupLassoMethodTest.layer(data);
-    assertTrue(160 * 64 > GroupLassoBcd.SERIAL_DGER_MIN);
+    assertTrue(160 * 64 > BcdCalls.SERIAL_DGER_MIN);
     // 64-column blocks (the default) over a working set of about 100: dger inside, two GEMMs across
     assertSameSolve(problem, 0.05 * problem.lambdaMax(), 64);
     // many blocks of 7 (their dger through the BLAS in use): the GEMMs before and after every block
