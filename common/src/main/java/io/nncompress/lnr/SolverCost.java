@@ -31,7 +31,7 @@ package io.nncompress.lnr;
  * early on the path (warm start keeping at most {@value #PROBE_KEPT}), where solves are cheap; later
  * only within {@value #EXPLORE_LATE}. The previous rule (within 2x anywhere) tried the other method
  * where the path happened to come within 2x, often at the kept fractions users ask for: on the grid's
- * 12 path walks it tried at 16-29% kept, twice at the cell itself, 8.6 s of trials in all; this rule
+ * 12 path walks it tried at 16-29% kept in 8, twice at the cell itself, 8.5 s of trials in all; this rule
  * tried at 1-6% kept, never at a cell, 4.9 s in all (one walk each, load about 6). Without history:
  * FISTA {@value #FISTA_PRIOR} iterations and the prior ratio.
  *
