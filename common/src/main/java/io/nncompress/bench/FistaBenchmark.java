@@ -44,7 +44,12 @@ import java.util.Random;
  * (2.5e9) skipped (and printed as skipped); synthetic inputs {@code --grid-data relu} (a hidden layer's
  * ReLU activations, the default) or {@code gauss} (correlated Gaussian inputs, on which BCD converges
  * far faster than on any trained layer); {@code --demo fc1,fc2,fc3} adds those of the demo's
- * LeNet-300-100 layers (R from {@code --images} Fashion-MNIST training images, 10000). Ends with
+ * LeNet-300-100 layers (R from {@code --images} Fashion-MNIST training images, 10000);
+ * {@code --grid-only demo} runs the demo's cells alone ({@code synthetic} the synthetic ones alone);
+ * {@code --grid-bcd-before} times BCD with its small calls through the BLAS in use as well (the path
+ * before issue 18's single-threaded calls, {@link io.nncompress.lnr.GroupLassoBcd#serialCalls});
+ * {@code --grid-walks} instead walks the same paths under the cost model's trial rule and the previous
+ * one and prints where each tried the method not run yet ({@link TrialWalks}). The grid ends with
  * {@code within 20%: N of M cells (old rule: K of M)}. Example:
  * <pre>
  * mvn -q -o -pl common compile exec:java -Dexec.mainClass=io.nncompress.bench.FistaBenchmark \
@@ -67,6 +72,7 @@ public final class FistaBenchmark {
   public static void main(String[] args) throws Exception {
     int[] sizes = {1024};
     boolean grid = false;
+    boolean walks = false;
     int[] gridH = {10, 100, 1024, 4096};
     int[] gridP = {101, 301, 1025};
     double[] gridKept = {0.25, 0.5, 0.81, 0.95};
@@ -120,6 +126,15 @@ public final class FistaBenchmark {
         case "--grid-data":
           SolverGrid.data = args[++a];
           break;
+        case "--grid-walks":
+          walks = true;
+          break;
+        case "--grid-bcd-before":
+          SolverGrid.bcdBefore = true;
+          break;
+        case "--grid-only":
+          SolverGrid.only = args[++a];
+          break;
         case "--demo":
           demo = args[++a];
           break;
@@ -129,11 +144,16 @@ public final class FistaBenchmark {
         default:
           throw new IllegalArgumentException("Unknown argument: " + args[a]
               + " (expected --sizes, --tol, --lambdas, --cap, --skip-slow, --seed, --kernels, --grid, --grid-h, --grid-p,"
-              + " --grid-kept, --grid-max-flops, --grid-data, --demo, --images)");
+              + " --grid-kept, --grid-max-flops, --grid-data, --grid-bcd-before, --grid-only, --grid-walks, --demo,"
+              + " --images)");
       }
     }
     System.out.println("FistaBenchmark: " + Blas.describe() + ", " + Runtime.getRuntime().availableProcessors()
         + " cores, tolerance " + tol);
+    if (walks) {
+      TrialWalks.run(gridH, gridP, gridKept, tol, seed, gridMaxFlops, demo, images);
+      return;
+    }
     if (grid) {
       SolverGrid.run(gridH, gridP, gridKept, tol, seed, gridMaxFlops, demo, images);
       return;

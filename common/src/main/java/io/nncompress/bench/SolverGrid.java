@@ -37,18 +37,27 @@ final class SolverGrid {
 
   static void run(int[] hs, int[] ps, double[] kept, double tol, long seed, double maxFlops, String demo,
       int images) throws Exception {
-    System.out.printf("%n== solver grid: tolerance %g, cells with 2 h p^2 <= %.2g flops%n", tol, maxFlops);
-    // JIT warm-up of both solvers on a small problem, unprinted
-    GroupLassoProblem warmUp = synthetic(50, 100, seed);
-    for (int rep = 0; rep < 3; rep++) {
-      new FistaGroupLasso().tolerance(tol).solve(warmUp, 0.2 * warmUp.lambdaMax(), null);
-      new GroupLassoBcd().tolerance(tol).solve(warmUp, 0.2 * warmUp.lambdaMax(), null);
+    System.out.printf("%n== solver grid: tolerance %g, cells with 2 h p^2 <= %.2g flops (--grid-max-flops), load %s "
+        + "(/proc/loadavg: 1, 5, 15 min)%n", tol, maxFlops, loadAverages());
+    // JIT warm-up of both solvers (both BCD paths) on small problems, unprinted: tens of thousands of
+    // iterations, so that the first cells (h 10, p 101: milliseconds) do not time code still being compiled
+    // (3 solves were too few: FISTA's ms per iteration halved over the first four cells)
+    for (int[] hd : new int[][] {{10, 100}, {100, 300}}) {
+      GroupLassoProblem warmUp = synthetic(hd[0], hd[1], seed);
+      for (int rep = 0; rep < 20; rep++) {
+        for (double ratio : new double[] {0.5, 0.2, 0.05}) {
+          new FistaGroupLasso().tolerance(tol).solve(warmUp, ratio * warmUp.lambdaMax(), null);
+          new GroupLassoBcd().tolerance(tol).solve(warmUp, ratio * warmUp.lambdaMax(), null);
+          new GroupLassoBcd().tolerance(tol).serialCalls(false).solve(warmUp, ratio * warmUp.lambdaMax(), null);
+        }
+      }
     }
     header();
     int ok = 0;
     int cells = 0;
     int old = 0;
-    for (int h : hs) {
+    int prev = 0;
+    for (int h : "demo".equals(only) ? new int[0] : hs) {
       for (int p : ps) {
         if (2.0 * h * p * p > maxFlops) {
           System.out.printf("%6d %6d  (skipped: 2 h p^2 = %.2g flops > --grid-max-flops)%n", h, p, 2.0 * h * p * p);
@@ -58,9 +67,10 @@ final class SolverGrid {
         ok += r[0];
         cells += r[1];
         old += r[2];
+        prev += r[3];
       }
     }
-    if (demo != null) {
+    if (demo != null && !"synthetic".equals(only)) {
       java.util.List<String> names = java.util.Arrays.asList(demo.split(","));
       Map<String, GroupLassoProblem> layers = DemoLayers.load(java.nio.file.Path.of("."),
           io.nncompress.data.LabeledImages.FASHION_MNIST_DIR, images);
@@ -72,19 +82,49 @@ final class SolverGrid {
         ok += r[0];
         cells += r[1];
         old += r[2];
+        prev += r[3];
       }
     }
-    System.out.printf("%nwithin 20%%: %d of %d cells (old rule: %d of %d)%n", ok, cells, old, cells);
+    System.out.printf("%nload at the end %s; the cost model with the previous trial rule (within 2x anywhere): %d of %d "
+        + "cells%n", loadAverages(), prev, cells);
+    System.out.printf("within 20%%: %d of %d cells (old rule: %d of %d)%n", ok, cells, old, cells);
+  }
+
+  /** The 1, 5 and 15 minute load averages of /proc/loadavg, e.g. "3.10 2.80 2.50" ("?" where there is none). */
+  static String loadAverages() {
+    try {
+      String[] f = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + " " + f[1] + " " + f[2];
+    } catch (java.io.IOException | RuntimeException e) {
+      return "?";
+    }
+  }
+
+  // the 1 minute load average, NaN where there is none
+  private static double load1() {
+    try {
+      return Double.parseDouble(loadAverages().split(" ")[0]);
+    } catch (NumberFormatException e) {
+      return Double.NaN;
+    }
   }
 
   private static void header() {
-    System.out.printf("%-10s %6s %6s %6s %6s | %8s %6s %7s | %8s %6s %7s | %7s | %6s %6s %6s %6s | %-6s %-6s %-12s | %s%n",
+    System.out.printf("%-10s %6s %6s %6s %6s | %8s %6s %7s | %8s %6s %7s | %7s | %6s %6s %6s %6s | %-6s %-6s %-12s %-6s | %-11s | %s%n",
         "data", "h", "p", "kept%", "kept", "FISTA s", "iter", "ms/it", "BCD s", "sweeps", "ms/sw", "B/F cpu", "F it", "B sw",
-        "B/F it", "B/F", "model", "fixed", "model ok", "history (count@kept fraction of its warm start)");
+        "B/F it", "B/F", "model", "fixed", "model ok", "prev", "rounds load", "history (count@kept fraction of its warm start)"
+        + (bcdBefore ? " | BCD before s, before/after" : ""));
   }
 
   /** Which synthetic inputs: "relu" (a hidden layer's activations, the default) or "gauss" (the earlier data). */
   static String data = "relu";
+  /**
+   * Also time BCD with its small calls through the BLAS in use (before issue 18's single-threaded calls),
+   * at h below {@link GroupLassoBcd#SERIAL_MAX_ROWS} (above, the two are the same code).
+   */
+  static boolean bcdBefore = false;
+  /** "demo" or "synthetic": only those cells; null: all. */
+  static String only = null;
 
   static GroupLassoProblem synthetic(int h, int d, long seed) {
     DenseMatrix r = data.equals("gauss") ? FistaBenchmark.correlatedAutocorrelation(d, Math.max(2 * d, 200), seed)
@@ -103,7 +143,8 @@ final class SolverGrid {
 
   /**
    * The cells of one problem, one per kept fraction (ascending): the path is walked once (a separate
-   * walk per fraction would solve the same steps again); {ok by the model, cells, ok by the old rule}.
+   * walk per fraction would solve the same steps again); {ok by the model, cells, ok by the old rule, ok by
+   * the cost model with the previous trial rule}.
    */
   private static int[] cells(String data, GroupLassoProblem problem, double[] kept, double tol) {
     double[] fs = kept.clone();
@@ -112,7 +153,7 @@ final class SolverGrid {
     DenseMatrix warm = problem.unpenalisedOptimum();
     SolverCost.History h2 = SolverCost.History.NONE;
     double lambda = problem.lambdaMax();
-    int[] out = new int[3];
+    int[] out = new int[4];
     int next = 0;
     for (int step = 0; step < 80 && next < fs.length; step++) {
       lambda *= 0.7;
@@ -123,7 +164,8 @@ final class SolverGrid {
       while (next < fs.length && r.keptGroupCount() >= Math.max(1, (int) Math.round(fs[next] * problem.groupCount()))) {
         int ok = cell(data, problem, fs[next], lambda, warm, h2, tol);
         out[0] += ok & 1;
-        out[2] += ok >> 1;
+        out[2] += (ok >> 1) & 1;
+        out[3] += ok >> 2;
         out[1]++;
         next++;
       }
@@ -176,19 +218,28 @@ final class SolverGrid {
     return r;
   }
 
-  /** One cell: bit 0 set when the model's choice is within 20% of the faster method, bit 1 the old rule's. */
+  /**
+   * One cell: bit 0 set when the model's choice is within 20% of the faster method, bit 1 the old rule's,
+   * bit 2 the previous trial rule's ({@link SolverCost#choosePreviousTrialRule}).
+   */
   private static int cell(String data, GroupLassoProblem problem, double f, double lambda, DenseMatrix warm,
       SolverCost.History h2, double tol) {
     int h = problem.outputs();
     int p = problem.inputs();
     GroupLassoSolver.Method model = GroupLassoSolver.choose(problem, lambda, warm, h2);
     GroupLassoSolver.Method fixed = GroupLassoSolver.chooseFixed(problem, lambda, warm);
+    double load0 = load1();
     double[][] t = timed(problem, lambda, warm, tol);
     double[] fr = t[0];
     double[] br = t[1];
+    String rounds = String.format("%d %.0f-%.0f", (int) fr[4], Math.min(load0, load1()), Math.max(load0, load1()));
+    String before = t.length > 2 ? String.format(" | %.4f %.2f", t[2][0], t[2][0] / br[0]) : "";
     double best = Math.min(fr[0], br[0]);
     double chosen = model == GroupLassoSolver.Method.FISTA ? fr[0] : br[0];
     double old = fixed == GroupLassoSolver.Method.FISTA ? fr[0] : br[0];
+    int kept0 = GroupLassoSolverAccess.kept(problem, warm);
+    GroupLassoSolver.Method previous = SolverCost.choosePreviousTrialRule(h, p, problem.penalisedCount(), kept0, h2);
+    double prevTime = previous == GroupLassoSolver.Method.FISTA ? fr[0] : br[0];
     boolean ok = chosen <= 1.2 * best;
     int kept = GroupLassoSolverAccess.kept(problem, warm);
     int pen = problem.penalisedCount();
@@ -196,11 +247,23 @@ final class SolverGrid {
     double bIt = SolverCost.bcdSweeps(kept / (double) pen, h2);
     double fWork = SolverCost.fista(h, p, pen, kept, h2) / fIt;
     double bWork = SolverCost.bcd(h, p, pen, kept, h2) / bIt;
-    System.out.printf("%-10s %6d %6d %6.0f %6d | %8.4f %6.0f %7.3f | %8.4f %6.0f %7.3f | %7s | %6.0f %6.0f %6.2f %6.2f | %-6s %-6s %-12s | hist F %d@%.2f B %d@%.2f%n",
+    System.out.printf("%-10s %6d %6d %6.0f %6d | %8.4f %6.0f %7.3f | %8.4f %6.0f %7.3f | %7s | %6.0f %6.0f %6.2f %6.2f | %-6s %-6s %-12s %-6s | %-11s | hist F %d@%.2f B %d@%.2f%s%n",
         data, h, p, 100 * f, kept, fr[0], fr[1], 1e3 * fr[0] / Math.max(1, fr[1]), br[0], br[1], 1e3 * br[0] / Math.max(1, br[1]),
         Math.min(br[3], fr[3]) >= 0.05 ? String.format("%.2f", br[3] / fr[3]) : "-", fIt, bIt, bWork / fWork, bIt * bWork / (fIt * fWork), model, fixed,
-        ok ? "ok" : String.format("NO (%.1fx)", chosen / best), h2.fistaIterations, h2.fistaKept, h2.bcdSweeps, h2.bcdKept);
-    return (ok ? 1 : 0) | (old <= 1.2 * best ? 2 : 0);
+        ok ? "ok" : String.format("NO (%.1fx)", chosen / best), previous == model ? "same" : previous, rounds, h2.fistaIterations, h2.fistaKept, h2.bcdSweeps,
+        h2.bcdKept, before);
+    if (!ok) { // why: every round's seconds
+      System.out.printf("%-10s   rounds (s): FISTA %s; BCD %s%n", "", roundTimes(fr), roundTimes(br));
+    }
+    return (ok ? 1 : 0) | (old <= 1.2 * best ? 2 : 0) | (prevTime <= 1.2 * best ? 4 : 0);
+  }
+
+  private static String roundTimes(double[] t) {
+    StringBuilder sb = new StringBuilder();
+    for (int q = 5; q < t.length; q++) {
+      sb.append(q > 5 ? " " : "").append(String.format("%.4f", t[q]));
+    }
+    return sb.toString();
   }
 
   /** The penalised columns a warm start keeps. */
@@ -215,27 +278,33 @@ final class SolverGrid {
   }
 
   /**
-   * {seconds, iterations, kept, CPU seconds} of FISTA and of BCD from the same warm start: interleaved
-   * rounds (so both see the same load), the best of at least 3 (up to 7 while each method's total stays
-   * under 1 s); after 1 round, when both took over 1 s and one over twice the other, no more (noise on
-   * a shared machine does not turn a 2x verdict, and those cells take minutes). CPU seconds: of the
-   * whole process (BLAS and step threads included), the best round's: the work, less sensitive to
-   * other jobs than the wall clock (printed when both are 0.05 s or more: the clock ticks in 10 ms).
+   * {seconds, iterations, kept, CPU seconds, rounds} of FISTA, of BCD (and with {@link #bcdBefore} of BCD
+   * with its small calls through the BLAS in use) from the same warm start: interleaved rounds, each
+   * round starting with the next method in turn (so all see the same load), the best (min) of each:
+   * {@link #enough} decides how many; then every round's seconds. CPU seconds: of the whole process (BLAS and step threads included),
+   * the best round's: the work, less sensitive to other jobs than the wall clock (printed when both are
+   * 0.05 s or more: the clock ticks in 10 ms).
    */
   private static double[][] timed(GroupLassoProblem problem, double lambda, DenseMatrix warm, double tol) {
-    GroupLassoMethod[] ms = {new FistaGroupLasso().tolerance(tol), new GroupLassoBcd().tolerance(tol)};
-    double[][] out = new double[2][];
-    double[] best = {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY};
-    double[] cpu = {Double.POSITIVE_INFINITY, Double.POSITIVE_INFINITY};
-    double[] total = new double[2];
-    for (int rep = 0; rep < 7; rep++) {
-      double longest = Math.max(total[0], total[1]);
-      double lo = Math.min(best[0], best[1]);
-      double hi = Math.max(best[0], best[1]);
-      if (rep >= 3 && longest >= 1 || rep >= 1 && lo > 1 && hi > 2 * lo || rep >= 2 && lo > 5) {
-        break;
-      }
-      for (int k = 0; k < 2; k++) {
+    // from SERIAL_MAX_ROWS outputs BCD runs the path before anyway: nothing to compare
+    GroupLassoMethod[] ms = bcdBefore && problem.outputs() < GroupLassoBcd.SERIAL_MAX_ROWS
+        ? new GroupLassoMethod[] {new FistaGroupLasso().tolerance(tol), new GroupLassoBcd().tolerance(tol),
+            new GroupLassoBcd().tolerance(tol).serialCalls(false)}
+        : new GroupLassoMethod[] {new FistaGroupLasso().tolerance(tol), new GroupLassoBcd().tolerance(tol)};
+    int n = ms.length;
+    double[][] out = new double[n][];
+    double[] best = new double[n];
+    java.util.Arrays.fill(best, Double.POSITIVE_INFINITY);
+    double[] cpu = new double[n];
+    double[] total = new double[n];
+    java.util.List<java.util.List<Double>> all = new java.util.ArrayList<>();
+    for (int k = 0; k < n; k++) {
+      all.add(new java.util.ArrayList<>());
+    }
+    int rep = 0;
+    while (!enough(rep, best, total)) {
+      for (int q = 0; q < n; q++) {
+        int k = (rep + q) % n;
         long c = cpuNanos();
         long t = System.nanoTime();
         LnrResult r = ms[k].solve(problem, lambda, warm);
@@ -246,10 +315,49 @@ final class SolverGrid {
           cpu[k] = cs;
         }
         total[k] += s;
-        out[k] = new double[] {best[k], r.iterations, r.keptGroupCount(), cpu[k]};
+        all.get(k).add(s);
+        out[k] = new double[] {best[k], r.iterations, r.keptGroupCount(), cpu[k], 0};
       }
+      rep++;
+    }
+    for (int k = 0; k < n; k++) {
+      double[] o = java.util.Arrays.copyOf(out[k], 5 + rep);
+      o[4] = rep;
+      for (int q = 0; q < rep; q++) {
+        o[5 + q] = all.get(k).get(q);
+      }
+      out[k] = o;
     }
     return out;
+  }
+
+  /**
+   * Whether {@code rep} interleaved rounds are enough, given each method's best and total seconds so far:
+   * at least 3 rounds (up to 7 while every method's total stays under 1 s, or under 3 s when the two are
+   * within 1.5x of each other and the faster under 1 s: a near tie needs more) unless the cell is big: 2
+   * when the faster method's best is over 3 s, 1 when it is over 20 s or over 3 s with the slower one over
+   * 3 times it (noise on a shared machine does not turn a 3x verdict; those cells take minutes).
+   */
+  static boolean enough(int rep, double[] best, double[] total) {
+    if (rep == 0) {
+      return false;
+    }
+    double lo = Double.POSITIVE_INFINITY;
+    double hi = 0;
+    double longest = 0;
+    for (int k = 0; k < best.length; k++) {
+      lo = Math.min(lo, best[k]);
+      hi = Math.max(hi, best[k]);
+      longest = Math.max(longest, total[k]);
+    }
+    if (lo > 20 || lo > 3 && hi > 3 * lo) {
+      return true;
+    }
+    if (lo > 3) {
+      return rep >= 2;
+    }
+    double enoughTotal = hi <= 1.5 * lo && lo < 1 ? 3 : 1;
+    return rep >= 7 || rep >= 3 && longest >= enoughTotal;
   }
 
   private static long cpuNanos() {

@@ -185,6 +185,43 @@ public final class Blas {
     }
   }
 
+  /**
+   * {@link #dgemm} on the calling thread alone, for the many small products of a loop (BCD's blocked
+   * updates): the Vector API kernels single-threaded when the module is there (native OpenBLAS wakes its
+   * threads for every call above a few hundred thousand flops, and its thread count cannot be set per call
+   * through netlib), else the level-3 implementation in use.
+   */
+  public static void dgemmSerial(String transa, String transb, int m, int n, int k, double alpha, double[] a,
+      int offa, int lda, double[] b, int offb, int ldb, double beta, double[] c, int offc, int ldc) {
+    BLAS via = level3Blas;
+    if (via == null || level3 == Level3.NATIVE && VectorKernelsProbe.available()) {
+      VectorKernels.dgemmSerial(transa, transb, m, n, k, alpha, a, offa, lda, b, offb, ldb, beta, c, offc, ldc);
+    } else {
+      via.dgemm(transa, transb, m, n, k, alpha, a, offa, lda, b, offb, ldb, beta, c, offc, ldc);
+    }
+  }
+
+  /**
+   * A += alpha x y^T (BLAS dger, unit strides: x at x[offx..offx+m), y at y[offy], y[offy + incy], ...) in
+   * plain Java on the calling thread: one fused multiply-add per entry, column by column.
+   */
+  public static void dgerSerial(int m, int n, double alpha, double[] x, int offx, double[] y, int offy, int incy,
+      double[] a, int offa, int lda) {
+    if (m < 0 || n < 0) {
+      throw new IllegalArgumentException("Dimensions must not be negative: " + m + ", " + n);
+    }
+    for (int j = 0; j < n; j++) {
+      double s = alpha * y[offy + j * incy];
+      if (s == 0.0) {
+        continue;
+      }
+      int col = offa + j * lda;
+      for (int i = 0; i < m; i++) {
+        a[col + i] = Math.fma(s, x[offx + i], a[col + i]);
+      }
+    }
+  }
+
   /** {@link #dgemm(String, String, int, int, int, double, double[], int, int, double[], int, int, double, double[],
    * int, int)} with every offset 0. */
   public static void dgemm(String transa, String transb, int m, int n, int k, double alpha, double[] a, int lda,

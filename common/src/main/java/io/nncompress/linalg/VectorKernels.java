@@ -82,7 +82,30 @@ public final class VectorKernels {
     if (k == 0 || alpha == 0.0) {
       return;
     }
-    product(m, n, k, alpha, a, offa, lda, ta, b, offb, ldb, tb, c, offc, ldc, ALL);
+    product(m, n, k, alpha, a, offa, lda, ta, b, offb, ldb, tb, c, offc, ldc, ALL, true);
+  }
+
+  /**
+   * {@link #dgemm} on the calling thread alone, whatever the size: for callers that issue many small
+   * products in a loop (BCD's blocked updates), where waking worker threads per call costs more than it
+   * gains, above all on a loaded machine.
+   */
+  public static void dgemmSerial(String transa, String transb, int m, int n, int k, double alpha, double[] a,
+      int offa, int lda, double[] b, int offb, int ldb, double beta, double[] c, int offc, int ldc) {
+    boolean ta = trans("transa", transa);
+    boolean tb = trans("transb", transb);
+    checkDims(m, n, k);
+    checkMatrix("A", a, offa, lda, ta ? k : m, ta ? m : k);
+    checkMatrix("B", b, offb, ldb, tb ? n : k, tb ? k : n);
+    checkMatrix("C", c, offc, ldc, m, n);
+    if (m == 0 || n == 0) {
+      return;
+    }
+    scale(beta, c, offc, ldc, m, n, ALL);
+    if (k == 0 || alpha == 0.0) {
+      return;
+    }
+    product(m, n, k, alpha, a, offa, lda, ta, b, offb, ldb, tb, c, offc, ldc, ALL, false);
   }
 
   /**
@@ -111,7 +134,7 @@ public final class VectorKernels {
       return;
     }
     // op(A) = A (trans N) or A^T; op(B) = op(A)^T, read from the same array
-    product(n, n, k, alpha, a, offa, lda, t, a, offa, lda, !t, c, offc, ldc, tri);
+    product(n, n, k, alpha, a, offa, lda, t, a, offa, lda, !t, c, offc, ldc, tri, true);
   }
 
   private static boolean trans(String name, String v) {
@@ -164,13 +187,13 @@ public final class VectorKernels {
     }
   }
 
-  // C += alpha op(A) op(B) on the entries of the triangle tri
+  // C += alpha op(A) op(B) on the entries of the triangle tri (on the calling thread alone unless threads)
   private static void product(int m, int n, int k, double alpha, double[] a, int offa, int lda, boolean ta,
-      double[] b, int offb, int ldb, boolean tb, double[] c, int offc, int ldc, int tri) {
+      double[] b, int offb, int ldb, boolean tb, double[] c, int offc, int ldc, int tri, boolean threads) {
     int kcMax = Math.min(k, KC);
     double[] bp = new double[kcMax * roundUp(Math.min(n, NC), NR)];
     double[] ap = scratchA(kcMax * roundUp(Math.min(m, MC), MR));
-    boolean parallel = THREADS > 1 && m > MC && (double) m * n * k >= PARALLEL_FLOPS * (tri == ALL ? 1 : 2);
+    boolean parallel = threads && THREADS > 1 && m > MC && (double) m * n * k >= PARALLEL_FLOPS * (tri == ALL ? 1 : 2);
     for (int jc = 0; jc < n; jc += NC) {
       int nc = Math.min(NC, n - jc);
       for (int pc = 0; pc < k; pc += KC) {

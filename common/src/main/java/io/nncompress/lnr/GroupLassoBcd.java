@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * most max(16, |W|) added per round) and sweep W until its own KKT residual is below tolerance / 2,
  * at most 25 sweeps per round (so the set grows quickly and the gradient is refreshed exactly).
  * A sweep costs 2 h |W|^2 flops; the rank-1 updates are blocked (64 columns: dger inside a block,
- * one dgemm G_W += Delta_B R_{B,W} per block) so most of the work is level-3. BCD wins when the
+ * one dgemm G_W += Delta_B R_{B,W} per block) so most of the work is level-3; these calls are small and
+ * many, so those native OpenBLAS would thread run on the calling thread ({@link #serialCalls}). BCD wins when the
  * solution keeps few columns; FISTA wins when it keeps most (see {@link GroupLassoSolver}).
  *
  * <p>Column groups (conv channels, {@link GroupLassoProblem#withColumnGroups(int[])}): the block of a
@@ -52,8 +53,12 @@ public final class GroupLassoBcd implements GroupLassoMethod {
   /** Proximal gradient steps at most per group update in the grouped variant. */
   static final int BLOCK_STEPS = 10;
 
+  /** Outputs (h) from which the column loop's calls all go through the BLAS in use (see {@link BcdCalls}). */
+  public static final int SERIAL_MAX_ROWS = BcdCalls.SERIAL_MAX_ROWS;
+
   private double tolerance = 1e-6;
   private int maxSweeps = 20000;
+  private boolean serialCalls = true;
 
   /** Relative KKT tolerance (default 1e-6), must be positive. */
   public GroupLassoBcd tolerance(double tol) {
@@ -79,6 +84,17 @@ public final class GroupLassoBcd implements GroupLassoMethod {
       throw new IllegalArgumentException("blockSize must be at least 1, cannot be: " + b);
     }
     this.block = b;
+    return this;
+  }
+
+  /**
+   * Whether the column loop's small calls that native OpenBLAS would thread, at h below
+   * {@value #SERIAL_MAX_ROWS}, run on the calling thread (default true, see {@link BcdCalls})
+   * or through the BLAS in use, as before issue 18 (for before/after comparisons: on 2 cores native
+   * OpenBLAS woke its threads for each call and BCD waited in them; the results agree to rounding).
+   */
+  public GroupLassoBcd serialCalls(boolean on) {
+    this.serialCalls = on;
     return this;
   }
 
@@ -180,15 +196,15 @@ public final class GroupLassoBcd implements GroupLassoMethod {
             if (dd > 0) {
               moved = true;
               // G_B += delta R_{j,B}  (R_WW symmetric: rows a0..a1 of its column a)
-              Blas.blas().dger(h, b, 1.0, deltas, db, 1, rww, a0 + a * w, 1, gw, a0 * h, h);
+              BcdCalls.dger(serialCalls, h, b, deltas, db, rww, a0 + a * w, gw, a0 * h);
             }
           }
           if (moved) { // G_{W \ B} += Delta_B R_{B, W \ B}: the columns before and after the block
             if (a0 > 0) {
-              Blas.dgemm("N", "N", h, a0, b, 1.0, deltas, 0, h, rww, a0, w, 1.0, gw, 0, h);
+              BcdCalls.gemm(serialCalls, h, a0, b, deltas, rww, a0, w, gw, 0);
             }
             if (a1 < w) {
-              Blas.dgemm("N", "N", h, w - a1, b, 1.0, deltas, 0, h, rww, a0 + a1 * w, w, 1.0, gw, a1 * h, h);
+              BcdCalls.gemm(serialCalls, h, w - a1, b, deltas, rww, a0 + a1 * w, w, gw, a1 * h);
             }
           }
         }

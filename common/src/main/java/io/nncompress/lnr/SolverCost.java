@@ -27,9 +27,13 @@ package io.nncompress.lnr;
  * demo's trained LeNet-300-100 layers and {@code FistaBenchmark --grid}'s synthetic ones) that ratio is
  * 0.3-1.6 at f = 25% and 1.3-5.5 at 81%: the data moves it by about 2x either way (the converted
  * counts came within 1.6x of the measured ones), so when one count is measured and the other's
- * prediction is within a factor {@value #EXPLORE}, the other method is run once to measure it (at 2.5
- * the grid's 25% cells paid for trials of the slower method). Without history: FISTA
- * {@value #FISTA_PRIOR} iterations and the prior ratio.
+ * prediction is within a factor {@value #EXPLORE}, the other method is run once to measure it, but only
+ * early on the path (warm start keeping at most {@value #PROBE_KEPT}), where solves are cheap; later
+ * only within {@value #EXPLORE_LATE}. The previous rule (within 2x anywhere) tried the other method
+ * where the path happened to come within 2x, often at the kept fractions users ask for: on the grid's
+ * 12 path walks it tried at 16-29% kept in 8, twice at the cell itself, 8.5 s of trials in all; this rule
+ * tried at 1-6% kept, never at a cell, 4.9 s in all (one walk each, load about 6). Without history:
+ * FISTA {@value #FISTA_PRIOR} iterations and the prior ratio.
  *
  * <p>The constants were fitted on the seconds per iteration and per sweep that
  * {@code FistaBenchmark --grid} measured with native OpenBLAS on 2 cores, h from 10 to 1024, under a
@@ -68,8 +72,19 @@ public final class SolverCost {
   /** BCD sweeps per FISTA iteration without history: RATIO (f + F0) at kept fraction f. */
   static final double RATIO = 2.7;
   static final double F0 = 0.05;
-  /** With one method measured and the other predicted within this factor, the other is tried once. */
-  static final double EXPLORE = 2;
+  /**
+   * With one method measured and the other predicted within this factor, the other is tried once, early
+   * on the path: while the warm start keeps at most {@value #PROBE_KEPT} of the penalised columns (both
+   * methods' solves are cheap there: their work grows with the kept columns).
+   */
+  static final double EXPLORE = 16;
+  /** The warm start's kept fraction up to which the unmeasured method is tried within {@value #EXPLORE}. */
+  static final double PROBE_KEPT = 0.1;
+  /**
+   * Beyond {@value #PROBE_KEPT} kept, the unmeasured method is tried only when predicted within this
+   * factor (a trial there is a solve near the target, where a slower method costs most).
+   */
+  static final double EXPLORE_LATE = 1.25;
 
   /**
    * The iteration counts measured on a path so far: the latest of each method, -1 when that method
@@ -201,9 +216,23 @@ public final class SolverCost {
   }
 
   static GroupLassoSolver.Method choose(int h, int p, int penalised, int kept, int base, History hist) {
+    double keptFraction = base == 0 ? 1 : kept / (double) base;
+    return choose(h, p, penalised, kept, base, hist, keptFraction <= PROBE_KEPT ? EXPLORE : EXPLORE_LATE);
+  }
+
+  /**
+   * The choice by the previous trial rule (the unmeasured method tried whenever predicted within 2x,
+   * wherever on the path), for {@code FistaBenchmark --grid}'s comparison.
+   */
+  public static GroupLassoSolver.Method choosePreviousTrialRule(int h, int p, int penalised, int kept, History hist) {
+    return choose(h, p, penalised, kept, penalised, hist, 2);
+  }
+
+  private static GroupLassoSolver.Method choose(int h, int p, int penalised, int kept, int base, History hist,
+      double band) {
     double f = fista(h, p, penalised, kept, base, hist);
     double b = bcd(h, p, penalised, kept, base, hist);
-    if (hist.hasFista() != hist.hasBcd() && Math.max(f, b) <= EXPLORE * Math.min(f, b)) {
+    if (hist.hasFista() != hist.hasBcd() && Math.max(f, b) <= band * Math.min(f, b)) {
       // one count measured, the other only converted, and not far apart: measure the other once
       return hist.hasFista() ? GroupLassoSolver.Method.BCD : GroupLassoSolver.Method.FISTA;
     }
