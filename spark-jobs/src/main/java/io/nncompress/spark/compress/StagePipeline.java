@@ -47,6 +47,14 @@ final class StagePipeline {
     default EncodedTensor encodeElsewhere(int k, StagePlan prefix) {
       return null;
     }
+
+    /**
+     * Whether the weight's zeros are what the plan's prune stage left (trained since with them kept,
+     * fine-tuning after prune): the prune stage then keeps those and prunes no other weight.
+     */
+    default boolean pruned(int k) {
+      return false;
+    }
   }
 
   /** What one stage produced. */
@@ -91,12 +99,14 @@ final class StagePipeline {
     final StagePlan plan;
     final DenseMatrix weight;
     final DenseMatrix r;
+    final boolean pruned;
 
-    ChainTask(String layer, StagePlan plan, DenseMatrix weight, DenseMatrix r) {
+    ChainTask(String layer, StagePlan plan, DenseMatrix weight, DenseMatrix r, boolean pruned) {
       this.layer = layer;
       this.plan = plan;
       this.weight = weight;
       this.r = r;
+      this.pruned = pruned;
     }
   }
 
@@ -161,7 +171,8 @@ final class StagePipeline {
         elsewhere[k] = e != null;
         enc.add(e);
         if (i == 1 && e == null) {
-          tasks.add(new ChainTask(layers.name(k), plan, layers.weight(k), layers.autocorrelation(k)));
+          tasks.add(new ChainTask(layers.name(k), plan, layers.weight(k), layers.autocorrelation(k),
+              layers.pruned(k)));
         }
       }
       String label = names.stream().distinct().count() == 1 ? names.get(0) : "stage " + i;
@@ -227,7 +238,7 @@ final class StagePipeline {
     try {
       return jsc.parallelize(tasks, tasks.size()).map(t -> {
         try {
-          List<StagePlan.Encoded> chain = StageChain.run(t.plan, t.weight, t.r);
+          List<StagePlan.Encoded> chain = StageChain.run(t.plan, t.weight, t.r, t.pruned);
           if (chain.isEmpty()) {
             chain = List.of(t.plan.encodeWithSpectrum(t.weight, t.r));
           }

@@ -17,21 +17,25 @@ import java.util.Set;
  *   learning_rate: 1.0e-4    # Adam's, with a cosine schedule over all steps
  *   seed: 1                  # the sample order of each epoch
  *   after: [lnr, kmeans]     # where it runs: after LNR (all values), after the stages (the centroids
- *                            # of the layers a kmeans stage shares; then Huffman is redone)
+ *                            # of the layers a kmeans stage shares; then Huffman is redone), and/or
+ *                            # prune: after the layers' prune(s)/prune_obd(s) stage, every value but
+ *                            # the pruned zeros, which stay zero; the stages after prune then run on
+ *                            # the trained weights
  *   distill: {temperature: 4, alpha: 0.5}   # optional: the original network is the teacher
  *   lnr: {epochs: 6, learning_rate: 1.0e-3}  # optional, per place: its own epochs and learning rate
  *   kmeans: {epochs: 1, learning_rate: 1.0e-4}
+ *   prune: {epochs: 10, learning_rate: 2.0e-3}
  * </pre>
  * The training after a place runs with {@link #at(String)}: these settings with that place's own.
  */
 public final class FinetuneSettings implements Serializable {
   private static final long serialVersionUID = 1L;
   public static final Set<String> KEYS = Set.of("epochs", "batch_size", "learning_rate", "seed", "after", "distill",
-      "lnr", "kmeans");
-  /** The keys of a place's own settings (finetune.lnr, finetune.kmeans). */
+      "lnr", "kmeans", "prune");
+  /** The keys of a place's own settings (finetune.lnr, finetune.kmeans, finetune.prune). */
   public static final Set<String> PLACE = Set.of("epochs", "learning_rate");
   public static final Set<String> DISTILL = Set.of("temperature", "alpha");
-  static final Set<String> AFTER = Set.of("lnr", "kmeans");
+  static final Set<String> AFTER = Set.of("lnr", "kmeans", "prune");
 
   public int epochs = 3;
   public int batchSize = 256;
@@ -40,12 +44,12 @@ public final class FinetuneSettings implements Serializable {
   /** Null: cross entropy on the labels alone. */
   public DistillationLoss distill;
   public List<String> after = List.of("lnr");
-  /** The epochs of a place ("lnr", "kmeans") when it has its own (else {@link #epochs}). */
+  /** The epochs of a place ("lnr", "kmeans", "prune") when it has its own (else {@link #epochs}). */
   public final java.util.Map<String, Integer> placeEpochs = new java.util.TreeMap<>();
   /** The learning rate of a place when it has its own (else {@link #learningRate}). */
   public final java.util.Map<String, Double> placeLearningRates = new java.util.TreeMap<>();
 
-  /** The settings of the training after {@code place} ("lnr", "kmeans"): its own epochs and rate, if any. */
+  /** The settings of the training after {@code place} ("lnr", "kmeans", "prune"): its own epochs and rate, if any. */
   public FinetuneSettings at(String place) {
     FinetuneSettings s = new FinetuneSettings();
     s.epochs = placeEpochs.getOrDefault(place, epochs);

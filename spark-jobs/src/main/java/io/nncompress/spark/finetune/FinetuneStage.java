@@ -30,6 +30,28 @@ public final class FinetuneStage {
     return out;
   }
 
+  /** Whether fine-tuning runs after the layers' prune stage (finetune.after has "prune"). */
+  public static boolean afterPrune(CompressionConfig config) {
+    return config.finetune != null && config.finetune.after.contains("prune");
+  }
+
+  /**
+   * After the layers' prune stage when finetune.after has "prune": trains {@code pruned} in place (the
+   * network after LNR whose layers named in {@code prunedLayers} have their pruned weights at 0), those
+   * zeros frozen (no gradient: Deep Compression's masked retraining), every other weight and every bias
+   * trained. Its curve goes into {@code curves} as "prune".
+   */
+  public static void afterPrune(SparkSession spark, CompressionConfig config, Network original, Network pruned,
+      java.util.Set<String> prunedLayers, Map<String, List<DataParallelTrainer.Epoch>> curves, String checkpointDir) {
+    ConstrainedNetwork c = new ConstrainedNetwork(pruned);
+    for (int i = 0; i < pruned.layers().size(); i++) {
+      if (prunedLayers.contains(pruned.layer(i).name())) {
+        c.freezeZeros(i);
+      }
+    }
+    curves.put("prune", run(spark, config, "prune", original, c, checkpointDir));
+  }
+
   /**
    * After the last stage when finetune.after has "kmeans" and some layer shares weights: the centroid
    * fine-tuning of {@code decoded} (what {@code encoded} decodes to; {@code names.get(k)} the layer of
