@@ -125,6 +125,34 @@ class FinetunePruneCommandTest {
   }
 
   @Test
+  void iterativePruningTrainsAfterEachRoundAndEndsAtThePlansSparsity() throws Exception {
+    CliRun r = CompressInputErrorsTest.run("compress", "--config", config("pr-rounds", "prune(0.75)",
+        "finetune: {epochs: 1, batch_size: 50, learning_rate: 0.01, after: [prune], prune: {rounds: 2}}\n")
+        .toString());
+    assertEquals(0, r.code(), r.err());
+    JsonNode f = metrics("pr-rounds").get("finetune");
+    assertEquals(java.util.List.of("after_prune_round1", "after_prune"), iterator(f.fieldNames()));
+    assertEquals(2, f.get("after_prune_round1").size());
+    assertEquals(2, f.get("after_prune").size());
+    for (Layer l : model("pr-rounds").layers()) {
+      if (l instanceof DenseLayer) {
+        int zeros = 0;
+        double[] w = ((DenseLayer) l).weight().data;
+        for (double v : w) {
+          zeros += v == 0.0 ? 1 : 0;
+        }
+        assertEquals(Math.round(0.75 * w.length), zeros, l.name());
+      }
+    }
+  }
+
+  private static java.util.List<String> iterator(java.util.Iterator<String> it) {
+    java.util.List<String> out = new java.util.ArrayList<>();
+    it.forEachRemaining(out::add);
+    return out;
+  }
+
+  @Test
   void badPruneFinetuneSettingsExitTwoNamingTheKey() throws Exception {
     CompressInputErrorsTest.assertBadInput(CompressInputErrorsTest.run("compress", "--config",
         config("pr-bad1", "prune(0.5)", "finetune: {prune: {epochs: 2}}\n").toString()),
@@ -143,7 +171,13 @@ class FinetunePruneCommandTest {
         config("pr-bad4", "prune(0.5)", "finetune: {after: [lnr, pruning]}\n").toString()),
         "key finetune.after: must be one or a list of [kmeans, lnr, prune], cannot be: \"pruning\"");
     CompressInputErrorsTest.assertBadInput(CompressInputErrorsTest.run("compress", "--config",
+        config("pr-bad6", "prune(0.5)", "finetune: {after: [prune], prune: {rounds: 0}}\n").toString()),
+        "key finetune.prune.rounds: must be an integer in 1..100, cannot be: 0");
+    CompressInputErrorsTest.assertBadInput(CompressInputErrorsTest.run("compress", "--config",
+        config("pr-bad7", "prune(0.5)", "finetune: {after: [lnr, prune], lnr: {rounds: 2}}\n").toString()),
+        "unknown key 'finetune.lnr.rounds'; allowed here: [epochs, learning_rate]");
+    CompressInputErrorsTest.assertBadInput(CompressInputErrorsTest.run("compress", "--config",
         config("pr-bad5", "prune(0.5)", "finetune: {after: [prune], prune: {epoch: 2}}\n").toString()),
-        "unknown key 'finetune.prune.epoch'; allowed here: [epochs, learning_rate]");
+        "unknown key 'finetune.prune.epoch'; allowed here: [epochs, learning_rate, rounds]");
   }
 }

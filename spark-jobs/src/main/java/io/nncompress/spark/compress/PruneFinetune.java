@@ -78,26 +78,56 @@ final class PruneFinetune {
 
   /**
    * Prunes the LNR result {@code compressed} (chain {@code chain}) with each layer's prune stage and
-   * trains it with the zeros frozen; returns the trained network (a network of its own). The curve goes
-   * into {@code tuned} as "prune".
+   * trains it with the zeros frozen; returns the trained network (a network of its own). With
+   * finetune.prune.rounds R > 1, iterative pruning: round r prunes the network the round before trained
+   * to density d^(r/R) per layer (d its plan's final density; the last round is the plan's prune) and
+   * trains it. The curves go into {@code tuned} as "prune_round1", ..., and "prune" (the last round).
    */
   static Network pruneAndTrain(SparkSession spark, CompressionConfig config, Network original, Network compressed,
       LayerChain chain, StagePipeline.Layers layers, Set<String> pruned,
       Map<String, List<DataParallelTrainer.Epoch>> tuned, String checkpointDir) {
-    StagePipeline.Layers first = new Delegate(layers) {
-      @Override
-      public StagePlan plan(int k) {
-        return pruned.contains(name(k)) ? layers.plan(k).prefix(1) : StagePlan.none();
-      }
-    };
-    Network[] out = new Network[1];
-    new StagePipeline(spark).run(first, stage -> {
-      Network p = NetworkEvaluation.withWeights(compressed, chain, stage.encoded);
-      FinetuneStage.afterPrune(spark, config, original, p, pruned, tuned, checkpointDir);
-      out[0] = p;
-      return nonzeroParams(p) + " nonzero parameters trained";
-    });
+    int rounds = config.finetune.pruneRounds;
+    Network[] out = {compressed};
+    for (int round = 1; round <= rounds; round++) {
+      int r = round;
+      Network base = out[0];
+      LayerChain baseChain = r == 1 ? chain : LayerChain.of(base);
+      StagePipeline.Layers step = new Delegate(layers) {
+        @Override
+        public StagePlan plan(int k) {
+          return pruned.contains(name(k)) ? roundPlan(layers.plan(k), r, rounds) : StagePlan.none();
+        }
+
+        @Override
+        public DenseMatrix weight(int k) {
+          return LayerChain.weight(baseChain.layer(k));
+        }
+      };
+      String label = r == rounds ? "prune" : "prune_round" + r;
+      new StagePipeline(spark).run(step, stage -> {
+        Network p = NetworkEvaluation.withWeights(base, baseChain, stage.encoded);
+        FinetuneStage.afterPrune(spark, config, original, p, pruned, label, tuned, checkpointDir);
+        out[0] = p;
+        return nonzeroParams(p) + " nonzero parameters trained" + (rounds == 1 ? "" : ", round " + r + " of " + rounds);
+      });
+    }
     return out[0];
+  }
+
+  /**
+   * The prune stage of round {@code r} of {@code rounds} of {@code plan} (its first stage): the plan's
+   * own in the last round, else its sparsity s as 1 - (1 - s)^(r/rounds).
+   */
+  static StagePlan roundPlan(StagePlan plan, int r, int rounds) {
+    Stage.Prune p = (Stage.Prune) plan.stages().get(0);
+    // within the whole plan, a data-aware kmeans makes prune rank by saliency too (StageChain): so here
+    boolean aware = plan.stages().stream().anyMatch(s -> s instanceof Stage.KMeans k && k.aware());
+    if (r == rounds && (p.obd() || !aware)) {
+      return plan.prefix(1);
+    }
+    double s = r == rounds ? p.sparsity() : 1 - Math.pow(1 - p.sparsity(), (double) r / rounds);
+    return StagePlan.parse((p.obd() || aware ? "prune_obd" : "prune") + "("
+        + (r == rounds ? Double.toString(s) : String.format(java.util.Locale.ROOT, "%.6f", s)) + ")");
   }
 
   /** {@code layers} with the weights of {@code trained} (chain {@code chain}), the pruned layers' zeros kept. */
