@@ -68,9 +68,15 @@ final class DemoCommand implements Callable<Integer> {
       + "prune, retrain with the pruned weights kept at zero, kmeans(4), retrain the centroids, huffman)")
   boolean finetune;
 
-  @Option(names = "--finetune-epochs", description = "epochs of --finetune after LNR (--conv: after prune) "
-      + "(default: ${DEFAULT-VALUE}; after kmeans: " + KMEANS_EPOCHS + ")")
-  int finetuneEpochs = LNR_EPOCHS;
+  @Option(names = "--finetune-epochs", description = "epochs of --finetune after LNR (default: " + LNR_EPOCHS
+      + "; --conv: after each of the " + CONV_PRUNE_ROUNDS + " rounds of pruning, default: " + CONV_PRUNE_EPOCHS
+      + "; after kmeans at most " + KMEANS_EPOCHS + ")")
+  Integer finetuneEpochs;
+
+  /** --finetune-epochs, else the default of the network: LNR_EPOCHS, or CONV_PRUNE_EPOCHS per round with --conv. */
+  int finetuneEpochs() {
+    return finetuneEpochs != null ? finetuneEpochs : conv ? CONV_PRUNE_EPOCHS : LNR_EPOCHS;
+  }
 
   /**
    * The codec comparison, each codec alone after LNR, in groups at one byte budget: the real bytes of
@@ -178,6 +184,7 @@ final class DemoCommand implements Callable<Integer> {
       c.layerTargets.clear();
       CONV_PRUNE.forEach((layer, plan) -> c.layerStages.put(layer, io.nncompress.compress.StagePlan.parse(plan)));
       f.after = List.of("prune", "kmeans");
+      f.pruneRounds = CONV_PRUNE_ROUNDS;
     }
     f.placeEpochs.put("kmeans", Math.min(epochs, KMEANS_EPOCHS));
     f.placeLearningRates.put("kmeans", 5e-4);
@@ -187,13 +194,17 @@ final class DemoCommand implements Callable<Integer> {
   /**
    * --conv --finetune's plans per layer: whole channels cannot go (removing them alone cost 4.2 pp at
    * 19.3% of the parameters, the loss flat after 6 epochs), single weights can: magnitude pruning to
-   * PRUNED_PERCENT of the 5,994 parameters nonzero, fc1 and conv2 pruned most (conv1's 208 are the
-   * features everything reads), then the pruned network retrained with its zeros kept (finetune.after:
-   * prune), then kmeans(4) and Huffman on the trained weights, the centroids retrained.
+   * 19.2% of the 5,994 parameters nonzero, conv2 and fc1 pruned most (conv1's 208 are the features
+   * everything reads), in CONV_PRUNE_ROUNDS rounds (finetune.prune.rounds) each followed by
+   * CONV_PRUNE_EPOCHS epochs with the zeros kept (finetune.after: prune), then kmeans(4) and Huffman on
+   * the trained weights, the centroids retrained.
    */
+  static final int CONV_PRUNE_ROUNDS = 3;
+  static final int CONV_PRUNE_EPOCHS = 4;
+
   static final Map<String, String> CONV_PRUNE = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(
-      Map.of("conv1", "prune(0.4) -> kmeans(4) -> huffman", "conv2", "prune(0.77) -> kmeans(4) -> huffman",
-          "fc1", "prune(0.88) -> kmeans(4) -> huffman")));
+      Map.of("conv1", "prune(0.3) -> kmeans(4) -> huffman", "conv2", "prune(0.83) -> kmeans(4) -> huffman",
+          "fc1", "prune(0.83) -> kmeans(4) -> huffman")));
 
   /** The conv example: conv2 keeps 6 of conv1's 8 channels, the dense layer 12 of conv2's 16. */
   static CompressionConfig convConfig(Path home, String train, String test, String output) {
@@ -277,7 +288,7 @@ final class DemoCommand implements Callable<Integer> {
     CompressionConfig c = conv ? convConfig(home(), train, test, workdir + "/out-conv")
         : config(home(), train, test, workdir + "/out");
     if (finetune) {
-      withFinetune(c, finetuneEpochs);
+      withFinetune(c, finetuneEpochs());
     }
     CompressionJob job = new CompressionJob(spark, c);
     Network net;
