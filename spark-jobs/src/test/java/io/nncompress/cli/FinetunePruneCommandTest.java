@@ -99,6 +99,26 @@ class FinetunePruneCommandTest {
     assertEquals(all, e2e.get("model_params").asLong());
     assertEquals(nonzero, e2e.get("model_nonzero_params").asLong(), "a pruned weight is a removed parameter");
     assertTrue(nonzero < all);
+    // the summary table prints it as a share of the original's parameters; without pruning "-"
+    assertEquals(String.format("%.1f%%", 100.0 * nonzero / e2e.get("params_before").asLong()),
+        summaryCell(tuned.out(), "nonzero%"));
+    assertEquals("-", summaryCell(CompressInputErrorsTest.run("compress", "--config", config("pr-none", "kmeans(2)",
+        "").toString()).out(), "nonzero%"));
+    assertTrue(metrics("pr-none").get("end_to_end").get("model_nonzero_params") == null, "absent without prune");
+  }
+
+  // the summary row's cell under {@code column}
+  private static String summaryCell(String out, String column) {
+    String[] lines = out.split("\n");
+    for (int i = 0; i + 1 < lines.length; i++) {
+      if (lines[i].startsWith("strategy ")) {
+        java.util.List<String> head = java.util.List.of(lines[i].trim().split("\\s+"));
+        String[] cells = lines[i + 1].trim().split("\\s+");
+        assertEquals(head.size(), cells.length, lines[i] + "\n" + lines[i + 1]);
+        return cells[head.indexOf(column)];
+      }
+    }
+    throw new AssertionError("no summary in:\n" + out);
   }
 
   @Test
