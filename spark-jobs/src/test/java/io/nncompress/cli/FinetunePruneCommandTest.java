@@ -91,6 +91,7 @@ class FinetunePruneCommandTest {
     assertTrue(changed > survivors / 2, changed + " of " + survivors + " surviving weights changed by training");
     JsonNode m = metrics("pr-tuned");
     assertEquals(3, m.get("finetune").get("after_prune").size(), m.get("finetune").toString());
+    assertEquals("prune(0.5)", m.get("stages").get(2).get("stage").asText(), "float32, lnr, then the trained prune");
     assertTrue(!m.get("finetune").has("after_lnr"), "after: [prune] alone");
     // epoch 0: the pruned network before training, what the plain run wrote
     assertEquals(metrics("pr-plain").get("end_to_end").get("accuracy_after").asDouble(),
@@ -123,11 +124,17 @@ class FinetunePruneCommandTest {
 
   @Test
   void kmeansAndHuffmanRunOnTheTrainedWeightsWithTheSameZeros() throws Exception {
-    CliRun r = CompressInputErrorsTest.run("compress", "--config", config("pr-km", "prune(0.5) -> kmeans(2) -> huffman",
-        "finetune: {epochs: 1, batch_size: 50, learning_rate: 0.01, after: [prune, kmeans], "
-            + "prune: {epochs: 2}}\n").toString());
+    Path cfg = config("pr-km", "prune(0.5) -> kmeans(2) -> huffman",
+        "finetune: {epochs: 1, batch_size: 50, learning_rate: 0.01, after: [prune, kmeans], prune: {epochs: 2}}\n");
+    // the last layer prunes less: the first stage's label is then the stages' kind
+    Files.writeString(cfg, Files.readString(cfg).replace("  plan: prune(0.5) -> kmeans(2) -> huffman\n",
+        "  plan: prune(0.5) -> kmeans(2) -> huffman\n  layers: {\"4\": prune(0.25) -> kmeans(2) -> huffman}\n"));
+    CliRun r = CompressInputErrorsTest.run("compress", "--config", cfg.toString());
     assertEquals(0, r.code(), r.err());
     JsonNode m = metrics("pr-km");
+    assertEquals(java.util.List.of("float32", "lnr", "prune", "kmeans(2)", "huffman"),
+        java.util.stream.StreamSupport.stream(m.get("stages").spliterator(), false).map(x -> x.get("stage").asText())
+            .toList());
     assertEquals(3, m.get("finetune").get("after_prune").size(), "finetune.prune.epochs: 2");
     assertEquals(2, m.get("finetune").get("after_kmeans").size(), "finetune.epochs: 1");
     for (Layer l : model("pr-km").layers()) {
@@ -139,7 +146,8 @@ class FinetunePruneCommandTest {
           zeros += w == 0.0 ? 1 : 0;
         }
         assertTrue(values.size() <= 5, l.name() + ": 4 shared values and the pruned 0: " + values);
-        assertEquals(Math.round(0.5 * ((DenseLayer) l).weight().data.length), zeros, l.name());
+        assertEquals(Math.round((l.name().equals("4") ? 0.25 : 0.5) * ((DenseLayer) l).weight().data.length), zeros,
+            l.name());
       }
     }
   }

@@ -62,7 +62,10 @@ final class StagePipeline {
     /** 1-based. */
     final int index;
     final boolean last;
-    /** The stage's name when every layer runs the same one, else "stage i". */
+    /**
+     * The stage's name when every layer runs the same one, else the stages' kind when they are all of one
+     * (e.g. "prune" for prune(0.3) and prune(0.83)), else "stage i".
+     */
     final String label;
     /** Each layer's prefix of its plan up to this stage, as text. */
     final List<String> prefixes;
@@ -158,6 +161,7 @@ final class StagePipeline {
     boolean[] elsewhere = new boolean[n];
     for (int i = 1; i <= longest; i++) {
       List<String> names = new ArrayList<>();
+      List<String> kinds = new ArrayList<>();
       List<String> prefixes = new ArrayList<>();
       List<ChainTask> tasks = new ArrayList<>();
       List<EncodedTensor> enc = new ArrayList<>();
@@ -166,6 +170,7 @@ final class StagePipeline {
         int m = Math.min(i, plan.stages().size());
         StagePlan prefix = plan.prefix(m);
         names.add(plan.stages().isEmpty() ? "lnr" : plan.stages().get(m - 1).text());
+        kinds.add(plan.stages().isEmpty() ? "lnr" : plan.stages().get(m - 1).name());
         prefixes.add(prefix.toString());
         EncodedTensor e = i == 1 || elsewhere[k] ? layers.encodeElsewhere(k, prefix) : null;
         elsewhere[k] = e != null;
@@ -175,7 +180,8 @@ final class StagePipeline {
               layers.pruned(k)));
         }
       }
-      String label = names.stream().distinct().count() == 1 ? names.get(0) : "stage " + i;
+      String label = names.stream().distinct().count() == 1 ? names.get(0)
+          : kinds.stream().distinct().count() == 1 ? kinds.get(0) : "stage " + i;
       Phase phase = Progress.phase("stage").step(i - 1, longest).stage(label)
           .message(i == 1 ? "encode " + tasks.size() + " layers" : "stage " + i + " of each layer's chain").start();
       if (i == 1) {
