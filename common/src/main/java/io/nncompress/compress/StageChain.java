@@ -68,6 +68,16 @@ public final class StageChain {
    * autocorrelation (data-aware stages; null otherwise). One element per stage; empty for an empty plan.
    */
   public static List<StagePlan.Encoded> run(StagePlan plan, DenseMatrix w, DenseMatrix r) {
+    return run(plan, w, r, false);
+  }
+
+  /**
+   * As {@link #run(StagePlan, DenseMatrix, DenseMatrix)} on a weight {@code w} that the plan's prune stage
+   * already pruned (and that was trained since with its pruned weights kept at zero, e.g. fine-tuning
+   * after prune) when {@code pruned}: the prune stage prunes no other weight, it stores w sparse as it
+   * is (its zeros are the pruned weights), and the stages after it run on w.
+   */
+  public static List<StagePlan.Encoded> run(StagePlan plan, DenseMatrix w, DenseMatrix r, boolean pruned) {
     List<Stage> stages = plan.stages();
     List<StagePlan.Encoded> out = new ArrayList<>();
     List<Part> parts = List.of(new Part(w, r));
@@ -108,7 +118,7 @@ public final class StageChain {
         continue;
       }
       for (Part p : parts) {
-        apply(s, p, deepAware);
+        apply(s, p, deepAware, pruned);
       }
       EncodedTensor e = factored ? new FactoredTensor(parts.get(0).encoded, parts.get(1).encoded)
           : parts.get(0).encoded;
@@ -119,10 +129,14 @@ public final class StageChain {
   }
 
   // one stage on one part, from what the stages before it left in the part
-  private static void apply(Stage s, Part p, boolean deepAware) {
+  private static void apply(Stage s, Part p, boolean deepAware, boolean pruned) {
     DenseMatrix w = p.w;
     if (s instanceof Stage.Prune prune) {
-      if (prune.sparsity() > 0) {
+      if (pruned && prune.sparsity() > 0) {
+        p.pruned = w;
+        p.sparse = true;
+        p.encoded = SparseTensor.of(w, GAP_BITS);
+      } else if (prune.sparsity() > 0) {
         p.pruned = deepAware ? MagnitudePruner.pruneBySaliency(w, diagonal(p), prune.sparsity())
             : MagnitudePruner.pruneToSparsity(w, prune.sparsity());
         p.sparse = true;

@@ -62,7 +62,7 @@ public record Metrics(
   @JsonIgnoreProperties(ignoreUnknown = true)
   @JsonPropertyOrder({"params_before", "params_after", "params_ratio", "bytes_before", "bytes_after", "macs_before",
       "macs_after", "model_params", "inputs_before", "inputs_after", "evaluation_samples", "accuracy_before",
-      "accuracy_after", "top1_agreement", "accuracy_lnr"})
+      "accuracy_after", "top1_agreement", "accuracy_lnr", "model_nonzero_params"})
   public record EndToEnd(
       /** Weights and biases of the compressed layers, before and after LNR (a parameter count, not bytes). */
       @JsonProperty("params_before") Long paramsBefore,
@@ -85,7 +85,22 @@ public record Metrics(
       /** Top-1 agreement of the model written with the original. */
       @JsonProperty("top1_agreement") Double top1Agreement,
       /** Accuracy after LNR alone (before any stage). */
-      @JsonProperty("accuracy_lnr") Double accuracyLnr) {}
+      @JsonProperty("accuracy_lnr") Double accuracyLnr,
+      /**
+       * Weights and biases of the model written that are not zero, when some layer's stages prune (a
+       * pruned weight is a removed parameter, stored sparse); absent otherwise.
+       */
+      @JsonProperty("model_nonzero_params") Long modelNonzeroParams) {
+    /** Without a nonzero count (no layer pruned). */
+    public EndToEnd(Long paramsBefore, Long paramsAfter, Double paramsRatio, Long bytesBefore, Long bytesAfter,
+        Long macsBefore, Long macsAfter, Long modelParams, Integer inputsBefore, Integer inputsAfter,
+        Long evaluationSamples, Double accuracyBefore, Double accuracyAfter, Double top1Agreement,
+        Double accuracyLnr) {
+      this(paramsBefore, paramsAfter, paramsRatio, bytesBefore, bytesAfter, macsBefore, macsAfter, modelParams,
+          inputsBefore, inputsAfter, evaluationSamples, accuracyBefore, accuracyAfter, top1Agreement, accuracyLnr,
+          null);
+    }
+  }
 
   /** One compressed layer: what LNR did to it, its bytes, and for a layer map its tensors. */
   @JsonInclude(JsonInclude.Include.NON_NULL)

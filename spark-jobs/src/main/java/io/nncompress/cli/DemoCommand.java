@@ -64,13 +64,19 @@ final class DemoCommand implements Callable<Integer> {
 
   @Option(names = "--finetune", description = "fine-tune after LNR and the centroids after kmeans (data-parallel "
       + "Adam on Spark, the finetune config section) with tighter targets: fc1 keeps 80% of the pixels, fc2 28% of "
-      + "fc1's neurons, fc3 50% of fc2's (--conv: conv2 keeps 4 of conv1's 8 channels, the dense layer 4 of "
-      + "conv2's 16)")
+      + "fc1's neurons, fc3 50% of fc2's (--conv: Deep Compression's pruning instead, every channel kept: "
+      + "prune, retrain with the pruned weights kept at zero, kmeans(4), retrain the centroids, huffman)")
   boolean finetune;
 
-  @Option(names = "--finetune-epochs", description = "epochs of --finetune after LNR (default: ${DEFAULT-VALUE}; "
-      + "after kmeans: " + KMEANS_EPOCHS + ")")
-  int finetuneEpochs = LNR_EPOCHS;
+  @Option(names = "--finetune-epochs", description = "epochs of --finetune after LNR (default: " + LNR_EPOCHS
+      + "; --conv: after each of the " + CONV_PRUNE_ROUNDS + " rounds of pruning, default: " + CONV_PRUNE_EPOCHS
+      + "; after kmeans at most " + KMEANS_EPOCHS + ")")
+  Integer finetuneEpochs;
+
+  /** --finetune-epochs, else the default of the network: LNR_EPOCHS, or CONV_PRUNE_EPOCHS per round with --conv. */
+  int finetuneEpochs() {
+    return finetuneEpochs != null ? finetuneEpochs : conv ? CONV_PRUNE_EPOCHS : LNR_EPOCHS;
+  }
 
   /**
    * The codec comparison, each codec alone after LNR, in groups at one byte budget: the real bytes of
@@ -157,29 +163,48 @@ final class DemoCommand implements Callable<Integer> {
   static final int KMEANS_EPOCHS = 2;
 
   /**
-   * --finetune: tighter LNR targets (LeNet-300-100: fewer hidden neurons rather than fewer pixels; the
-   * conv net: 4 channels in each conv layer), then fine-tuning in batches of 256 with Adam, cosine to 0:
-   * after LNR {@code epochs} at 2e-3, on the labels alone (cross entropy), then the centroids after kmeans
-   * for 2 epochs at 5e-4 (measured against issue #16's targets; DemoFinetuneConfigTest pins them).
+   * --finetune: tighter LNR targets (LeNet-300-100: fewer hidden neurons rather than fewer pixels), then
+   * fine-tuning in batches of 256 with Adam, cosine to 0: after LNR {@code epochs} at 2e-3, on the labels
+   * alone (cross entropy), then the centroids after kmeans for 2 epochs at 5e-4. The conv net keeps every
+   * channel and is pruned instead ({@link #CONV_PRUNE}): {@code epochs} after prune, then the same after
+   * kmeans (measured against issue #16's targets; DemoFinetuneConfigTest pins them).
    */
   static void withFinetune(CompressionConfig c, int epochs) {
     if (c.layerTargets.containsKey("fc3")) { // LeNet-300-100
       c.layerTargets.put("fc1", LambdaSearch.Target.keepFraction(0.8));
       c.target = LambdaSearch.Target.keepFraction(0.28);
       c.layerTargets.put("fc3", LambdaSearch.Target.keepFraction(0.5));
-    } else if (c.layerTargets.containsKey("conv2")) { // the conv net
-      c.layerTargets.put("conv2", LambdaSearch.Target.keepCount(4));
-      c.layerTargets.put("fc1", LambdaSearch.Target.keepCount(4));
     }
     io.nncompress.spark.finetune.FinetuneSettings f = new io.nncompress.spark.finetune.FinetuneSettings();
     f.epochs = epochs;
     f.learningRate = 2e-3;
     f.batchSize = 256;
     f.after = List.of("lnr", "kmeans");
+    if (c.layerTargets.containsKey("conv2")) { // the conv net: pruning, every channel kept
+      c.layerTargets.clear();
+      CONV_PRUNE.forEach((layer, plan) -> c.layerStages.put(layer, io.nncompress.compress.StagePlan.parse(plan)));
+      f.after = List.of("prune", "kmeans");
+      f.pruneRounds = CONV_PRUNE_ROUNDS;
+    }
     f.placeEpochs.put("kmeans", Math.min(epochs, KMEANS_EPOCHS));
     f.placeLearningRates.put("kmeans", 5e-4);
     c.finetune = f;
   }
+
+  /**
+   * --conv --finetune's plans per layer: whole channels cannot go (removing them alone cost 4.2 pp at
+   * 19.3% of the parameters, the loss flat after 6 epochs), single weights can: magnitude pruning to
+   * 19.2% of the 5,994 parameters nonzero, conv2 and fc1 pruned most (conv1's 208 are the features
+   * everything reads), in CONV_PRUNE_ROUNDS rounds (finetune.prune.rounds) each followed by
+   * CONV_PRUNE_EPOCHS epochs with the zeros kept (finetune.after: prune), then kmeans(4) and Huffman on
+   * the trained weights, the centroids retrained.
+   */
+  static final int CONV_PRUNE_ROUNDS = 3;
+  static final int CONV_PRUNE_EPOCHS = 4;
+
+  static final Map<String, String> CONV_PRUNE = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(
+      Map.of("conv1", "prune(0.3) -> kmeans(4) -> huffman", "conv2", "prune(0.83) -> kmeans(4) -> huffman",
+          "fc1", "prune(0.83) -> kmeans(4) -> huffman")));
 
   /** The conv example: conv2 keeps 6 of conv1's 8 channels, the dense layer 12 of conv2's 16. */
   static CompressionConfig convConfig(Path home, String train, String test, String output) {
@@ -263,7 +288,7 @@ final class DemoCommand implements Callable<Integer> {
     CompressionConfig c = conv ? convConfig(home(), train, test, workdir + "/out-conv")
         : config(home(), train, test, workdir + "/out");
     if (finetune) {
-      withFinetune(c, finetuneEpochs);
+      withFinetune(c, finetuneEpochs());
     }
     CompressionJob job = new CompressionJob(spark, c);
     Network net;

@@ -40,13 +40,48 @@ class DemoFinetuneConfigTest {
   }
 
   @Test
-  void convFinetuneKeepsFourChannelsPerConvLayer() {
+  void convFinetuneKeepsEveryChannelThenPrunesRetrainsWithTheMaskAndSharesWeights() {
+    DemoCommand d = new DemoCommand();
+    d.conv = true;
+    assertEquals(4, d.finetuneEpochs(), "per round of pruning");
+    d.conv = false;
+    assertEquals(10, d.finetuneEpochs(), "after LNR");
+    CompressionConfig c = DemoCommand.convConfig(HOME, "train", "test", "out");
+    DemoCommand.withFinetune(c, DemoCommand.CONV_PRUNE_EPOCHS);
+    assertEquals(Map.of(), targets(c), "LNR keeps every channel");
+    assertNull(c.target);
+    Map<String, String> plans = new TreeMap<>();
+    c.layerStages.forEach((k, v) -> plans.put(k, v.toString()));
+    assertEquals(Map.of("conv1", "prune(0.3) -> kmeans(4) -> huffman", "conv2", "prune(0.83) -> kmeans(4) -> huffman",
+        "fc1", "prune(0.83) -> kmeans(4) -> huffman"), plans);
+    for (String layer : List.of("conv1", "conv2", "fc1")) {
+      assertEquals(plans.get(layer), c.stagesOf(layer).toString());
+    }
+    FinetuneSettings f = c.finetune;
+    assertEquals(List.of("prune", "kmeans"), f.after);
+    assertEquals(3, f.pruneRounds);
+    assertNull(f.distill, "cross entropy on the labels");
+    assertEquals("epochs=4, batch_size=256, learning_rate=0.002, seed=1", f.at("prune").toString());
+    assertEquals("epochs=2, batch_size=256, learning_rate=5.0E-4, seed=1", f.at("kmeans").toString());
+  }
+
+  @Test
+  void convFinetunePlansLeaveAtMostAFifthOfTheParametersNonzero() {
+    // conv1 8x1x5x5 + 8, conv2 16x8x5x5 + 16, fc1 10x256 + 10: the weights each plan prunes, the biases kept
     CompressionConfig c = DemoCommand.convConfig(HOME, "train", "test", "out");
     DemoCommand.withFinetune(c, DemoCommand.LNR_EPOCHS);
-    assertEquals(Map.of("conv2", "keep 4", "fc1", "keep 4"), targets(c));
-    assertNull(c.target);
-    assertEquals("epochs=10, batch_size=256, learning_rate=0.002, seed=1", c.finetune.at("lnr").toString());
-    assertEquals("epochs=2, batch_size=256, learning_rate=5.0E-4, seed=1", c.finetune.at("kmeans").toString());
+    Map<String, int[]> shapes = Map.of("conv1", new int[] {200, 8}, "conv2", new int[] {3200, 16}, "fc1",
+        new int[] {2560, 10});
+    long nonzero = 0;
+    long all = 0;
+    for (Map.Entry<String, int[]> e : shapes.entrySet()) {
+      io.nncompress.compress.Stage.Prune p = (io.nncompress.compress.Stage.Prune) c.stagesOf(e.getKey()).stages()
+          .get(0);
+      nonzero += e.getValue()[0] - Math.round(p.sparsity() * e.getValue()[0]) + e.getValue()[1];
+      all += e.getValue()[0] + e.getValue()[1];
+    }
+    assertEquals(5994, all);
+    assertEquals(1153, nonzero); // 19.24% of 5,994: issue #16's target is at most 20%
   }
 
   @Test

@@ -101,11 +101,11 @@ class FinetuneCommandTest {
     assertEquals(2, r.code());
     assertTrue(r.err().strip().startsWith("nncompress: error: Config ")
         && r.err().contains("unknown key 'finetune.epoch'; allowed here: [after, batch_size, distill, epochs, "
-        + "kmeans, learning_rate, lnr, seed]"), r.err());
+        + "kmeans, learning_rate, lnr, prune, seed]"), r.err());
     r = CompressInputErrorsTest.run("compress", "--config",
         withFinetune("ft-bad3", "finetune: {after: [stages]}\n").toString());
     assertEquals(2, r.code());
-    assertTrue(r.err().contains("key finetune.after: must be one or a list of [kmeans, lnr], cannot be: \"stages\""),
+    assertTrue(r.err().contains("key finetune.after: must be one or a list of [kmeans, lnr, prune], cannot be: \"stages\""),
         r.err());
     assertEquals(1, r.err().strip().lines().count(), r.err());
     r = CompressInputErrorsTest.run("compress", "--config",

@@ -52,6 +52,11 @@ public final class CompressionJob {
     /** Weights and biases of the weighted layers of {@link #finalNetwork} (two factors count as such). */
     public final long modelParams;
     /**
+     * Weights and biases of the model written that are not zero, when some layer's stages prune (a
+     * pruned weight is a removed parameter); null otherwise.
+     */
+    public Long modelNonzeroParams;
+    /**
      * Per layer through a low-rank stage, the spectrum its rank was chosen on: {"stage", "of" (W for
      * svd, W L for svd_aware with R = L L^T), "rank", "factored", "singular_values"}; empty without.
      */
@@ -168,6 +173,7 @@ public final class CompressionJob {
     }
     CompressionChecks.layersAndData(config, chain, d -> data(d, net.inputShape().size()));
     CompressionChecks.check(spark, config, chain, overwrite);
+    PruneFinetune.check(config, chain); // finetune.after: prune needs plans that prune first
     return net;
   }
 
@@ -224,6 +230,7 @@ public final class CompressionJob {
     Map<String, Object> codebooks = new LinkedHashMap<>();
     Network finalNet = r.compressed;
     Map<String, Object> lastSpectra = Map.of();
+    Long nonzero = null;
     if (StagesAfterLnr.any(config, LayerChain.of(r.compressed))) {
       StagesAfterLnr.Result st = new StagesAfterLnr(this, spark, config).run(r, ev, stored, keptOutputs, tuned, stats,
           checkpoints, features);
@@ -232,6 +239,7 @@ public final class CompressionJob {
       finalNet = st.network();
       stored = st.stored();
       lastSpectra = st.spectra();
+      nonzero = st.nonzeroParams();
       passes += st.passes();
       timer.lap("stages");
     }
@@ -242,6 +250,7 @@ public final class CompressionJob {
     outcome.spectra.putAll(lastSpectra);
     outcome.codebooks.putAll(codebooks);
     outcome.finetune.putAll(tuned);
+    outcome.modelNonzeroParams = nonzero;
     return outcome;
   }
 

@@ -35,7 +35,7 @@ final class CompressionMetrics {
         // after: the model written (its last stage), like bytes_after; accuracy_lnr: after LNR alone
         o.evaluation == null ? null : o.accuracyAfter(),
         o.evaluation == null ? null : o.agreementAfter(),
-        o.evaluation == null ? null : o.evaluation.accuracyCompressed);
+        o.evaluation == null ? null : o.evaluation.accuracyCompressed, o.modelNonzeroParams);
     List<Metrics.Layer> layers = new ArrayList<>();
     List<LayerChain.Match> inModel = LayerChain.match(LayerChain.of(o.result.compressed), o.finalNetwork);
     for (int k = 0; k < o.result.layers.size(); k++) {

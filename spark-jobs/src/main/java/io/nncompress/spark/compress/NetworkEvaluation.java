@@ -142,6 +142,26 @@ final class NetworkEvaluation {
   }
 
   /**
+   * The weights and biases of {@link #params} that are not zero: a pruned weight is a removed
+   * parameter (stored sparse, Deep Compression's count).
+   */
+  public static long nonzeroParams(Network net) {
+    long s = 0;
+    for (Layer l : net.layers()) {
+      if (l.type() == LayerType.DENSE || l.type() == LayerType.CONV2D) {
+        for (double v : LayerChain.weight(l).data) {
+          s += v != 0 ? 1 : 0;
+        }
+        double[] b = LayerChain.bias(l);
+        for (int i = 0; b != null && i < b.length; i++) {
+          s += b[i] != 0 ? 1 : 0;
+        }
+      }
+    }
+    return s;
+  }
+
+  /**
    * Multiply-adds of one forward pass of one sample through the weighted layers; a low-rank layer
    * as two layers costs r (d + h) (dense), r (I k k + O) per output position (conv).
    */

@@ -47,6 +47,14 @@ final class StagePipeline {
     default EncodedTensor encodeElsewhere(int k, StagePlan prefix) {
       return null;
     }
+
+    /**
+     * Whether the weight's zeros are what the plan's prune stage left (trained since with them kept,
+     * fine-tuning after prune): the prune stage then keeps those and prunes no other weight.
+     */
+    default boolean pruned(int k) {
+      return false;
+    }
   }
 
   /** What one stage produced. */
@@ -54,7 +62,10 @@ final class StagePipeline {
     /** 1-based. */
     final int index;
     final boolean last;
-    /** The stage's name when every layer runs the same one, else "stage i". */
+    /**
+     * The stage's name when every layer runs the same one, else the stages' kind when they are all of one
+     * (e.g. "prune" for prune(0.3) and prune(0.83)), else "stage i".
+     */
     final String label;
     /** Each layer's prefix of its plan up to this stage, as text. */
     final List<String> prefixes;
@@ -91,12 +102,14 @@ final class StagePipeline {
     final StagePlan plan;
     final DenseMatrix weight;
     final DenseMatrix r;
+    final boolean pruned;
 
-    ChainTask(String layer, StagePlan plan, DenseMatrix weight, DenseMatrix r) {
+    ChainTask(String layer, StagePlan plan, DenseMatrix weight, DenseMatrix r, boolean pruned) {
       this.layer = layer;
       this.plan = plan;
       this.weight = weight;
       this.r = r;
+      this.pruned = pruned;
     }
   }
 
@@ -148,6 +161,7 @@ final class StagePipeline {
     boolean[] elsewhere = new boolean[n];
     for (int i = 1; i <= longest; i++) {
       List<String> names = new ArrayList<>();
+      List<String> kinds = new ArrayList<>();
       List<String> prefixes = new ArrayList<>();
       List<ChainTask> tasks = new ArrayList<>();
       List<EncodedTensor> enc = new ArrayList<>();
@@ -156,15 +170,18 @@ final class StagePipeline {
         int m = Math.min(i, plan.stages().size());
         StagePlan prefix = plan.prefix(m);
         names.add(plan.stages().isEmpty() ? "lnr" : plan.stages().get(m - 1).text());
+        kinds.add(plan.stages().isEmpty() ? "lnr" : plan.stages().get(m - 1).name());
         prefixes.add(prefix.toString());
         EncodedTensor e = i == 1 || elsewhere[k] ? layers.encodeElsewhere(k, prefix) : null;
         elsewhere[k] = e != null;
         enc.add(e);
         if (i == 1 && e == null) {
-          tasks.add(new ChainTask(layers.name(k), plan, layers.weight(k), layers.autocorrelation(k)));
+          tasks.add(new ChainTask(layers.name(k), plan, layers.weight(k), layers.autocorrelation(k),
+              layers.pruned(k)));
         }
       }
-      String label = names.stream().distinct().count() == 1 ? names.get(0) : "stage " + i;
+      String label = names.stream().distinct().count() == 1 ? names.get(0)
+          : kinds.stream().distinct().count() == 1 ? kinds.get(0) : "stage " + i;
       Phase phase = Progress.phase("stage").step(i - 1, longest).stage(label)
           .message(i == 1 ? "encode " + tasks.size() + " layers" : "stage " + i + " of each layer's chain").start();
       if (i == 1) {
@@ -227,7 +244,7 @@ final class StagePipeline {
     try {
       return jsc.parallelize(tasks, tasks.size()).map(t -> {
         try {
-          List<StagePlan.Encoded> chain = StageChain.run(t.plan, t.weight, t.r);
+          List<StagePlan.Encoded> chain = StageChain.run(t.plan, t.weight, t.r, t.pruned);
           if (chain.isEmpty()) {
             chain = List.of(t.plan.encodeWithSpectrum(t.weight, t.r));
           }

@@ -35,7 +35,7 @@ final class StagesAfterLnr {
 
   /** What the stages left: the records of every stage, and the last stage's layers, network and figures. */
   record Result(List<StageRecord> records, Map<String, Object> codebooks, Network network,
-      List<CompressedModelStore.StoredLayer> stored, Map<String, Object> spectra, int passes) {}
+      List<CompressedModelStore.StoredLayer> stored, Map<String, Object> spectra, int passes, Long nonzeroParams) {}
 
   // what the stage pipeline's last stage left
   private static final class LastStage {
@@ -152,13 +152,27 @@ final class StagesAfterLnr {
     };
     List<CompressedModelStore.StoredLayer> lnrStored = stored;
     LastStage last = new LastStage();
-    EvaluationReuse reuse = new EvaluationReuse(r.compressed, ev);
-    new StagePipeline(spark).run(layers, stage -> {
+    // fine-tuning after prune: the plans split at prune, the stages then run on the trained network
+    Network base = r.compressed;
+    StagePipeline.Layers planned = layers;
+    boolean pruneTuned = FinetuneStage.afterPrune(config);
+    java.util.Set<String> pruned = PruneFinetune.pruning(layers);
+    if (pruneTuned) {
+      PruneFinetune.check(config, chain);
+      base = PruneFinetune.pruneAndTrain(spark, config, r.original, r.compressed, chain, layers, pruned, tuned,
+          checkpoints == null ? null : checkpoints.directory().toString());
+      planned = PruneFinetune.trained(layers, LayerChain.of(base), pruned);
+    }
+    Network baseNet = base;
+    LayerChain baseChain = LayerChain.of(base);
+    EvaluationReuse reuse = new EvaluationReuse(base, pruneTuned ? null : ev);
+    StagePipeline.Layers stagesOn = planned;
+    new StagePipeline(spark).run(stagesOn, stage -> {
       List<EncodedTensor> enc = !stage.last ? stage.encoded : FinetuneStage.afterStages(spark, config, r.original,
-          NetworkEvaluation.withWeights(r.compressed, chain, stage.encoded), IntStream.range(0, chain.size())
+          NetworkEvaluation.withWeights(baseNet, baseChain, stage.encoded), IntStream.range(0, chain.size())
               .mapToObj(k -> chain.layer(k).name())
               .toList(), stage.encoded, tuned, checkpoints == null ? null : checkpoints.directory().toString());
-      Network decoded = NetworkEvaluation.withWeights(r.compressed, chain, enc);
+      Network decoded = NetworkEvaluation.withWeights(baseNet, baseChain, enc);
       Evaluation e = test == null ? null
           : reuse.evaluate(decoded, () -> job.evaluateOutputs(r.original, decoded, keptOutputs, test));
       List<CompressedModelStore.StoredLayer> staged = new ArrayList<>();
@@ -166,25 +180,39 @@ final class StagesAfterLnr {
       for (int k = 0; k < lnrStored.size(); k++) {
         CompressedModelStore.StoredLayer l = lnrStored.get(k);
         staged.add(new CompressedModelStore.StoredLayer(l.layer, l.type, l.method + " -> " + stage.prefixes.get(k),
-            l.originalShape, l.shape, l.keptInputs, l.keptOutputs, enc.get(k), l.bias, l.metrics));
+            l.originalShape, l.shape, l.keptInputs, l.keptOutputs, enc.get(k),
+            pruneTuned ? floats(LayerChain.bias(baseChain.layer(k))) : l.bias, l.metrics));
         lb.put(l.layer, staged.get(k).bytes());
       }
       StageRecord rec = new StageRecord(stage.label, lb.values().stream().mapToLong(Long::longValue).sum(),
           NetworkEvaluation.params(decoded), e == null ? Double.NaN : e.accuracyCompressed,
           e == null ? Double.NaN : e.agreement, lb, lnrWeights);
-      rec.paperRate = StagePipeline.paperRate(layers, stage.index, enc);
+      rec.paperRate = StagePipeline.paperRate(stagesOn, stage.index, enc);
       rec.layerErrors = stage.errors;
       records.add(rec);
       if (stage.last) {
         last.stored = staged;
         last.spectra = stage.spectra;
         last.network = decoded;
-        codebooks.putAll(StageCodebooks.of(layers, enc, distributed, stage.factorCodebooks));
+        codebooks.putAll(StageCodebooks.of(stagesOn, enc, distributed, stage.factorCodebooks));
       }
       LOG.info("After {}: {} bytes, accuracy {}", stage.label, rec.bytes, e == null ? "n/a" : e.accuracyCompressed);
       return rec.bytes + " bytes";
     });
-    return new Result(records, codebooks, last.network, last.stored, last.spectra, reuse.passes());
+    Long nonzero = pruned.isEmpty() || pruned.stream().anyMatch(distributed::routes) ? null
+        : NetworkEvaluation.nonzeroParams(last.network);
+    return new Result(records, codebooks, last.network, last.stored, last.spectra, reuse.passes(), nonzero);
+  }
+
+  private static float[] floats(double[] b) {
+    if (b == null) {
+      return null;
+    }
+    float[] f = new float[b.length];
+    for (int i = 0; i < b.length; i++) {
+      f[i] = (float) b[i];
+    }
+    return f;
   }
 
   private static long weights(LayerChain chain, int k) {

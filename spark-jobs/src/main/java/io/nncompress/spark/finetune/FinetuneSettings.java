@@ -17,21 +17,27 @@ import java.util.Set;
  *   learning_rate: 1.0e-4    # Adam's, with a cosine schedule over all steps
  *   seed: 1                  # the sample order of each epoch
  *   after: [lnr, kmeans]     # where it runs: after LNR (all values), after the stages (the centroids
- *                            # of the layers a kmeans stage shares; then Huffman is redone)
+ *                            # of the layers a kmeans stage shares; then Huffman is redone), and/or
+ *                            # prune: after the layers' prune(s)/prune_obd(s) stage, every value but
+ *                            # the pruned zeros, which stay zero; the stages after prune then run on
+ *                            # the trained weights
  *   distill: {temperature: 4, alpha: 0.5}   # optional: the original network is the teacher
  *   lnr: {epochs: 6, learning_rate: 1.0e-3}  # optional, per place: its own epochs and learning rate
  *   kmeans: {epochs: 1, learning_rate: 1.0e-4}
+ *   prune: {epochs: 4, learning_rate: 2.0e-3, rounds: 3}   # rounds: iterative pruning, see {@link #pruneRounds}
  * </pre>
  * The training after a place runs with {@link #at(String)}: these settings with that place's own.
  */
 public final class FinetuneSettings implements Serializable {
   private static final long serialVersionUID = 1L;
   public static final Set<String> KEYS = Set.of("epochs", "batch_size", "learning_rate", "seed", "after", "distill",
-      "lnr", "kmeans");
-  /** The keys of a place's own settings (finetune.lnr, finetune.kmeans). */
+      "lnr", "kmeans", "prune");
+  /** The keys of a place's own settings (finetune.lnr, finetune.kmeans, finetune.prune). */
   public static final Set<String> PLACE = Set.of("epochs", "learning_rate");
+  /** The keys of finetune.prune: a place's, and the rounds of iterative pruning. */
+  public static final Set<String> PRUNE_PLACE = Set.of("epochs", "learning_rate", "rounds");
   public static final Set<String> DISTILL = Set.of("temperature", "alpha");
-  static final Set<String> AFTER = Set.of("lnr", "kmeans");
+  static final Set<String> AFTER = Set.of("lnr", "kmeans", "prune");
 
   public int epochs = 3;
   public int batchSize = 256;
@@ -40,12 +46,18 @@ public final class FinetuneSettings implements Serializable {
   /** Null: cross entropy on the labels alone. */
   public DistillationLoss distill;
   public List<String> after = List.of("lnr");
-  /** The epochs of a place ("lnr", "kmeans") when it has its own (else {@link #epochs}). */
+  /** The epochs of a place ("lnr", "kmeans", "prune") when it has its own (else {@link #epochs}). */
   public final java.util.Map<String, Integer> placeEpochs = new java.util.TreeMap<>();
+  /**
+   * finetune.prune.rounds: iterative pruning (Deep Compression, Han et al. 2015: prune, retrain, prune
+   * more): round r of R prunes each layer to density d^(r/R), d = 1 - s its plan's final density (the
+   * weights pruned before are the smallest, so they stay pruned), then trains the epochs after prune.
+   */
+  public int pruneRounds = 1;
   /** The learning rate of a place when it has its own (else {@link #learningRate}). */
   public final java.util.Map<String, Double> placeLearningRates = new java.util.TreeMap<>();
 
-  /** The settings of the training after {@code place} ("lnr", "kmeans"): its own epochs and rate, if any. */
+  /** The settings of the training after {@code place} ("lnr", "kmeans", "prune"): its own epochs and rate, if any. */
   public FinetuneSettings at(String place) {
     FinetuneSettings s = new FinetuneSettings();
     s.epochs = placeEpochs.getOrDefault(place, epochs);
@@ -71,10 +83,18 @@ public final class FinetuneSettings implements Serializable {
   private String places() {
     StringBuilder b = new StringBuilder();
     for (String p : AFTER.stream().sorted().toList()) {
-      if (placeEpochs.containsKey(p) || placeLearningRates.containsKey(p)) {
-        b.append(", ").append(p).append("={").append(placeEpochs.containsKey(p) ? "epochs=" + placeEpochs.get(p) : "")
-            .append(placeEpochs.containsKey(p) && placeLearningRates.containsKey(p) ? ", " : "")
-            .append(placeLearningRates.containsKey(p) ? "learning_rate=" + placeLearningRates.get(p) : "").append("}");
+      List<String> own = new java.util.ArrayList<>();
+      if (placeEpochs.containsKey(p)) {
+        own.add("epochs=" + placeEpochs.get(p));
+      }
+      if (placeLearningRates.containsKey(p)) {
+        own.add("learning_rate=" + placeLearningRates.get(p));
+      }
+      if (p.equals("prune") && pruneRounds != 1) {
+        own.add("rounds=" + pruneRounds);
+      }
+      if (!own.isEmpty()) {
+        b.append(", ").append(p).append("={").append(String.join(", ", own)).append("}");
       }
     }
     return b.toString();
@@ -135,11 +155,12 @@ public final class FinetuneSettings implements Serializable {
         continue;
       }
       String key = "finetune." + place;
+      Set<String> allowed = place.equals("prune") ? PRUNE_PLACE : PLACE;
       if (!p.isObject()) {
-        throw new BadInputException("Config " + source + ", key " + key + ": must be a mapping of " + PLACE.stream()
+        throw new BadInputException("Config " + source + ", key " + key + ": must be a mapping of " + allowed.stream()
             .sorted().toList() + ", cannot be: " + p);
       }
-      keys(source, key + ".", p, PLACE);
+      keys(source, key + ".", p, allowed);
       if (!s.after.contains(place)) {
         throw new BadInputException("Config " + source + ", key " + key + ": fine-tuning does not run after " + place
             + " (finetune.after is " + s.after + ")");
@@ -149,6 +170,9 @@ public final class FinetuneSettings implements Serializable {
       }
       if (p.has("learning_rate")) {
         s.placeLearningRates.put(place, rate(source, key + ".learning_rate", p.get("learning_rate")));
+      }
+      if (p.has("rounds")) {
+        s.pruneRounds = integer(source, key + ".rounds", p.get("rounds"), 1, 100);
       }
     }
     return s;

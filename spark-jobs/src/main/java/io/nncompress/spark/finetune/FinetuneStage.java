@@ -30,6 +30,30 @@ public final class FinetuneStage {
     return out;
   }
 
+  /** Whether fine-tuning runs after the layers' prune stage (finetune.after has "prune"). */
+  public static boolean afterPrune(CompressionConfig config) {
+    return config.finetune != null && config.finetune.after.contains("prune");
+  }
+
+  /**
+   * After the layers' prune stage when finetune.after has "prune": trains {@code pruned} in place (the
+   * network after LNR whose layers named in {@code prunedLayers} have their pruned weights at 0), those
+   * zeros frozen (no gradient: Deep Compression's masked retraining), every other weight and every bias
+   * trained. Its curve goes into {@code curves} as {@code label}: "prune" (the last round of iterative
+   * pruning, finetune.prune.rounds) or "prune_roundR" (an earlier round R); the settings are finetune.prune's.
+   */
+  public static void afterPrune(SparkSession spark, CompressionConfig config, Network original, Network pruned,
+      java.util.Set<String> prunedLayers, String label, Map<String, List<DataParallelTrainer.Epoch>> curves,
+      String checkpointDir) {
+    ConstrainedNetwork c = new ConstrainedNetwork(pruned);
+    for (int i = 0; i < pruned.layers().size(); i++) {
+      if (prunedLayers.contains(pruned.layer(i).name())) {
+        c.freezeZeros(i);
+      }
+    }
+    curves.put(label, run(spark, config, "prune", label, original, c, checkpointDir));
+  }
+
   /**
    * After the last stage when finetune.after has "kmeans" and some layer shares weights: the centroid
    * fine-tuning of {@code decoded} (what {@code encoded} decodes to; {@code names.get(k)} the layer of
@@ -77,7 +101,14 @@ public final class FinetuneStage {
    */
   public static List<DataParallelTrainer.Epoch> run(SparkSession spark, CompressionConfig config, String label,
       Network original, ConstrainedNetwork compressed, String checkpointDir) {
-    FinetuneSettings s = config.finetune.at(label);
+    return run(spark, config, label, label, original, compressed, checkpointDir);
+  }
+
+  /** As {@link #run(SparkSession, CompressionConfig, String, Network, ConstrainedNetwork, String)}, with the
+   * settings of {@code place} and the checkpoints of {@code label}. */
+  static List<DataParallelTrainer.Epoch> run(SparkSession spark, CompressionConfig config, String place, String label,
+      Network original, ConstrainedNetwork compressed, String checkpointDir) {
+    FinetuneSettings s = config.finetune.at(place);
     if (config.calibration == null) {
       throw new BadInputException("Config " + config.source + ", key finetune: fine-tuning trains on "
           + "data.calibration; give it (data.activations alone cannot train a network)");
