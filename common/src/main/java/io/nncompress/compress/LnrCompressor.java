@@ -131,7 +131,7 @@ public final class LnrCompressor {
 
     switch (strategy) {
       case PARALLEL: {
-        AutocorrelationStats[] r = stats.inputs(net, all);
+        AutocorrelationStats[] r = solvedInputs(stats, net, chain, all);
         for (int k = 0; k < n; k++) {
           outRows[k] = range(chain.outputUnits(k));
           int kk = k;
@@ -140,7 +140,7 @@ public final class LnrCompressor {
         break;
       }
       case BOTTOM_UP: {
-        AutocorrelationStats[] r = stats.inputs(net, all);
+        AutocorrelationStats[] r = solvedInputs(stats, net, chain, all);
         for (int k = n - 1; k >= 0; k--) {
           outRows[k] = k == n - 1 ? range(chain.outputUnits(k)) : kept[k + 1];
           int kk = k;
@@ -154,7 +154,9 @@ public final class LnrCompressor {
           outRows[k] = range(chain.outputUnits(k));
           java.util.function.Supplier<GroupLassoProblem> p;
           AutocorrelationStats same = null; // the statistics of a problem parallel solves too
-          if (k == 0) {
+          if (!solves(chain, k)) {
+            p = null; // kept whole: no statistics needed
+          } else if (k == 0) {
             AutocorrelationStats r0 = stats.inputs(net, new int[] {all[0]})[0];
             same = r0;
             p = () -> layerProblem(chain, 0, outRows[0], r0);
@@ -175,6 +177,31 @@ public final class LnrCompressor {
     }
     phase.close();
     return assemble(net, chain, m, outRows, kept, solved);
+  }
+
+  /** Whether layer k is solved (has a target and does not read the network's input channels), else kept whole. */
+  private boolean solves(LayerChain chain, int k) {
+    boolean firstReadsChannels = k == 0 && chain.groupCount(0) != LayerChain.weightCols(chain.layer(0));
+    return targets.apply(chain.layer(k).name()) != null && !firstReadsChannels;
+  }
+
+  /**
+   * The input statistics of the layers that are solved, in one pass (none when every layer is kept
+   * whole: a plan of stages alone reads no calibration data here); null for a layer kept whole.
+   */
+  private AutocorrelationStats[] solvedInputs(StatisticsSource stats, Network net, LayerChain chain, int[] all) {
+    int[] solved = java.util.stream.IntStream.range(0, all.length).filter(k -> solves(chain, k)).toArray();
+    AutocorrelationStats[] r = new AutocorrelationStats[all.length];
+    if (solved.length == all.length) {
+      return stats.inputs(net, all);
+    }
+    if (solved.length > 0) {
+      AutocorrelationStats[] some = stats.inputs(net, java.util.Arrays.stream(solved).map(k -> all[k]).toArray());
+      for (int i = 0; i < solved.length; i++) {
+        r[solved[i]] = some[i];
+      }
+    }
+    return r;
   }
 
   /**
@@ -352,8 +379,7 @@ public final class LnrCompressor {
       DenseMatrix[] m, int[][] kept, LayerReport[] solved) {
     Layer l = chain.layer(k);
     LambdaSearch.Target t = targets.apply(l.name());
-    boolean firstReadsChannels = k == 0 && chain.groupCount(0) != LayerChain.weightCols(l);
-    if (t == null || firstReadsChannels) {
+    if (!solves(chain, k)) {
       // kept whole (no target, or input channels of the network's first layer); a weight left on
       // file stays there: null, the rows are selected from the file in assemble
       m[k] = LayerChain.deferredWeight(l) != null ? null : augmented(l, rows);

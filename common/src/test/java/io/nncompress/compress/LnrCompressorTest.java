@@ -132,6 +132,69 @@ class LnrCompressorTest {
     }
   }
 
+  /** The layers each pass of a statistics source was asked for ("i:1,3" inputs, "j:3" joint). */
+  static final class RecordingStatistics implements StatisticsSource {
+    final InMemoryStatistics inner;
+    final java.util.List<String> passes = new java.util.ArrayList<>();
+
+    RecordingStatistics(InMemoryStatistics inner) {
+      this.inner = inner;
+    }
+
+    @Override
+    public io.nncompress.stats.AutocorrelationStats[] inputs(Network net, int[] layerIndices) {
+      passes.add("i:" + java.util.Arrays.toString(layerIndices));
+      return inner.inputs(net, layerIndices);
+    }
+
+    @Override
+    public io.nncompress.stats.AutocorrelationStats[] joint(Network a, int[] indexA, Network b, int[] indexB) {
+      passes.add("j:" + java.util.Arrays.toString(indexA));
+      return inner.joint(a, indexA, b, indexB);
+    }
+  }
+
+  // a plan of stages alone (every layer kept whole) spent a whole statistics pass for nothing
+  @org.junit.jupiter.params.ParameterizedTest
+  @org.junit.jupiter.params.provider.EnumSource(ChainingStrategy.class)
+  void layersKeptWholeAreNotPassedOverAndTheOthersGetTheSameResult(ChainingStrategy s) {
+    Network net = mlp(3);
+    DenseMatrix x = data(1000, 4);
+    RecordingStatistics none = new RecordingStatistics(new InMemoryStatistics(x, 256));
+    LnrCompressor.Result whole = new LnrCompressor(s, name -> null, GroupLassoSolver.defaults()).compress(net, none);
+    assertEquals(java.util.List.of(), none.passes, s.id);
+    assertEquals(0.0, whole.compressed.forward(x).maxAbsDiff(net.forward(x)), 1e-12, s.id);
+
+    // fc2 alone has a target: only its statistics are computed (network index 2: fc1, relu, fc2, ...)
+    java.util.function.Function<String, LambdaSearch.Target> fc2 =
+        name -> name.equals("fc2") ? LambdaSearch.Target.keepCount(7) : null;
+    RecordingStatistics one = new RecordingStatistics(new InMemoryStatistics(x, 256));
+    LnrCompressor.Result r = new LnrCompressor(s, fc2, GroupLassoSolver.defaults().tolerance(1e-9))
+        .compress(net, one);
+    assertEquals(java.util.List.of((s == ChainingStrategy.TOP_DOWN ? "j:" : "i:") + "[2]"), one.passes, s.id);
+    // the same as when every layer's statistics are there (a source that always computes all of them)
+    StatisticsSource all = new StatisticsSource() {
+      final InMemoryStatistics in = new InMemoryStatistics(x, 256);
+
+      @Override
+      public io.nncompress.stats.AutocorrelationStats[] inputs(Network n, int[] idx) {
+        io.nncompress.stats.AutocorrelationStats[] every = in.inputs(n, new int[] {0, 2, 4});
+        return java.util.Arrays.stream(idx).mapToObj(i -> every[i / 2])
+            .toArray(io.nncompress.stats.AutocorrelationStats[]::new);
+      }
+
+      @Override
+      public io.nncompress.stats.AutocorrelationStats[] joint(Network a, int[] ia, Network b, int[] ib) {
+        return in.joint(a, ia, b, ib);
+      }
+    };
+    LnrCompressor.Result ref = new LnrCompressor(s, fc2, GroupLassoSolver.defaults().tolerance(1e-9))
+        .compress(net, all);
+    assertArrayEquals(ref.keptGroups.get(1), r.keptGroups.get(1), s.id);
+    assertEquals(7, r.keptGroups.get(1).length, s.id);
+    assertEquals(0.0, r.compressed.forward(x).maxAbsDiff(ref.compressed.forward(x)), 1e-12, s.id);
+  }
+
   /** mlp(seed) with fc2's weight all zero (its output is its bias). */
   static Network mlpWithZeroFc2(long seed) {
     Network net = mlp(seed);
