@@ -64,20 +64,10 @@ final class PathCounts {
       double prev = lambda;
       lambda *= 0.7;
       int k0 = 0;
-      boolean[] nonzero = new boolean[p];
       for (int j : GroupLassoProblem.nonzeroColumns(warm)) {
-        nonzero[j] = true;
         k0 += problem.isPenalised(j) ? 1 : 0;
       }
-      DenseMatrix g = problem.gradient(warm);
-      int strong = 0;
-      for (int j = 0; j < p; j++) {
-        double n = 0;
-        for (int i = 0; i < h; i++) {
-          n += g.data[j * h + i] * g.data[j * h + i];
-        }
-        strong += problem.isPenalised(j) && !nonzero[j] && Math.sqrt(n) >= 2 * lambda - prev ? 1 : 0;
-      }
+      int strong = strongCandidates(problem, warm, lambda, prev);
       GroupLassoSolver.Method m = SolverCost.choose(h, p, pen, k0, hist);
       long t = System.nanoTime();
       LnrResult f = new FistaGroupLasso().tolerance(tol).solve(problem, lambda, warm);
@@ -94,5 +84,27 @@ final class PathCounts {
         return;
       }
     }
+  }
+
+  /**
+   * The sequential strong rule's candidates moving from lambda' to lambda from {@code warm}: the penalised
+   * columns zero in it with ||G_j|| &gt;= 2 lambda - lambda' (G = warm R - C), the columns that may enter.
+   */
+  static int strongCandidates(GroupLassoProblem problem, DenseMatrix warm, double lambda, double prevLambda) {
+    int h = problem.outputs();
+    boolean[] nonzero = new boolean[problem.inputs()];
+    for (int j : GroupLassoProblem.nonzeroColumns(warm)) {
+      nonzero[j] = true;
+    }
+    DenseMatrix g = problem.gradient(warm);
+    int strong = 0;
+    for (int j = 0; j < problem.inputs(); j++) {
+      double n = 0;
+      for (int i = 0; i < h; i++) {
+        n += g.data[j * h + i] * g.data[j * h + i];
+      }
+      strong += problem.isPenalised(j) && !nonzero[j] && Math.sqrt(n) >= 2 * lambda - prevLambda ? 1 : 0;
+    }
+    return strong;
   }
 }
