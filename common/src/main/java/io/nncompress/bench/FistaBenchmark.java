@@ -49,7 +49,8 @@ import java.util.Random;
  * {@code --grid-bcd-before} times BCD with its small calls through the BLAS in use as well (the path
  * before issue 18's single-threaded calls, {@link io.nncompress.lnr.GroupLassoBcd#serialCalls});
  * {@code --grid-walks} instead walks the same paths under the cost model's trial rule and the previous
- * one and prints where each tried the method not run yet ({@link TrialWalks}). The grid ends with
+ * one and prints where each tried the method not run yet ({@link TrialWalks}); {@code --grid-counts} walks them
+ * printing both methods' counts at every step ({@link PathCounts}). The grid ends with
  * {@code within 20%: N of M cells (old rule: K of M)}. Example:
  * <pre>
  * mvn -q -o -pl common compile exec:java -Dexec.mainClass=io.nncompress.bench.FistaBenchmark \
@@ -73,6 +74,7 @@ public final class FistaBenchmark {
     int[] sizes = {1024};
     boolean grid = false;
     boolean walks = false;
+    boolean counts = false;
     int[] gridH = {10, 100, 1024, 4096};
     int[] gridP = {101, 301, 1025};
     double[] gridKept = {0.25, 0.5, 0.81, 0.95};
@@ -129,6 +131,9 @@ public final class FistaBenchmark {
         case "--grid-walks":
           walks = true;
           break;
+        case "--grid-counts":
+          counts = true;
+          break;
         case "--grid-bcd-before":
           SolverGrid.bcdBefore = true;
           break;
@@ -144,12 +149,16 @@ public final class FistaBenchmark {
         default:
           throw new IllegalArgumentException("Unknown argument: " + args[a]
               + " (expected --sizes, --tol, --lambdas, --cap, --skip-slow, --seed, --kernels, --grid, --grid-h, --grid-p,"
-              + " --grid-kept, --grid-max-flops, --grid-data, --grid-bcd-before, --grid-only, --grid-walks, --demo,"
-              + " --images)");
+              + " --grid-kept, --grid-max-flops, --grid-data, --grid-bcd-before, --grid-only, --grid-walks, --grid-counts,"
+              + " --demo, --images)");
       }
     }
     System.out.println("FistaBenchmark: " + Blas.describe() + ", " + Runtime.getRuntime().availableProcessors()
         + " cores, tolerance " + tol);
+    if (counts) {
+      PathCounts.run(gridH, gridP, gridKept, tol, seed, gridMaxFlops, demo, images);
+      return;
+    }
     if (walks) {
       TrialWalks.run(gridH, gridP, gridKept, tol, seed, gridMaxFlops, demo, images);
       return;

@@ -9,14 +9,17 @@ package io.nncompress.lnr;
  * <pre>
  *   FISTA iteration:  2 (h + H0) p s' / P(2 h p s')  +  STEP h p   (s' = p above 80% nonzero: the GEMM runs dense)
  *   BCD sweep:        BCD_GEMM 2 (h + H0) (w^2 + p w / 25)  +  DGER (1 + min(h, 1024) / 256) 2 h w min(w, 64)  +  CALL w
+ *                     (from h = 512 the first two terms divided by P of their sum: BCD's calls are then threaded)
  *                     (w = s + the columns it adds; the gradient is refreshed at most every 25 sweeps)
  * </pre>
  * STEP (the fused O(hp) scalar step), BCD_GEMM (BCD's level-3 work runs on smaller GEMMs), DGER (the
  * extra cost of the level-2 updates inside a block) and CALL (the column loop's scalar work and the
  * JNI call of its dger) are in GEMM flops; CALL is what makes BCD slow at small h. P(g) is the
  * wall-clock speedup of a GEMM of g flops on the machine's cores ({@link #parallelSpeedup}): FISTA's
- * one large GEMM per iteration runs on every core, BCD's column loop on one (measured: on the demo's
- * fc1, h 300, p 785, BCD used 0.9x FISTA's CPU time but took 1.9x its wall-clock time).
+ * one large GEMM per iteration runs on every core, BCD's column loop below
+ * {@link GroupLassoBcd#SERIAL_MAX_ROWS} outputs on one (measured: on the demo's fc1, h 300, p 785, BCD
+ * used 0.9x FISTA's CPU time but took 1.9x its wall-clock time); from there its calls go through the
+ * threaded BLAS and its sweep's work is divided by P of it as well.
  *
  * <p>Iterations: the previous solves on the path measured the counts ({@link History}, warm-started
  * like this one): FISTA's is used as it is (it hardly moves along the path), BCD's scaled linearly
@@ -142,10 +145,21 @@ public final class SolverCost {
     return 1 + (CORES - 1) * flops / (flops + G0);
   }
 
-  /** GEMM flops of one BCD sweep over a working set of w columns (plus its share of the gradient refresh). */
+  /**
+   * GEMM flops of one BCD sweep over a working set of w columns (plus its share of the gradient refresh).
+   * From {@link GroupLassoBcd#SERIAL_MAX_ROWS} outputs the column loop's dger and GEMMs go through the
+   * threaded BLAS ({@link BcdCalls}), so its level-3 and level-2 work gets the cores as FISTA's GEMM
+   * does, by {@link #parallelSpeedup} of the sweep's work: {@code FistaBenchmark --grid} measured a sweep
+   * at 1.0-2.0x a FISTA iteration at h 1024 and 4096 where the one-core model said 1.3-2.9x (22 cells and
+   * path steps, 20 of them above the measurement by 1.1-2.3x).
+   */
   public static double bcdSweep(int h, int p, int w) {
-    return BCD_GEMM * (2.0 * (h + H0) * (double) w * w + 2.0 * (h + H0) * p * (double) w / 25)
-        + DGER * (1 + Math.min(h, 1024) / 256.0) * 2.0 * h * w * Math.min(w, 64) + CALL * w;
+    double work = BCD_GEMM * (2.0 * (h + H0) * (double) w * w + 2.0 * (h + H0) * p * (double) w / 25)
+        + DGER * (1 + Math.min(h, 1024) / 256.0) * 2.0 * h * w * Math.min(w, 64);
+    if (h >= GroupLassoBcd.SERIAL_MAX_ROWS) {
+      work /= parallelSpeedup(work);
+    }
+    return work + CALL * w;
   }
 
   /**

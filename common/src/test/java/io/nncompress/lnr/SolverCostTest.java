@@ -155,6 +155,29 @@ class SolverCostTest {
   }
 
   @Test
+  void fromFiveHundredTwelveOutputsBcdsThreadedCallsGetTheCores() {
+    // synthetic h 4096, p 101, warm start keeping 40 of 100, history FISTA 120 at 3%, BCD 50 at 30%
+    // (FistaBenchmark --grid, 7 interleaved rounds, load 6): FISTA 0.39-0.64 s (119 iterations, best 3.29
+    // ms each), BCD 0.28-0.63 s (72 sweeps, best 3.94 ms each): a sweep 1.20x an iteration, the counts as
+    // predicted (120, 64). The one-core model put a sweep at 2.09x an iteration and chose FISTA (1.4x)
+    SolverCost.History path = new SolverCost.History(120, 0.03, 50, 0.30);
+    assertEquals(120.0, SolverCost.fistaIterations(0.4, path), 0.0);
+    assertEquals(50 * 0.45 / 0.35, SolverCost.bcdSweeps(0.4, path), 1e-9);
+    double perSweep = SolverCost.bcdSweep(4096, 101, 57) / SolverCost.fistaIteration(4096, 101, 41);
+    assertTrue(perSweep > 1.2 && perSweep < 1.6, "a sweep predicted " + perSweep + "x an iteration (measured 1.20)");
+    assertEquals(GroupLassoSolver.Method.BCD, SolverCost.choose(4096, 101, 100, 40, path));
+    // the sweep's work (all but CALL) divided by the speedup of its own size, as a GEMM of that size
+    double work = SolverCost.bcdSweep(4096, 101, 57) - SolverCost.CALL * 57;
+    double oneCore = SolverCost.BCD_GEMM * (2.0 * 4112 * 57 * 57 + 2.0 * 4112 * 101 * 57 / 25)
+        + SolverCost.DGER * 5 * 2.0 * 4096 * 57 * 57;
+    assertEquals(oneCore / SolverCost.parallelSpeedup(oneCore), work, 1e-6 * work);
+    // below 512 outputs the column loop's calls run on the calling thread: no speedup (h 300, the demo's fc1)
+    double serial = SolverCost.BCD_GEMM * (2.0 * 316 * 400 * 400 + 2.0 * 316 * 785 * 400 / 25)
+        + SolverCost.DGER * (1 + 300 / 256.0) * 2.0 * 300 * 400 * 64 + SolverCost.CALL * 400;
+    assertEquals(serial, SolverCost.bcdSweep(300, 785, 400), 1e-6 * serial);
+  }
+
+  @Test
   void lambdaZeroAndChannelGroupsStayOnFista() {
     LnrTestData data = LnrTestData.random(51, 480, 60, 10);
     GroupLassoProblem problem = GroupLassoProblem.forLayer(data.w, data.bias, data.augmentedR());
