@@ -75,20 +75,23 @@ final class CompressionTables {
    * follow. params: weights and biases of the compressed layers, a count, not bytes.
    */
   static void summary(List<CompressionJob.Outcome> outcomes) {
-    System.out.printf("%n%-10s %21s %8s %9s %13s %10s %11s %10s %8s %8s %12s%n", "strategy", "params(after/before)",
-        "params%", "nonzero%", "bytes.written", "vs.float32", "acc.written", "delta(pp)", "agree", "acc.lnr", "acc.original");
+    boolean pruned = outcomes.stream().anyMatch(o -> o.modelNonzeroParams != null); // else no nonzero% column
+    System.out.printf("%n%-10s %21s %8s" + (pruned ? " %9s" : "%s") + " %13s %10s %11s %10s %8s %8s %12s%n", "strategy",
+        "params(after/before)", "params%", pruned ? "nonzero%" : "", "bytes.written", "vs.float32", "acc.written",
+        "delta(pp)", "agree", "acc.lnr", "acc.original");
     for (CompressionJob.Outcome o : outcomes) {
       double before = o.evaluation == null ? Double.NaN : o.evaluation.accuracyOriginal;
       double lnr = o.evaluation == null ? Double.NaN : o.evaluation.accuracyCompressed;
       double after = o.accuracyAfter();
-      System.out.printf("%-10s %21s %7.1f%% %9s %13d %9.1fx %10.2f%% %+10.2f %7.2f%% %7.2f%% %11.2f%%%n",
+      String nonzero = !pruned ? "" : " " + String.format("%9s", o.modelNonzeroParams == null ? "-"
+          : String.format("%.1f%%", 100.0 * o.modelNonzeroParams / o.paramsBefore()));
+      System.out.printf("%-10s %21s %7.1f%%%s %13d %9.1fx %10.2f%% %+10.2f %7.2f%% %7.2f%% %11.2f%%%n",
           o.result.strategy.id, o.paramsAfter() + "/" + o.paramsBefore(), 100.0 * o.paramsAfter() / o.paramsBefore(),
-          o.modelNonzeroParams == null ? "-" : String.format("%.1f%%", 100.0 * o.modelNonzeroParams / o.paramsBefore()),
-          o.bytesAfter, (double) o.bytesBefore / o.bytesAfter, 100 * after, 100 * (after - before),
+          nonzero, o.bytesAfter, (double) o.bytesBefore / o.bytesAfter, 100 * after, 100 * (after - before),
           100 * o.agreementAfter(), 100 * lnr, 100 * before);
     }
-    System.out.println("params: weights and biases after LNR; nonzero%: those of the model written that are not zero, "
-        + "when stages prune (a pruned weight is a removed parameter, stored sparse), of params before");
+    System.out.println("params: weights and biases after LNR" + (pruned ? "; nonzero%: those of the model written "
+        + "that are not zero (a pruned weight is a removed parameter, stored sparse), of params before" : ""));
     System.out.println("bytes.written: encoded layers of the model written (vs.float32: times smaller than the "
         + "float32 layers); acc.written: that model's accuracy (delta against acc.original, agree: top-1 agreement "
         + "with the original); acc.lnr: after LNR alone, before any stage");
