@@ -69,20 +69,7 @@ public final class VectorKernels {
   /** C = alpha op(A) op(B) + beta C; op(X) = X^T when trans is "T" or "C" (BLAS dgemm). */
   public static void dgemm(String transa, String transb, int m, int n, int k, double alpha, double[] a, int offa,
       int lda, double[] b, int offb, int ldb, double beta, double[] c, int offc, int ldc) {
-    boolean ta = trans("transa", transa);
-    boolean tb = trans("transb", transb);
-    checkDims(m, n, k);
-    checkMatrix("A", a, offa, lda, ta ? k : m, ta ? m : k);
-    checkMatrix("B", b, offb, ldb, tb ? n : k, tb ? k : n);
-    checkMatrix("C", c, offc, ldc, m, n);
-    if (m == 0 || n == 0) {
-      return;
-    }
-    scale(beta, c, offc, ldc, m, n, ALL);
-    if (k == 0 || alpha == 0.0) {
-      return;
-    }
-    product(m, n, k, alpha, a, offa, lda, ta, b, offb, ldb, tb, c, offc, ldc, ALL, true);
+    dgemm(transa, transb, m, n, k, alpha, a, offa, lda, b, offb, ldb, beta, c, offc, ldc, true);
   }
 
   /**
@@ -92,6 +79,11 @@ public final class VectorKernels {
    */
   public static void dgemmSerial(String transa, String transb, int m, int n, int k, double alpha, double[] a,
       int offa, int lda, double[] b, int offb, int ldb, double beta, double[] c, int offc, int ldc) {
+    dgemm(transa, transb, m, n, k, alpha, a, offa, lda, b, offb, ldb, beta, c, offc, ldc, false);
+  }
+
+  private static void dgemm(String transa, String transb, int m, int n, int k, double alpha, double[] a, int offa,
+      int lda, double[] b, int offb, int ldb, double beta, double[] c, int offc, int ldc, boolean threads) {
     boolean ta = trans("transa", transa);
     boolean tb = trans("transb", transb);
     checkDims(m, n, k);
@@ -105,7 +97,7 @@ public final class VectorKernels {
     if (k == 0 || alpha == 0.0) {
       return;
     }
-    product(m, n, k, alpha, a, offa, lda, ta, b, offb, ldb, tb, c, offc, ldc, ALL, false);
+    product(m, n, k, alpha, a, offa, lda, ta, b, offb, ldb, tb, c, offc, ldc, ALL, threads);
   }
 
   /**
