@@ -112,7 +112,7 @@ class KMeans1DTest {
   @Test
   void largeInputsSolvedInTwoParallelHalvesGiveTheSameOptimum() {
     Random rnd = new Random(21);
-    int n = 2 * KMeans1D.PARALLEL_MIN_VALUES + 1234;
+    int n = 2 * OptimalKMeans1D.PARALLEL_MIN_VALUES + 1234;
     double[] x = laplace(rnd, n);
     for (int i = 0; i < n; i += 3) {
       x[i] = (float) x[i]; // a few duplicates merge
