@@ -6,15 +6,12 @@ import io.nncompress.progress.Progress;
 import io.nncompress.spark.io.AtomicOutput;
 import io.nncompress.stats.AutocorrelationAccumulator;
 import io.nncompress.stats.AutocorrelationStats;
-import io.nncompress.stats.NonFiniteValueException;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.Column;
@@ -25,10 +22,8 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.vectorized.ColumnarBatch;
-import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Tuple2;
 
 /**
  * The distributed autocorrelation job: for every layer, R = (1/N) sum_n x~_n x~_n^T over the rows of
@@ -373,7 +368,7 @@ public final class AutocorrelationJob {
       AutocorrelationAccumulator[] merged = options.columnar ? computeColumnar(datasetName, df, ls, es) : null;
       boolean columnar = merged != null;
       if (merged == null) {
-        AccumulateWhole f = new AccumulateWhole(datasetName, ls, es, ordinals, hasMetadata ? resolved.size() : -1,
+        RowInput.AccumulateWhole f = new RowInput.AccumulateWhole(datasetName, ls, es, ordinals, hasMetadata ? resolved.size() : -1,
             options);
         try {
           merged = AccumulatorReduction.reduce(rows.mapPartitions(f), options);
@@ -393,7 +388,8 @@ public final class AutocorrelationJob {
       LayerInput l = resolved.get(k);
       jsc.setJobGroup("nncompress-autocorr", "nncompress autocorr (tiled): " + l.name() + " from " + datasetName,
           false);
-      out.set(k, computeTiled(datasetName, jsc, rows, l, encodings.get(k), k, hasMetadata ? resolved.size() : -1));
+      out.set(k, TiledAutocorrelation.compute(datasetName, rows, l, encodings.get(k), k,
+          hasMetadata ? resolved.size() : -1, options));
     }
     jsc.clearJobGroup();
     return out;
@@ -425,64 +421,11 @@ public final class AutocorrelationJob {
     }
   }
 
-  private LayerResult computeTiled(String datasetName, JavaSparkContext jsc, JavaRDD<InternalRow> rows, LayerInput l,
-      ColumnEncoding enc, int ordinal, int metadataOrdinal) {
-    int p = dimOf(l) + (options.biasAugmented ? 1 : 0);
-    int nt = AutocorrelationAccumulator.tileCount(p, options.tileSize);
-    List<int[]> all = new ArrayList<>();
-    for (int i = 0; i < nt; i++) {
-      for (int j = i; j < nt; j++) {
-        all.add(new int[] {i, j});
-      }
-    }
-    List<JavaPairRDD<Long, TilePartial>> groups = new ArrayList<>();
-    for (int g = 0; g * options.maxTilesPerTask < all.size(); g++) {
-      List<int[]> group = new ArrayList<>(all.subList(g * options.maxTilesPerTask,
-          Math.min(all.size(), (g + 1) * options.maxTilesPerTask)));
-      groups.add(rows.mapPartitionsToPair(
-          new AccumulateTiles(datasetName, l, enc, ordinal, metadataOrdinal, options, group, g == 0)));
-    }
-    LOG.info("Layer {}: p = {} >= {}, tiled into {}x{} tiles of {} in {} group(s) of at most {}", l.name(), p,
-        options.tileThreshold, nt, nt, options.tileSize, groups.size(), options.maxTilesPerTask);
-    JavaPairRDD<Long, TilePartial> union = groups.get(0);
-    for (int g = 1; g < groups.size(); g++) {
-      union = union.union(groups.get(g));
-    }
-    JavaPairRDD<Long, TilePartial> reduced =
-        union.reduceByKey(TilePartial::merge, Math.max(1, all.size())).persist(StorageLevel.MEMORY_AND_DISK());
-    TilePartial stats;
-    try {
-      List<TilePartial> s = reduced.filter(t -> t._1() == TilePartial.STATS_KEY).values().collect();
-      stats = s.get(0);
-    } catch (Exception ex) {
-      reduced.unpersist(false);
-      throw rethrow(datasetName, ex);
-    }
-    requireRows(datasetName, l, stats.samples);
-    long n = stats.samples;
-    String name = l.name();
-    int tileSize = options.tileSize;
-    JavaRDD<AutocorrelationTile> tiles = reduced.filter(t -> t._1() != TilePartial.STATS_KEY).map(t -> {
-      TilePartial tp = t._2();
-      int ti = TilePartial.tileRow(t._1());
-      int tj = TilePartial.tileCol(t._1());
-      int m = Math.min(tileSize, p - ti * tileSize);
-      int c = Math.min(tileSize, p - tj * tileSize);
-      return AutocorrelationTile.fromSum(name, ti, tj, m, c, tp.values, n);
-    });
-    return new LayerResult(l, enc, dimOfStats(l), options.biasAugmented, stats.samples, stats.rows, stats.sum,
-        stats.min, stats.max, tiles, options.tileSize);
-  }
-
-  private static int dimOf(LayerInput l) {
+  static int dimOf(LayerInput l) {
     return l.conv() != null ? l.conv().patchSize() : l.dim();
   }
 
-  private static int dimOfStats(LayerInput l) {
-    return dimOf(l);
-  }
-
-  private static void requireRows(String dataset, LayerInput l, long samples) {
+  static void requireRows(String dataset, LayerInput l, long samples) {
     if (samples == 0) {
       throw new BadInputException("Dataset " + dataset + ", column " + l.column() + " (layer " + l.name()
           + "): the dataset has no rows");
@@ -501,7 +444,6 @@ public final class AutocorrelationJob {
     return "`" + column.replace("`", "``") + "`";
   }
 
-
   static RuntimeException rethrow(String dataset, Exception ex) {
     BadInputException bad = BadInputException.find(ex);
     if (bad != null) {
@@ -514,169 +456,5 @@ public final class AutocorrelationJob {
     return l.conv() != null
         ? AutocorrelationAccumulator.conv(l.conv(), o.biasAugmented, o.blockSamples)
         : AutocorrelationAccumulator.dense(l.dim(), o.biasAugmented, o.blockSamples);
-  }
-
-  /** Names the dataset, column, file and row of a bad value. */
-  static BadInputException badRow(String dataset, LayerInput l, InternalRow row, int metadataOrdinal,
-      RuntimeException e) {
-    StringBuilder sb = new StringBuilder("Dataset ").append(dataset).append(", column ").append(l.column())
-        .append(" (layer ").append(l.name()).append(")");
-    if (metadataOrdinal >= 0) {
-      sb.append(", file ").append(row.getUTF8String(metadataOrdinal)).append(", row ")
-          .append(row.getLong(metadataOrdinal + 1));
-    }
-    String msg = e instanceof NonFiniteValueException
-        ? "value " + ((NonFiniteValueException) e).value() + " at index " + ((NonFiniteValueException) e).feature()
-            + " is not finite (NaN or infinity)"
-        : e.getMessage();
-    return new BadInputException(sb.append(": ").append(msg).toString(), e);
-  }
-
-  /** A task's work in the whole mode: all layers of the dataset over one partition. */
-  static final class AccumulateWhole
-      implements org.apache.spark.api.java.function.FlatMapFunction<Iterator<InternalRow>,
-          AutocorrelationAccumulator[]> {
-    private static final long serialVersionUID = 1L;
-    private final String dataset;
-    private final List<LayerInput> layers;
-    private final List<ColumnEncoding> encodings;
-    private final int[] ordinals;
-    private final int metadataOrdinal;
-    private final Options options;
-
-    AccumulateWhole(String dataset, List<LayerInput> layers, List<ColumnEncoding> encodings, int[] ordinals,
-        int metadataOrdinal, Options options) {
-      this.dataset = dataset;
-      this.layers = layers;
-      this.encodings = encodings;
-      this.ordinals = ordinals;
-      this.metadataOrdinal = metadataOrdinal;
-      this.options = options;
-    }
-
-    @Override
-    public Iterator<AutocorrelationAccumulator[]> call(Iterator<InternalRow> it) {
-      int n = layers.size();
-      AutocorrelationAccumulator[] acc = new AutocorrelationAccumulator[n];
-      ColumnEncoding.RowReader[] readers = new ColumnEncoding.RowReader[n];
-      for (int k = 0; k < n; k++) {
-        acc[k] = newAccumulator(layers.get(k), options);
-        readers[k] = encodings.get(k).reader(ordinals[k], acc[k].inputSize());
-      }
-      while (it.hasNext()) {
-        InternalRow row = it.next();
-        for (int k = 0; k < n; k++) {
-          try {
-            readers[k].addTo(row, acc[k]);
-          } catch (ColumnEncoding.BadValueException | NonFiniteValueException e) {
-            throw badRow(dataset, layers.get(k), row, metadataOrdinal, e);
-          }
-        }
-      }
-      for (AutocorrelationAccumulator a : acc) {
-        a.finish();
-      }
-      return Collections.singletonList(acc).iterator();
-    }
-  }
-
-  /** A partial sum of one tile (or, under {@link #STATS_KEY}, the feature statistics). */
-  static final class TilePartial implements Serializable {
-    private static final long serialVersionUID = 1L;
-    static final long STATS_KEY = -1L;
-    double[] values;
-    long samples;
-    long rows;
-    double[] sum;
-    double[] min;
-    double[] max;
-
-    static long key(int ti, int tj) {
-      return ((long) ti << 32) | tj;
-    }
-
-    static int tileRow(long key) {
-      return (int) (key >>> 32);
-    }
-
-    static int tileCol(long key) {
-      return (int) key;
-    }
-
-    static TilePartial merge(TilePartial a, TilePartial b) {
-      if (a.values != null) {
-        for (int k = 0; k < a.values.length; k++) {
-          a.values[k] += b.values[k];
-        }
-      } else {
-        a.samples += b.samples;
-        a.rows += b.rows;
-        for (int k = 0; k < a.sum.length; k++) {
-          a.sum[k] += b.sum[k];
-          a.min[k] = Math.min(a.min[k], b.min[k]);
-          a.max[k] = Math.max(a.max[k], b.max[k]);
-        }
-      }
-      return a;
-    }
-  }
-
-  /** A task's work in the tiled mode: one group of tiles of one layer over one partition. */
-  static final class AccumulateTiles
-      implements org.apache.spark.api.java.function.PairFlatMapFunction<Iterator<InternalRow>, Long, TilePartial> {
-    private static final long serialVersionUID = 1L;
-    private final String dataset;
-    private final LayerInput layer;
-    private final ColumnEncoding encoding;
-    private final int ordinal;
-    private final int metadataOrdinal;
-    private final Options options;
-    private final List<int[]> tiles;
-    private final boolean emitStats;
-
-    AccumulateTiles(String dataset, LayerInput layer, ColumnEncoding encoding, int ordinal, int metadataOrdinal,
-        Options options, List<int[]> tiles, boolean emitStats) {
-      this.dataset = dataset;
-      this.layer = layer;
-      this.encoding = encoding;
-      this.ordinal = ordinal;
-      this.metadataOrdinal = metadataOrdinal;
-      this.options = options;
-      this.tiles = tiles;
-      this.emitStats = emitStats;
-    }
-
-    @Override
-    public Iterator<Tuple2<Long, TilePartial>> call(Iterator<InternalRow> it) {
-      int d = layer.conv() != null ? 0 : layer.dim();
-      AutocorrelationAccumulator acc = AutocorrelationAccumulator.tiled(d, layer.conv(), options.biasAugmented,
-          options.tileSize, tiles, options.blockSamples);
-      ColumnEncoding.RowReader reader = encoding.reader(ordinal, acc.inputSize());
-      while (it.hasNext()) {
-        InternalRow row = it.next();
-        try {
-          reader.addTo(row, acc);
-        } catch (ColumnEncoding.BadValueException | NonFiniteValueException e) {
-          throw badRow(dataset, layer, row, metadataOrdinal, e);
-        }
-      }
-      acc.finish();
-      List<Tuple2<Long, TilePartial>> out = new ArrayList<>();
-      for (int t = 0; t < acc.tileCount(); t++) {
-        TilePartial tp = new TilePartial();
-        tp.values = acc.tileSum(t);
-        out.add(new Tuple2<>(TilePartial.key(acc.tileRow(t), acc.tileCol(t)), tp));
-      }
-      if (emitStats) {
-        TilePartial s = new TilePartial();
-        s.samples = acc.samples();
-        s.rows = acc.rows();
-        s.sum = acc.sums();
-        s.min = acc.minima();
-        s.max = acc.maxima();
-        out.add(new Tuple2<>(TilePartial.STATS_KEY, s));
-      }
-      return out.iterator();
-    }
   }
 }
