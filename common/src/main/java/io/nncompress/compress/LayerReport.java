@@ -30,6 +30,15 @@ public final class LayerReport implements java.io.Serializable {
   /** Relative error on held-out data, end to end through the compressed network (NaN until evaluated). */
   public double heldOutRelativeError = Double.NaN;
 
+  /** Weighted layer k of the chain with the given kept input groups; r null when it was not solved. */
+  static LayerReport of(LayerChain chain, int k, int[] kept, LambdaSearch.Result r, String target) {
+    io.nncompress.model.Layer l = chain.layer(k);
+    long rows = LayerChain.weightRows(l);
+    long before = rows * LayerChain.weightCols(l) + (LayerChain.bias(l) == null ? 0 : rows);
+    return new LayerReport(l.name(), l.type().id, chain.groupCount(k), kept.length, chain.outputUnits(k), before, r,
+        target);
+  }
+
   LayerReport(String layer, String type, int inputsBefore, int inputsAfter, int outputsBefore, long paramsBefore,
       LambdaSearch.Result r, String target) {
     this.layer = layer;

@@ -1,17 +1,10 @@
 package io.nncompress.compress;
 
-import io.nncompress.format.safetensors.SafetensorsFile;
-import io.nncompress.format.safetensors.Tensor;
 import io.nncompress.linalg.DenseMatrix;
 import io.nncompress.lnr.GroupLassoProblem;
 import io.nncompress.lnr.GroupLassoSolver;
 import io.nncompress.lnr.LambdaSearch;
-import io.nncompress.model.ArchitectureSpec;
-import io.nncompress.model.Conv2dLayer;
-import io.nncompress.model.DenseLayer;
 import io.nncompress.model.Layer;
-import io.nncompress.model.LayerSpec;
-import io.nncompress.model.LayerType;
 import io.nncompress.model.Network;
 import io.nncompress.progress.Eta;
 import io.nncompress.progress.Phase;
@@ -19,9 +12,7 @@ import io.nncompress.progress.Progress;
 import io.nncompress.stats.AutocorrelationStats;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.Function;
 import org.slf4j.Logger;
@@ -112,6 +103,15 @@ public final class LnrCompressor {
     this.search = new LambdaSearch(solver);
   }
 
+  /**
+   * The network with the given input groups of each weighted layer removed and NO reconstruction:
+   * the weights of the kept columns unchanged, output rows dropped where the next layer no longer
+   * reads them. It computes exactly what the original computes with the dropped neurons masked.
+   */
+  public static Network removeNeurons(Network original, List<int[]> keptGroups) {
+    return NetworkAssembly.removeNeurons(original, keptGroups);
+  }
+
   public Result compress(Network original, StatisticsSource stats) {
     sharedNetwork = original;
     Network net = original.foldBatchNorm();
@@ -133,25 +133,25 @@ public final class LnrCompressor {
       case PARALLEL: {
         AutocorrelationStats[] r = solvedInputs(stats, net, chain, all);
         for (int k = 0; k < n; k++) {
-          outRows[k] = range(chain.outputUnits(k));
+          outRows[k] = LayerProblems.range(chain.outputUnits(k));
           int kk = k;
-          solve(chain, k, outRows[k], r[kk], () -> layerProblem(chain, kk, outRows[kk], r[kk]), m, kept, solved);
+          solve(chain, k, outRows[k], r[kk], () -> LayerProblems.layerProblem(chain, kk, outRows[kk], r[kk]), m, kept, solved);
         }
         break;
       }
       case BOTTOM_UP: {
         AutocorrelationStats[] r = solvedInputs(stats, net, chain, all);
         for (int k = n - 1; k >= 0; k--) {
-          outRows[k] = k == n - 1 ? range(chain.outputUnits(k)) : kept[k + 1];
+          outRows[k] = k == n - 1 ? LayerProblems.range(chain.outputUnits(k)) : kept[k + 1];
           int kk = k;
-          solve(chain, k, outRows[k], r[kk], () -> layerProblem(chain, kk, outRows[kk], r[kk]), m, kept, solved);
+          solve(chain, k, outRows[k], r[kk], () -> LayerProblems.layerProblem(chain, kk, outRows[kk], r[kk]), m, kept, solved);
         }
         break;
       }
       case TOP_DOWN: {
         Network current = net; // layers 0..k-1 replaced by their reconstructions, same shapes
         for (int k = 0; k < n; k++) {
-          outRows[k] = range(chain.outputUnits(k));
+          outRows[k] = LayerProblems.range(chain.outputUnits(k));
           java.util.function.Supplier<GroupLassoProblem> p;
           AutocorrelationStats same = null; // the statistics of a problem parallel solves too
           if (!solves(chain, k)) {
@@ -159,15 +159,15 @@ public final class LnrCompressor {
           } else if (k == 0) {
             AutocorrelationStats r0 = stats.inputs(net, new int[] {all[0]})[0];
             same = r0;
-            p = () -> layerProblem(chain, 0, outRows[0], r0);
+            p = () -> LayerProblems.layerProblem(chain, 0, outRows[0], r0);
           } else {
             AutocorrelationStats j = stats.joint(net, new int[] {all[k]}, current, new int[] {all[k]})[0];
             int kk = k;
-            p = () -> crossProblem(chain, kk, j);
+            p = () -> LayerProblems.crossProblem(chain, kk, j);
           }
           solve(chain, k, outRows[k], same, p, m, kept, solved);
           if (m[k] != null) { // null: kept whole with its weight on file, the same layer
-            current = replace(current, chain, k, m[k]);
+            current = NetworkAssembly.replace(current, chain, k, m[k]);
           }
         }
         break;
@@ -176,7 +176,13 @@ public final class LnrCompressor {
         throw new IllegalStateException(strategy.name());
     }
     phase.close();
-    return assemble(net, chain, m, outRows, kept, solved);
+    for (int k = 0; k < n; k++) {
+      if (solved[k] == null) { // kept whole on file by the run that wrote the checkpoint
+        solved[k] = report(chain, k, kept[k], null);
+      }
+    }
+    NetworkAssembly.Assembled a = NetworkAssembly.assemble(net, chain, m, outRows, kept, solved);
+    return new Result(net, a.compressed(), strategy, a.reports(), new ArrayList<>(Arrays.asList(kept)));
   }
 
   /** Whether layer k is solved (has a target and does not read the network's input channels), else kept whole. */
@@ -202,101 +208,6 @@ public final class LnrCompressor {
       }
     }
     return r;
-  }
-
-  /**
-   * The network with the given input groups of each weighted layer removed and NO reconstruction:
-   * the weights of the kept columns unchanged, output rows dropped where the next layer no longer
-   * reads them. It computes exactly what the original computes with the dropped neurons masked.
-   */
-  public static Network removeNeurons(Network original, List<int[]> keptGroups) {
-    Network net = original.foldBatchNorm();
-    LayerChain chain = LayerChain.of(net);
-    int n = chain.size();
-    if (keptGroups.size() != n) {
-      throw new IllegalArgumentException("keptGroups must have one entry per weighted layer (" + n + "), cannot have: "
-          + keptGroups.size());
-    }
-    DenseMatrix[] m = new DenseMatrix[n];
-    int[][] outRows = new int[n][];
-    int[][] kept = new int[n][];
-    for (int k = 0; k < n; k++) {
-      outRows[k] = range(chain.outputUnits(k));
-      m[k] = augmented(chain.layer(k), outRows[k]);
-      kept[k] = keptGroups.get(k).clone();
-    }
-    return new LnrCompressor(ChainingStrategy.PARALLEL, name -> null, GroupLassoSolver.defaults())
-        .assemble(net, chain, m, outRows, kept, new LayerReport[n]).compressed;
-  }
-
-  private static int[] range(int n) {
-    int[] r = new int[n];
-    for (int i = 0; i < n; i++) {
-      r[i] = i;
-    }
-    return r;
-  }
-
-  /** W~ restricted to the given output rows: h' x (d + 1), bias last (zeros without a bias). */
-  static DenseMatrix augmented(Layer l, int[] rows) {
-    DenseMatrix w = LayerChain.weight(l);
-    double[] b = LayerChain.bias(l);
-    DenseMatrix wt = new DenseMatrix(rows.length, w.cols + 1);
-    for (int j = 0; j < w.cols; j++) {
-      for (int i = 0; i < rows.length; i++) {
-        wt.set(i, j, w.get(rows[i], j));
-      }
-    }
-    if (b != null) {
-      for (int i = 0; i < rows.length; i++) {
-        wt.set(i, w.cols, b[rows[i]]);
-      }
-    }
-    return wt;
-  }
-
-  // Y = W~[rows] X~, X = the layer's input: C = W~ R
-  private static GroupLassoProblem layerProblem(LayerChain chain, int k, int[] rows, AutocorrelationStats r) {
-    DenseMatrix wt = augmented(chain.layer(k), rows);
-    return groups(chain, k, GroupLassoProblem.forAugmentedWeights(wt, r.autocorrelation(), wt.cols - 1));
-  }
-
-  // top-down: Y = W~ z~ (original input), X = z^~ (compressed upstream); from the joint statistic of [z; z^; 1]
-  private static GroupLassoProblem crossProblem(LayerChain chain, int k, AutocorrelationStats joint) {
-    Layer l = chain.layer(k);
-    DenseMatrix wt = augmented(l, range(chain.outputUnits(k)));
-    int d = wt.cols - 1;
-    DenseMatrix rj = joint.autocorrelation();
-    int[] zIdx = new int[d + 1];
-    int[] hIdx = new int[d + 1];
-    for (int i = 0; i < d; i++) {
-      zIdx[i] = i;
-      hIdx[i] = d + i;
-    }
-    zIdx[d] = 2 * d;
-    hIdx[d] = 2 * d;
-    DenseMatrix rzh = new DenseMatrix(d + 1, d + 1); // E[z~ z^~^T]
-    for (int b = 0; b <= d; b++) {
-      for (int a = 0; a <= d; a++) {
-        rzh.set(a, b, rj.get(zIdx[a], hIdx[b]));
-      }
-    }
-    DenseMatrix rzz = rj.selectSymmetric(zIdx);
-    DenseMatrix rhh = rj.selectSymmetric(hIdx);
-    DenseMatrix c = wt.times(rzh);
-    DenseMatrix wr = wt.times(rzz);
-    double yy = 0;
-    for (int q = 0; q < wr.data.length; q++) {
-      yy += wr.data[q] * wt.data[q];
-    }
-    return groups(chain, k, GroupLassoProblem.general(c, rhh, Math.max(0, yy), d));
-  }
-
-  private static GroupLassoProblem groups(LayerChain chain, int k, GroupLassoProblem p) {
-    int[] g = chain.groupOfColumn(k);
-    boolean singletons = chain.groupCount(k) == g.length;
-    // channels (conv input, dense after flatten): one Frobenius-norm group per channel's columns
-    return singletons ? p : p.withColumnGroups(g);
   }
 
   /**
@@ -382,8 +293,8 @@ public final class LnrCompressor {
     if (!solves(chain, k)) {
       // kept whole (no target, or input channels of the network's first layer); a weight left on
       // file stays there: null, the rows are selected from the file in assemble
-      m[k] = LayerChain.deferredWeight(l) != null ? null : augmented(l, rows);
-      kept[k] = range(chain.groupCount(k));
+      m[k] = LayerChain.deferredWeight(l) != null ? null : LayerProblems.augmented(l, rows);
+      kept[k] = LayerProblems.range(chain.groupCount(k));
       solved[k] = report(chain, k, kept[k], null);
       LOG.info("Layer {}: kept whole", l.name());
       return;
@@ -398,8 +309,8 @@ public final class LnrCompressor {
     }
     if (r.noInputHelps || r.solution.keptGroups.length == 0) {
       // no input lowers the error (an all-zero weight, constant inputs): the layer as it is reconstructs itself
-      m[k] = augmented(l, rows);
-      kept[k] = range(chain.groupCount(k));
+      m[k] = LayerProblems.augmented(l, rows);
+      kept[k] = LayerProblems.range(chain.groupCount(k));
       solved[k] = report(chain, k, kept[k], r.withTargetReached(false));
       LOG.warn("Layer {}: target {} not reached: no input changes what is left of its output (lambda_max = {}: an "
           + "all-zero weight, or constant inputs?); kept whole", l.name(), t, r.lambdaMax);
@@ -423,11 +334,7 @@ public final class LnrCompressor {
   }
 
   private LayerReport report(LayerChain chain, int k, int[] kept, LambdaSearch.Result r) {
-    Layer l = chain.layer(k);
-    long rows = LayerChain.weightRows(l);
-    long before = rows * LayerChain.weightCols(l) + (LayerChain.bias(l) == null ? 0 : rows);
-    return new LayerReport(l.name(), l.type().id, chain.groupCount(k), kept.length, chain.outputUnits(k), before, r,
-        String.valueOf(targets.apply(l.name())));
+    return LayerReport.of(chain, k, kept, r, String.valueOf(targets.apply(chain.layer(k).name())));
   }
 
   // the groups of the kept columns, ascending
@@ -437,123 +344,5 @@ public final class LnrCompressor {
       g.add(groupOf[j]);
     }
     return g.stream().mapToInt(Integer::intValue).toArray();
-  }
-
-  // the network with weighted layer k's weights replaced by M (dropped columns are zero), same shapes
-  private static Network replace(Network current, LayerChain chain, int k, DenseMatrix mk) {
-    List<Layer> layers = new ArrayList<>(current.layers());
-    int idx = chain.networkIndex(k);
-    Layer l = layers.get(idx);
-    int d = mk.cols - 1;
-    DenseMatrix w = new DenseMatrix(mk.rows, d);
-    System.arraycopy(mk.data, 0, w.data, 0, w.data.length);
-    double[] b = LayerChain.bias(l) == null ? null : mk.column(d);
-    if (l instanceof DenseLayer) {
-      layers.set(idx, new DenseLayer(l.spec(), w, b));
-    } else {
-      Conv2dLayer c = (Conv2dLayer) l;
-      layers.set(idx, new Conv2dLayer(l.spec(), l.inputShape(), c.geometry().kernelH, c.geometry().kernelW, w, b));
-    }
-    return current.with(current.inputSelect(), layers);
-  }
-
-  private Result assemble(Network net, LayerChain chain, DenseMatrix[] m, int[][] outRows, int[][] kept,
-      LayerReport[] solved) {
-    int n = chain.size();
-    Map<String, Tensor> tensors = new LinkedHashMap<>(net.tensors());
-    ArchitectureSpec spec = net.spec();
-    List<LayerSpec> specs = new ArrayList<>(spec.layers);
-    List<LayerReport> reports = new ArrayList<>();
-    for (int k = 0; k < n; k++) {
-      Layer l = chain.layer(k);
-      int[] rowsWanted = k == n - 1 ? range(chain.outputUnits(k)) : kept[k + 1];
-      int[] rowPos = positions(outRows[k], rowsWanted, l.name());
-      int[] groupOf = chain.groupOfColumn(k);
-      TreeSet<Integer> keptSet = new TreeSet<>();
-      for (int g : kept[k]) {
-        keptSet.add(g);
-      }
-      int[] cols = Arrays.stream(range(groupOf.length)).filter(j -> keptSet.contains(groupOf[j])).toArray();
-      Tensor onFile = m[k] == null ? LayerChain.deferredWeight(l) : null;
-      if (m[k] == null && onFile == null) {
-        m[k] = augmented(l, outRows[k]); // kept whole on file by the run that wrote the checkpoint
-      }
-      DenseMatrix w = onFile != null ? null : new DenseMatrix(rowPos.length, cols.length);
-      double[] b = LayerChain.bias(l) == null ? null : new double[rowPos.length];
-      int[] fileRows = new int[rowPos.length];
-      for (int i = 0; i < rowPos.length; i++) {
-        fileRows[i] = outRows[k][rowPos[i]];
-        if (onFile != null) {
-          if (b != null) {
-            b[i] = LayerChain.bias(l)[fileRows[i]];
-          }
-          continue;
-        }
-        for (int j = 0; j < cols.length; j++) {
-          w.set(i, j, m[k].get(rowPos[i], cols[j]));
-        }
-        if (b != null) {
-          b[i] = m[k].get(rowPos[i], m[k].cols - 1);
-        }
-      }
-      LayerSpec s = l.spec().withUnits(rowPos.length);
-      specs.set(chain.networkIndex(k), s);
-      if (onFile != null) {
-        if (cols.length != LayerChain.weightCols(l)) {
-          throw new IllegalStateException("Layer " + l.name() + " kept whole has " + cols.length + " of "
-              + LayerChain.weightCols(l) + " columns");
-        }
-        // kept whole: the same weight, its kept rows still on file
-        tensors.put(s.weight, Tensor.deferred(onFile.source().selectRows(fileRows)));
-      } else if (l.type() == LayerType.DENSE) {
-        tensors.put(s.weight, Tensor.of(w));
-      } else {
-        Conv2dLayer c = (Conv2dLayer) l;
-        tensors.put(s.weight, Tensor.f32(w.toRowMajor(), w.rows, kept[k].length, c.geometry().kernelH,
-            c.geometry().kernelW));
-      }
-      if (b != null) {
-        tensors.put(s.bias, Tensor.of(b));
-      }
-      LayerReport rep = solved[k] != null ? solved[k] : report(chain, k, kept[k], null);
-      rep.outputsAfter = rowPos.length;
-      rep.paramsAfter = (long) rowPos.length * cols.length + (b == null ? 0 : b.length);
-      reports.add(rep);
-    }
-    int[] inputSelect = net.inputSelect();
-    int[] first = kept[0];
-    boolean firstDropsFeatures = chain.groupCount(0) == LayerChain.weightCols(chain.layer(0))
-        && first.length < chain.groupCount(0) && !net.inputShape().spatial;
-    int[] newSelect = inputSelect;
-    if (firstDropsFeatures) {
-      newSelect = new int[first.length];
-      for (int j = 0; j < first.length; j++) {
-        newSelect[j] = inputSelect == null ? first[j] : inputSelect[first[j]];
-      }
-    }
-    ArchitectureSpec newSpec = spec.with(newSelect, specs);
-    Network compressed = Network.build(newSpec, new SafetensorsFile(tensors), "compressed " + net.name());
-    List<int[]> keptList = new ArrayList<>();
-    for (int[] g : kept) {
-      keptList.add(g);
-    }
-    return new Result(net, compressed, strategy, reports, keptList);
-  }
-
-  // where each wanted output row sits among the rows M was solved for
-  private static int[] positions(int[] solvedRows, int[] wanted, String layer) {
-    Map<Integer, Integer> pos = new LinkedHashMap<>();
-    for (int i = 0; i < solvedRows.length; i++) {
-      pos.put(solvedRows[i], i);
-    }
-    int[] out = new int[wanted.length];
-    for (int i = 0; i < wanted.length; i++) {
-      Integer p = pos.get(wanted[i]);
-      if (p == null) {
-        throw new IllegalStateException("Layer " + layer + ": output " + wanted[i] + " was not reconstructed");
-      }
-      out[i] = p;
-    }
-    return out;
   }
 }
