@@ -1,6 +1,5 @@
 package io.nncompress.spark.compress;
 
-import io.nncompress.codec.BitReader;
 import io.nncompress.codec.BitWriter;
 import io.nncompress.codec.DeepCompressedTensor;
 import io.nncompress.codec.EncodedBytes;
@@ -12,7 +11,6 @@ import io.nncompress.compress.StagePlan;
 import io.nncompress.format.safetensors.SafetensorsException;
 import io.nncompress.format.safetensors.SafetensorsReader;
 import io.nncompress.format.safetensors.Tensor;
-import io.nncompress.format.safetensors.TensorSource;
 import io.nncompress.linalg.DenseMatrix;
 import io.nncompress.model.ArchitectureSpec;
 import io.nncompress.model.Layer;
@@ -22,13 +20,10 @@ import io.nncompress.model.Network;
 import io.nncompress.spark.autocorr.BadInputException;
 import io.nncompress.spark.codec.DistributedWeightSharing;
 import java.io.IOException;
-import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -37,12 +32,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.api.java.function.Function2;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.StorageLevel;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.Tuple2;
 
 /**
  * Weight sharing of the layers too large to collect ({@code stages.distributed_above}): a weighted
@@ -82,9 +75,6 @@ import scala.Tuple2;
  */
 final class DistributedLayers {
   private static final Logger LOG = LoggerFactory.getLogger(DistributedLayers.class);
-  /** A task reads about this many weights (a block of whole rows). */
-  static final int BLOCK_VALUES = 1 << 22;
-
   /** The encoded form of a layer weight-shared here, with the code counts of the pass. */
   static final class Encoded implements EncodedTensor {
     final EncodedBytes bytes;
@@ -154,26 +144,6 @@ final class DistributedLayers {
     boolean onFile;
     Encoded fixed;
     Encoded huffman;
-  }
-
-  /** One partition's rows: the first row, how many, the count of each code, and its bit stream. */
-  static final class Piece implements Serializable {
-    private static final long serialVersionUID = 1L;
-    final int partition;
-    final long firstRow;
-    final long rows;
-    final long[] counts;
-    final long bits;
-    final byte[] stream;
-
-    Piece(int partition, long firstRow, long rows, long[] counts, long bits, byte[] stream) {
-      this.partition = partition;
-      this.firstRow = firstRow;
-      this.rows = rows;
-      this.counts = counts;
-      this.bits = bits;
-      this.stream = stream;
-    }
   }
 
   private final SparkSession spark;
@@ -322,17 +292,18 @@ final class DistributedLayers {
         + (onFile != null ? ", read by the executors from " + onFile.source().describe() : "") + ")";
     LOG.info("{}: weight sharing with 2^{} values, distributed", what, bits);
     jsc.setJobGroup("nncompress-compress", "nncompress compress: distributed weight sharing of " + l.name(), false);
-    JavaPairRDD<Long, float[]> rowRdd = (onFile != null ? fromSource(jsc, onFile.source(), rows, cols)
-        : fromMatrix(jsc, LayerChain.weight(l))).persist(StorageLevel.MEMORY_AND_DISK());
+    JavaPairRDD<Long, float[]> rowRdd = (onFile != null ? DistributedRows.fromSource(jsc, onFile.source(), rows, cols)
+        : DistributedRows.fromMatrix(jsc, LayerChain.weight(l))).persist(StorageLevel.MEMORY_AND_DISK());
     JavaPairRDD<Long, byte[]> codes = null;
     try {
       DistributedWeightSharing.Result r = DistributedWeightSharing.fit(rowRdd, new DistributedWeightSharing.Options()
           .bits(bits).collectThreshold(0).columnWeights(colW));
       codes = r.codes.persist(StorageLevel.MEMORY_AND_DISK());
       int k = 1 << bits;
-      List<Piece> fixed = new ArrayList<>(codes.mapPartitionsWithIndex(fixedWidth(cols, bits), true).collect());
+      List<CodeStreams.Piece> fixed = new ArrayList<>(codes.mapPartitionsWithIndex(CodeStreams.fixedWidth(cols, bits),
+          true).collect());
       long[] counts = new long[k];
-      for (Piece p : fixed) {
+      for (CodeStreams.Piece p : fixed) {
         for (int c = 0; c < k; c++) {
           counts[c] += p.counts[c];
         }
@@ -346,14 +317,14 @@ final class DistributedLayers {
       f.histogram = r.histogram;
       f.onFile = onFile != null;
       f.fixed = new Encoded(new EncodedBytes(DeepCompressedTensor.CODEC, rows, cols,
-          DeepCompressedTensor.assembleDense(rows, cols, bits, r.codebook, false, join(fixed, rows, null))),
+          DeepCompressedTensor.assembleDense(rows, cols, bits, r.codebook, false, CodeStreams.join(fixed, rows, null))),
           r.codebook, counts);
       if (huffman) {
         HuffmanCode code = HuffmanCode.fromFrequencies(counts, HuffmanCode.DEFAULT_MAX_LENGTH);
-        List<Piece> hp = new ArrayList<>(codes.mapPartitionsWithIndex(huffmanCoded(cols, bits, code.lengths()), true)
-            .collect());
+        List<CodeStreams.Piece> hp = new ArrayList<>(codes.mapPartitionsWithIndex(
+            CodeStreams.huffmanCoded(cols, bits, code.lengths()), true).collect());
         f.huffman = new Encoded(new EncodedBytes(DeepCompressedTensor.CODEC, rows, cols,
-            DeepCompressedTensor.assembleDense(rows, cols, bits, r.codebook, true, join(hp, rows, code))),
+            DeepCompressedTensor.assembleDense(rows, cols, bits, r.codebook, true, CodeStreams.join(hp, rows, code))),
             r.codebook, counts);
       }
       LOG.info("{}: {} weights in [{}, {}], codebook from {} histogram bins; {} bytes fixed-width{}", what, r.count,
@@ -398,136 +369,5 @@ final class DistributedLayers {
       }
     }
     return null;
-  }
-
-  /** The rows of a tensor left on file, one task per block of rows: each reads its own byte range. */
-  static JavaPairRDD<Long, float[]> fromSource(JavaSparkContext jsc, TensorSource src, int rows, int cols) {
-    int block = blockRows(jsc, rows, cols);
-    List<int[]> ranges = new ArrayList<>();
-    for (int from = 0; from < rows; from += block) {
-      ranges.add(new int[] {from, Math.min(rows, from + block)});
-    }
-    return jsc.parallelize(ranges, Math.max(1, ranges.size())).flatMapToPair(r -> {
-      double[] v = src.rows(r[0], r[1]);
-      List<Tuple2<Long, float[]>> out = new ArrayList<>(r[1] - r[0]);
-      for (int i = r[0]; i < r[1]; i++) {
-        float[] row = new float[cols];
-        int off = (i - r[0]) * cols;
-        for (int j = 0; j < cols; j++) {
-          row[j] = (float) v[off + j];
-        }
-        out.add(new Tuple2<>((long) i, row));
-      }
-      return out.iterator();
-    });
-  }
-
-  /** The rows of a matrix the driver holds, in blocks that travel with the tasks. */
-  static JavaPairRDD<Long, float[]> fromMatrix(JavaSparkContext jsc, DenseMatrix w) {
-    int block = blockRows(jsc, w.rows, w.cols);
-    List<Tuple2<Integer, float[][]>> blocks = new ArrayList<>();
-    for (int from = 0; from < w.rows; from += block) {
-      int to = Math.min(w.rows, from + block);
-      float[][] rs = new float[to - from][w.cols];
-      for (int i = from; i < to; i++) {
-        for (int j = 0; j < w.cols; j++) {
-          rs[i - from][j] = (float) w.get(i, j);
-        }
-      }
-      blocks.add(new Tuple2<>(from, rs));
-    }
-    return jsc.parallelize(blocks, Math.max(1, blocks.size())).flatMapToPair(b -> {
-      List<Tuple2<Long, float[]>> out = new ArrayList<>(b._2.length);
-      for (int i = 0; i < b._2.length; i++) {
-        out.add(new Tuple2<>((long) (b._1 + i), b._2[i]));
-      }
-      return out.iterator();
-    });
-  }
-
-  // rows per task: about BLOCK_VALUES weights, and at least as many tasks as the cluster's default parallelism
-  private static int blockRows(JavaSparkContext jsc, int rows, int cols) {
-    int block = Math.max(1, BLOCK_VALUES / Math.max(1, cols));
-    int tasks = Math.max(1, jsc.defaultParallelism());
-    return Math.max(1, Math.min(block, (rows + tasks - 1) / tasks));
-  }
-
-  /** Per partition: its first row, rows, code counts and its codes packed bits wide (as the dense deepcomp form). */
-  private static Function2<Integer, Iterator<Tuple2<Long, byte[]>>, Iterator<Piece>> fixedWidth(int cols, int bits) {
-    return (p, it) -> {
-      long[] counts = new long[1 << bits];
-      BitWriter w = new BitWriter();
-      long first = -1;
-      long n = 0;
-      long expect = -1;
-      while (it.hasNext()) {
-        Tuple2<Long, byte[]> t = it.next();
-        if (first < 0) {
-          first = t._1;
-          expect = first;
-        }
-        if (t._1 != expect) {
-          throw new IllegalStateException("partition " + p + ": row " + t._1 + " where row " + expect + " was due");
-        }
-        expect++;
-        n++;
-        for (int c : BitReader.unpack(t._2, 0, cols, bits)) {
-          counts[c]++;
-          w.write(c, bits);
-        }
-      }
-      return Collections.singletonList(new Piece(p, first, n, counts, w.bitLength(), w.toByteArray())).iterator();
-    };
-  }
-
-  /** Per partition: its rows' codes as Huffman codes of the given lengths. */
-  private static Function2<Integer, Iterator<Tuple2<Long, byte[]>>, Iterator<Piece>> huffmanCoded(int cols, int bits,
-      int[] lengths) {
-    return (p, it) -> {
-      HuffmanCode code = HuffmanCode.fromLengths(lengths);
-      BitWriter w = new BitWriter();
-      long first = -1;
-      long n = 0;
-      while (it.hasNext()) {
-        Tuple2<Long, byte[]> t = it.next();
-        if (first < 0) {
-          first = t._1;
-        }
-        n++;
-        for (int c : BitReader.unpack(t._2, 0, cols, bits)) {
-          code.encode(c, w);
-        }
-      }
-      return Collections.singletonList(new Piece(p, first, n, null, w.bitLength(), w.toByteArray())).iterator();
-    };
-  }
-
-  /** The partitions' streams joined in row order, behind the Huffman code lengths when given. */
-  private static byte[] join(List<Piece> pieces, int rows, HuffmanCode code) {
-    pieces.sort(Comparator.comparingInt(p -> p.partition));
-    long bits = 0;
-    for (Piece p : pieces) {
-      bits += p.bits;
-    }
-    BitWriter w = new BitWriter((int) Math.min(Integer.MAX_VALUE - 8, BitWriter.bytesFor(bits) + 64));
-    if (code != null) {
-      code.writeLengths(w);
-    }
-    long next = 0;
-    for (Piece p : pieces) {
-      if (p.rows == 0) {
-        continue;
-      }
-      if (p.firstRow != next) {
-        throw new IllegalStateException("partition " + p.partition + " starts at row " + p.firstRow + ", row " + next
-            + " was due");
-      }
-      next += p.rows;
-      w.append(p.stream, p.bits);
-    }
-    if (next != rows) {
-      throw new IllegalStateException("the partitions hold " + next + " rows, the layer has " + rows);
-    }
-    return w.toByteArray();
   }
 }
