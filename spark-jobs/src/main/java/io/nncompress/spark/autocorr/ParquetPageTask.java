@@ -268,7 +268,8 @@ final class ParquetPageTask implements FlatMapFunction<Iterator<ParquetFileInput
     }
   }
 
-  private static final GroupConverter NO_CONVERTER = new GroupConverter() {
+  /** parquet-column's record reading is not used: the column readers are read directly. */
+  static final GroupConverter NO_CONVERTER = new GroupConverter() {
     @Override
     public Converter getConverter(int fieldIndex) {
       return new PrimitiveConverter() {};

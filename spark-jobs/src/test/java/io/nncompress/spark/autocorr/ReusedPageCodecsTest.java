@@ -26,9 +26,6 @@ import org.apache.parquet.hadoop.metadata.CompressionCodecName;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
 import org.apache.parquet.hadoop.util.HadoopOutputFile;
 import org.apache.parquet.io.api.Binary;
-import org.apache.parquet.io.api.Converter;
-import org.apache.parquet.io.api.GroupConverter;
-import org.apache.parquet.io.api.PrimitiveConverter;
 import org.apache.parquet.schema.MessageType;
 import org.apache.parquet.schema.MessageTypeParser;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -85,19 +82,6 @@ class ReusedPageCodecsTest {
     return Binary.fromConstantByteArray(b.array());
   }
 
-  static final GroupConverter NONE = new GroupConverter() {
-    @Override
-    public Converter getConverter(int fieldIndex) {
-      return new PrimitiveConverter() {};
-    }
-
-    @Override
-    public void start() {}
-
-    @Override
-    public void end() {}
-  };
-
   @ParameterizedTest
   @EnumSource(value = CompressionCodecName.class, names = {"SNAPPY", "ZSTD"})
   void pagesOfBothColumnsAreIntactAndArraysAreReused(CompressionCodecName codec, @TempDir Path tmp)
@@ -121,7 +105,7 @@ class ReusedPageCodecsTest {
             break;
           }
           groups++;
-          ColumnReadStoreImpl store = new ColumnReadStoreImpl(g, NONE, schema, "test");
+          ColumnReadStoreImpl store = new ColumnReadStoreImpl(g, ParquetPageTask.NO_CONVERTER, schema, "test");
           ColumnReader wide = store.getColumnReader(columns.get(0));
           ColumnReader narrow = store.getColumnReader(columns.get(1));
           codecs.reuseFromNow();
