@@ -1,6 +1,6 @@
 package io.nncompress.train;
 
-import io.nncompress.linalg.ConvGeometry;
+import io.nncompress.linalg.ConvKernels;
 import io.nncompress.linalg.DenseMatrix;
 import io.nncompress.model.BatchNormLayer;
 import io.nncompress.model.Conv2dLayer;
@@ -169,34 +169,9 @@ public final class Backprop {
 
   private static DenseMatrix convBackward(Conv2dLayer c, DenseMatrix x, DenseMatrix dy, Gradients g, int k,
       boolean needInput) {
-    ConvGeometry geo = c.geometry();
-    int o = c.weight().rows;
-    int np = geo.positions();
-    int n = x.cols;
-    // dYc (O x n*np), column s*np + p = the output gradient at position p of sample s
-    DenseMatrix dyc = new DenseMatrix(o, n * np);
-    for (int s = 0; s < n; s++) {
-      for (int q = 0; q < np; q++) {
-        for (int a = 0; a < o; a++) {
-          dyc.data[a + (s * np + q) * o] = dy.data[s * dy.rows + a * np + q];
-        }
-      }
-    }
-    DenseMatrix p = c.patches(x, 0, n);
-    // Y = W P + b  =>  dW = dYc P^T, db = dYc 1, dP = W^T dYc
-    DenseMatrix.gemm(1.0, dyc, false, p, true, 0.0, g.weight[k]);
-    if (g.bias[k] != null) {
-      rowSums(dyc, g.bias[k]);
-    }
-    if (!needInput) {
-      return null;
-    }
-    DenseMatrix dp = new DenseMatrix(p.rows, p.cols);
-    DenseMatrix.gemm(1.0, c.weight(), true, dyc, false, 0.0, dp);
-    DenseMatrix dx = new DenseMatrix(x.rows, x.cols);
-    for (int s = 0; s < n; s++) {
-      Col2Im.accumulate(geo, dp.data, s * np * p.rows, p.rows, dx.data, s * x.rows);
-    }
+    // Y = W P + b  =>  dW = dY P^T, db = dY 1, dP = W^T dY scattered back onto the map (col2im)
+    DenseMatrix dx = needInput ? new DenseMatrix(x.rows, x.cols) : null;
+    ConvKernels.backward(c.geometry(), c.weight(), x, dy, g.weight[k], g.bias[k], dx);
     return dx;
   }
 
