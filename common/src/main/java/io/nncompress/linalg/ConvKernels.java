@@ -37,8 +37,12 @@ public final class ConvKernels {
               java.util.Arrays.fill(pt, dst, dst + g.outW, 0.0);
               continue;
             }
-            java.util.Arrays.fill(pt, dst, dst + vlo, 0.0);
-            java.util.Arrays.fill(pt, dst + vhi, dst + g.outW, 0.0);
+            if (vlo > 0) {
+              java.util.Arrays.fill(pt, dst, dst + vlo, 0.0);
+            }
+            if (vhi < g.outW) {
+              java.util.Arrays.fill(pt, dst + vhi, dst + g.outW, 0.0);
+            }
             int src = cOff + y * g.width + x0;
             if (g.strideW == 1) {
               System.arraycopy(input, src + vlo, pt, dst + vlo, vhi - vlo);

@@ -53,20 +53,25 @@ public final class PoolLayer extends Layer {
     return sw;
   }
 
-  /** Index, within one input sample, of the window element pooled into output element (c, u, v) for max pooling. */
+  /**
+   * Index, within one input sample, of the window element pooled into output element (c, u, v) for max pooling:
+   * the first largest, or the first NaN.
+   */
   public int argmax(double[] x, int base, int c, int u, int v) {
-    int best = -1;
-    double m = Double.NEGATIVE_INFINITY;
-    for (int i = 0; i < kh; i++) {
-      int row = c * in.height * in.width + (u * sh + i) * in.width + v * sw;
-      for (int j = 0; j < kw; j++) {
+    int row = c * in.height * in.width + u * sh * in.width + v * sw;
+    int best = row;
+    double m = x[base + row];
+    if (m != m) {
+      return best;
+    }
+    for (int i = 0; i < kh; i++, row += in.width) {
+      for (int j = i == 0 ? 1 : 0; j < kw; j++) {
         double e = x[base + row + j];
-        if (best < 0 || e > m || Double.isNaN(e)) {
+        if (e > m) {
           m = e;
           best = row + j;
-          if (Double.isNaN(e)) {
-            return best;
-          }
+        } else if (e != e) {
+          return row + j; // NaN propagates
         }
       }
     }

@@ -7,6 +7,7 @@ import io.nncompress.model.Conv2dLayer;
 import io.nncompress.model.DenseLayer;
 import io.nncompress.model.ElementwiseLayer;
 import io.nncompress.model.Layer;
+import io.nncompress.model.LayerType;
 import io.nncompress.model.Network;
 import io.nncompress.model.PoolLayer;
 import java.util.ArrayList;
@@ -133,23 +134,21 @@ public final class Backprop {
         return dy;
       default: {
         DenseMatrix dx = new DenseMatrix(dy.rows, dy.cols);
+        if (el.type() == LayerType.RELU) { // relu' = 1 for x > 0, else 0 (one loop, the type tested once)
+          for (int e = 0; e < dy.data.length; e++) {
+            dx.data[e] = dy.data[e] * (x.data[e] > 0 ? 1.0 : 0.0);
+          }
+          return dx;
+        }
         for (int e = 0; e < dy.data.length; e++) {
           double xv = x.data[e];
           double deriv;
-          switch (el.type()) {
-            case RELU:
-              deriv = xv > 0 ? 1.0 : 0.0;
-              break;
-            case TANH: {
-              double t = Math.tanh(xv);
-              deriv = 1 - t * t; // tanh' = 1 - tanh^2
-              break;
-            }
-            default: {
-              double s = 1.0 / (1.0 + Math.exp(-xv));
-              deriv = s * (1 - s); // sigmoid' = s (1 - s)
-              break;
-            }
+          if (el.type() == LayerType.TANH) {
+            double t = Math.tanh(xv);
+            deriv = 1 - t * t; // tanh' = 1 - tanh^2
+          } else {
+            double s = 1.0 / (1.0 + Math.exp(-xv));
+            deriv = s * (1 - s); // sigmoid' = s (1 - s)
           }
           dx.data[e] = dy.data[e] * deriv;
         }
