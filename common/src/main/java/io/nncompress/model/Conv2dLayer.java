@@ -2,18 +2,17 @@ package io.nncompress.model;
 
 import io.nncompress.format.safetensors.Tensor;
 import io.nncompress.linalg.ConvGeometry;
+import io.nncompress.linalg.ConvKernels;
 import io.nncompress.linalg.DenseMatrix;
 import java.util.Map;
 
 /**
  * 2-D convolution (PyTorch Conv2d, groups = 1): the weight O x C x kh x kw is held as the matrix
- * W, O x (C*kh*kw); the input map is turned into patches (im2col, {@link ConvGeometry#extractPatches})
- * and Y = W P + b goes through one dgemm per chunk of samples.
+ * W, O x (C*kh*kw); the input map is turned into patches (im2col) and Y = W P + b goes through one
+ * dgemm per sample ({@link ConvKernels#forward}, patches transposed so that the product lands in the
+ * output's layout); {@link #patches} gives them in {@link ConvGeometry#extractPatches}'s order.
  */
 public final class Conv2dLayer extends Layer {
-  /** Patch matrices of at most about this many doubles are built at once (chunks of samples). */
-  static final int MAX_PATCH_DOUBLES = 1 << 22;
-
   private final ConvGeometry geometry;
   private final DenseMatrix weight;
   private final double[] bias;
@@ -81,28 +80,8 @@ public final class Conv2dLayer extends Layer {
   @Override
   public DenseMatrix forward(DenseMatrix x) {
     checkInput(x);
-    int o = weight.rows;
-    int np = geometry.positions();
-    int outSize = o * np;
-    DenseMatrix y = new DenseMatrix(outSize, x.cols);
-    int chunk = Math.max(1, MAX_PATCH_DOUBLES / Math.max(1, geometry.patchSize() * np));
-    for (int from = 0; from < x.cols; from += chunk) {
-      int to = Math.min(x.cols, from + chunk);
-      DenseMatrix p = patches(x, from, to);
-      DenseMatrix yc = new DenseMatrix(o, p.cols);
-      // Yc = W P: column s*np + p holds the O outputs at position p of sample s
-      DenseMatrix.gemm(1.0, weight, false, p, false, 0.0, yc);
-      // to the (o, u, v) row-major layout of sample s: y[o*np + p, s] = Yc[o, s*np + p] + b[o]
-      for (int s = from; s < to; s++) {
-        int ybase = s * outSize;
-        int cbase = (s - from) * np * o;
-        for (int q = 0; q < np; q++) {
-          for (int c = 0; c < o; c++) {
-            y.data[ybase + c * np + q] = yc.data[cbase + q * o + c] + (bias == null ? 0.0 : bias[c]);
-          }
-        }
-      }
-    }
+    DenseMatrix y = new DenseMatrix(weight.rows * geometry.positions(), x.cols);
+    ConvKernels.forward(geometry, weight, bias, x, y);
     return y;
   }
 

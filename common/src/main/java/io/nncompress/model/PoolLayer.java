@@ -53,24 +53,49 @@ public final class PoolLayer extends Layer {
     return sw;
   }
 
-  /** Index, within one input sample, of the window element pooled into output element (c, u, v) for max pooling. */
+  /**
+   * Index, within one input sample, of the window element pooled into output element (c, u, v) for max pooling:
+   * the first largest, or the first NaN.
+   */
   public int argmax(double[] x, int base, int c, int u, int v) {
-    int best = -1;
-    double m = Double.NEGATIVE_INFINITY;
-    for (int i = 0; i < kh; i++) {
-      int row = c * in.height * in.width + (u * sh + i) * in.width + v * sw;
-      for (int j = 0; j < kw; j++) {
+    int first = c * in.height * in.width + u * sh * in.width + v * sw;
+    int row = first;
+    int best = first;
+    double m = x[base + first];
+    // without branches (on real maps the comparison goes either way: a branch is mispredicted often, 3x slower
+    // measured): the index through a conditional move, the running max through Math.max, which keeps a NaN
+    if (kh == 2 && kw == 2) { // the common 2x2 window written out
+      int below = first + in.width;
+      double e = x[base + first + 1];
+      best = e > m ? first + 1 : best;
+      m = Math.max(m, e);
+      e = x[base + below];
+      best = e > m ? below : best;
+      m = Math.max(m, e);
+      e = x[base + below + 1];
+      best = e > m ? below + 1 : best;
+      m = Math.max(m, e);
+      return m == m ? best : firstNaN(x, base, first);
+    }
+    for (int i = 0; i < kh; i++, row += in.width) {
+      for (int j = i == 0 ? 1 : 0; j < kw; j++) {
         double e = x[base + row + j];
-        if (best < 0 || e > m || Double.isNaN(e)) {
-          m = e;
-          best = row + j;
-          if (Double.isNaN(e)) {
-            return best;
-          }
+        best = e > m ? row + j : best;
+        m = Math.max(m, e);
+      }
+    }
+    return m == m ? best : firstNaN(x, base, first);
+  }
+
+  private int firstNaN(double[] x, int base, int row) {
+    for (int i = 0; i < kh; i++, row += in.width) {
+      for (int j = 0; j < kw; j++) {
+        if (Double.isNaN(x[base + row + j])) {
+          return row + j;
         }
       }
     }
-    return best;
+    throw new IllegalStateException("no NaN in the window");
   }
 
   @Override
