@@ -88,6 +88,15 @@ public final class SolverCost {
    * factor (a trial there is a solve near the target, where a slower method costs most).
    */
   static final double EXPLORE_LATE = 1.25;
+  /**
+   * With FISTA's count measured and the two predicted costs within this factor of each other, AUTO
+   * measures instead of predicting: BCD is probed ({@link BcdProbe}) rather than chosen or ruled out.
+   */
+  public static final double PROBE_BAND = 4;
+  /** The probe's sweeps cost at most this share of FISTA's predicted solve. */
+  public static final double PROBE_SHARE = 0.1;
+  /** Fewer sweeps than this in the budget: no probe (no rate to read), the model's choice. */
+  static final int PROBE_MIN = 3;
 
   /**
    * The iteration counts measured on a path so far: the latest of each method, -1 when that method
@@ -222,6 +231,26 @@ public final class SolverCost {
     double f = base == 0 ? 1 : kept / (double) base;
     int w = Math.min(p, Math.max(s + 16, (int) Math.ceil(1.1 * s)));
     return bcdSweeps(f, hist) * bcdSweep(h, p, w);
+  }
+
+  /**
+   * The sweeps of BCD's probe ({@link BcdProbe}) at this warm start, 0 for none: FISTA's count measured
+   * on the path, the two predicted costs within {@value #PROBE_BAND}x, and at least {@value #PROBE_MIN}
+   * sweeps in {@value #PROBE_SHARE} of FISTA's predicted cost.
+   */
+  public static int probeSweeps(int h, int p, int penalised, int kept, int base, History hist) {
+    if (!hist.hasFista()) {
+      return 0;
+    }
+    double f = fista(h, p, penalised, kept, base, hist);
+    double b = bcd(h, p, penalised, kept, base, hist);
+    if (Math.max(f, b) > PROBE_BAND * Math.min(f, b)) {
+      return 0;
+    }
+    int s = kept + (p - penalised);
+    int w = Math.min(p, Math.max(s + 16, (int) Math.ceil(1.1 * s)));
+    double sweeps = Math.floor(PROBE_SHARE * f / bcdSweep(h, p, w));
+    return sweeps >= PROBE_MIN ? (int) Math.min(sweeps, 1 << 20) : 0;
   }
 
   /** The cheaper method by the model. */

@@ -1,0 +1,167 @@
+package io.nncompress.lnr;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nncompress.linalg.DenseMatrix;
+import org.junit.jupiter.api.Test;
+
+/** Issue 18, item 1: AUTO measures BCD's rate where the model's two predictions are close. */
+class BcdProbeTest {
+  // h 300, p 785 (demo fc1), a working set of 760 columns
+  private static final int H = 300;
+  private static final int P = 785;
+  private static final int W = 760;
+
+  /** Feeds r0 rho^k for k = 1..sweeps into a probe of that budget; its answer at the last sweep. */
+  private static boolean feed(BcdProbe probe, double r0, double rho, int sweeps, double target) {
+    probe.newRound();
+    boolean stop = false;
+    for (int k = 1; k <= sweeps; k++) {
+      stop = probe.stopAfter(k, W, r0 * Math.pow(rho, k), target);
+      if (k < sweeps) {
+        assertFalse(stop, "no decision before the budget's last sweep, asked at " + k);
+      }
+    }
+    return stop;
+  }
+
+  @Test
+  void aResidualFallingAtRateOneHalfNeedsTheSweepsToItsTarget() {
+    // residuals 1/2, 1/4, 1/8, 1/16 after 4 sweeps, target 1/16 / 1024: 10 more sweeps at rate 1/2
+    double sweep = SolverCost.bcdSweep(H, P, W);
+    BcdProbe continues = new BcdProbe(4, 10 * sweep / BcdProbe.CONTINUE * 1.01, H, P);
+    assertFalse(feed(continues, 1, 0.5, 4, 1.0 / 16 / 1024)); // 10 sweeps cost 0.99 x 0.8 FISTA: BCD goes on
+    assertEquals(0.5, continues.rate(), 1e-12);
+    assertEquals(10, continues.remainingSweeps(1.0 / 16, 1.0 / 16 / 1024), 1e-9);
+    assertEquals(14, continues.extrapolatedSweeps(), 1e-9);
+    BcdProbe handsOver = new BcdProbe(4, 10 * sweep / BcdProbe.CONTINUE * 0.99, H, P);
+    assertTrue(feed(handsOver, 1, 0.5, 4, 1.0 / 16 / 1024)); // 10 sweeps cost 1.01 x 0.8 FISTA: FISTA takes over
+  }
+
+  @Test
+  void theRateIsReadOverTheLaterHalfOfTheRound() {
+    // a fast first sweep (1 -> 0.01), then 0.9 per sweep: 6 sweeps, rate over the last 3 = 0.9, not the mean
+    BcdProbe probe = new BcdProbe(6, 1e30, H, P);
+    probe.newRound();
+    double[] r = {0.01, 0.009, 0.0081, 0.00729, 0.006561, 0.0059049};
+    for (int k = 0; k < r.length; k++) {
+      assertFalse(probe.stopAfter(k + 1, W, r[k], 1e-9));
+    }
+    assertEquals(0.9, probe.rate(), 1e-12);
+    // the sweeps to 1e-6 from 0.0059049 at 0.9: log(1e-6 / 0.0059049) / log(0.9) = 82.4
+    assertEquals(Math.log(1e-6 / 0.0059049) / Math.log(0.9), probe.remainingSweeps(0.0059049, 1e-6), 1e-9);
+    assertEquals(82.4, probe.remainingSweeps(0.0059049, 1e-6), 0.05);
+    assertEquals(0, probe.remainingSweeps(1e-7, 1e-6), 0);
+  }
+
+  @Test
+  void aStalledResidualHandsOverAndACheckRepeatsWhenTheSweepsDouble() {
+    BcdProbe stalled = new BcdProbe(3, 1e30, H, P);
+    assertTrue(feed(stalled, 1, 1.0, 3, 1e-3)); // rate 1: BCD would never reach the target
+    assertEquals(Double.POSITIVE_INFINITY, stalled.extrapolatedSweeps());
+    // budget 2: continued at sweep 2 (rate 1/2 and cheap), unchecked at 3, checked at 4 where it stalled
+    BcdProbe probe = new BcdProbe(2, 1e30, H, P);
+    probe.newRound();
+    assertFalse(probe.stopAfter(1, W, 0.5, 1e-6));
+    assertFalse(probe.stopAfter(2, W, 0.25, 1e-6));
+    assertFalse(probe.stopAfter(3, W, 0.25, 1e-6));
+    assertTrue(probe.stopAfter(4, W, 0.25, 1e-6)); // rate over sweeps 2..4: 1
+    // a new round (new working set) with one sweep so far: the previous round's rate
+    probe.newRound();
+    assertFalse(Double.isNaN(probe.remainingSweeps(0.5, 0.25)));
+    assertEquals(Double.POSITIVE_INFINITY, probe.remainingSweeps(0.5, 0.25));
+  }
+
+  private static GroupLassoProblem problem() {
+    LnrTestData data = LnrTestData.random(51, 480, 60, 10);
+    return GroupLassoProblem.forLayer(data.w, data.bias, data.augmentedR());
+  }
+
+  private static double objective(GroupLassoProblem problem, DenseMatrix m, double lambda) {
+    return 0.5 * problem.squaredError(m) + lambda * problem.penalty(m.data, problem.outputs());
+  }
+
+  @Test
+  void aSolveThroughTheProbeEndsWhereFistaAndBcdEnd() {
+    GroupLassoProblem problem = problem();
+    int h = problem.outputs();
+    int p = problem.inputs();
+    double tol = 1e-8;
+    LnrResult warm = GroupLassoSolver.defaults().tolerance(tol).debias(false)
+        .lasso(problem, 0.3 * problem.lambdaMax(), null, SolverCost.History.NONE);
+    double lambda = 0.1 * problem.lambdaMax();
+    LnrResult fista = new FistaGroupLasso().tolerance(tol).solve(problem, lambda, warm.lassoMatrix);
+    LnrResult bcd = new GroupLassoBcd().tolerance(tol).solve(problem, lambda, warm.lassoMatrix);
+    // a probe that finds FISTA cheaper (cost 0) stops BCD after its 2 sweeps: FISTA finishes from there
+    BcdProbe toFista = new BcdProbe(2, 0, h, p);
+    LnrResult handedOver = GroupLassoSolver.probed(new FistaGroupLasso().tolerance(tol),
+        new GroupLassoBcd().tolerance(tol), problem, lambda, warm.lassoMatrix, toFista);
+    assertEquals("fista", handedOver.method);
+    assertEquals(2, toFista.stoppedSweeps());
+    assertNotNull(toFista.stoppedAt());
+    // BCD's 2 sweeps decreased the objective from the warm start: a valid warm start for FISTA
+    assertTrue(objective(problem, toFista.stoppedAt(), lambda) < objective(problem, warm.lassoMatrix, lambda));
+    // a probe that finds BCD cheaper lets it run to the tolerance: the plain BCD solve
+    BcdProbe toBcd = new BcdProbe(2, 1e30, h, p);
+    LnrResult continued = GroupLassoSolver.probed(new FistaGroupLasso().tolerance(tol),
+        new GroupLassoBcd().tolerance(tol), problem, lambda, warm.lassoMatrix, toBcd);
+    assertEquals("bcd", continued.method);
+    assertNull(toBcd.stoppedAt());
+    assertEquals(bcd.iterations, continued.iterations);
+    double best = objective(problem, bcd.lassoMatrix, lambda);
+    for (LnrResult r : new LnrResult[] {fista, bcd, handedOver, continued}) {
+      assertTrue(r.converged && r.kktResidual <= tol, r.method + " KKT " + r.kktResidual);
+      AbstractGroupLassoMethodTest.assertKkt(problem, r.lassoMatrix, lambda, 1e-6);
+      assertEquals(best, objective(problem, r.lassoMatrix, lambda), 1e-9 * Math.abs(best));
+      assertTrue(r.lassoMatrix.maxAbsDiff(bcd.lassoMatrix) < 1e-5, "diff " + r.lassoMatrix.maxAbsDiff(bcd.lassoMatrix));
+    }
+  }
+
+  @Test
+  void autoProbesWhereThePredictionsAreCloseAndOnlyThere() {
+    // h 100, p 301, 50% kept, FISTA measured 120 at 40%: BCD predicted at 260 sweeps (close) or 5000 (far)
+    SolverCost.History close = new SolverCost.History(120, 0.4, 200, 0.4);
+    SolverCost.History far = new SolverCost.History(120, 0.4, 5000, 0.4);
+    SolverCost.History noFista = new SolverCost.History(-1, 0, 200, 0.4);
+    double f = SolverCost.fista(100, 301, 300, 150, close);
+    double b = SolverCost.bcd(100, 301, 300, 150, close);
+    assertTrue(Math.max(f, b) <= SolverCost.PROBE_BAND * Math.min(f, b), "within the band: " + b / f);
+    int w = 150 + 1 + 16;
+    assertEquals((int) Math.floor(SolverCost.PROBE_SHARE * f / SolverCost.bcdSweep(100, 301, w)),
+        SolverCost.probeSweeps(100, 301, 300, 150, 300, close));
+    assertTrue(SolverCost.probeSweeps(100, 301, 300, 150, 300, close) >= SolverCost.PROBE_MIN);
+    assertEquals(0, SolverCost.probeSweeps(100, 301, 300, 150, 300, far)); // BCD predicted 25x dearer: no probe
+    assertEquals(0, SolverCost.probeSweeps(100, 301, 300, 150, 300, noFista)); // FISTA's count not measured
+  }
+
+  @Test
+  void autoWithACloseHistoryProbesAndStillCertifiesTheTolerance() {
+    GroupLassoProblem problem = problem();
+    double tol = 1e-8;
+    LnrResult warm = GroupLassoSolver.defaults().tolerance(tol).debias(false)
+        .lasso(problem, 0.3 * problem.lambdaMax(), null, SolverCost.History.NONE);
+    double lambda = 0.1 * problem.lambdaMax();
+    int kept = GroupLassoSolver.keptPenalised(problem, warm.lassoMatrix);
+    // a history whose two predictions are equal here: FISTA 2000 iterations, BCD measured at this kept
+    // fraction with the sweeps that cost as much; the probe's budget is a tenth of them
+    int s = kept + 1;
+    int w = Math.min(61, Math.max(s + 16, (int) Math.ceil(1.1 * s)));
+    double fista = 2000 * SolverCost.fistaIteration(10, 61, s);
+    int sweeps = (int) Math.round(fista / SolverCost.bcdSweep(10, 61, w));
+    SolverCost.History hist = new SolverCost.History(2000, 0.3, sweeps, kept / 60.0);
+    int budget = SolverCost.probeSweeps(10, 61, 60, kept, 60, hist);
+    assertEquals(Math.floor(0.1 * fista / SolverCost.bcdSweep(10, 61, w)), budget, 0);
+    assertTrue(budget >= SolverCost.PROBE_MIN, "budget " + budget);
+    LnrResult probed = GroupLassoSolver.defaults().tolerance(tol).debias(false).lasso(problem, lambda,
+        warm.lassoMatrix, hist);
+    LnrResult plain = GroupLassoSolver.defaults().tolerance(tol).debias(false).probe(false).method(
+        GroupLassoSolver.Method.FISTA).lasso(problem, lambda, warm.lassoMatrix, hist);
+    assertTrue(probed.converged && probed.kktResidual <= tol, "KKT " + probed.kktResidual);
+    assertEquals(objective(problem, plain.lassoMatrix, lambda), objective(problem, probed.lassoMatrix, lambda),
+        1e-9 * objective(problem, plain.lassoMatrix, lambda));
+  }
+}
