@@ -19,7 +19,11 @@ import org.slf4j.LoggerFactory;
  * path rather than a fixed threshold. At lambda = 0 nothing is penalised and FISTA's acceleration
  * beats cyclic Gauss-Seidel sweeps. The previous fixed rule (FISTA above
  * {@value #BCD_MAX_KEPT_FRACTION} kept, else BCD) stays available for comparison
- * ({@code FistaBenchmark --grid}; figures in docs/benchmarks.md).
+ * ({@code FistaBenchmark --grid}; figures in docs/benchmarks.md). Where the two predicted costs are
+ * within {@value SolverCost#PROBE_BAND}x and FISTA's count is measured, AUTO probes instead
+ * ({@link BcdProbe}, {@link #probe}): BCD's rate over a few sweeps decides between BCD to the end and
+ * FISTA from BCD's iterate; the result is then that of the method that finished (its method and its
+ * iterations: FISTA's alone after a hand-over, which is what the path's history needs).
  *
  * <p>Column groups with more than one column ({@link GroupLassoProblem#withColumnGroups(int[])}, conv
  * channels): AUTO uses FISTA. {@link GroupLassoBcd} solves them too (block proximal steps, no working

@@ -60,20 +60,34 @@ class BcdProbeTest {
 
   @Test
   void aStalledResidualHandsOverAndACheckRepeatsWhenTheSweepsDouble() {
-    BcdProbe stalled = new BcdProbe(3, 1e30, H, P);
-    assertTrue(feed(stalled, 1, 1.0, 3, 1e-3)); // rate 1: BCD would never reach the target
+    BcdProbe stalled = new BcdProbe(4, 1e30, H, P);
+    assertTrue(feed(stalled, 1, 1.0, 4, 1e-3)); // rate 1: BCD would never reach the target
     assertEquals(Double.POSITIVE_INFINITY, stalled.extrapolatedSweeps());
-    // budget 2: continued at sweep 2 (rate 1/2 and cheap), unchecked at 3, checked at 4 where it stalled
+    // budget 4: rate 1/2 and cheap at sweep 4, so BCD goes on; unchecked at 5..7 although stalled there;
+    // checked again at 8, where the rate over sweeps 4..8 is 1
+    BcdProbe probe = new BcdProbe(4, 1e30, H, P);
+    probe.newRound();
+    double[] r = {0.5, 0.25, 0.125, 0.0625, 0.0625, 0.0625, 0.0625, 0.0625};
+    for (int k = 0; k < 7; k++) {
+      assertFalse(probe.stopAfter(k + 1, W, r[k], 1e-6), "sweep " + (k + 1));
+    }
+    assertTrue(probe.stopAfter(8, W, r[7], 1e-6));
+    // a new round (new working set) with one sweep so far: the previous round's rate (1 here)
+    probe.newRound();
+    assertFalse(probe.stopAfter(9, W, 0.5, 0.25));
+    assertEquals(Double.POSITIVE_INFINITY, probe.remainingSweeps(0.5, 0.25));
+  }
+
+  @Test
+  void withoutARateTheDecisionWaits() {
+    // budget 2, but a round's rate is read from its 4th sweep on: no decision at 2 or 3, the first at 4
     BcdProbe probe = new BcdProbe(2, 1e30, H, P);
     probe.newRound();
     assertFalse(probe.stopAfter(1, W, 0.5, 1e-6));
     assertFalse(probe.stopAfter(2, W, 0.25, 1e-6));
     assertFalse(probe.stopAfter(3, W, 0.25, 1e-6));
+    assertTrue(Double.isNaN(probe.extrapolatedSweeps()));
     assertTrue(probe.stopAfter(4, W, 0.25, 1e-6)); // rate over sweeps 2..4: 1
-    // a new round (new working set) with one sweep so far: the previous round's rate
-    probe.newRound();
-    assertFalse(Double.isNaN(probe.remainingSweeps(0.5, 0.25)));
-    assertEquals(Double.POSITIVE_INFINITY, probe.remainingSweeps(0.5, 0.25));
   }
 
   private static GroupLassoProblem problem() {
@@ -96,14 +110,15 @@ class BcdProbeTest {
     double lambda = 0.1 * problem.lambdaMax();
     LnrResult fista = new FistaGroupLasso().tolerance(tol).solve(problem, lambda, warm.lassoMatrix);
     LnrResult bcd = new GroupLassoBcd().tolerance(tol).solve(problem, lambda, warm.lassoMatrix);
-    // a probe that finds FISTA cheaper (cost 0) stops BCD after its 2 sweeps: FISTA finishes from there
+    // a probe that finds FISTA cheaper (cost 0) stops BCD at its first decision, after 4 sweeps (the first
+    // with a rate): FISTA finishes from there
     BcdProbe toFista = new BcdProbe(2, 0, h, p);
     LnrResult handedOver = GroupLassoSolver.probed(new FistaGroupLasso().tolerance(tol),
         new GroupLassoBcd().tolerance(tol), problem, lambda, warm.lassoMatrix, toFista);
     assertEquals("fista", handedOver.method);
-    assertEquals(2, toFista.stoppedSweeps());
+    assertEquals(BcdProbe.RATE_SWEEPS, toFista.stoppedSweeps());
     assertNotNull(toFista.stoppedAt());
-    // BCD's 2 sweeps decreased the objective from the warm start: a valid warm start for FISTA
+    // BCD's 4 sweeps decreased the objective from the warm start: a valid warm start for FISTA
     assertTrue(objective(problem, toFista.stoppedAt(), lambda) < objective(problem, warm.lassoMatrix, lambda));
     // a probe that finds BCD cheaper lets it run to the tolerance: the plain BCD solve
     BcdProbe toBcd = new BcdProbe(2, 1e30, h, p);
