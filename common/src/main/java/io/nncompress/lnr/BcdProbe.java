@@ -8,7 +8,8 @@ import io.nncompress.linalg.DenseMatrix;
  * {@link SolverCost#PROBE_SHARE} of FISTA's predicted solve, reads BCD's convergence rate from the
  * KKT residual over its working set after each sweep, extrapolates the sweeps it still needs (geometric
  * rate) and then either lets BCD finish or stops it and hands its iterate to FISTA as the warm start,
- * whichever is predicted cheaper from there. BCD decreases the objective at every step, so its iterate
+ * whichever is predicted cheaper from there (between the checks, as soon as BCD's remaining sweeps
+ * are predicted to cost over {@value #HOPELESS} times FISTA's solve). BCD decreases the objective at every step, so its iterate
  * is a valid warm start: the probe's work is not lost. BCD continued is checked again when its sweep
  * count doubles (at 2, 4, 8 ... times the budget), so an extrapolation that was too hopeful still hands
  * over.
@@ -26,6 +27,11 @@ import io.nncompress.linalg.DenseMatrix;
 final class BcdProbe {
   /** BCD's remaining sweeps are taken when they cost at most this share of FISTA's predicted solve. */
   static final double CONTINUE = 0.8;
+  /**
+   * Before the budget is spent, BCD hands over as soon as its remaining sweeps are predicted to cost more
+   * than this times FISTA's solve (the probe is then mostly spared where FISTA is clearly the faster).
+   */
+  static final double HOPELESS = 2;
 
   private final int budget;
   private final double fistaCost;
@@ -78,6 +84,13 @@ final class BcdProbe {
       round[n++] = residual;
     }
     if (sweeps < nextCheck) {
+      if (n >= RATE_SWEEPS) { // between the checks: hand over only where BCD is hopeless
+        double early = remainingSweeps(residual, target);
+        if (early * SolverCost.bcdSweep(h, p, w) > HOPELESS * fistaCost) {
+          extrapolated = sweeps + early;
+          return true;
+        }
+      }
       return false;
     }
     if (n < RATE_SWEEPS && Double.isNaN(lastRate)) {

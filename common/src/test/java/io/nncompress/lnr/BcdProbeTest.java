@@ -63,19 +63,59 @@ class BcdProbeTest {
     BcdProbe stalled = new BcdProbe(4, 1e30, H, P);
     assertTrue(feed(stalled, 1, 1.0, 4, 1e-3)); // rate 1: BCD would never reach the target
     assertEquals(Double.POSITIVE_INFINITY, stalled.extrapolatedSweeps());
-    // budget 4: rate 1/2 and cheap at sweep 4, so BCD goes on; unchecked at 5..7 although stalled there;
-    // checked again at 8, where the rate over sweeps 4..8 is 1
+    // budget 4: rate 1/2 and cheap at sweep 4, so BCD goes on; then it stalls: at 5 and 6 the rates over
+    // the later half (0.71, 0.79) still reach the target in finite sweeps; at 7 the rate over sweeps 4..7
+    // is 1, hopeless, so it hands over before the check at 8
     BcdProbe probe = new BcdProbe(4, 1e30, H, P);
     probe.newRound();
-    double[] r = {0.5, 0.25, 0.125, 0.0625, 0.0625, 0.0625, 0.0625, 0.0625};
-    for (int k = 0; k < 7; k++) {
+    double[] r = {0.5, 0.25, 0.125, 0.0625, 0.0625, 0.0625, 0.0625};
+    for (int k = 0; k < 6; k++) {
       assertFalse(probe.stopAfter(k + 1, W, r[k], 1e-6), "sweep " + (k + 1));
     }
-    assertTrue(probe.stopAfter(8, W, r[7], 1e-6));
-    // a new round (new working set) with one sweep so far: the previous round's rate (1 here)
+    assertTrue(probe.stopAfter(7, W, r[6], 1e-6));
+    // a check repeats when the sweeps double: FISTA costs 40 sweeps; at 4 (rate 1/2) 15.9 more sweeps
+    // are under 0.8 x 40, BCD goes on; at 5..7 it slows but is not hopeless (under 80 more); at 8:
+    BcdProbe doubling = new BcdProbe(4, 40 * SolverCost.bcdSweep(H, P, W), H, P);
+    doubling.newRound();
+    double[] d = {0.5, 0.25, 0.125, 0.0625, 0.05, 0.04, 0.032, 0.0256};
+    for (int k = 0; k < 7; k++) {
+      assertFalse(doubling.stopAfter(k + 1, W, d[k], 1e-6), "sweep " + (k + 1));
+    }
+    assertEquals(4 + Math.log(1e-6 / 0.0625) / Math.log(0.5), doubling.extrapolatedSweeps(), 1e-9); // from sweep 4
+    // at 8 the rate over 4..8 is 0.8: 45.5 more sweeps, over 0.8 x 40 = 32: FISTA takes over
+    assertTrue(doubling.stopAfter(8, W, d[7], 1e-6));
+    assertEquals(8 + Math.log(1e-6 / 0.0256) / Math.log(0.8), doubling.extrapolatedSweeps(), 1e-9);
+    // a new round (new working set) with one sweep so far, at the check due at 8: decided by the previous
+    // round's rate (1 here), BCD hands over
     probe.newRound();
-    assertFalse(probe.stopAfter(9, W, 0.5, 0.25));
     assertEquals(Double.POSITIVE_INFINITY, probe.remainingSweeps(0.5, 0.25));
+    assertTrue(probe.stopAfter(9, W, 0.5, 0.25));
+  }
+
+  @Test
+  void aHopelessBcdHandsOverBeforeTheBudgetIsSpent() {
+    // budget 20, FISTA costs 80 sweeps: at rate 0.99 from 1e-2 0.99^4 to 1e-6 BCD needs 913 more, over
+    // twice FISTA's cost, so it hands over at the first sweep with a rate (the 4th), not at the 20th
+    double sweep = SolverCost.bcdSweep(H, P, W);
+    BcdProbe probe = new BcdProbe(20, 80 * sweep, H, P);
+    probe.newRound();
+    double r = 1e-2;
+    for (int k = 1; k <= 3; k++) {
+      assertFalse(probe.stopAfter(k, W, r * Math.pow(0.99, k), 1e-6));
+    }
+    assertTrue(probe.stopAfter(4, W, r * Math.pow(0.99, 4), 1e-6));
+    assertEquals(4 + Math.log(1e-6 / (r * Math.pow(0.99, 4))) / Math.log(0.99), probe.extrapolatedSweeps(), 1e-6);
+    assertEquals(913, probe.extrapolatedSweeps() - 4, 1);
+    // at rate 0.9 it needs 83 more at the 4th sweep: under twice FISTA's cost, so it waits for the budget
+    BcdProbe hopeful = new BcdProbe(20, 80 * sweep, H, P);
+    hopeful.newRound();
+    for (int k = 1; k < 20; k++) {
+      assertFalse(hopeful.stopAfter(k, W, r * Math.pow(0.9, k), 1e-6), "sweep " + k);
+    }
+    // at 20: 1e-2 0.9^20 = 1.2e-3, 67.4 more sweeps, over 0.8 x FISTA's 80 = 64: FISTA takes over
+    assertTrue(hopeful.stopAfter(20, W, r * Math.pow(0.9, 20), 1e-6));
+    assertEquals(20 + Math.log(1e-6 / (r * Math.pow(0.9, 20))) / Math.log(0.9), hopeful.extrapolatedSweeps(), 1e-6);
+    assertEquals(67.4, hopeful.extrapolatedSweeps() - 20, 0.05);
   }
 
   @Test
@@ -144,13 +184,17 @@ class BcdProbeTest {
     SolverCost.History noFista = new SolverCost.History(-1, 0, 200, 0.4);
     double f = SolverCost.fista(100, 301, 300, 150, close);
     double b = SolverCost.bcd(100, 301, 300, 150, close);
-    assertTrue(Math.max(f, b) <= SolverCost.PROBE_BAND * Math.min(f, b), "within the band: " + b / f);
+    assertTrue(b > f && b <= SolverCost.PROBE_BAND * f, "BCD dearer, within the band: " + b / f);
     int w = 150 + 1 + 16;
     assertEquals((int) Math.floor(SolverCost.PROBE_SHARE * f / SolverCost.bcdSweep(100, 301, w)),
         SolverCost.probeSweeps(100, 301, 300, 150, 300, close));
     assertTrue(SolverCost.probeSweeps(100, 301, 300, 150, 300, close) >= SolverCost.PROBE_MIN);
     assertEquals(0, SolverCost.probeSweeps(100, 301, 300, 150, 300, far)); // BCD predicted 25x dearer: no probe
     assertEquals(0, SolverCost.probeSweeps(100, 301, 300, 150, 300, noFista)); // FISTA's count not measured
+    // BCD predicted the cheaper (20 sweeps measured): it runs unwatched, as the model chose
+    SolverCost.History cheapBcd = new SolverCost.History(120, 0.4, 20, 0.4);
+    assertTrue(SolverCost.bcd(100, 301, 300, 150, cheapBcd) < SolverCost.fista(100, 301, 300, 150, cheapBcd));
+    assertEquals(0, SolverCost.probeSweeps(100, 301, 300, 150, 300, cheapBcd));
   }
 
   @Test
@@ -161,13 +205,13 @@ class BcdProbeTest {
         .lasso(problem, 0.3 * problem.lambdaMax(), null, SolverCost.History.NONE);
     double lambda = 0.1 * problem.lambdaMax();
     int kept = GroupLassoSolver.keptPenalised(problem, warm.lassoMatrix);
-    // a history whose two predictions are equal here: FISTA 2000 iterations, BCD measured at this kept
-    // fraction with the sweeps that cost as much; the probe's budget is a tenth of them
+    // a history where BCD is predicted twice FISTA's cost here: FISTA 2000 iterations, BCD measured at
+    // this kept fraction with twice the sweeps that cost as much; the probe's budget is a tenth of FISTA's
     int s = kept + 1;
     int w = Math.min(61, Math.max(s + 16, (int) Math.ceil(1.1 * s)));
     double fista = 2000 * SolverCost.fistaIteration(10, 61, s);
     int sweeps = (int) Math.round(fista / SolverCost.bcdSweep(10, 61, w));
-    SolverCost.History hist = new SolverCost.History(2000, 0.3, sweeps, kept / 60.0);
+    SolverCost.History hist = new SolverCost.History(2000, 0.3, 2 * sweeps, kept / 60.0);
     int budget = SolverCost.probeSweeps(10, 61, 60, kept, 60, hist);
     assertEquals(Math.floor(0.1 * fista / SolverCost.bcdSweep(10, 61, w)), budget, 0);
     assertTrue(budget >= SolverCost.PROBE_MIN, "budget " + budget);
