@@ -5,7 +5,8 @@ import io.nncompress.linalg.DenseMatrix;
 /**
  * A measured choice between BCD and FISTA (issue 18): where {@link SolverCost}'s two predictions are
  * close ({@link SolverCost#PROBE_BAND}), AUTO starts with BCD for a budget of sweeps costing at most
- * {@link SolverCost#PROBE_SHARE} of FISTA's predicted solve, reads BCD's convergence rate from the
+ * {@link SolverCost#PROBE_SHARE} of FISTA's predicted solve (at least the {@value #RATE_SWEEPS} sweeps a
+ * rate needs, up to {@link SolverCost#PROBE_MAX_SHARE}), reads BCD's convergence rate from the
  * KKT residual over its working set after each sweep, extrapolates the sweeps it still needs (geometric
  * rate) and then either lets BCD finish or stops it and hands its iterate to FISTA as the warm start,
  * whichever is predicted cheaper from there (between the checks, as soon as BCD's remaining sweeps
@@ -31,7 +32,7 @@ final class BcdProbe {
    * Before the budget is spent, BCD hands over as soon as its remaining sweeps are predicted to cost more
    * than this times FISTA's solve (the probe is then mostly spared where FISTA is clearly the faster).
    */
-  static final double HOPELESS = 2;
+  static final double HOPELESS = 1.5;
 
   private final int budget;
   private final double fistaCost;

@@ -74,7 +74,7 @@ class BcdProbeTest {
     }
     assertTrue(probe.stopAfter(7, W, r[6], 1e-6));
     // a check repeats when the sweeps double: FISTA costs 40 sweeps; at 4 (rate 1/2) 15.9 more sweeps
-    // are under 0.8 x 40, BCD goes on; at 5..7 it slows but is not hopeless (under 80 more); at 8:
+    // are under 0.8 x 40, BCD goes on; at 5..7 it slows but is not hopeless (under 60 more); at 8:
     BcdProbe doubling = new BcdProbe(4, 40 * SolverCost.bcdSweep(H, P, W), H, P);
     doubling.newRound();
     double[] d = {0.5, 0.25, 0.125, 0.0625, 0.05, 0.04, 0.032, 0.0256};
@@ -95,7 +95,7 @@ class BcdProbeTest {
   @Test
   void aHopelessBcdHandsOverBeforeTheBudgetIsSpent() {
     // budget 20, FISTA costs 80 sweeps: at rate 0.99 from 1e-2 0.99^4 to 1e-6 BCD needs 913 more, over
-    // twice FISTA's cost, so it hands over at the first sweep with a rate (the 4th), not at the 20th
+    // 1.5 x FISTA's cost, so it hands over at the first sweep with a rate (the 4th), not at the 20th
     double sweep = SolverCost.bcdSweep(H, P, W);
     BcdProbe probe = new BcdProbe(20, 80 * sweep, H, P);
     probe.newRound();
@@ -106,7 +106,7 @@ class BcdProbeTest {
     assertTrue(probe.stopAfter(4, W, r * Math.pow(0.99, 4), 1e-6));
     assertEquals(4 + Math.log(1e-6 / (r * Math.pow(0.99, 4))) / Math.log(0.99), probe.extrapolatedSweeps(), 1e-6);
     assertEquals(913, probe.extrapolatedSweeps() - 4, 1);
-    // at rate 0.9 it needs 83 more at the 4th sweep: under twice FISTA's cost, so it waits for the budget
+    // at rate 0.9 it needs 83 more at the 4th sweep: under 1.5 x FISTA's cost (120), so it waits for the budget
     BcdProbe hopeful = new BcdProbe(20, 80 * sweep, H, P);
     hopeful.newRound();
     for (int k = 1; k < 20; k++) {
@@ -186,9 +186,19 @@ class BcdProbeTest {
     double b = SolverCost.bcd(100, 301, 300, 150, close);
     assertTrue(b > f && b <= SolverCost.PROBE_BAND * f, "BCD dearer, within the band: " + b / f);
     int w = 150 + 1 + 16;
-    assertEquals((int) Math.floor(SolverCost.PROBE_SHARE * f / SolverCost.bcdSweep(100, 301, w)),
-        SolverCost.probeSweeps(100, 301, 300, 150, 300, close));
-    assertTrue(SolverCost.probeSweeps(100, 301, 300, 150, 300, close) >= SolverCost.PROBE_MIN);
+    // the sweeps that cost 5% of FISTA's predicted solve (at least the 4 a rate needs)
+    int budget = (int) Math.floor(0.05 * f / SolverCost.bcdSweep(100, 301, w));
+    assertTrue(budget >= BcdProbe.RATE_SWEEPS, "budget " + budget);
+    assertEquals(budget, SolverCost.probeSweeps(100, 301, 300, 150, 300, close));
+    // FISTA predicted 45 sweeps' cost (BCD 90): 5% is 2 sweeps, the 4 a rate needs cost 8.9%: 4
+    double sweep = SolverCost.bcdSweep(100, 301, w);
+    double iteration = SolverCost.fistaIteration(100, 301, 151);
+    SolverCost.History fortyFive = new SolverCost.History((int) Math.round(45 * sweep / iteration), 0.5, 90, 0.5);
+    assertEquals(45, SolverCost.fista(100, 301, 300, 150, fortyFive) / sweep, 0.5);
+    assertEquals(BcdProbe.RATE_SWEEPS, SolverCost.probeSweeps(100, 301, 300, 150, 300, fortyFive));
+    // FISTA predicted 30 sweeps' cost (BCD 60): 4 sweeps would cost 13%, no probe
+    SolverCost.History thirty = new SolverCost.History((int) Math.round(30 * sweep / iteration), 0.5, 60, 0.5);
+    assertEquals(0, SolverCost.probeSweeps(100, 301, 300, 150, 300, thirty));
     assertEquals(0, SolverCost.probeSweeps(100, 301, 300, 150, 300, far)); // BCD predicted 25x dearer: no probe
     assertEquals(0, SolverCost.probeSweeps(100, 301, 300, 150, 300, noFista)); // FISTA's count not measured
     // BCD predicted the cheaper (20 sweeps measured): it runs unwatched, as the model chose
@@ -206,15 +216,14 @@ class BcdProbeTest {
     double lambda = 0.1 * problem.lambdaMax();
     int kept = GroupLassoSolver.keptPenalised(problem, warm.lassoMatrix);
     // a history where BCD is predicted twice FISTA's cost here: FISTA 2000 iterations, BCD measured at
-    // this kept fraction with twice the sweeps that cost as much; the probe's budget is a tenth of FISTA's
+    // this kept fraction with twice the sweeps that cost as much; the probe's budget is a twentieth of FISTA's
     int s = kept + 1;
     int w = Math.min(61, Math.max(s + 16, (int) Math.ceil(1.1 * s)));
     double fista = 2000 * SolverCost.fistaIteration(10, 61, s);
     int sweeps = (int) Math.round(fista / SolverCost.bcdSweep(10, 61, w));
     SolverCost.History hist = new SolverCost.History(2000, 0.3, 2 * sweeps, kept / 60.0);
     int budget = SolverCost.probeSweeps(10, 61, 60, kept, 60, hist);
-    assertEquals(Math.floor(0.1 * fista / SolverCost.bcdSweep(10, 61, w)), budget, 0);
-    assertTrue(budget >= SolverCost.PROBE_MIN, "budget " + budget);
+    assertEquals(Math.max(BcdProbe.RATE_SWEEPS, Math.floor(0.05 * fista / SolverCost.bcdSweep(10, 61, w))), budget, 0);
     LnrResult probed = GroupLassoSolver.defaults().tolerance(tol).debias(false).lasso(problem, lambda,
         warm.lassoMatrix, hist);
     LnrResult plain = GroupLassoSolver.defaults().tolerance(tol).debias(false).probe(false).method(
