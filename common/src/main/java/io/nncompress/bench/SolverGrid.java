@@ -90,8 +90,9 @@ final class SolverGrid {
     }
     System.out.printf("%nload at the end %s; the cost model with the previous trial rule (within 2x anywhere): %d of %d "
         + "cells%n", loadAverages(), prev, cells);
-    System.out.printf("the cost model without the probe: %d of %d cells%n", noProbe, cells);
-    System.out.printf("within 20%%: %d of %d cells (old rule: %d of %d)%n", ok, cells, old, cells);
+    System.out.printf("AUTO with the BCD probe (GroupLassoSolver.probe(true), off by default): %d of %d cells%n", ok,
+        cells);
+    System.out.printf("within 20%%: %d of %d cells (old rule: %d of %d)%n", noProbe, cells, old, cells);
   }
 
   /** The 1, 5 and 15 minute load averages of /proc/loadavg, e.g. "3.10 2.80 2.50" ("?" where there is none). */
@@ -238,7 +239,7 @@ final class SolverGrid {
     double load0 = load1();
     int kept0 = GroupLassoSolverAccess.kept(problem, warm);
     int probe = SolverCost.probeSweeps(h, p, problem.penalisedCount(), kept0, problem.penalisedCount(), h2);
-    GroupLassoSolver autoSolver = GroupLassoSolver.defaults().tolerance(tol).debias(false);
+    GroupLassoSolver autoSolver = GroupLassoSolver.defaults().tolerance(tol).debias(false).probe(true);
     GroupLassoMethod auto = probe == 0 ? null : new GroupLassoMethod() {
       @Override
       public LnrResult solve(GroupLassoProblem pr, double l, DenseMatrix w) {

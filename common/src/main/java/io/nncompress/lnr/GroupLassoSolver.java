@@ -19,11 +19,13 @@ import org.slf4j.LoggerFactory;
  * path rather than a fixed threshold. At lambda = 0 nothing is penalised and FISTA's acceleration
  * beats cyclic Gauss-Seidel sweeps. The previous fixed rule (FISTA above
  * {@value #BCD_MAX_KEPT_FRACTION} kept, else BCD) stays available for comparison
- * ({@code FistaBenchmark --grid}; figures in docs/benchmarks.md). Where the two predicted costs are
- * within {@value SolverCost#PROBE_BAND}x and FISTA's count is measured, AUTO probes instead
- * ({@link BcdProbe}, {@link #probe}): BCD's rate over a few sweeps decides between BCD to the end and
- * FISTA from BCD's iterate; the result is then that of the method that finished (its method and its
- * iterations: FISTA's alone after a hand-over, which is what the path's history needs).
+ * ({@code FistaBenchmark --grid}; figures in docs/benchmarks.md). With {@link #probe} on (off by
+ * default), where FISTA's count is measured and BCD is predicted dearer but within
+ * {@value SolverCost#PROBE_BAND}x, AUTO probes instead ({@link BcdProbe}): BCD's rate over a few sweeps
+ * decides between BCD to the end and FISTA from BCD's iterate; the result is then that of the method
+ * that finished (its method and its iterations: FISTA's alone after a hand-over, which is what the
+ * path's history needs). Off by default: on the grid (demo and synthetic h 10 and 100, load 7-11) it
+ * did not beat the model's choice alone (docs/benchmarks.md).
  *
  * <p>Column groups with more than one column ({@link GroupLassoProblem#withColumnGroups(int[])}, conv
  * channels): AUTO uses FISTA. {@link GroupLassoBcd} solves them too (block proximal steps, no working
@@ -46,7 +48,7 @@ public final class GroupLassoSolver {
   private Method method = Method.AUTO;
   private boolean debias = true;
   private boolean fixedRule = false;
-  private boolean probe = true;
+  private boolean probe = false;
 
   /** The defaults: AUTO, relative KKT tolerance 1e-6, at most 20000 iterations, debiasing on. */
   public static GroupLassoSolver defaults() {
@@ -87,7 +89,7 @@ public final class GroupLassoSolver {
 
   /**
    * Whether AUTO measures BCD's rate where the model's two predictions are close ({@link BcdProbe},
-   * default true); false: the model's choice alone, as before (for comparisons).
+   * default false: the model's choice alone; see the class comment).
    */
   public GroupLassoSolver probe(boolean on) {
     this.probe = on;

@@ -224,11 +224,17 @@ class BcdProbeTest {
     SolverCost.History hist = new SolverCost.History(2000, 0.3, 2 * sweeps, kept / 60.0);
     int budget = SolverCost.probeSweeps(10, 61, 60, kept, 60, hist);
     assertEquals(Math.max(BcdProbe.RATE_SWEEPS, Math.floor(0.05 * fista / SolverCost.bcdSweep(10, 61, w))), budget, 0);
-    LnrResult probed = GroupLassoSolver.defaults().tolerance(tol).debias(false).lasso(problem, lambda,
+    LnrResult probed = GroupLassoSolver.defaults().tolerance(tol).debias(false).probe(true).lasso(problem, lambda,
         warm.lassoMatrix, hist);
     LnrResult plain = GroupLassoSolver.defaults().tolerance(tol).debias(false).probe(false).method(
         GroupLassoSolver.Method.FISTA).lasso(problem, lambda, warm.lassoMatrix, hist);
     assertTrue(probed.converged && probed.kktResidual <= tol, "KKT " + probed.kktResidual);
+    // off by default: AUTO runs the model's choice (FISTA here, BCD predicted twice its cost), unprobed
+    assertEquals(GroupLassoSolver.Method.FISTA, GroupLassoSolver.choose(problem, lambda, warm.lassoMatrix, hist));
+    LnrResult byDefault = GroupLassoSolver.defaults().tolerance(tol).debias(false).lasso(problem, lambda,
+        warm.lassoMatrix, hist);
+    assertEquals("fista", byDefault.method);
+    assertEquals(plain.iterations, byDefault.iterations);
     assertEquals(objective(problem, plain.lassoMatrix, lambda), objective(problem, probed.lassoMatrix, lambda),
         1e-9 * objective(problem, plain.lassoMatrix, lambda));
   }
