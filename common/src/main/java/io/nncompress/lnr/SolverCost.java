@@ -45,13 +45,13 @@ package io.nncompress.lnr;
  * {@link GroupLassoSolver}). The choice reads the warm start's kept columns once (O(hp)) and is
  * otherwise arithmetic: nothing is timed.
  *
- * <p>Where the counts are the uncertain part (FISTA's measured on the path and the two predicted costs
- * within {@value #PROBE_BAND}x), AUTO measures instead of predicting ({@link #probeSweeps},
- * {@link BcdProbe}): BCD for a budget of sweeps costing {@value #PROBE_SHARE} of FISTA's predicted solve (at most
- * {@value #PROBE_MAX_SHARE}),
- * its rate read from its residual, then BCD to the end or FISTA from BCD's iterate. The model's BCD count
- * was off by up to 9x near the end of a path (demo fc1 at 95% kept: 50 sweeps, 435 predicted from the 275
- * at 57%), its FISTA count within about 1.3x.
+ * <p>With {@link GroupLassoSolver#probe} on (off by default), where the counts are the uncertain part
+ * (FISTA's measured on the path, BCD predicted dearer but within {@value #PROBE_BAND}x), AUTO measures
+ * instead of predicting ({@link #probeSweeps}, {@link BcdProbe}): BCD for a budget of sweeps costing
+ * {@value #PROBE_SHARE} of FISTA's predicted solve (at most {@value #PROBE_MAX_SHARE}), its rate read from
+ * its residual, then BCD to the end or FISTA from BCD's iterate. The model's BCD count was off by up to
+ * 9x near the end of a path (demo fc1 at 95% kept: 50 sweeps, 435 predicted from the 275 at 57%), its
+ * FISTA count within about 1.3x.
  */
 public final class SolverCost {
   private SolverCost() {
@@ -97,8 +97,8 @@ public final class SolverCost {
    */
   static final double EXPLORE_LATE = 1.25;
   /**
-   * With FISTA's count measured and the two predicted costs within this factor of each other, AUTO
-   * measures instead of predicting: BCD is probed ({@link BcdProbe}) rather than chosen or ruled out.
+   * With the probe on, FISTA's count measured and BCD predicted dearer by at most this factor, AUTO
+   * measures instead of predicting: BCD is probed ({@link BcdProbe}) rather than ruled out.
    */
   public static final double PROBE_BAND = 8;
   /** The probe's budget: the sweeps that cost this share of FISTA's predicted solve... */
