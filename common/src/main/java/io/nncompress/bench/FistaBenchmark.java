@@ -50,8 +50,12 @@ import java.util.Random;
  * before issue 18's single-threaded calls, {@link io.nncompress.lnr.GroupLassoBcd#serialCalls});
  * {@code --grid-walks} instead walks the same paths under the cost model's trial rule and the previous
  * one and prints where each tried the method not run yet ({@link TrialWalks}); {@code --grid-counts} walks them
- * printing both methods' counts at every step ({@link PathCounts}). The grid ends with
- * {@code within 20%: N of M cells (old rule: K of M)}. Example:
+ * printing both methods' counts at every step ({@link PathCounts}). Where AUTO with the BCD probe
+ * ({@link io.nncompress.lnr.GroupLassoSolver#probe}, off by default) would probe
+ * ({@link io.nncompress.lnr.SolverCost#probeSweeps}), the grid times that solve in the same rounds
+ * (columns "AUTO s", "probe->method it": the probe's budget, the method that finished, its count,
+ * "AUTO ok"); elsewhere it is the model's choice and gets its time. The grid ends with the probe's count
+ * and {@code within 20%: N of M cells (old rule: K of M)}, N the model's choice (the default). Example:
  * <pre>
  * mvn -q -o -pl common compile exec:java -Dexec.mainClass=io.nncompress.bench.FistaBenchmark \
  *     -Dexec.classpathScope=compile -Dexec.args="--grid --grid-max-flops 8e8 --demo fc1,fc2,fc3 --tol 1e-4"

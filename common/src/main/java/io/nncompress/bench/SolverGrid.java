@@ -57,6 +57,7 @@ final class SolverGrid {
     int cells = 0;
     int old = 0;
     int prev = 0;
+    int noProbe = 0;
     for (int h : "demo".equals(only) ? new int[0] : hs) {
       for (int p : ps) {
         if (2.0 * h * p * p > maxFlops) {
@@ -68,6 +69,7 @@ final class SolverGrid {
         cells += r[1];
         old += r[2];
         prev += r[3];
+        noProbe += r[4];
       }
     }
     if (demo != null && !"synthetic".equals(only)) {
@@ -83,11 +85,14 @@ final class SolverGrid {
         cells += r[1];
         old += r[2];
         prev += r[3];
+        noProbe += r[4];
       }
     }
     System.out.printf("%nload at the end %s; the cost model with the previous trial rule (within 2x anywhere): %d of %d "
         + "cells%n", loadAverages(), prev, cells);
-    System.out.printf("within 20%%: %d of %d cells (old rule: %d of %d)%n", ok, cells, old, cells);
+    System.out.printf("AUTO with the BCD probe (GroupLassoSolver.probe(true), off by default): %d of %d cells%n", ok,
+        cells);
+    System.out.printf("within 20%%: %d of %d cells (old rule: %d of %d)%n", noProbe, cells, old, cells);
   }
 
   /** The 1, 5 and 15 minute load averages of /proc/loadavg, e.g. "3.10 2.80 2.50" ("?" where there is none). */
@@ -110,9 +115,9 @@ final class SolverGrid {
   }
 
   private static void header() {
-    System.out.printf("%-10s %6s %6s %6s %6s | %8s %6s %7s | %8s %6s %7s | %7s | %6s %6s %6s %6s | %-6s %-6s %-12s %-6s | %-11s | %s%n",
+    System.out.printf("%-10s %6s %6s %6s %6s | %8s %6s %7s | %8s %6s %7s | %7s | %6s %6s %6s %6s | %-6s %-6s %-12s %-6s | %8s %-16s %-12s | %-11s | %s%n",
         "data", "h", "p", "kept%", "kept", "FISTA s", "iter", "ms/it", "BCD s", "sweeps", "ms/sw", "B/F cpu", "F it", "B sw",
-        "B/F it", "B/F", "model", "fixed", "model ok", "prev", "rounds load", "history (count@kept fraction of its warm start)"
+        "B/F it", "B/F", "model", "fixed", "model ok", "prev", "AUTO s", "probe->method it", "AUTO ok", "rounds load", "history (count@kept fraction of its warm start)"
         + (bcdBefore ? " | BCD before s, before/after" : ""));
   }
 
@@ -143,8 +148,8 @@ final class SolverGrid {
 
   /**
    * The cells of one problem, one per kept fraction (ascending): the path is walked once (a separate
-   * walk per fraction would solve the same steps again); {ok by the model, cells, ok by the old rule, ok by
-   * the cost model with the previous trial rule}.
+   * walk per fraction would solve the same steps again); {ok by AUTO (the model with the probe), cells, ok by the
+   * old rule, ok by the cost model with the previous trial rule, ok by the model without the probe}.
    */
   private static int[] cells(String data, GroupLassoProblem problem, double[] kept, double tol) {
     double[] fs = kept.clone();
@@ -153,7 +158,7 @@ final class SolverGrid {
     DenseMatrix warm = problem.unpenalisedOptimum();
     SolverCost.History h2 = SolverCost.History.NONE;
     double lambda = problem.lambdaMax();
-    int[] out = new int[4];
+    int[] out = new int[5];
     int next = 0;
     for (int step = 0; step < 80 && next < fs.length; step++) {
       lambda *= 0.7;
@@ -165,7 +170,8 @@ final class SolverGrid {
         int ok = cell(data, problem, fs[next], lambda, warm, h2, tol);
         out[0] += ok & 1;
         out[2] += (ok >> 1) & 1;
-        out[3] += ok >> 2;
+        out[3] += (ok >> 2) & 1;
+        out[4] += (ok >> 3) & 1;
         out[1]++;
         next++;
       }
@@ -219,8 +225,10 @@ final class SolverGrid {
   }
 
   /**
-   * One cell: bit 0 set when the model's choice is within 20% of the faster method, bit 1 the old rule's,
-   * bit 2 the previous trial rule's ({@link SolverCost#choosePreviousTrialRule}).
+   * One cell: bit 0 set when AUTO is within 20% of the faster method, bit 1 the old rule's choice, bit 2
+   * the previous trial rule's ({@link SolverCost#choosePreviousTrialRule}), bit 3 the model's choice
+   * without the probe. Where AUTO probes BCD ({@link SolverCost#probeSweeps}) its solve (probe, then BCD
+   * or FISTA) is timed in the same rounds; elsewhere it runs the model's choice, whose time it gets.
    */
   private static int cell(String data, GroupLassoProblem problem, double f, double lambda, DenseMatrix warm,
       SolverCost.History h2, double tol) {
@@ -229,39 +237,57 @@ final class SolverGrid {
     GroupLassoSolver.Method model = GroupLassoSolver.choose(problem, lambda, warm, h2);
     GroupLassoSolver.Method fixed = GroupLassoSolver.chooseFixed(problem, lambda, warm);
     double load0 = load1();
-    double[][] t = timed(problem, lambda, warm, tol);
+    int kept0 = GroupLassoSolverAccess.kept(problem, warm);
+    int probe = SolverCost.probeSweeps(h, p, problem.penalisedCount(), kept0, problem.penalisedCount(), h2);
+    GroupLassoSolver autoSolver = GroupLassoSolver.defaults().tolerance(tol).debias(false).probe(true);
+    GroupLassoMethod auto = probe == 0 ? null : new GroupLassoMethod() {
+      @Override
+      public LnrResult solve(GroupLassoProblem pr, double l, DenseMatrix w) {
+        return autoSolver.lasso(pr, l, w, h2);
+      }
+
+      @Override
+      public double tolerance() {
+        return tol;
+      }
+    };
+    double[][] t = timed(problem, lambda, warm, tol, auto);
     double[] fr = t[0];
     double[] br = t[1];
     String rounds = String.format("%d %.0f-%.0f", (int) fr[4], Math.min(load0, load1()), Math.max(load0, load1()));
-    String before = t.length > 2 ? String.format(" | %.4f %.2f", t[2][0], t[2][0] / br[0]) : "";
+    String before = t[2] != null ? String.format(" | %.4f %.2f", t[2][0], t[2][0] / br[0]) : "";
     double best = Math.min(fr[0], br[0]);
     double chosen = model == GroupLassoSolver.Method.FISTA ? fr[0] : br[0];
+    double autoTime = t[3] != null ? t[3][0] : chosen;
+    String autoWhat = t[3] == null ? "-" : String.format("%d->%s %.0f", probe, t[3][5] > 0 ? "fista" : "bcd", t[3][1]);
     double old = fixed == GroupLassoSolver.Method.FISTA ? fr[0] : br[0];
-    int kept0 = GroupLassoSolverAccess.kept(problem, warm);
     GroupLassoSolver.Method previous = SolverCost.choosePreviousTrialRule(h, p, problem.penalisedCount(), kept0, h2);
     double prevTime = previous == GroupLassoSolver.Method.FISTA ? fr[0] : br[0];
-    boolean ok = chosen <= 1.2 * best;
+    boolean ok = autoTime <= 1.2 * best;
+    boolean modelOk = chosen <= 1.2 * best;
     int kept = GroupLassoSolverAccess.kept(problem, warm);
     int pen = problem.penalisedCount();
     double fIt = SolverCost.fistaIterations(kept / (double) pen, h2);
     double bIt = SolverCost.bcdSweeps(kept / (double) pen, h2);
     double fWork = SolverCost.fista(h, p, pen, kept, h2) / fIt;
     double bWork = SolverCost.bcd(h, p, pen, kept, h2) / bIt;
-    System.out.printf("%-10s %6d %6d %6.0f %6d | %8.4f %6.0f %7.3f | %8.4f %6.0f %7.3f | %7s | %6.0f %6.0f %6.2f %6.2f | %-6s %-6s %-12s %-6s | %-11s | hist F %d@%.2f B %d@%.2f%s%n",
+    System.out.printf("%-10s %6d %6d %6.0f %6d | %8.4f %6.0f %7.3f | %8.4f %6.0f %7.3f | %7s | %6.0f %6.0f %6.2f %6.2f | %-6s %-6s %-12s %-6s | %8.4f %-16s %-12s | %-11s | hist F %d@%.2f B %d@%.2f%s%n",
         data, h, p, 100 * f, kept, fr[0], fr[1], 1e3 * fr[0] / Math.max(1, fr[1]), br[0], br[1], 1e3 * br[0] / Math.max(1, br[1]),
         Math.min(br[3], fr[3]) >= 0.05 ? String.format("%.2f", br[3] / fr[3]) : "-", fIt, bIt, bWork / fWork, bIt * bWork / (fIt * fWork), model, fixed,
-        ok ? "ok" : String.format("NO (%.1fx)", chosen / best), previous == model ? "same" : previous, rounds, h2.fistaIterations, h2.fistaKept, h2.bcdSweeps,
+        modelOk ? "ok" : String.format("NO (%.1fx)", chosen / best), previous == model ? "same" : previous, autoTime, autoWhat,
+        ok ? "ok" : String.format("NO (%.1fx)", autoTime / best), rounds, h2.fistaIterations, h2.fistaKept, h2.bcdSweeps,
         h2.bcdKept, before);
     if (!ok) { // why: every round's seconds
-      System.out.printf("%-10s   rounds (s): FISTA %s; BCD %s%n", "", roundTimes(fr), roundTimes(br));
+      System.out.printf("%-10s   rounds (s): FISTA %s; BCD %s%s%n", "", roundTimes(fr), roundTimes(br),
+          t[3] != null ? "; AUTO " + roundTimes(t[3]) : "");
     }
-    return (ok ? 1 : 0) | (old <= 1.2 * best ? 2 : 0) | (prevTime <= 1.2 * best ? 4 : 0);
+    return (ok ? 1 : 0) | (old <= 1.2 * best ? 2 : 0) | (prevTime <= 1.2 * best ? 4 : 0) | (modelOk ? 8 : 0);
   }
 
   private static String roundTimes(double[] t) {
     StringBuilder sb = new StringBuilder();
-    for (int q = 5; q < t.length; q++) {
-      sb.append(q > 5 ? " " : "").append(String.format("%.4f", t[q]));
+    for (int q = 6; q < t.length; q++) {
+      sb.append(q > 6 ? " " : "").append(String.format("%.4f", t[q]));
     }
     return sb.toString();
   }
@@ -278,19 +304,26 @@ final class SolverGrid {
   }
 
   /**
-   * {seconds, iterations, kept, CPU seconds, rounds} of FISTA, of BCD (and with {@link #bcdBefore} of BCD
+   * {seconds, iterations, kept, CPU seconds, rounds, 1 when FISTA finished} of FISTA, of BCD (and with {@link #bcdBefore} of BCD
    * with its small calls through the BLAS in use) from the same warm start: interleaved rounds, each
    * round starting with the next method in turn (so all see the same load), the best (min) of each:
    * {@link #enough} decides how many; then every round's seconds. CPU seconds: of the whole process (BLAS and step threads included),
    * the best round's: the work, less sensitive to other jobs than the wall clock (printed when both are
    * 0.05 s or more: the clock ticks in 10 ms).
    */
-  private static double[][] timed(GroupLassoProblem problem, double lambda, DenseMatrix warm, double tol) {
+  private static double[][] timed(GroupLassoProblem problem, double lambda, DenseMatrix warm, double tol,
+      GroupLassoMethod auto) {
     // from SERIAL_MAX_ROWS outputs BCD runs the path before anyway: nothing to compare
-    GroupLassoMethod[] ms = bcdBefore && problem.outputs() < GroupLassoBcd.SERIAL_MAX_ROWS
-        ? new GroupLassoMethod[] {new FistaGroupLasso().tolerance(tol), new GroupLassoBcd().tolerance(tol),
-            new GroupLassoBcd().tolerance(tol).serialCalls(false)}
-        : new GroupLassoMethod[] {new FistaGroupLasso().tolerance(tol), new GroupLassoBcd().tolerance(tol)};
+    boolean withBefore = bcdBefore && problem.outputs() < GroupLassoBcd.SERIAL_MAX_ROWS;
+    java.util.List<GroupLassoMethod> list = new java.util.ArrayList<>(java.util.List.of(
+        new FistaGroupLasso().tolerance(tol), new GroupLassoBcd().tolerance(tol)));
+    if (withBefore) {
+      list.add(new GroupLassoBcd().tolerance(tol).serialCalls(false));
+    }
+    if (auto != null) {
+      list.add(auto);
+    }
+    GroupLassoMethod[] ms = list.toArray(new GroupLassoMethod[0]);
     int n = ms.length;
     double[][] out = new double[n][];
     double[] best = new double[n];
@@ -316,19 +349,20 @@ final class SolverGrid {
         }
         total[k] += s;
         all.get(k).add(s);
-        out[k] = new double[] {best[k], r.iterations, r.keptGroupCount(), cpu[k], 0};
+        out[k] = new double[] {best[k], r.iterations, r.keptGroupCount(), cpu[k], 0, "fista".equals(r.method) ? 1 : 0};
       }
       rep++;
     }
     for (int k = 0; k < n; k++) {
-      double[] o = java.util.Arrays.copyOf(out[k], 5 + rep);
+      double[] o = java.util.Arrays.copyOf(out[k], 6 + rep);
       o[4] = rep;
       for (int q = 0; q < rep; q++) {
-        o[5 + q] = all.get(k).get(q);
+        o[6 + q] = all.get(k).get(q);
       }
       out[k] = o;
     }
-    return out;
+    // {FISTA, BCD, BCD before or null, AUTO or null}
+    return new double[][] {out[0], out[1], withBefore ? out[2] : null, auto != null ? out[n - 1] : null};
   }
 
   /**

@@ -105,6 +105,14 @@ public final class GroupLassoBcd implements GroupLassoMethod {
 
   @Override
   public LnrResult solve(GroupLassoProblem problem, double lambda, DenseMatrix warmStart) {
+    return solve(problem, lambda, warmStart, null);
+  }
+
+  /**
+   * The solve with a {@link BcdProbe} watching its sweeps (null: none): null when the probe stopped BCD
+   * (its iterate is then {@link BcdProbe#stoppedAt}), else the result as {@link #solve} gives it.
+   */
+  LnrResult solve(GroupLassoProblem problem, double lambda, DenseMatrix warmStart, BcdProbe probe) {
     if (!(lambda >= 0) || Double.isInfinite(lambda)) {
       throw new IllegalArgumentException("lambda must be non-negative and finite, cannot be: " + lambda);
     }
@@ -157,6 +165,9 @@ public final class GroupLassoBcd implements GroupLassoMethod {
       }
       double[] rww = problem.r.selectSymmetric(work).data;
       double innerTol = 0.5 * tolerance * scale;
+      if (probe != null) {
+        probe.newRound();
+      }
       for (int sweep = 0; sweep < SWEEPS_PER_ROUND && sweeps < maxSweeps; sweep++) {
         sweeps++;
         // Blocks of consecutive working-set columns: inside a block each update reaches the
@@ -215,6 +226,10 @@ public final class GroupLassoBcd implements GroupLassoMethod {
         }
         if (inner <= innerTol) {
           break;
+        }
+        if (probe != null && probe.stopAfter(sweeps, w, inner, innerTol)) {
+          probe.stopped(mMat, sweeps);
+          return null;
         }
       }
     }

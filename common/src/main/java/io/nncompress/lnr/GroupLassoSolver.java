@@ -19,7 +19,13 @@ import org.slf4j.LoggerFactory;
  * path rather than a fixed threshold. At lambda = 0 nothing is penalised and FISTA's acceleration
  * beats cyclic Gauss-Seidel sweeps. The previous fixed rule (FISTA above
  * {@value #BCD_MAX_KEPT_FRACTION} kept, else BCD) stays available for comparison
- * ({@code FistaBenchmark --grid}; figures in docs/benchmarks.md).
+ * ({@code FistaBenchmark --grid}; figures in docs/benchmarks.md). With {@link #probe} on (off by
+ * default), where FISTA's count is measured and BCD is predicted dearer but within
+ * {@value SolverCost#PROBE_BAND}x, AUTO probes instead ({@link BcdProbe}): BCD's rate over a few sweeps
+ * decides between BCD to the end and FISTA from BCD's iterate; the result is then that of the method
+ * that finished (its method and its iterations: FISTA's alone after a hand-over, which is what the
+ * path's history needs). Off by default: on the grid (demo and synthetic h 10 and 100, load 7-11) it
+ * did not beat the model's choice alone (docs/benchmarks.md).
  *
  * <p>Column groups with more than one column ({@link GroupLassoProblem#withColumnGroups(int[])}, conv
  * channels): AUTO uses FISTA. {@link GroupLassoBcd} solves them too (block proximal steps, no working
@@ -42,6 +48,7 @@ public final class GroupLassoSolver {
   private Method method = Method.AUTO;
   private boolean debias = true;
   private boolean fixedRule = false;
+  private boolean probe = false;
 
   /** The defaults: AUTO, relative KKT tolerance 1e-6, at most 20000 iterations, debiasing on. */
   public static GroupLassoSolver defaults() {
@@ -77,6 +84,15 @@ public final class GroupLassoSolver {
   /** AUTO by the old fixed rule ({@link #chooseFixed}) instead of the cost model: for before/after comparisons. */
   public GroupLassoSolver fixedRule(boolean on) {
     this.fixedRule = on;
+    return this;
+  }
+
+  /**
+   * Whether AUTO measures BCD's rate where the model's two predictions are close ({@link BcdProbe},
+   * default false: the model's choice alone; see the class comment).
+   */
+  public GroupLassoSolver probe(boolean on) {
+    this.probe = on;
     return this;
   }
 
@@ -158,8 +174,30 @@ public final class GroupLassoSolver {
       SolverCost.History history, int base) {
     FistaGroupLasso fista = new FistaGroupLasso().tolerance(tol).maxIterations(maxIterations);
     GroupLassoBcd bcd = new GroupLassoBcd().tolerance(tol).maxSweeps(maxIterations);
+    if (method == Method.AUTO && !fixedRule && probe && lambda > 0 && lambda < problem.lambdaMax()
+        && !problem.hasNonSingletonGroups()) {
+      int h = problem.outputs();
+      int p = problem.inputs();
+      int pen = problem.penalisedCount();
+      int kept = keptPenalised(problem, warmStart);
+      int budget = SolverCost.probeSweeps(h, p, pen, kept, base, history);
+      if (budget > 0) { // the two predictions are close: measure BCD's rate, then finish with the cheaper
+        return probed(fista, bcd, problem, lambda, warmStart,
+            new BcdProbe(budget, SolverCost.fista(h, p, pen, kept, base, history), h, p));
+      }
+    }
     Method m = method != Method.AUTO ? method
         : fixedRule ? chooseFixed(problem, lambda, warmStart) : choose(problem, lambda, warmStart, history, base);
     return m == Method.FISTA ? fista.solve(problem, lambda, warmStart) : bcd.solve(problem, lambda, warmStart);
+  }
+
+  /**
+   * BCD watched by the probe: its result when it ran to the tolerance, else FISTA's from where the probe
+   * stopped it (see {@link BcdProbe}).
+   */
+  static LnrResult probed(FistaGroupLasso fista, GroupLassoBcd bcd, GroupLassoProblem problem, double lambda,
+      DenseMatrix warmStart, BcdProbe probe) {
+    LnrResult r = bcd.solve(problem, lambda, warmStart, probe);
+    return r != null ? r : fista.solve(problem, lambda, probe.stoppedAt());
   }
 }

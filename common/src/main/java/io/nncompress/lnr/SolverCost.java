@@ -43,7 +43,15 @@ package io.nncompress.lnr;
  * load of 16-28 from other jobs: per iteration the model and the measurements agree within about 1.5x
  * (the noise of the measurements themselves), the rest is the iteration counts (see there and
  * {@link GroupLassoSolver}). The choice reads the warm start's kept columns once (O(hp)) and is
- * otherwise arithmetic: nothing is probed or timed.
+ * otherwise arithmetic: nothing is timed.
+ *
+ * <p>With {@link GroupLassoSolver#probe} on (off by default), where the counts are the uncertain part
+ * (FISTA's measured on the path, BCD predicted dearer but within {@value #PROBE_BAND}x), AUTO measures
+ * instead of predicting ({@link #probeSweeps}, {@link BcdProbe}): BCD for a budget of sweeps costing
+ * {@value #PROBE_SHARE} of FISTA's predicted solve (at most {@value #PROBE_MAX_SHARE}), its rate read from
+ * its residual, then BCD to the end or FISTA from BCD's iterate. The model's BCD count was off by up to
+ * 9x near the end of a path (demo fc1 at 95% kept: 50 sweeps, 435 predicted from the 275 at 57%), its
+ * FISTA count within about 1.3x.
  */
 public final class SolverCost {
   private SolverCost() {
@@ -88,6 +96,18 @@ public final class SolverCost {
    * factor (a trial there is a solve near the target, where a slower method costs most).
    */
   static final double EXPLORE_LATE = 1.25;
+  /**
+   * With the probe on, FISTA's count measured and BCD predicted dearer by at most this factor, AUTO
+   * measures instead of predicting: BCD is probed ({@link BcdProbe}) rather than ruled out.
+   */
+  public static final double PROBE_BAND = 8;
+  /** The probe's budget: the sweeps that cost this share of FISTA's predicted solve... */
+  public static final double PROBE_SHARE = 0.05;
+  /**
+   * ... or, where that is fewer than the {@value BcdProbe#RATE_SWEEPS} sweeps a rate needs, those, if
+   * they cost at most this share (else no probe: the model's choice).
+   */
+  public static final double PROBE_MAX_SHARE = 0.1;
 
   /**
    * The iteration counts measured on a path so far: the latest of each method, -1 when that method
@@ -222,6 +242,34 @@ public final class SolverCost {
     double f = base == 0 ? 1 : kept / (double) base;
     int w = Math.min(p, Math.max(s + 16, (int) Math.ceil(1.1 * s)));
     return bcdSweeps(f, hist) * bcdSweep(h, p, w);
+  }
+
+  /**
+   * The sweeps of BCD's probe ({@link BcdProbe}) at this warm start, 0 for none: FISTA's count measured
+   * on the path, BCD predicted dearer but within {@value #PROBE_BAND}x; the sweeps that cost
+   * {@value #PROBE_SHARE} of FISTA's predicted solve, at least the {@value BcdProbe#RATE_SWEEPS} a rate
+   * needs, and those only where they cost at most {@value #PROBE_MAX_SHARE} of it. Where BCD is predicted the cheaper, it runs
+   * unwatched: probes there handed BCD over to FISTA too early (its rate speeds up once the support
+   * settles; demo fc2 and synthetic h 100, p 301 at 25% kept: 1.2-2.6x slower than BCD alone), and the
+   * model's choice of BCD was right in every cell of the grid.
+   */
+  public static int probeSweeps(int h, int p, int penalised, int kept, int base, History hist) {
+    if (!hist.hasFista()) {
+      return 0;
+    }
+    double f = fista(h, p, penalised, kept, base, hist);
+    double b = bcd(h, p, penalised, kept, base, hist);
+    if (b <= f || b > PROBE_BAND * f) {
+      return 0;
+    }
+    int s = kept + (p - penalised);
+    int w = Math.min(p, Math.max(s + 16, (int) Math.ceil(1.1 * s)));
+    double sweep = bcdSweep(h, p, w);
+    double sweeps = Math.floor(PROBE_SHARE * f / sweep);
+    if (sweeps >= BcdProbe.RATE_SWEEPS) {
+      return (int) Math.min(sweeps, 1 << 20);
+    }
+    return BcdProbe.RATE_SWEEPS * sweep <= PROBE_MAX_SHARE * f ? BcdProbe.RATE_SWEEPS : 0;
   }
 
   /** The cheaper method by the model. */
