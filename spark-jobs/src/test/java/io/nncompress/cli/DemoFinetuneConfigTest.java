@@ -43,7 +43,7 @@ class DemoFinetuneConfigTest {
   void convFinetuneKeepsEveryChannelThenPrunesRetrainsWithTheMaskAndSharesWeights() {
     DemoCommand d = new DemoCommand();
     d.conv = true;
-    assertEquals(4, d.finetuneEpochs(), "per round of pruning");
+    assertEquals(2, d.finetuneEpochs(), "per round of pruning");
     d.conv = false;
     assertEquals(10, d.finetuneEpochs(), "after LNR");
     CompressionConfig c = DemoCommand.convConfig(HOME, "train", "test", "out");
@@ -58,10 +58,13 @@ class DemoFinetuneConfigTest {
       assertEquals(plans.get(layer), c.stagesOf(layer).toString());
     }
     FinetuneSettings f = c.finetune;
-    assertEquals(List.of("prune", "kmeans"), f.after);
-    assertEquals(3, f.pruneRounds);
+    assertEquals(List.of("lnr", "prune", "kmeans"), f.after, "the dense network trained before pruning");
+    assertEquals(6, f.pruneRounds);
     assertNull(f.distill, "cross entropy on the labels");
-    assertEquals("epochs=4, batch_size=256, learning_rate=0.002, seed=1", f.at("prune").toString());
+    assertEquals("epochs=6, batch_size=256, learning_rate=0.002, seed=1", f.at("lnr").toString());
+    assertEquals("epochs=2, batch_size=256, learning_rate=0.002, seed=1", f.at("prune", "prune_round5").toString());
+    assertEquals("epochs=6, batch_size=256, learning_rate=0.002, seed=1", f.at("prune", "prune").toString(),
+        "the last round, at 19.2% nonzero, three times as long");
     assertEquals("epochs=2, batch_size=256, learning_rate=5.0E-4, seed=1", f.at("kmeans").toString());
   }
 
@@ -90,6 +93,12 @@ class DemoFinetuneConfigTest {
     DemoCommand.withFinetune(c, 1);
     assertEquals(1, c.finetune.at("lnr").epochs);
     assertEquals(1, c.finetune.at("kmeans").epochs);
+    CompressionConfig conv = DemoCommand.convConfig(HOME, "train", "test", "out");
+    DemoCommand.withFinetune(conv, 1);
+    assertEquals(3, conv.finetune.at("lnr").epochs, "the dense network before pruning: three times as long");
+    assertEquals(1, conv.finetune.at("prune", "prune_round1").epochs);
+    assertEquals(3, conv.finetune.at("prune", "prune").epochs, "the last round: three times as long");
+    assertEquals(1, conv.finetune.at("kmeans").epochs);
   }
 
   @Test
