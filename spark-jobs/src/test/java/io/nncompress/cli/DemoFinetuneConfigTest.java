@@ -58,10 +58,9 @@ class DemoFinetuneConfigTest {
       assertEquals(plans.get(layer), c.stagesOf(layer).toString());
     }
     FinetuneSettings f = c.finetune;
-    assertEquals(List.of("lnr", "prune", "kmeans"), f.after, "the dense network trained before pruning");
+    assertEquals(List.of("prune", "kmeans"), f.after);
     assertEquals(6, f.pruneRounds);
     assertNull(f.distill, "cross entropy on the labels");
-    assertEquals("epochs=6, batch_size=256, learning_rate=0.002, seed=1", f.at("lnr").toString());
     assertEquals("epochs=2, batch_size=256, learning_rate=0.002, seed=1", f.at("prune", "prune_round5").toString());
     assertEquals("epochs=6, batch_size=256, learning_rate=0.002, seed=1", f.at("prune", "prune").toString(),
         "the last round, at 19.2% nonzero, three times as long");
@@ -95,7 +94,6 @@ class DemoFinetuneConfigTest {
     assertEquals(1, c.finetune.at("kmeans").epochs);
     CompressionConfig conv = DemoCommand.convConfig(HOME, "train", "test", "out");
     DemoCommand.withFinetune(conv, 1);
-    assertEquals(3, conv.finetune.at("lnr").epochs, "the dense network before pruning: three times as long");
     assertEquals(1, conv.finetune.at("prune", "prune_round1").epochs);
     assertEquals(3, conv.finetune.at("prune", "prune").epochs, "the last round: three times as long");
     assertEquals(1, conv.finetune.at("kmeans").epochs);
