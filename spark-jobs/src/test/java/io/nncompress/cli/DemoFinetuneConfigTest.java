@@ -43,7 +43,7 @@ class DemoFinetuneConfigTest {
   void convFinetuneKeepsEveryChannelThenPrunesRetrainsWithTheMaskAndSharesWeights() {
     DemoCommand d = new DemoCommand();
     d.conv = true;
-    assertEquals(4, d.finetuneEpochs(), "per round of pruning");
+    assertEquals(2, d.finetuneEpochs(), "per round of pruning");
     d.conv = false;
     assertEquals(10, d.finetuneEpochs(), "after LNR");
     CompressionConfig c = DemoCommand.convConfig(HOME, "train", "test", "out");
@@ -59,9 +59,11 @@ class DemoFinetuneConfigTest {
     }
     FinetuneSettings f = c.finetune;
     assertEquals(List.of("prune", "kmeans"), f.after);
-    assertEquals(3, f.pruneRounds);
+    assertEquals(6, f.pruneRounds);
     assertNull(f.distill, "cross entropy on the labels");
-    assertEquals("epochs=4, batch_size=256, learning_rate=0.002, seed=1", f.at("prune").toString());
+    assertEquals("epochs=2, batch_size=256, learning_rate=0.002, seed=1", f.at("prune", "prune_round5").toString());
+    assertEquals("epochs=6, batch_size=256, learning_rate=0.002, seed=1", f.at("prune", "prune").toString(),
+        "the last round, at 19.2% nonzero, three times as long");
     assertEquals("epochs=2, batch_size=256, learning_rate=5.0E-4, seed=1", f.at("kmeans").toString());
   }
 
@@ -90,6 +92,11 @@ class DemoFinetuneConfigTest {
     DemoCommand.withFinetune(c, 1);
     assertEquals(1, c.finetune.at("lnr").epochs);
     assertEquals(1, c.finetune.at("kmeans").epochs);
+    CompressionConfig conv = DemoCommand.convConfig(HOME, "train", "test", "out");
+    DemoCommand.withFinetune(conv, 1);
+    assertEquals(1, conv.finetune.at("prune", "prune_round1").epochs);
+    assertEquals(3, conv.finetune.at("prune", "prune").epochs, "the last round: three times as long");
+    assertEquals(1, conv.finetune.at("kmeans").epochs);
   }
 
   @Test

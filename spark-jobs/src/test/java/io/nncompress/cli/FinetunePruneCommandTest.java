@@ -158,13 +158,13 @@ class FinetunePruneCommandTest {
   @Test
   void iterativePruningTrainsAfterEachRoundAndEndsAtThePlansSparsity() throws Exception {
     CliRun r = CompressInputErrorsTest.run("compress", "--config", config("pr-rounds", "prune(0.75)",
-        "finetune: {epochs: 1, batch_size: 50, learning_rate: 0.01, after: [prune], prune: {rounds: 2}}\n")
-        .toString());
+        "finetune: {epochs: 1, batch_size: 50, learning_rate: 0.01, after: [prune], prune: {rounds: 2, "
+            + "final_epochs: 3}}\n").toString());
     assertEquals(0, r.code(), r.err());
     JsonNode f = metrics("pr-rounds").get("finetune");
     assertEquals(java.util.List.of("after_prune_round1", "after_prune"), iterator(f.fieldNames()));
-    assertEquals(2, f.get("after_prune_round1").size());
-    assertEquals(2, f.get("after_prune").size());
+    assertEquals(2, f.get("after_prune_round1").size(), "epoch 0 and finetune.epochs: 1");
+    assertEquals(4, f.get("after_prune").size(), "epoch 0 and finetune.prune.final_epochs: 3 after the last round");
     for (Layer l : model("pr-rounds").layers()) {
       if (l instanceof DenseLayer) {
         int zeros = 0;
@@ -209,6 +209,9 @@ class FinetunePruneCommandTest {
         "unknown key 'finetune.lnr.rounds'; allowed here: [epochs, learning_rate]");
     CompressInputErrorsTest.assertBadInput(CompressInputErrorsTest.run("compress", "--config",
         config("pr-bad5", "prune(0.5)", "finetune: {after: [prune], prune: {epoch: 2}}\n").toString()),
-        "unknown key 'finetune.prune.epoch'; allowed here: [epochs, learning_rate, rounds]");
+        "unknown key 'finetune.prune.epoch'; allowed here: [epochs, final_epochs, learning_rate, rounds]");
+    CompressInputErrorsTest.assertBadInput(CompressInputErrorsTest.run("compress", "--config",
+        config("pr-bad8", "prune(0.5)", "finetune: {after: [prune], prune: {final_epochs: 0}}\n").toString()),
+        "key finetune.prune.final_epochs: must be an integer in 1..100000, cannot be: 0");
   }
 }

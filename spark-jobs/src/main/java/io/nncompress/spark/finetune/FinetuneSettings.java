@@ -24,7 +24,8 @@ import java.util.Set;
  *   distill: {temperature: 4, alpha: 0.5}   # optional: the original network is the teacher
  *   lnr: {epochs: 6, learning_rate: 1.0e-3}  # optional, per place: its own epochs and learning rate
  *   kmeans: {epochs: 1, learning_rate: 1.0e-4}
- *   prune: {epochs: 4, learning_rate: 2.0e-3, rounds: 3}   # rounds: iterative pruning, see {@link #pruneRounds}
+ *   prune: {epochs: 4, learning_rate: 2.0e-3, rounds: 3, final_epochs: 6}   # rounds: iterative pruning, see
+ *                            # {@link #pruneRounds}; final_epochs: after the last round, see {@link #pruneFinalEpochs}
  * </pre>
  * The training after a place runs with {@link #at(String)}: these settings with that place's own.
  */
@@ -35,7 +36,7 @@ public final class FinetuneSettings implements Serializable {
   /** The keys of a place's own settings (finetune.lnr, finetune.kmeans, finetune.prune). */
   public static final Set<String> PLACE = Set.of("epochs", "learning_rate");
   /** The keys of finetune.prune: a place's, and the rounds of iterative pruning. */
-  public static final Set<String> PRUNE_PLACE = Set.of("epochs", "learning_rate", "rounds");
+  public static final Set<String> PRUNE_PLACE = Set.of("epochs", "learning_rate", "rounds", "final_epochs");
   public static final Set<String> DISTILL = Set.of("temperature", "alpha");
   static final Set<String> AFTER = Set.of("lnr", "kmeans", "prune");
 
@@ -54,6 +55,11 @@ public final class FinetuneSettings implements Serializable {
    * weights pruned before are the smallest, so they stay pruned), then trains the epochs after prune.
    */
   public int pruneRounds = 1;
+  /**
+   * finetune.prune.final_epochs: the epochs of the training after the last round of pruning (the one at the
+   * plans' final density, where the accuracy is lost); null: the prune place's epochs, as every round.
+   */
+  public Integer pruneFinalEpochs;
   /** The learning rate of a place when it has its own (else {@link #learningRate}). */
   public final java.util.Map<String, Double> placeLearningRates = new java.util.TreeMap<>();
 
@@ -66,6 +72,18 @@ public final class FinetuneSettings implements Serializable {
     s.seed = seed;
     s.distill = distill;
     s.after = after;
+    return s;
+  }
+
+  /**
+   * The settings of the training labelled {@code label} after {@code place}: {@link #at(String)}, and
+   * after the last round of pruning (label "prune"; earlier rounds are "prune_roundR") its final_epochs.
+   */
+  public FinetuneSettings at(String place, String label) {
+    FinetuneSettings s = at(place);
+    if (place.equals("prune") && label.equals("prune") && pruneFinalEpochs != null) {
+      s.epochs = pruneFinalEpochs;
+    }
     return s;
   }
 
@@ -92,6 +110,9 @@ public final class FinetuneSettings implements Serializable {
       }
       if (p.equals("prune") && pruneRounds != 1) {
         own.add("rounds=" + pruneRounds);
+      }
+      if (p.equals("prune") && pruneFinalEpochs != null) {
+        own.add("final_epochs=" + pruneFinalEpochs);
       }
       if (!own.isEmpty()) {
         b.append(", ").append(p).append("={").append(String.join(", ", own)).append("}");
@@ -173,6 +194,9 @@ public final class FinetuneSettings implements Serializable {
       }
       if (p.has("rounds")) {
         s.pruneRounds = integer(source, key + ".rounds", p.get("rounds"), 1, 100);
+      }
+      if (p.has("final_epochs")) {
+        s.pruneFinalEpochs = integer(source, key + ".final_epochs", p.get("final_epochs"), 1, 100_000);
       }
     }
     return s;

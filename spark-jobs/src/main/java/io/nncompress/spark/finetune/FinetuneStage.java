@@ -108,7 +108,7 @@ public final class FinetuneStage {
    * settings of {@code place} and the checkpoints of {@code label}. */
   static List<DataParallelTrainer.Epoch> run(SparkSession spark, CompressionConfig config, String place, String label,
       Network original, ConstrainedNetwork compressed, String checkpointDir) {
-    FinetuneSettings s = config.finetune.at(place);
+    FinetuneSettings s = config.finetune.at(place, label);
     if (config.calibration == null) {
       throw new BadInputException("Config " + config.source + ", key finetune: fine-tuning trains on "
           + "data.calibration; give it (data.activations alone cannot train a network)");

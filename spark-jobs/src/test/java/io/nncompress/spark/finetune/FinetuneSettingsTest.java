@@ -63,4 +63,18 @@ class FinetuneSettingsTest {
     assertTrue(e.getMessage().contains("key finetune.kmeans: fine-tuning does not run after kmeans (finetune.after "
         + "is [lnr])"), e.getMessage());
   }
+
+  @Test
+  void finalEpochsAreTheLastRoundOfPruningsEveryEarlierRoundTrainsThePlacesEpochs() throws Exception {
+    FinetuneSettings s = parse("{epochs: 3, after: [lnr, prune], lnr: {epochs: 5}, "
+        + "prune: {epochs: 2, rounds: 6, final_epochs: 7}}");
+    assertEquals(2, s.at("prune", "prune_round1").epochs);
+    assertEquals(2, s.at("prune", "prune_round5").epochs);
+    assertEquals(7, s.at("prune", "prune").epochs, "the last round, at the plans' own sparsity");
+    assertEquals(5, s.at("lnr", "lnr").epochs);
+    assertEquals("epochs=3, batch_size=256, learning_rate=1.0E-4, seed=1, lnr={epochs=5}, "
+        + "prune={epochs=2, rounds=6, final_epochs=7}", s.toString());
+    FinetuneSettings plain = parse("{epochs: 3, after: [prune], prune: {rounds: 2}}");
+    assertEquals(3, plain.at("prune", "prune").epochs, "without final_epochs the last round trains as every round");
+  }
 }
