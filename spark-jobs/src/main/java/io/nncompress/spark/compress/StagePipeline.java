@@ -64,7 +64,7 @@ final class StagePipeline {
     final boolean last;
     /**
      * The stage's name when every layer runs the same one, else the stages' kind when they are all of one
-     * (e.g. "prune" for prune(0.3) and prune(0.83)), else "stage i".
+     * (e.g. "prune" for prune(0.3) and prune(0.825)), else "stage i".
      */
     final String label;
     /** Each layer's prefix of its plan up to this stage, as text. */
