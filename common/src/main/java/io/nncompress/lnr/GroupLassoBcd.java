@@ -20,8 +20,10 @@ import org.slf4j.LoggerFactory;
  * Outer loop: compute the full gradient G = M_S R_{S,:} - C with one GEMM over the nonzero columns,
  * stop when the relative KKT residual (see {@link Kkt}) is below the tolerance, else set the working
  * set W = nonzero columns + unpenalised columns + the worst KKT violators among the zero columns (at
- * most max(16, |W|) added per round) and sweep W until its own KKT residual is below tolerance / 2,
- * at most 25 sweeps per round (so the set grows quickly and the gradient is refreshed exactly).
+ * most max(16, |W|) added per round) and sweep W until its own KKT residual is below the tolerance,
+ * at most 25 sweeps per round (so the set grows quickly and the gradient is refreshed exactly). The
+ * full check follows at once: a round that swept on to half the tolerance, as before, spent its last
+ * sweeps after convergence (the stop was seen at the next refresh only, up to 25 sweeps late).
  * A sweep costs 2 h |W|^2 flops; the rank-1 updates are blocked (64 columns: dger inside a block,
  * one dgemm G_W += Delta_B R_{B,W} per block) so most of the work is level-3; these calls are small and
  * many, so those native OpenBLAS would thread run on the calling thread ({@link #serialCalls}). BCD wins when the
@@ -164,7 +166,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
         System.arraycopy(g.data, work[a] * h, gw, a * h, h);
       }
       double[] rww = problem.r.selectSymmetric(work).data;
-      double innerTol = 0.5 * tolerance * scale;
+      double innerTol = tolerance * scale;
       if (probe != null) {
         probe.newRound();
       }
