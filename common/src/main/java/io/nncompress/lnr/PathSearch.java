@@ -21,7 +21,8 @@ import java.util.List;
  * {@link BisectionSearch}: a count hit exactly, an error target's ends with adjacent counts, or a
  * bracket narrower than {@value #TIE} relative; so both searches return the same kept
  * set (at a loose solver tolerance, such as the demo's 1e-4, inputs on the verge of entering may
- * differ). The grid steps are lengthened by extrapolation ({@link #stepRatio}). The solver choice
+ * differ). A count target not hit keeps the largest groups of the bracket's dense end
+ * ({@link LambdaSearch#keepLargest}). The grid steps are lengthened by extrapolation ({@link #stepRatio}). The solver choice
  * (AUTO) gets the previous solve's iteration count ({@link SolverCost.History}).
  */
 final class PathSearch {
@@ -147,6 +148,10 @@ final class PathSearch {
       double w = dense.r.lambda > 0 ? Math.log(sparse.r.lambda / dense.r.lambda) : Double.NaN;
       bisect = !bisect && !(w <= 0.5 * width); // the step did not halve the bracket: bisect next
       width = w;
+    }
+    if (!target.isError() && dense.r.keptGroupCount() > target.count(problem)) { // a count not hit: the largest
+      return walk.finish(new Point(LambdaSearch.record(problem, target,
+          LambdaSearch.keepLargest(problem, dense.r, target.count(problem)), "largest", walk.path), dense.norms), lmax);
     }
     return walk.finish(dense, lmax);
   }

@@ -36,6 +36,45 @@ class LambdaSearchTest {
   }
 
   @Test
+  void aCountTheBracketDoesNotHitKeepsTheLargestInputsOfItsDenseEndRefitted() {
+    GroupLassoProblem problem = problem(44, 40);
+    int n = 17;
+    // no bracket steps: the grid's first point past the count is where the search ends
+    LambdaSearch.Result r = new LambdaSearch(GroupLassoSolver.defaults().tolerance(1e-10)).maxBisections(0)
+        .search(problem, LambdaSearch.Target.keepCount(n));
+    LambdaSearch.PathPoint dense = r.path.stream().filter(pt -> !pt.phase.equals("largest"))
+        .reduce((a, b) -> b).orElseThrow();
+    assertTrue(dense.kept > n, "the grid passes the count: " + dense.kept);
+    assertEquals(dense.lambda, r.lambda(), 0.0);
+    assertTrue(r.targetReached, "kept " + r.solution.keptCount());
+    assertEquals(n, r.solution.keptCount());
+    assertEquals("largest", r.path.get(r.path.size() - 1).phase);
+    // the kept inputs: the n largest columns of the lasso solution at that lambda, solved afresh
+    DenseMatrix lasso = GroupLassoSolver.defaults().tolerance(1e-12).debias(false).method(GroupLassoSolver.Method.FISTA)
+        .lasso(problem, r.lambda(), null, SolverCost.History.NONE).lassoMatrix;
+    Integer[] byNorm = new Integer[40];
+    for (int j = 0; j < 40; j++) {
+      byNorm[j] = j;
+    }
+    java.util.Arrays.sort(byNorm, (a, b) -> Double.compare(LnrTestData.columnNorm(lasso, b),
+        LnrTestData.columnNorm(lasso, a)));
+    int[] largest = java.util.Arrays.stream(byNorm, 0, n).mapToInt(Integer::intValue).sorted().toArray();
+    assertEquals(java.util.Arrays.toString(largest), java.util.Arrays.toString(r.solution.keptColumns));
+    // refitted: least squares on the kept inputs (zero gradient there), nothing elsewhere
+    double[][] g = LnrTestData.gradient(problem, r.solution.matrix);
+    for (int j = 0; j < 40; j++) {
+      boolean kept = java.util.Arrays.binarySearch(largest, j) >= 0;
+      for (int i = 0; i < g.length; i++) {
+        if (kept) {
+          assertEquals(0.0, g[i][j], 1e-9, "gradient at kept input " + j);
+        } else {
+          assertEquals(0.0, r.solution.matrix.get(i, j), 0.0, "removed input " + j);
+        }
+      }
+    }
+  }
+
+  @Test
   void fractionTargetRoundsToACount() {
     GroupLassoProblem problem = problem(42, 30);
     LambdaSearch.Result r = new LambdaSearch().search(problem, LambdaSearch.Target.keepFraction(0.25));
