@@ -26,7 +26,9 @@ import java.util.Map;
  * </pre>
  * Arguments: {@code --images} training images for R (10000), {@code --tol} relative KKT tolerance
  * (1e-4, the demo's), {@code --layers} comma list (fc1,fc2,fc3), {@code --home} the repository (.),
- * {@code --fashion-mnist} the data directory, {@code --paths} to print every solve of both searches.
+ * {@code --fashion-mnist} the data directory, {@code --paths} to print every solve of both searches,
+ * {@code --probe} to compare instead the path search with the BCD probe off (before) and on (after,
+ * {@link GroupLassoSolver#probe}), each target searched both ways in turn.
  */
 public final class LambdaSearchBenchmark {
   private LambdaSearchBenchmark() {
@@ -35,6 +37,7 @@ public final class LambdaSearchBenchmark {
   public static void main(String[] args) throws Exception {
     int images = 10000;
     boolean paths = false;
+    boolean probeOnly = false;
     double tol = 1e-4;
     String[] layers = {"fc1", "fc2", "fc3"};
     Path home = Path.of(".");
@@ -59,9 +62,12 @@ public final class LambdaSearchBenchmark {
         case "--fashion-mnist":
           data = Path.of(args[++a]);
           break;
+        case "--probe":
+          probeOnly = true;
+          break;
         default:
           throw new IllegalArgumentException("Unknown argument: " + args[a]
-              + " (expected --images, --tol, --layers, --home, --fashion-mnist, --paths)");
+              + " (expected --images, --tol, --layers, --home, --fashion-mnist, --paths, --probe)");
       }
     }
     Map<String, Double> fractions = new LinkedHashMap<>();
@@ -72,6 +78,8 @@ public final class LambdaSearchBenchmark {
     Map<String, GroupLassoProblem> problems = DemoLayers.load(home, data, images);
     System.out.printf("LambdaSearchBenchmark: %s, %d cores, tolerance %g, R from %d images (%.1f s)%n",
         Blas.describe(), Runtime.getRuntime().availableProcessors(), tol, images, seconds(t0));
+    System.out.println(probeOnly ? "before: path search, the model's choice alone (probe off); after: the BCD probe on"
+        : "before: bisection, the fixed solver rule; after: path search, the defaults");
     System.out.printf("%n%-5s %-24s | %-6s %6s %8s %8s | %-6s %6s %8s %8s | %6s %s%n", "layer", "target", "before",
         "solves", "iter", "s", "after", "solves", "iter", "s", "ratio", "same kept set");
     double[][] total = new double[3][4]; // per kind: before solves, before s, after solves, after s
@@ -85,16 +93,20 @@ public final class LambdaSearchBenchmark {
       problem.lipschitz();
       problem.lambdaMax();
       Target frac = Target.keepFraction(f);
-      LambdaSearch.Result probe = after(tol).search(problem, frac);
+      LambdaSearch.Result reached = after(tol).search(problem, frac);
       Target[] targets = {Target.keepCount((int) Math.round(f * problem.groupCount())), frac,
-          Target.maxRelativeError(probe.solution.relativeErrorDebiased * (1 + 1e-6))};
+          Target.maxRelativeError(reached.solution.relativeErrorDebiased * (1 + 1e-6))};
       for (int k = 0; k < targets.length; k++) {
         long tb = System.nanoTime();
-        LambdaSearch.Result b = new LambdaSearch(GroupLassoSolver.defaults().tolerance(tol).fixedRule(true))
-            .strategy(LambdaSearch.Strategy.BISECTION).search(problem, targets[k]);
+        LambdaSearch.Result b = probeOnly
+            ? new LambdaSearch(GroupLassoSolver.defaults().tolerance(tol).probe(false)).search(problem, targets[k])
+            : new LambdaSearch(GroupLassoSolver.defaults().tolerance(tol).fixedRule(true))
+                .strategy(LambdaSearch.Strategy.BISECTION).search(problem, targets[k]);
         double sb = seconds(tb);
         long ta = System.nanoTime();
-        LambdaSearch.Result r = after(tol).search(problem, targets[k]);
+        LambdaSearch.Result r = probeOnly
+            ? new LambdaSearch(GroupLassoSolver.defaults().tolerance(tol).probe(true)).search(problem, targets[k])
+            : after(tol).search(problem, targets[k]);
         double sa = seconds(ta);
         int differ = symmetricDifference(b.solution.keptColumns, r.solution.keptColumns);
         System.out.printf("%-5s %-24s | %6d %6d %8d %8.2f | %6d %6d %8d %8.2f | %5.1fx %s%n", name, label(targets[k]),
