@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * {@value SolverCost#PROBE_BAND}x, AUTO probes instead ({@link BcdProbe}): BCD's rate over a few sweeps
  * decides between BCD to the end and FISTA from BCD's iterate; the result is then that of the method
  * that finished (its method and its iterations: FISTA's alone after a hand-over, which is what the
- * path's history needs). Off by default: on the grid (demo and synthetic h 10 and 100, load 7-11) it
- * did not beat the model's choice alone (docs/benchmarks.md).
+ * path's history needs). Off by default: it wins cells of the grid, but on the demo's whole lambda
+ * searches its hand-overs cost keep targets more solves (LambdaSearchBenchmark --probe; docs/benchmarks.md).
  *
  * <p>Column groups with more than one column ({@link GroupLassoProblem#withColumnGroups(int[])}, conv
  * channels): AUTO uses FISTA. {@link GroupLassoBcd} solves them too (block proximal steps, no working
