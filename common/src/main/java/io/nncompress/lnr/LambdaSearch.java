@@ -5,7 +5,9 @@ import io.nncompress.progress.Edge;
 import io.nncompress.progress.Progress;
 import io.nncompress.progress.ProgressEvent;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -306,22 +308,19 @@ public final class LambdaSearch {
     double[] norm = new double[groups.length];
     DenseMatrix m = r.lassoMatrix.copy();
     for (int j : r.keptColumns) {
-      norm[java.util.Arrays.binarySearch(groups, problem.groupOf(j))] += GroupLassoProblem.columnSquaredNorm(m.data,
+      norm[Arrays.binarySearch(groups, problem.groupOf(j))] += GroupLassoProblem.columnSquaredNorm(m.data,
           h, j);
     }
     Integer[] order = new Integer[groups.length];
-    for (int k = 0; k < order.length; k++) {
-      order[k] = k;
-    }
-    java.util.Arrays.sort(order, (a, b) -> a.equals(b) ? 0 : norm[a] != norm[b] ? Double.compare(norm[a], norm[b])
-        : Integer.compare(a, b));
+    Arrays.setAll(order, k -> k);
+    Arrays.sort(order, Comparator.comparingDouble(k -> norm[k])); // stable: equal norms in group order
     boolean[] drop = new boolean[groups.length];
     for (int k = 0; k < groups.length - n; k++) {
       drop[order[k]] = true;
     }
     for (int j : r.keptColumns) {
-      if (drop[java.util.Arrays.binarySearch(groups, problem.groupOf(j))]) {
-        java.util.Arrays.fill(m.data, j * h, j * h + h, 0.0);
+      if (drop[Arrays.binarySearch(groups, problem.groupOf(j))]) {
+        Arrays.fill(m.data, j * h, j * h + h, 0.0);
       }
     }
     LOG.info("Lambda search: no lambda found that keeps exactly {} (the nearest above keeps {} at lambda = {}); "
