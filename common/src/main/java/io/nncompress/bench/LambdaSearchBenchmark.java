@@ -28,7 +28,9 @@ import java.util.Map;
  * (1e-4, the demo's), {@code --layers} comma list (fc1,fc2,fc3), {@code --home} the repository (.),
  * {@code --fashion-mnist} the data directory, {@code --paths} to print every solve of both searches,
  * {@code --probe} to compare instead the path search with the BCD probe off (before) and on (after,
- * {@link GroupLassoSolver#probe}), each target searched both ways in turn.
+ * {@link GroupLassoSolver#probe}), each target searched both ways in turn, {@code --tie} to compare the
+ * path search narrowing every bracket to 1e-9 (before) with the default, which ends a bracket the
+ * solver's tolerance cannot resolve (after, {@link LambdaSearch#resolvableTie}).
  */
 public final class LambdaSearchBenchmark {
   private LambdaSearchBenchmark() {
@@ -37,7 +39,7 @@ public final class LambdaSearchBenchmark {
   public static void main(String[] args) throws Exception {
     int images = 10000;
     boolean paths = false;
-    boolean probeOnly = false;
+    String mode = "strategy"; // before: bisection and the fixed rule; or --probe, --tie
     double tol = 1e-4;
     String[] layers = {"fc1", "fc2", "fc3"};
     Path home = Path.of(".");
@@ -63,11 +65,14 @@ public final class LambdaSearchBenchmark {
           data = Path.of(args[++a]);
           break;
         case "--probe":
-          probeOnly = true;
+          mode = "probe";
+          break;
+        case "--tie":
+          mode = "tie";
           break;
         default:
           throw new IllegalArgumentException("Unknown argument: " + args[a]
-              + " (expected --images, --tol, --layers, --home, --fashion-mnist, --paths, --probe)");
+              + " (expected --images, --tol, --layers, --home, --fashion-mnist, --paths, --probe, --tie)");
       }
     }
     Map<String, Double> fractions = new LinkedHashMap<>();
@@ -78,7 +83,8 @@ public final class LambdaSearchBenchmark {
     Map<String, GroupLassoProblem> problems = DemoLayers.load(home, data, images);
     System.out.printf("LambdaSearchBenchmark: %s, %d cores, tolerance %g, R from %d images (%.1f s)%n",
         Blas.describe(), Runtime.getRuntime().availableProcessors(), tol, images, seconds(t0));
-    System.out.println(probeOnly ? "before: path search, the model's choice alone (probe off); after: the BCD probe on"
+    System.out.println(mode.equals("probe") ? "before: path search, the model's choice alone (probe off); after: the BCD probe on"
+        : mode.equals("tie") ? "before: path search, every bracket narrowed to 1e-9; after: the defaults (a tie as wide as the tolerance resolves)"
         : "before: bisection, the fixed solver rule; after: path search, the defaults");
     System.out.printf("%n%-5s %-24s | %-6s %6s %8s %8s | %-6s %6s %8s %8s | %6s %s%n", "layer", "target", "before",
         "solves", "iter", "s", "after", "solves", "iter", "s", "ratio", "same kept set");
@@ -98,15 +104,11 @@ public final class LambdaSearchBenchmark {
           Target.maxRelativeError(reached.solution.relativeErrorDebiased * (1 + 1e-6))};
       for (int k = 0; k < targets.length; k++) {
         long tb = System.nanoTime();
-        LambdaSearch.Result b = probeOnly
-            ? new LambdaSearch(GroupLassoSolver.defaults().tolerance(tol).probe(false)).search(problem, targets[k])
-            : new LambdaSearch(GroupLassoSolver.defaults().tolerance(tol).fixedRule(true))
-                .strategy(LambdaSearch.Strategy.BISECTION).search(problem, targets[k]);
+        LambdaSearch.Result b = before(mode, tol).search(problem, targets[k]);
         double sb = seconds(tb);
         long ta = System.nanoTime();
-        LambdaSearch.Result r = probeOnly
-            ? new LambdaSearch(GroupLassoSolver.defaults().tolerance(tol).probe(true)).search(problem, targets[k])
-            : after(tol).search(problem, targets[k]);
+        LambdaSearch.Result r = (mode.equals("probe") ? new LambdaSearch(GroupLassoSolver.defaults().tolerance(tol)
+            .probe(true)) : after(tol)).search(problem, targets[k]);
         double sa = seconds(ta);
         int differ = symmetricDifference(b.solution.keptColumns, r.solution.keptColumns);
         System.out.printf("%-5s %-24s | %6d %6d %8d %8.2f | %6d %6d %8d %8.2f | %5.1fx %s%n", name, label(targets[k]),
@@ -127,6 +129,19 @@ public final class LambdaSearchBenchmark {
     for (int k = 0; k < 3; k++) {
       System.out.printf("%-20s %4.0f solves %8.2f s  ->  %4.0f solves %8.2f s  (%.1fx)%n", kinds[k], total[k][0],
           total[k][1], total[k][2], total[k][3], total[k][1] / total[k][3]);
+    }
+  }
+
+  /** The search measured first: the baseline of the mode. */
+  private static LambdaSearch before(String mode, double tol) {
+    switch (mode) {
+      case "probe":
+        return new LambdaSearch(GroupLassoSolver.defaults().tolerance(tol).probe(false));
+      case "tie":
+        return after(tol).resolvableTie(false);
+      default:
+        return new LambdaSearch(GroupLassoSolver.defaults().tolerance(tol).fixedRule(true))
+            .strategy(LambdaSearch.Strategy.BISECTION);
     }
   }
 

@@ -223,6 +223,21 @@ public final class LambdaSearch {
   }
 
   private Strategy strategy = Strategy.PATH;
+  private boolean resolvableTie = true;
+
+  /**
+   * The path search's tie (default on): a bracket narrower than the solver's tolerance can resolve ends
+   * the search ({@link PathSearch#tie}); off, every bracket is narrowed to 1e-9 relative (the search
+   * before, kept for {@code LambdaSearchBenchmark --tie}).
+   */
+  public LambdaSearch resolvableTie(boolean on) {
+    this.resolvableTie = on;
+    return this;
+  }
+
+  boolean resolvableTie() {
+    return resolvableTie;
+  }
 
   /** The search strategy (default PATH). */
   public LambdaSearch strategy(Strategy s) {

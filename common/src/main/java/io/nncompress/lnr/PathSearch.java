@@ -19,9 +19,9 @@ import java.util.List;
  * bracket, and falls back to the geometric mean whenever the previous step did not halve the bracket.
  * Each solve starts from the nearer end of the bracket (warm start and screening norms). Stops like
  * {@link BisectionSearch}: a count hit exactly, an error target's ends with adjacent counts, or a
- * bracket narrower than {@value #TIE} relative; so both searches return the same kept
- * set (at a loose solver tolerance, such as the demo's 1e-4, inputs on the verge of entering may
- * differ). A count target not hit keeps the largest groups of the bracket's dense end
+ * bracket narrower than the solver's tolerance can resolve ({@link #tie}, at least {@value #TIE}
+ * relative); so both searches return the same kept set at a tight tolerance (at a loose one, such as
+ * the demo's 1e-4, inputs on the verge of entering may differ). A count target not hit keeps the largest groups of the bracket's dense end
  * ({@link LambdaSearch#keepLargest}). The grid steps are lengthened by extrapolation ({@link #stepRatio}). The solver choice
  * (AUTO) gets the previous solve's iteration count ({@link SolverCost.History}).
  */
@@ -120,8 +120,8 @@ final class PathSearch {
       }
       double hi = sparse.r.lambda;
       double lo = dense.r.lambda;
-      if (lo > 0 && hi / lo < 1 + TIE) {
-        break; // a tie: two inputs enter together (or, at a loose tolerance, the kept count flickers)
+      if (lo > 0 && hi / lo < 1 + (cfg.resolvableTie() ? tie(problem, lo, cfg.solver().tolerance()) : TIE)) {
+        break; // a tie: two inputs enter together, or closer than the solver's tolerance can tell apart
       }
       double mid;
       Point from;
@@ -156,13 +156,21 @@ final class PathSearch {
     return walk.finish(dense, lmax);
   }
 
-  /**
-   * A bracket narrower than this (relative) is a tie and ends the search at its dense end. As in
-   * {@link BisectionSearch}: at a loose solver tolerance the kept count flickers near the target, and
-   * the few more (warm, cheap) solves down to 1e-9 usually find a lambda that meets a count target
-   * exactly (the demo's fc1: 627 of 784, where 1e-6 stopped at 628 and warned).
-   */
+  /** The narrowest bracket (relative) the search narrows, at any tolerance: as {@link BisectionSearch}. */
   static final double TIE = 1e-9;
+
+  /**
+   * A bracket [lambda, lambda (1 + w)] with w below this is a tie, and the search ends at its dense end
+   * (a count target not hit: {@link LambdaSearch#keepLargest}). An input that enters the path at
+   * lambda' &gt; lambda violates its zero condition at lambda by ||G_j|| - lambda, about lambda' - lambda
+   * (the strong rule's unit slope); a solve stops once every violation is below tolerance * kktScale, so
+   * two lambdas closer than tolerance * kktScale(lambda) / lambda relative are told apart only by the warm
+   * start, not by the solver: the kept count flickers there (the demo's bottom-up fc1 at 1e-4: 626 at
+   * every lambda down to 1e-9 above the end that keeps 628, 21 solves). Never below {@value #TIE}.
+   */
+  static double tie(GroupLassoProblem problem, double lambda, double tolerance) {
+    return Math.max(TIE, tolerance * problem.kktScale(lambda) / lambda);
+  }
 
   /** The smallest step ratio lambda_{i+1} / lambda_i the extrapolation may take (two grid steps of 0.5). */
   static final double MIN_STEP_RATIO = 0.25;

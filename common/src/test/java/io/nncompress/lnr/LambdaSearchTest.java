@@ -75,6 +75,50 @@ class LambdaSearchTest {
   }
 
   @Test
+  void aTieFinerThanTheToleranceCanResolveEndsTheBracket() {
+    // inputs 0 and 2 are interchangeable (R and C symmetric under swapping them, R_{02,02} definite: a
+    // unique, symmetric optimum) and weigh most: they enter the path together, first, so no lambda keeps
+    // exactly one input
+    LnrTestData data = LnrTestData.random(45, 320, 40, 10);
+    for (int i = 0; i < data.h; i++) {
+      data.w.set(i, 0, 5 * data.w.get(i, 0));
+      data.w.set(i, 2, data.w.get(i, 0));
+    }
+    GroupLassoProblem base = GroupLassoProblem.forLayer(data.w, data.bias, data.augmentedR());
+    int p = base.inputs();
+    int[] swap = java.util.stream.IntStream.range(0, p).map(j -> j == 0 ? 2 : j == 2 ? 0 : j).toArray();
+    DenseMatrix rs = new DenseMatrix(p, p);
+    DenseMatrix cs = new DenseMatrix(base.outputs(), p);
+    for (int a = 0; a < p; a++) {
+      for (int b = 0; b < p; b++) {
+        rs.set(a, b, 0.5 * (base.r.get(a, b) + base.r.get(swap[a], swap[b])));
+      }
+      for (int i = 0; i < base.outputs(); i++) {
+        cs.set(i, a, 0.5 * (base.c.get(i, a) + base.c.get(i, swap[a])));
+      }
+    }
+    GroupLassoProblem problem = GroupLassoProblem.general(cs, rs, base.yy, p - 1);
+    double tol = 1e-4;
+    LambdaSearch.Result r = new LambdaSearch(GroupLassoSolver.defaults().tolerance(tol))
+        .search(problem, LambdaSearch.Target.keepCount(1));
+    java.util.List<LambdaSearch.PathPoint> solves = r.path.stream().filter(pt -> !pt.phase.equals("largest")).toList();
+    assertEquals(2, solves.stream().mapToInt(pt -> pt.kept).filter(k -> k > 0).min().orElseThrow(),
+        "the pair enters together");
+    assertEquals(1, r.solution.keptCount());
+    assertEquals("largest", r.path.get(r.path.size() - 1).phase);
+    // a solve at 1e-4 cannot tell lambdas closer than tol * kktScale / lambda apart: no two solves are that close
+    for (int a = 0; a < solves.size(); a++) {
+      for (int b = a + 1; b < solves.size(); b++) {
+        double lo = Math.min(solves.get(a).lambda, solves.get(b).lambda);
+        double hi = Math.max(solves.get(a).lambda, solves.get(b).lambda);
+        double resolvable = tol * problem.kktScale(lo) / lo;
+        assertTrue(Math.log(hi / lo) >= 0.05 * resolvable, "solves " + a + " and " + b + " at " + lo + " and " + hi
+            + ": relative gap " + (hi / lo - 1) + " below the resolvable " + resolvable + " (" + solves.size() + " solves)");
+      }
+    }
+  }
+
+  @Test
   void fractionTargetRoundsToACount() {
     GroupLassoProblem problem = problem(42, 30);
     LambdaSearch.Result r = new LambdaSearch().search(problem, LambdaSearch.Target.keepFraction(0.25));
