@@ -340,8 +340,8 @@ public final class LambdaSearch {
     }
     LOG.info("Lambda search: no lambda found that keeps exactly {} (the nearest above keeps {} at lambda = {}); "
         + "kept its {} largest and refitted them", n, groups.length, r.lambda, n);
-    return Debias.apply(problem,
-        LnrResult.ofLasso(r.method, problem, r.lambda, m, null, r.iterations, r.converged, r.kktResidual));
+    return Debias.apply(problem, // no solver iterations of its own: the path's total counts r's once
+        LnrResult.ofLasso(r.method, problem, r.lambda, m, null, 0, r.converged, r.kktResidual));
   }
 
   static Result finish(GroupLassoProblem problem, Target target, LnrResult r, double lmax,

@@ -49,6 +49,8 @@ class LambdaSearchTest {
     assertTrue(r.targetReached, "kept " + r.solution.keptCount());
     assertEquals(n, r.solution.keptCount());
     assertEquals("largest", r.path.get(r.path.size() - 1).phase);
+    assertEquals(0, r.path.get(r.path.size() - 1).iterations, "no solve of its own");
+    assertEquals(r.path.stream().mapToInt(pt -> pt.iterations).sum(), r.totalIterations);
     // the kept inputs: the n largest columns of the lasso solution at that lambda, solved afresh
     DenseMatrix lasso = GroupLassoSolver.defaults().tolerance(1e-12).debias(false).method(GroupLassoSolver.Method.FISTA)
         .lasso(problem, r.lambda(), null, SolverCost.History.NONE).lassoMatrix;
