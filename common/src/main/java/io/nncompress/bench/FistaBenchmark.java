@@ -45,6 +45,9 @@ import java.util.Random;
  * ReLU activations, the default) or {@code gauss} (correlated Gaussian inputs, on which BCD converges
  * far faster than on any trained layer); {@code --demo fc1,fc2,fc3} adds those of the demo's
  * LeNet-300-100 layers (R from {@code --images} Fashion-MNIST training images, 10000);
+ * The cells, walks and counts solve each layer as {@link io.nncompress.lnr.GroupLassoSolver} iterates on
+ * it, the bias column eliminated ({@link GroupLassoProblem#eliminated}; p then counts the weight columns
+ * only); {@code --grid-whole} keeps the bias column in the iterations, as before the elimination.
  * {@code --grid-only demo} runs the demo's cells alone ({@code synthetic} the synthetic ones alone);
  * {@code --grid-bcd-before} times BCD with its small calls through the BLAS in use as well (the path
  * before issue 18's single-threaded calls, {@link io.nncompress.lnr.GroupLassoBcd#serialCalls});
@@ -144,6 +147,9 @@ public final class FistaBenchmark {
         case "--grid-only":
           SolverGrid.only = args[++a];
           break;
+        case "--grid-whole":
+          SolverGrid.whole = true;
+          break;
         case "--demo":
           demo = args[++a];
           break;
@@ -153,7 +159,7 @@ public final class FistaBenchmark {
         default:
           throw new IllegalArgumentException("Unknown argument: " + args[a]
               + " (expected --sizes, --tol, --lambdas, --cap, --skip-slow, --seed, --kernels, --grid, --grid-h, --grid-p,"
-              + " --grid-kept, --grid-max-flops, --grid-data, --grid-bcd-before, --grid-only, --grid-walks, --grid-counts,"
+              + " --grid-kept, --grid-max-flops, --grid-data, --grid-bcd-before, --grid-only, --grid-whole, --grid-walks, --grid-counts,"
               + " --demo, --images)");
       }
     }

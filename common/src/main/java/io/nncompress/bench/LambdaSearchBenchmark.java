@@ -30,7 +30,9 @@ import java.util.Map;
  * {@code --probe} to compare instead the path search with the BCD probe off (before) and on (after,
  * {@link GroupLassoSolver#probe}), each target searched both ways in turn, {@code --tie} to compare the
  * path search narrowing every bracket to 1e-9 (before) with the default, which ends a bracket the
- * solver's tolerance cannot resolve (after, {@link LambdaSearch#resolvableTie}).
+ * solver's tolerance cannot resolve (after, {@link LambdaSearch#resolvableTie}), {@code --eliminate} to
+ * compare the solver with the bias column in the iterations (before) and eliminated in closed form
+ * (after, the default: {@link GroupLassoSolver#eliminateUnpenalised}).
  */
 public final class LambdaSearchBenchmark {
   private LambdaSearchBenchmark() {
@@ -39,7 +41,7 @@ public final class LambdaSearchBenchmark {
   public static void main(String[] args) throws Exception {
     int images = 10000;
     boolean paths = false;
-    String mode = "strategy"; // before: bisection and the fixed rule; or --probe, --tie
+    String mode = "strategy"; // before: bisection and the fixed rule; or --probe, --tie, --eliminate
     double tol = 1e-4;
     String[] layers = {"fc1", "fc2", "fc3"};
     Path home = Path.of(".");
@@ -70,9 +72,12 @@ public final class LambdaSearchBenchmark {
         case "--tie":
           mode = "tie";
           break;
+        case "--eliminate":
+          mode = "eliminate";
+          break;
         default:
           throw new IllegalArgumentException("Unknown argument: " + args[a]
-              + " (expected --images, --tol, --layers, --home, --fashion-mnist, --paths, --probe, --tie)");
+              + " (expected --images, --tol, --layers, --home, --fashion-mnist, --paths, --probe, --tie, --eliminate)");
       }
     }
     Map<String, Double> fractions = new LinkedHashMap<>();
@@ -85,6 +90,7 @@ public final class LambdaSearchBenchmark {
         Blas.describe(), Runtime.getRuntime().availableProcessors(), tol, images, seconds(t0));
     System.out.println(mode.equals("probe") ? "before: path search, the model's choice alone (probe off); after: the BCD probe on"
         : mode.equals("tie") ? "before: path search, every bracket narrowed to 1e-9; after: the defaults (a tie as wide as the tolerance resolves)"
+        : mode.equals("eliminate") ? "before: path search, the bias column solved with the rest; after: the defaults (bias eliminated in closed form)"
         : "before: bisection, the fixed solver rule; after: path search, the defaults");
     System.out.printf("%n%-5s %-24s | %-6s %6s %8s %8s | %-6s %6s %8s %8s | %6s %s%n", "layer", "target", "before",
         "solves", "iter", "s", "after", "solves", "iter", "s", "ratio", "same kept set");
@@ -138,8 +144,10 @@ public final class LambdaSearchBenchmark {
         return new LambdaSearch(GroupLassoSolver.defaults().tolerance(tol).probe(false));
       case "tie":
         return after(mode, tol).resolvableTie(false);
-      default:
-        return new LambdaSearch(GroupLassoSolver.defaults().tolerance(tol).fixedRule(true))
+      case "eliminate":
+        return new LambdaSearch(GroupLassoSolver.defaults().tolerance(tol).eliminateUnpenalised(false));
+      default: // before issue 18: no elimination either
+        return new LambdaSearch(GroupLassoSolver.defaults().tolerance(tol).fixedRule(true).eliminateUnpenalised(false))
             .strategy(LambdaSearch.Strategy.BISECTION);
     }
   }

@@ -51,7 +51,8 @@ final class PathCounts {
     System.out.printf("load at the end %s%n", SolverGrid.loadAverages());
   }
 
-  private static void walk(String name, GroupLassoProblem problem, double last, double tol) {
+  private static void walk(String name, GroupLassoProblem given, double last, double tol) {
+    GroupLassoProblem problem = SolverGrid.iterated(given);
     int h = problem.outputs();
     int p = problem.inputs();
     int pen = problem.penalisedCount();

@@ -128,6 +128,17 @@ final class SolverGrid {
    * at h below {@link GroupLassoBcd#SERIAL_MAX_ROWS} (above, the two are the same code).
    */
   static boolean bcdBefore = false;
+  /**
+   * The bias column in the solvers' iterations (before its elimination), instead of the problem the
+   * solver iterates on ({@link GroupLassoProblem#eliminated}).
+   */
+  static boolean whole = false;
+
+  /** What the cells, walks and counts solve: the problem as {@link GroupLassoSolver} iterates on it, or whole. */
+  static GroupLassoProblem iterated(GroupLassoProblem problem) {
+    return whole ? problem : problem.eliminated();
+  }
+
   /** "demo" or "synthetic": only those cells; null: all. */
   static String only = null;
 
@@ -151,7 +162,8 @@ final class SolverGrid {
    * walk per fraction would solve the same steps again); {ok by AUTO (the model with the probe), cells, ok by the
    * old rule, ok by the cost model with the previous trial rule, ok by the model without the probe}.
    */
-  private static int[] cells(String data, GroupLassoProblem problem, double[] kept, double tol) {
+  private static int[] cells(String data, GroupLassoProblem given, double[] kept, double tol) {
+    GroupLassoProblem problem = SolverGrid.iterated(given);
     double[] fs = kept.clone();
     java.util.Arrays.sort(fs);
     GroupLassoSolver auto = GroupLassoSolver.defaults().tolerance(tol).debias(false);

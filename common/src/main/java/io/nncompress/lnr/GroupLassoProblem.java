@@ -25,8 +25,9 @@ import java.util.Arrays;
  * Frobenius norm removes whole channels. Without groups every penalised column is its own group,
  * numbered 0.. in ascending column order.
  *
- * <p>Immutable apart from a cached Lipschitz constant (the largest eigenvalue of R, computed on first
- * use with LAPACK dsyevr, see {@link SymmetricEigen#largestEigenvalue}).
+ * <p>Immutable apart from values computed once on first use and cached: the Lipschitz constant (the
+ * largest eigenvalue of R, LAPACK dsyevr, see {@link SymmetricEigen#largestEigenvalue}), lambda_max,
+ * and the elimination of the unpenalised columns ({@link #eliminated()}) the solvers iterate on.
  */
 public final class GroupLassoProblem {
   /** C = E[Y X^T], h x p. */
@@ -46,6 +47,9 @@ public final class GroupLassoProblem {
   private volatile double lambdaMax = Double.NaN;
   private volatile double[] screeningNorms;
   private volatile DenseMatrix unpenalisedOptimum;
+  /** {@link UnpenalisedElimination}, {@link #NO_ELIMINATION}, or null before its first use. */
+  private volatile Object elimination;
+  private static final Object NO_ELIMINATION = new Object();
 
   private GroupLassoProblem(DenseMatrix c, DenseMatrix r, double yy, int[] unpenalisedColumns) {
     r.requireSquare();
@@ -331,6 +335,36 @@ public final class GroupLassoProblem {
     }
     lipschitz = l;
     return this;
+  }
+
+  /**
+   * The unpenalised columns eliminated in closed form (computed once), or null where that does not
+   * apply (no unpenalised or no penalised columns, or R_UU ill conditioned).
+   */
+  UnpenalisedElimination elimination() {
+    Object e = elimination;
+    if (e == null) {
+      UnpenalisedElimination made = UnpenalisedElimination.of(this);
+      e = made == null ? NO_ELIMINATION : made;
+      elimination = e;
+    }
+    return e == NO_ELIMINATION ? null : (UnpenalisedElimination) e;
+  }
+
+  /**
+   * The group lasso the solvers iterate on ({@link GroupLassoSolver}): this problem with its
+   * unpenalised columns eliminated in closed form (the penalised columns only, R replaced by its Schur
+   * complement, see {@link UnpenalisedElimination}), or this problem where that does not apply. For
+   * benchmarks that time FISTA and BCD as the solver runs them.
+   */
+  public GroupLassoProblem eliminated() {
+    UnpenalisedElimination e = elimination();
+    return e == null ? this : e.reduced();
+  }
+
+  /** Supplies the elimination when the caller derived it (a restriction of a larger problem's). */
+  void elimination(UnpenalisedElimination e) {
+    elimination = e == null ? NO_ELIMINATION : e;
   }
 
   /**

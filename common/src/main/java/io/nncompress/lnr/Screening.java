@@ -79,7 +79,7 @@ final class Screening {
           k[a++] = j;
         }
       }
-      GroupLassoProblem sub = restrict(problem, k);
+      GroupLassoProblem sub = restrict(problem, k, solver.eliminatesUnpenalised());
       double subScale = sub.kktScale(lambda);
       LnrResult r = solver.lasso(sub, lambda, m.selectColumns(k), tol * scale / subScale, history,
           problem.penalisedCount());
@@ -110,8 +110,11 @@ final class Screening {
     }
   }
 
-  /** The problem on columns K only: C_K, R_KK, the same yy, unpenalised columns mapped into K. */
-  static GroupLassoProblem restrict(GroupLassoProblem problem, int[] k) {
+  /**
+   * The problem on columns K only: C_K, R_KK, the same yy, unpenalised columns mapped into K; with
+   * {@code withElimination} also its {@link UnpenalisedElimination}, restricted from the problem's.
+   */
+  static GroupLassoProblem restrict(GroupLassoProblem problem, int[] k, boolean withElimination) {
     int[] free = Arrays.stream(k).filter(j -> !problem.isPenalised(j)).toArray();
     int[] local = new int[free.length];
     for (int a = 0, b = 0; a < k.length; a++) {
@@ -124,6 +127,10 @@ final class Screening {
     double l = problem.cachedLipschitz();
     if (l > 0 && !Double.isInfinite(l)) {
       sub.withLipschitz(l); // lambda_max(R_KK) <= lambda_max(R): a valid (slightly larger) step bound
+    }
+    UnpenalisedElimination e = withElimination ? problem.elimination() : null;
+    if (e != null) {
+      sub.elimination(e.restrict(sub, k));
     }
     return sub;
   }
