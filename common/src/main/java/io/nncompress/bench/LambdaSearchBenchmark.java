@@ -101,8 +101,9 @@ public final class LambdaSearchBenchmark {
         throw new IllegalArgumentException("--layers: no dense layer " + name + " in the demo network " + problems.keySet());
       }
       double f = fractions.getOrDefault(name, 0.5);
-      // warm-up of L and lambda_max, shared by both searches (cached on the problem)
+      // warm-up of L (of R and of the eliminated problem) and lambda_max, shared by both searches (cached)
       problem.lipschitz();
+      problem.eliminated().lipschitz();
       problem.lambdaMax();
       Target frac = Target.keepFraction(f);
       LambdaSearch.Result reached = new LambdaSearch(GroupLassoSolver.defaults().tolerance(tol)).search(problem, frac);

@@ -362,6 +362,12 @@ public final class GroupLassoProblem {
     return e == null ? this : e.reduced();
   }
 
+  /** The elimination if already computed (else null: never computes it). */
+  UnpenalisedElimination cachedElimination() {
+    Object e = elimination;
+    return e == null || e == NO_ELIMINATION ? null : (UnpenalisedElimination) e;
+  }
+
   /** Supplies the elimination when the caller derived it (a restriction of a larger problem's). */
   void elimination(UnpenalisedElimination e) {
     elimination = e == null ? NO_ELIMINATION : e;

@@ -112,7 +112,8 @@ final class Screening {
 
   /**
    * The problem on columns K only: C_K, R_KK, the same yy, unpenalised columns mapped into K; with
-   * {@code withElimination} also its {@link UnpenalisedElimination}, restricted from the problem's.
+   * {@code withElimination} also its {@link UnpenalisedElimination}, restricted from the problem's
+   * where that is already built.
    */
   static GroupLassoProblem restrict(GroupLassoProblem problem, int[] k, boolean withElimination) {
     int[] free = Arrays.stream(k).filter(j -> !problem.isPenalised(j)).toArray();
@@ -128,7 +129,9 @@ final class Screening {
     if (l > 0 && !Double.isInfinite(l)) {
       sub.withLipschitz(l); // lambda_max(R_KK) <= lambda_max(R): a valid (slightly larger) step bound
     }
-    UnpenalisedElimination e = withElimination ? problem.elimination() : null;
+    // the problem's elimination where already built (the sub's own costs O(|K|^2) otherwise): never
+    // built here, as a screened search of a large layer may never solve the whole problem
+    UnpenalisedElimination e = withElimination ? problem.cachedElimination() : null;
     if (e != null) {
       sub.elimination(e.restrict(sub, k));
     }

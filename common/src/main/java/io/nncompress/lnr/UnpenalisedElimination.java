@@ -147,7 +147,8 @@ final class UnpenalisedElimination {
    * The elimination of {@code sub}, the problem on columns k of the full one (k ascending, every
    * unpenalised column among them, as {@link Screening#restrict} builds it): S, C' and B restricted to
    * the penalised columns of k, A0 the same. The Schur complement of a principal submatrix holding U
-   * is the principal submatrix of S, so the full reduced problem's Lipschitz constant bounds this one's.
+   * is the principal submatrix of S, so the full reduced problem's Lipschitz constant, where computed,
+   * bounds this one's (else the restricted problem computes its own when a solver needs it).
    */
   UnpenalisedElimination restrict(GroupLassoProblem sub, int[] k) {
     int[] pos = new int[full.inputs()];
@@ -168,7 +169,10 @@ final class UnpenalisedElimination {
     }
     GroupLassoProblem red = GroupLassoProblem.general(reduced.c.selectColumns(rows), reduced.r.selectSymmetric(rows),
         reduced.yy);
-    red.withLipschitz(reduced.lipschitz());
+    double l = reduced.cachedLipschitz();
+    if (l > 0 && !Double.isInfinite(l)) {
+      red.withLipschitz(l);
+    }
     return new UnpenalisedElimination(sub, red, subPen, subFree, b.selectColumns(rows), a0);
   }
 

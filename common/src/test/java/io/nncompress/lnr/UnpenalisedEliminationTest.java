@@ -119,8 +119,14 @@ class UnpenalisedEliminationTest {
   @Test
   void aScreenedProblemGetsTheRestrictionOfTheFullElimination() {
     GroupLassoProblem problem = reluLayer(7, 300, 25, 5);
-    UnpenalisedElimination e = problem.elimination();
     int[] k = {0, 3, 4, 9, 10, 17, 24, 25}; // 25 is the bias
+    // not built yet: a screened search of a large layer must not pay for the whole S and its eigenvalue
+    GroupLassoProblem early = Screening.restrict(problem, k, true);
+    assertNull(problem.cachedElimination());
+    assertNotNull(early.elimination(), "the restricted problem eliminates its own bias");
+    assertTrue(Double.isNaN(early.elimination().reduced().cachedLipschitz()));
+    UnpenalisedElimination e = problem.elimination();
+    e.reduced().lipschitz();
     GroupLassoProblem sub = Screening.restrict(problem, k, true);
     UnpenalisedElimination installed = sub.elimination();
     UnpenalisedElimination fresh = UnpenalisedElimination.of(GroupLassoProblem.general(problem.c.selectColumns(k),
