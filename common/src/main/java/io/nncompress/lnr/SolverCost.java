@@ -43,7 +43,10 @@ package io.nncompress.lnr;
  * load of 16-28 from other jobs: per iteration the model and the measurements agree within about 1.5x
  * (the noise of the measurements themselves), the rest is the iteration counts (see there and
  * {@link GroupLassoSolver}). The choice reads the warm start's kept columns once (O(hp)) and is
- * otherwise arithmetic: nothing is timed.
+ * otherwise arithmetic: nothing is timed. Those fits had the bias column in the iterations; since
+ * the solver eliminates it ({@link UnpenalisedElimination}) both methods need fewer iterations, the
+ * per-iteration costs are the same, and the grid on the eliminated problems gave 47 of 52 cells
+ * within 20% against 46 of 52 whole in the same session (docs/benchmarks.md).
  *
  * <p>With {@link GroupLassoSolver#probe} on (off by default), where the counts are the uncertain part
  * (FISTA's measured on the path, BCD predicted dearer but within {@value #PROBE_BAND}x), AUTO measures
