@@ -29,12 +29,7 @@ final class LnrTestData {
    */
   static LnrTestData random(long seed, int n, int d, int h) {
     Random rnd = new Random(seed);
-    double[][] b = new double[d][d];
-    for (int a = 0; a < d; a++) {
-      for (int c = 0; c < d; c++) {
-        b[a][c] = (a == c ? 1.0 : 0.0) + 0.4 * rnd.nextGaussian() / Math.sqrt(d);
-      }
-    }
+    double[][] b = mixing(rnd, d, 0.4);
     double[] mu = new double[d];
     double[] colScale = new double[d];
     for (int c = 0; c < d; c++) {
@@ -56,6 +51,47 @@ final class LnrTestData {
         x[i][c] = s * colScale[c];
       }
     }
+    return withRandomLayer(rnd, n, d, h, x);
+  }
+
+  /**
+   * ReLU activations x = max(0, z B + 0.5) with z ~ N(0, I) and B = I + 0.5 N(0, 1/d): every input's
+   * mean is of the size of its spread, as in a trained network's hidden layers, so R's largest
+   * eigenvalue is the mean's.
+   */
+  static LnrTestData relu(long seed, int n, int d, int h) {
+    Random rnd = new Random(seed);
+    double[][] mix = mixing(rnd, d, 0.5);
+    double[][] x = new double[n][d];
+    double[] z = new double[d];
+    for (int i = 0; i < n; i++) {
+      for (int a = 0; a < d; a++) {
+        z[a] = rnd.nextGaussian();
+      }
+      for (int c = 0; c < d; c++) {
+        double v = 0.5;
+        for (int a = 0; a < d; a++) {
+          v += z[a] * mix[a][c];
+        }
+        x[i][c] = Math.max(0, v);
+      }
+    }
+    return withRandomLayer(rnd, n, d, h, x);
+  }
+
+  // B = I + s N(0, 1/d), d x d
+  private static double[][] mixing(Random rnd, int d, double s) {
+    double[][] b = new double[d][d];
+    for (int a = 0; a < d; a++) {
+      for (int c = 0; c < d; c++) {
+        b[a][c] = (a == c ? 1.0 : 0.0) + s * rnd.nextGaussian() / Math.sqrt(d);
+      }
+    }
+    return b;
+  }
+
+  // the rows x with W ~ N(0, 1/d) (h x d) and b ~ N(0, 0.01), drawn after them from the same generator
+  private static LnrTestData withRandomLayer(Random rnd, int n, int d, int h, double[][] x) {
     DenseMatrix w = new DenseMatrix(h, d);
     for (int k = 0; k < w.data.length; k++) {
       w.data[k] = rnd.nextGaussian() / Math.sqrt(d);

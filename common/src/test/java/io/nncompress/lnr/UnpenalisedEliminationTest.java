@@ -11,48 +11,10 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 class UnpenalisedEliminationTest {
-  /**
-   * A layer with a bias on ReLU inputs x = max(0, z B + 0.5): every input has a mean of the size of its
-   * spread, so R's largest eigenvalue is the mean's (about d times the per-input second moment).
-   */
+  /** A layer with a bias on ReLU inputs ({@link LnrTestData#relu}): R's largest eigenvalue is the inputs' mean's. */
   static GroupLassoProblem reluLayer(long seed, int n, int d, int h) {
-    Random rnd = new Random(seed);
-    double[][] mix = new double[d][d];
-    for (int a = 0; a < d; a++) {
-      for (int c = 0; c < d; c++) {
-        mix[a][c] = (a == c ? 1.0 : 0.0) + 0.5 * rnd.nextGaussian() / Math.sqrt(d);
-      }
-    }
-    DenseMatrix r = new DenseMatrix(d + 1, d + 1);
-    double[] z = new double[d];
-    double[] xt = new double[d + 1];
-    for (int s = 0; s < n; s++) {
-      for (int a = 0; a < d; a++) {
-        z[a] = rnd.nextGaussian();
-      }
-      for (int c = 0; c < d; c++) {
-        double v = 0.5;
-        for (int a = 0; a < d; a++) {
-          v += z[a] * mix[a][c];
-        }
-        xt[c] = Math.max(0, v);
-      }
-      xt[d] = 1;
-      for (int a = 0; a <= d; a++) {
-        for (int c = 0; c <= d; c++) {
-          r.add(a, c, xt[a] * xt[c] / n);
-        }
-      }
-    }
-    DenseMatrix w = new DenseMatrix(h, d);
-    for (int k = 0; k < w.data.length; k++) {
-      w.data[k] = rnd.nextGaussian() / Math.sqrt(d);
-    }
-    double[] bias = new double[h];
-    for (int i = 0; i < h; i++) {
-      bias[i] = 0.1 * rnd.nextGaussian();
-    }
-    return GroupLassoProblem.forLayer(w, bias, r);
+    LnrTestData data = LnrTestData.relu(seed, n, d, h);
+    return GroupLassoProblem.forLayer(data.w, data.bias, data.augmentedR());
   }
 
   @Test
