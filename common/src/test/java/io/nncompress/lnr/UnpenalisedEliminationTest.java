@@ -141,6 +141,30 @@ class UnpenalisedEliminationTest {
   }
 
   @Test
+  void aConstantInputHasNoVarianceLeftAndIsDropped() {
+    // input 3 constant 1.3: collinear with the bias, so S's row and column 3 and C'_3 are rounding only
+    LnrTestData data = LnrTestData.relu(17, 400, 20, 6);
+    for (double[] row : data.x) {
+      row[3] = 1.3;
+    }
+    GroupLassoProblem problem = GroupLassoProblem.forLayer(data.w, data.bias, data.augmentedR());
+    GroupLassoProblem red = problem.elimination().reduced();
+    assertEquals(0, red.r.get(3, 3), 1e-12 * problem.r.get(3, 3), "no variance left in S_33");
+    double lambda = 0.3 * problem.lambdaMax();
+    for (GroupLassoSolver.Method method : new GroupLassoSolver.Method[] {GroupLassoSolver.Method.FISTA,
+        GroupLassoSolver.Method.BCD}) {
+      LnrResult r = GroupLassoSolver.defaults().tolerance(1e-9).method(method)
+          .lasso(problem, lambda, null, SolverCost.History.NONE);
+      assertTrue(r.converged, method.toString());
+      assertTrue(problem.kktResidual(r.lassoMatrix, lambda) <= 1e-9, method + ": optimal for the full problem");
+      assertEquals(0, LnrTestData.columnNorm(r.lassoMatrix, 3), 0.0, method + ": the constant input is left to the bias");
+      for (double v : r.lassoMatrix.data) {
+        assertTrue(Double.isFinite(v));
+      }
+    }
+  }
+
+  @Test
   void collinearUnpenalisedColumnsAreSolvedWhole() {
     GroupLassoProblem layer = reluLayer(13, 300, 12, 4);
     int p = 13;
