@@ -119,6 +119,22 @@ public final class LeastSquares {
     return new Solution(out, fallback, ridge[0]);
   }
 
+  /**
+   * X = Y R_SS^-1 (Y n x |S|) by the plain Cholesky solve in the coordinates scaled to R_SS's diagonal,
+   * or null where that solve is not stable: a zero diagonal entry, or the scaled R_SS not positive
+   * definite or not conditioned within {@value #STABLE_RCOND} (no pseudo-inverse, no ridge).
+   */
+  static DenseMatrix solveWellConditioned(DenseMatrix rss, DenseMatrix y) {
+    for (int k = 0; k < rss.rows; k++) {
+      if (!(rss.get(k, k) > 0) || Double.isInfinite(rss.get(k, k))) {
+        return null;
+      }
+    }
+    double[] dinv = inverseSqrtDiagonal(rss);
+    DenseMatrix mt = cholesky(scaleSymmetric(rss, dinv), scaleColumns(y, dinv));
+    return mt == null ? null : scaleColumns(mt, dinv);
+  }
+
   /** 1 / sqrt(R_jj), or 1 where R_jj = 0 (a column that is always 0). */
   private static double[] inverseSqrtDiagonal(DenseMatrix rss) {
     double[] d = new double[rss.rows];
@@ -158,13 +174,13 @@ public final class LeastSquares {
     intW info = new intW(0);
     Blas.lapack().dpotrf("L", s, a, s, info); // R_SS = L L^T
     if (info.val != 0) {
-      LOG.debug("Debias: R_SS ({}x{}) is not positive definite (dpotrf INFO = {})", s, s, info.val);
+      LOG.debug("Least squares: R_SS ({}x{}) is not positive definite (dpotrf INFO = {})", s, s, info.val);
       return null;
     }
     doubleW rcond = new doubleW(0);
     Blas.lapack().dpocon("L", s, a, s, anorm, rcond, new double[3 * s], new int[s], info);
     if (info.val != 0 || !(rcond.val >= STABLE_RCOND)) {
-      LOG.debug("Debias: scaled R_SS ({}x{}) has rcond = {} < {}", s, s, rcond.val, STABLE_RCOND);
+      LOG.debug("Least squares: scaled R_SS ({}x{}) has rcond = {} < {}", s, s, rcond.val, STABLE_RCOND);
       return null;
     }
     DenseMatrix x = cs.transpose(); // solve R_SS X = C_S^T, then M_S = X^T

@@ -1,9 +1,6 @@
 package io.nncompress.lnr;
 
-import io.nncompress.linalg.Blas;
 import io.nncompress.linalg.DenseMatrix;
-import org.netlib.util.doubleW;
-import org.netlib.util.intW;
 
 /**
  * The unpenalised columns U (a layer's bias) eliminated in closed form: for fixed penalised columns
@@ -27,8 +24,8 @@ import org.netlib.util.intW;
  * block coordinate descent no longer drags every column through the bias column it is correlated with.
  *
  * <p>Only where R_UU is well conditioned after scaling to its diagonal (reciprocal condition number at
- * least {@link LeastSquares#STABLE_RCOND}); otherwise {@link #of} returns null and the problem is solved
- * whole.
+ * least {@link LeastSquares#STABLE_RCOND}, {@link LeastSquares#solveWellConditioned}); otherwise
+ * {@link #of} returns null and the problem is solved whole.
  */
 final class UnpenalisedElimination {
   private final GroupLassoProblem full;
@@ -68,55 +65,30 @@ final class UnpenalisedElimination {
     }
     int h = problem.outputs();
     DenseMatrix r = problem.r;
-    // R_UU = L L^T in the coordinates scaled to its diagonal
-    double[] scale = new double[nu];
-    double[] ruu = new double[nu * nu];
+    // [A0; B^T] = [C_U; R_PU] R_UU^-1 in one solve, (h + q) x u
+    DenseMatrix y = new DenseMatrix(h + q, nu);
     for (int a = 0; a < nu; a++) {
-      double d = r.get(u[a], u[a]);
-      if (!(d > 0) || Double.isInfinite(d)) {
-        return null;
+      for (int i = 0; i < h; i++) {
+        y.set(i, a, problem.c.get(i, u[a]));
       }
-      scale[a] = 1 / Math.sqrt(d);
-    }
-    for (int bb = 0; bb < nu; bb++) {
-      for (int a = 0; a < nu; a++) {
-        ruu[bb * nu + a] = r.get(u[a], u[bb]) * scale[a] * scale[bb];
+      for (int j = 0; j < q; j++) {
+        y.set(h + j, a, r.get(pen[j], u[a]));
       }
     }
-    double anorm = Blas.lapack().dlansy("1", "L", nu, ruu, nu, new double[nu]);
-    intW info = new intW(0);
-    Blas.lapack().dpotrf("L", nu, ruu, nu, info);
-    if (info.val != 0) {
+    DenseMatrix x = LeastSquares.solveWellConditioned(r.selectSymmetric(u), y);
+    if (x == null) {
       return null;
     }
-    doubleW rcond = new doubleW(0);
-    Blas.lapack().dpocon("L", nu, ruu, nu, anorm, rcond, new double[3 * nu], new int[nu], info);
-    if (info.val != 0 || !(rcond.val >= LeastSquares.STABLE_RCOND)) {
-      return null;
-    }
-    // B = R_UU^-1 R_UP = D (R'_UU)^-1 D R_UP, with D the diagonal scaling
-    DenseMatrix b = new DenseMatrix(nu, q);
-    for (int j = 0; j < q; j++) {
-      for (int a = 0; a < nu; a++) {
-        b.data[j * nu + a] = r.get(u[a], pen[j]) * scale[a];
-      }
-    }
-    solveInPlace(ruu, nu, b.data, q, info);
-    // A0 = C_U R_UU^-1, i.e. A0^T = R_UU^-1 C_U^T
-    DenseMatrix a0t = new DenseMatrix(nu, h);
+    int[] top = new int[h];
+    int[] bottom = new int[q];
     for (int i = 0; i < h; i++) {
-      for (int a = 0; a < nu; a++) {
-        a0t.data[i * nu + a] = problem.c.get(i, u[a]) * scale[a];
-      }
+      top[i] = i;
     }
-    solveInPlace(ruu, nu, a0t.data, h, info);
-    for (int k = 0; k < b.data.length; k++) {
-      b.data[k] *= scale[k % nu];
+    for (int j = 0; j < q; j++) {
+      bottom[j] = h + j;
     }
-    for (int k = 0; k < a0t.data.length; k++) {
-      a0t.data[k] *= scale[k % nu];
-    }
-    DenseMatrix a0 = a0t.transpose();
+    DenseMatrix a0 = x.selectRows(top);
+    DenseMatrix b = x.selectRows(bottom).transpose();
     DenseMatrix s = r.selectSymmetric(pen); // S = R_PP - R_PU B
     DenseMatrix.gemm(-1, r.selectRows(u).selectColumns(pen), true, b, false, 1, s);
     s = s.symmetrizeFromUpper();
@@ -174,14 +146,6 @@ final class UnpenalisedElimination {
       red.withLipschitz(l);
     }
     return new UnpenalisedElimination(sub, red, subPen, subFree, b.selectColumns(rows), a0);
-  }
-
-  /** X := R'^-1 X for the Cholesky factor of R' in {@code l} (n x n), X n x m column-major. */
-  private static void solveInPlace(double[] l, int n, double[] x, int m, intW info) {
-    Blas.lapack().dpotrs("L", n, m, l, n, x, n, info);
-    if (info.val != 0) {
-      throw new ArithmeticException("dpotrs failed with INFO = " + info.val);
-    }
   }
 
   /** The group lasso over the penalised columns alone (S, C'). */
