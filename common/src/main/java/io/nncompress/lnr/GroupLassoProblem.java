@@ -423,7 +423,8 @@ public final class GroupLassoProblem {
   double[] screeningNorms() {
     double[] n = screeningNorms;
     if (n == null) {
-      DenseMatrix g = gradient(unpenalisedOptimum());
+      // every column penalised (the problems the solvers iterate on): M0 = 0 and G(M0) = -C, no GEMM
+      DenseMatrix g = penalisedCount == inputs() ? c : gradient(unpenalisedOptimum());
       n = new double[inputs()];
       for (int j = 0; j < inputs(); j++) {
         n[j] = penalised[j] ? Math.sqrt(columnSquaredNorm(g.data, g.rows, j)) : 0.0;
