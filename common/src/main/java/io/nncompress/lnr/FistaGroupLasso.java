@@ -46,6 +46,7 @@ public final class FistaGroupLasso implements GroupLassoMethod {
   private int maxIterations = 20000;
   private boolean momentum = true;
   private Restart restart = Restart.GRADIENT;
+  private double reportScale = 1;
 
   /** Relative KKT tolerance (default 1e-6), must be positive. */
   public FistaGroupLasso tolerance(double tol) {
@@ -53,6 +54,17 @@ public final class FistaGroupLasso implements GroupLassoMethod {
       throw new IllegalArgumentException("tolerance must be positive, cannot be: " + tol);
     }
     this.tolerance = tol;
+    return this;
+  }
+
+  /**
+   * The factor by which progress reports and the cap's warning multiply the relative KKT residual and
+   * the tolerance (default 1): {@link GroupLassoSolver} solves reduced problems (the bias eliminated, the
+   * screened columns left out) at the same absolute tolerance, and reports them relative to the problem
+   * it was given, so that a user sees the tolerance they configured.
+   */
+  FistaGroupLasso reportScale(double s) {
+    this.reportScale = s;
     return this;
   }
 
@@ -115,7 +127,7 @@ public final class FistaGroupLasso implements GroupLassoMethod {
     double[] prev = m.clone();
     double[] prevR = mr.clone();
     Step step = new Step(problem, lambda, invL);
-    SolverProgress progress = Progress.solver("fista", lambda, tolerance);
+    SolverProgress progress = Progress.solver("fista", lambda, tolerance * reportScale);
 
     int k = 1;
     double fPrev = Double.POSITIVE_INFINITY;
@@ -147,11 +159,11 @@ public final class FistaGroupLasso implements GroupLassoMethod {
       if (gemms >= maxIterations) {
         converged = false;
         LOG.warn("FISTA stopped at the iteration cap {} before convergence: relative KKT residual {} > tolerance {} "
-            + "(lambda = {}, {}x{})", maxIterations, kkt, tolerance, lambda, h, p);
+            + "(lambda = {}, {}x{})", maxIterations, kkt * reportScale, tolerance * reportScale, lambda, h, p);
         break;
       }
-      if (progress.due(gemms, kkt, false)) { // F(M) in O(hp), only when a report is due
-        progress.report(gemms, objective(problem, m, mr, lambda) + 0.5 * problem.yy, kkt, null);
+      if (progress.due(gemms, kkt * reportScale, false)) { // F(M) in O(hp), only when a report is due
+        progress.report(gemms, objective(problem, m, mr, lambda) + 0.5 * problem.yy, kkt * reportScale, null);
       }
       if (momentum && restart == Restart.GRADIENT && restartDot > 0) {
         k = 1; // the step went against the momentum: restart it
@@ -166,8 +178,8 @@ public final class FistaGroupLasso implements GroupLassoMethod {
       gemm.multiply(m, mr);
       gemms++;
     }
-    if (progress.due(gemms, kkt, true)) {
-      progress.report(gemms, objective(problem, m, mr, lambda) + 0.5 * problem.yy, kkt, converged);
+    if (progress.due(gemms, kkt * reportScale, true)) {
+      progress.report(gemms, objective(problem, m, mr, lambda) + 0.5 * problem.yy, kkt * reportScale, converged);
     }
     DenseMatrix result = new DenseMatrix(h, p, m);
     return LnrResult.ofLasso("fista", problem, lambda, result, new DenseMatrix(h, p, mr), gemms, converged, kkt);

@@ -61,6 +61,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
   private double tolerance = 1e-6;
   private int maxSweeps = 20000;
   private boolean serialCalls = true;
+  private double reportScale = 1;
 
   /** Relative KKT tolerance (default 1e-6), must be positive. */
   public GroupLassoBcd tolerance(double tol) {
@@ -68,6 +69,17 @@ public final class GroupLassoBcd implements GroupLassoMethod {
       throw new IllegalArgumentException("tolerance must be positive, cannot be: " + tol);
     }
     this.tolerance = tol;
+    return this;
+  }
+
+  /**
+   * The factor by which progress reports and the cap's warning multiply the relative KKT residual and
+   * the tolerance (default 1): {@link GroupLassoSolver} solves reduced problems (the bias eliminated, the
+   * screened columns left out) at the same absolute tolerance, and reports them relative to the problem
+   * it was given, so that a user sees the tolerance they configured.
+   */
+  GroupLassoBcd reportScale(double s) {
+    this.reportScale = s;
     return this;
   }
 
@@ -135,7 +147,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
     double kkt;
     boolean converged;
     double[] deltas = new double[h * block];
-    SolverProgress progress = Progress.solver("bcd", lambda, tolerance);
+    SolverProgress progress = Progress.solver("bcd", lambda, tolerance * reportScale);
     for (;;) {
       DenseMatrix g = problem.gradient(mMat); // G = M_S R_{S,:} - C, one GEMM
       double[] violation = new double[p];
@@ -146,8 +158,8 @@ public final class GroupLassoBcd implements GroupLassoMethod {
       }
       kkt = worst / scale;
       converged = kkt <= tolerance;
-      if (progress.due(sweeps, kkt, converged || sweeps >= maxSweeps)) { // F(M) in O(hp), only when due
-        progress.report(sweeps, objective(problem, m, g.data, lambda), kkt, converged || sweeps >= maxSweeps
+      if (progress.due(sweeps, kkt * reportScale, converged || sweeps >= maxSweeps)) { // F(M) in O(hp), only when due
+        progress.report(sweeps, objective(problem, m, g.data, lambda), kkt * reportScale, converged || sweeps >= maxSweeps
             ? converged : null);
       }
       if (converged) {
@@ -155,7 +167,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
       }
       if (sweeps >= maxSweeps) {
         LOG.warn("BCD stopped at the sweep cap {} before convergence: relative KKT residual {} > tolerance {} "
-            + "(lambda = {}, {}x{})", maxSweeps, kkt, tolerance, lambda, h, p);
+            + "(lambda = {}, {}x{})", maxSweeps, kkt * reportScale, tolerance * reportScale, lambda, h, p);
         break;
       }
       int[] work = workingSet(problem, m, violation, tolerance * scale);
@@ -265,14 +277,14 @@ public final class GroupLassoBcd implements GroupLassoMethod {
     int sweeps = 0;
     double kkt;
     boolean converged;
-    SolverProgress progress = Progress.solver("bcd", lambda, tolerance);
+    SolverProgress progress = Progress.solver("bcd", lambda, tolerance * reportScale);
     for (;;) {
       DenseMatrix gMat = problem.gradient(mMat); // G = M_S R_{S,:} - C, one GEMM
       double[] g = gMat.data;
       kkt = Kkt.residual(problem, m, g, lambda) / scale;
       converged = kkt <= tolerance;
-      if (progress.due(sweeps, kkt, converged || sweeps >= maxSweeps)) { // F(M) in O(hp), only when due
-        progress.report(sweeps, objective(problem, m, g, lambda), kkt, converged || sweeps >= maxSweeps
+      if (progress.due(sweeps, kkt * reportScale, converged || sweeps >= maxSweeps)) { // F(M) in O(hp), only when due
+        progress.report(sweeps, objective(problem, m, g, lambda), kkt * reportScale, converged || sweeps >= maxSweeps
             ? converged : null);
       }
       if (converged) {
@@ -280,7 +292,7 @@ public final class GroupLassoBcd implements GroupLassoMethod {
       }
       if (sweeps >= maxSweeps) {
         LOG.warn("BCD (groups) stopped at the sweep cap {} before convergence: relative KKT residual {} > tolerance {} "
-            + "(lambda = {}, {}x{})", maxSweeps, kkt, tolerance, lambda, h, p);
+            + "(lambda = {}, {}x{})", maxSweeps, kkt * reportScale, tolerance * reportScale, lambda, h, p);
         break;
       }
       sweeps++;

@@ -197,8 +197,11 @@ public final class GroupLassoSolver {
       LnrResult r = lasso(e.reduced(), lambda, e.project(warmStart), e.tolerance(tol, lambda), history, base);
       return e.lift(r, lambda);
     }
-    FistaGroupLasso fista = new FistaGroupLasso().tolerance(tol).maxIterations(maxIterations);
-    GroupLassoBcd bcd = new GroupLassoBcd().tolerance(tol).maxSweeps(maxIterations);
+    // tol x kktScale is the same absolute tolerance on every reduced problem: reported relative to the
+    // problem the caller gave, the residual is this one's times tolerance / tol
+    double report = tolerance / tol;
+    FistaGroupLasso fista = new FistaGroupLasso().tolerance(tol).maxIterations(maxIterations).reportScale(report);
+    GroupLassoBcd bcd = new GroupLassoBcd().tolerance(tol).maxSweeps(maxIterations).reportScale(report);
     if (method == Method.AUTO && !fixedRule && probe && lambda > 0 && lambda < problem.lambdaMax()
         && !problem.hasNonSingletonGroups()) {
       int h = problem.outputs();

@@ -83,6 +83,46 @@ class SolverProgressTest {
   }
 
   @Test
+  void aSolveOnTheReducedProblemReportsTheConfiguredToleranceAndTheLayersResidual() {
+    // the solver iterates on the problem with the bias eliminated (and, in a search, screened columns
+    // left out) at the same absolute tolerance: its events are relative to the layer's problem. On ReLU
+    // inputs the bias carries most of C, so the reduced problem's scale is far below the layer's
+    GroupLassoProblem p = UnpenalisedEliminationTest.reluLayer(5, 600, 40, 12);
+    double lambda = 0.1 * p.lambdaMax();
+    GroupLassoSolver solver = GroupLassoSolver.defaults().tolerance(1e-8).debias(false);
+    LnrResult r;
+    List<JsonNode> ev;
+    try (CapturedEvents c = new CapturedEvents(0.0)) {
+      r = solver.lasso(p, lambda, null, SolverCost.History.NONE);
+      ev = c.events(CapturedEvents.event("solver"));
+    }
+    UnpenalisedElimination e = p.cachedElimination();
+    assertTrue(e != null && e.reduced().kktScale(lambda) < 0.5 * p.kktScale(lambda),
+        "the reduced problem has its own scale: the test would not see a missing conversion");
+    for (JsonNode event : ev) {
+      assertEquals(1e-8, event.get("tolerance").asDouble(), 1e-20);
+    }
+    JsonNode last = ev.get(ev.size() - 1);
+    assertTrue(last.get("converged").asBoolean());
+    // the layer's KKT residual, computed on the whole problem at the lifted solution
+    double kkt = Kkt.residual(p, r.lassoMatrix.data, p.gradient(r.lassoMatrix).data, lambda) / p.kktScale(lambda);
+    assertEquals(kkt, last.get("kkt").asDouble(), 1e-6 * kkt + 1e-14);
+    assertEquals(r.kktResidual, last.get("kkt").asDouble(), 1e-12 * r.kktResidual);
+    double f = objective(p, r);
+    assertEquals(f, last.get("objective").asDouble(), 1e-9 * Math.abs(f), "the layer's objective");
+
+    List<JsonNode> search;
+    try (CapturedEvents c = new CapturedEvents(0.0)) {
+      new LambdaSearch(GroupLassoSolver.defaults().tolerance(1e-6)).search(p, LambdaSearch.Target.keepCount(20));
+      search = c.events(CapturedEvents.event("solver"));
+    }
+    assertTrue(search.size() > 10, "events: " + search.size());
+    for (JsonNode event : search) {
+      assertEquals(1e-6, event.get("tolerance").asDouble(), 1e-18);
+    }
+  }
+
+  @Test
   void throttledJsonKeepsTheFirstAndLastIterationOfEverySolve() {
     GroupLassoProblem p = problem();
     List<JsonNode> solver;
