@@ -44,7 +44,7 @@ import java.util.Random;
  * (2.5e9) skipped (and printed as skipped); synthetic inputs {@code --grid-data relu} (a hidden layer's
  * ReLU activations, the default) or {@code gauss} (correlated Gaussian inputs, on which BCD converges
  * far faster than on any trained layer); {@code --demo fc1,fc2,fc3} adds those of the demo's
- * LeNet-300-100 layers (R from {@code --images} Fashion-MNIST training images, 10000);
+ * LeNet-300-100 layers (R from {@code --images} Fashion-MNIST training images, 10000).
  * The cells, walks and counts solve each layer as {@link io.nncompress.lnr.GroupLassoSolver} iterates on
  * it, the bias column eliminated ({@link GroupLassoProblem#eliminated}; p then counts the weight columns
  * only); {@code --grid-whole} keeps the bias column in the iterations, as before the elimination.
