@@ -24,8 +24,11 @@ import org.slf4j.LoggerFactory;
  * {@value SolverCost#PROBE_BAND}x, AUTO probes instead ({@link BcdProbe}): BCD's rate over a few sweeps
  * decides between BCD to the end and FISTA from BCD's iterate; the result is then that of the method
  * that finished (its method and its iterations: FISTA's alone after a hand-over, which is what the
- * path's history needs). Off by default: it wins cells of the grid, but on the demo's whole lambda
- * searches its hand-overs cost keep targets more solves (LambdaSearchBenchmark --probe; docs/benchmarks.md).
+ * path's history needs). Off by default: it wins cells of the grid and, with the bias eliminated, time
+ * on the demo's whole lambda searches, but its hand-overs end on other solutions within the tolerance
+ * (fewer kept inputs at the same lambda, kept counts not monotone along a bracket), and the searches
+ * then end on a worse layer: fc1's keep 627 at a debiased error 0.001805 instead of 0.001675
+ * (LambdaSearchBenchmark --probe; docs/benchmarks.md).
  *
  * <p>The unpenalised columns (a layer's bias) are eliminated first ({@link UnpenalisedElimination}):
  * both methods solve the group lasso over the penalised columns with the Schur complement of R, whose
