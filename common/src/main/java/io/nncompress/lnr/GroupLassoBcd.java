@@ -158,9 +158,9 @@ public final class GroupLassoBcd implements GroupLassoMethod {
       }
       kkt = worst / scale;
       converged = kkt <= tolerance;
-      if (progress.due(sweeps, kkt * reportScale, converged || sweeps >= maxSweeps)) { // F(M) in O(hp), only when due
-        progress.report(sweeps, objective(problem, m, g.data, lambda), kkt * reportScale, converged || sweeps >= maxSweeps
-            ? converged : null);
+      if (progress.due(sweeps, kkt * reportScale, converged || sweeps >= maxSweeps)) { // F(M) in O(hp), when due
+        progress.report(sweeps, objective(problem, m, g.data, lambda), kkt * reportScale,
+            converged || sweeps >= maxSweeps ? converged : null);
       }
       if (converged) {
         break;
@@ -283,9 +283,9 @@ public final class GroupLassoBcd implements GroupLassoMethod {
       double[] g = gMat.data;
       kkt = Kkt.residual(problem, m, g, lambda) / scale;
       converged = kkt <= tolerance;
-      if (progress.due(sweeps, kkt * reportScale, converged || sweeps >= maxSweeps)) { // F(M) in O(hp), only when due
-        progress.report(sweeps, objective(problem, m, g, lambda), kkt * reportScale, converged || sweeps >= maxSweeps
-            ? converged : null);
+      if (progress.due(sweeps, kkt * reportScale, converged || sweeps >= maxSweeps)) { // F(M) in O(hp), when due
+        progress.report(sweeps, objective(problem, m, g, lambda), kkt * reportScale,
+            converged || sweeps >= maxSweeps ? converged : null);
       }
       if (converged) {
         break;
