@@ -53,7 +53,8 @@ import java.util.Random;
  * before issue 18's single-threaded calls, {@link io.nncompress.lnr.GroupLassoBcd#serialCalls});
  * {@code --grid-walks} instead walks the same paths under the cost model's trial rule and the previous
  * one and prints where each tried the method not run yet ({@link TrialWalks}); {@code --grid-counts} walks them
- * printing both methods' counts at every step ({@link PathCounts}). Where AUTO with the BCD probe
+ * printing both methods' counts at every step ({@link PathCounts}), {@code --grid-steps 0.98,0.9,0.5} adds
+ * the counts from each step's warm start to lambda' times each ratio. Where AUTO with the BCD probe
  * ({@link io.nncompress.lnr.GroupLassoSolver#probe}, off by default) would probe
  * ({@link io.nncompress.lnr.SolverCost#probeSweeps}), the grid times that solve in the same rounds
  * (columns "AUTO s", "probe->method it": the probe's budget, the method that finished, its count,
@@ -141,6 +142,10 @@ public final class FistaBenchmark {
         case "--grid-counts":
           counts = true;
           break;
+        case "--grid-steps":
+          counts = true;
+          PathCounts.steps = parseDoubles(args[++a]);
+          break;
         case "--grid-bcd-before":
           SolverGrid.bcdBefore = true;
           break;
@@ -160,6 +165,7 @@ public final class FistaBenchmark {
           throw new IllegalArgumentException("Unknown argument: " + args[a]
               + " (expected --sizes, --tol, --lambdas, --cap, --skip-slow, --seed, --kernels, --grid, --grid-h, --grid-p,"
               + " --grid-kept, --grid-max-flops, --grid-data, --grid-bcd-before, --grid-only, --grid-whole, --grid-walks, --grid-counts,"
+              + " --grid-steps,"
               + " --demo, --images)");
       }
     }

@@ -5,6 +5,8 @@ import io.nncompress.lnr.FistaGroupLasso;
 import io.nncompress.lnr.GroupLassoBcd;
 import io.nncompress.lnr.GroupLassoProblem;
 import io.nncompress.lnr.GroupLassoSolver;
+import io.nncompress.lnr.IterationCounts.History;
+import io.nncompress.lnr.IterationCounts.Start;
 import io.nncompress.lnr.LnrResult;
 import io.nncompress.lnr.SolverCost;
 import java.util.Map;
@@ -17,11 +19,16 @@ import java.util.Map;
  * ||G_j|| &gt;= 2 lambda - lambda' at the warm start: the columns that may enter), lambda in units of
  * the absolute tolerance (tol x kktScale), FISTA's iterations and BCD's sweeps from the same warm start
  * with one timing each (indicative only: one round), and the model's choice. A walk ends when a
- * solution keeps the largest {@code --grid-kept} fraction.
+ * solution keeps the largest {@code --grid-kept} fraction. With {@code --grid-steps 0.98,0.9,0.5} each
+ * step's warm start (the solution at lambda') is also solved by both methods to lambda' x each ratio,
+ * their counts printed under the step: the data for {@link io.nncompress.lnr.IterationCounts}' step factors.
  */
 final class PathCounts {
   private PathCounts() {
   }
+
+  /** {@code --grid-steps}: ratios lambda / lambda' to solve to from each step's warm start as well (null: none). */
+  static double[] steps = null;
 
   static void run(int[] hs, int[] ps, double[] kept, double tol, long seed, double maxFlops, String demo,
       int images) throws Exception {
@@ -57,19 +64,20 @@ final class PathCounts {
     int p = problem.inputs();
     int pen = problem.penalisedCount();
     DenseMatrix warm = problem.unpenalisedOptimum();
-    SolverCost.History hist = SolverCost.History.NONE;
+    History hist = History.NONE;
     double lambda = problem.lambdaMax();
     System.out.printf("%s (h %d, p %d)%n%4s %6s %6s %6s %9s | %6s %8s | %6s %8s | %s%n", name, h, p, "step", "kept0",
         "kept1", "strong", "lambda/tol", "F it", "F s", "B sw", "B s", "model");
     for (int step = 0; step < 80; step++) {
       double prev = lambda;
       lambda *= 0.7;
+      Start start = Start.of(prev, lambda, tol * problem.kktScale(lambda));
       int k0 = 0;
       for (int j : GroupLassoProblem.nonzeroColumns(warm)) {
         k0 += problem.isPenalised(j) ? 1 : 0;
       }
       int strong = strongCandidates(problem, warm, lambda, prev);
-      GroupLassoSolver.Method m = SolverCost.choose(h, p, pen, k0, hist);
+      GroupLassoSolver.Method m = SolverCost.choose(h, p, pen, k0, start, hist);
       long t = System.nanoTime();
       LnrResult f = new FistaGroupLasso().tolerance(tol).solve(problem, lambda, warm);
       double fs = (System.nanoTime() - t) * 1e-9;
@@ -79,7 +87,16 @@ final class PathCounts {
       LnrResult r = m == GroupLassoSolver.Method.FISTA ? f : b;
       System.out.printf("%4d %6.3f %6d %6d %9.3g | %6d %8.4f | %6d %8.4f | %s%n", step, k0 / (double) pen,
           r.keptGroupCount(), strong, lambda / (tol * problem.kktScale(lambda)), f.iterations, fs, b.iterations, bs, m);
-      hist = r.iterations > 0 ? hist.after(r.method, r.iterations, k0 / (double) pen) : hist;
+      if (steps != null) { // the same warm start, shorter and longer steps: iterations, sweeps
+        StringBuilder sb = new StringBuilder("       the same warm start to lambda' x");
+        for (double ratio : steps) {
+          LnrResult fr = new FistaGroupLasso().tolerance(tol).solve(problem, prev * ratio, warm);
+          LnrResult br = new GroupLassoBcd().tolerance(tol).solve(problem, prev * ratio, warm);
+          sb.append(String.format(" %.2f: F %d B %d;", ratio, fr.iterations, br.iterations));
+        }
+        System.out.println(sb);
+      }
+      hist = r.iterations > 0 ? hist.after(r.method, r.iterations, k0 / (double) pen, start) : hist;
       warm = r.lassoMatrix;
       if (r.keptGroupCount() >= Math.round(last * problem.groupCount())) {
         return;

@@ -6,6 +6,9 @@ import io.nncompress.lnr.GroupLassoBcd;
 import io.nncompress.lnr.GroupLassoMethod;
 import io.nncompress.lnr.GroupLassoProblem;
 import io.nncompress.lnr.GroupLassoSolver;
+import io.nncompress.lnr.IterationCounts.History;
+import io.nncompress.lnr.IterationCounts.Start;
+import io.nncompress.lnr.IterationCounts;
 import io.nncompress.lnr.LnrResult;
 import io.nncompress.lnr.SolverCost;
 import java.util.Map;
@@ -168,18 +171,20 @@ final class SolverGrid {
     java.util.Arrays.sort(fs);
     GroupLassoSolver auto = GroupLassoSolver.defaults().tolerance(tol).debias(false);
     DenseMatrix warm = problem.unpenalisedOptimum();
-    SolverCost.History h2 = SolverCost.History.NONE;
+    History h2 = History.NONE;
     double lambda = problem.lambdaMax();
     int[] out = new int[5];
     int next = 0;
     for (int step = 0; step < 80 && next < fs.length; step++) {
+      double from = lambda;
       lambda *= 0.7;
+      Start start = Start.of(from, lambda, tol * problem.kktScale(lambda));
       long t = System.nanoTime();
-      LnrResult r = auto.lasso(problem, lambda, warm, h2);
+      LnrResult r = auto.lasso(problem, lambda, warm, h2.from(from));
       double s = (System.nanoTime() - t) * 1e-9;
       // every target this step reaches has it as its cell: lambda, from warm with history h2
       while (next < fs.length && r.keptGroupCount() >= Math.max(1, (int) Math.round(fs[next] * problem.groupCount()))) {
-        int ok = cell(data, problem, fs[next], lambda, warm, h2, tol);
+        int ok = cell(data, problem, fs[next], lambda, warm, start, h2.from(from), tol);
         out[0] += ok & 1;
         out[2] += (ok >> 1) & 1;
         out[3] += (ok >> 2) & 1;
@@ -188,7 +193,7 @@ final class SolverGrid {
         next++;
       }
       int before = GroupLassoSolverAccess.kept(problem, warm);
-      h2 = r.iterations > 0 ? h2.after(r.method, r.iterations, before / (double) problem.penalisedCount()) : h2;
+      h2 = r.iterations > 0 ? h2.after(r.method, r.iterations, before / (double) problem.penalisedCount(), start) : h2;
       warm = r.lassoMatrix;
     }
     return out;
@@ -243,14 +248,14 @@ final class SolverGrid {
    * or FISTA) is timed in the same rounds; elsewhere it runs the model's choice, whose time it gets.
    */
   private static int cell(String data, GroupLassoProblem problem, double f, double lambda, DenseMatrix warm,
-      SolverCost.History h2, double tol) {
+      Start start, History h2, double tol) {
     int h = problem.outputs();
     int p = problem.inputs();
-    GroupLassoSolver.Method model = GroupLassoSolver.choose(problem, lambda, warm, h2);
+    GroupLassoSolver.Method model = GroupLassoSolver.choose(problem, lambda, warm, start, h2);
     GroupLassoSolver.Method fixed = GroupLassoSolver.chooseFixed(problem, lambda, warm);
     double load0 = load1();
     int kept0 = GroupLassoSolverAccess.kept(problem, warm);
-    int probe = SolverCost.probeSweeps(h, p, problem.penalisedCount(), kept0, problem.penalisedCount(), h2);
+    int probe = SolverCost.probeSweeps(h, p, problem.penalisedCount(), kept0, problem.penalisedCount(), start, h2);
     GroupLassoSolver autoSolver = GroupLassoSolver.defaults().tolerance(tol).debias(false).probe(true);
     GroupLassoMethod auto = probe == 0 ? null : new GroupLassoMethod() {
       @Override
@@ -273,22 +278,22 @@ final class SolverGrid {
     double autoTime = t[3] != null ? t[3][0] : chosen;
     String autoWhat = t[3] == null ? "-" : String.format("%d->%s %.0f", probe, t[3][5] > 0 ? "fista" : "bcd", t[3][1]);
     double old = fixed == GroupLassoSolver.Method.FISTA ? fr[0] : br[0];
-    GroupLassoSolver.Method previous = SolverCost.choosePreviousTrialRule(h, p, problem.penalisedCount(), kept0, h2);
+    GroupLassoSolver.Method previous = SolverCost.choosePreviousTrialRule(h, p, problem.penalisedCount(), kept0, start, h2);
     double prevTime = previous == GroupLassoSolver.Method.FISTA ? fr[0] : br[0];
     boolean ok = autoTime <= 1.2 * best;
     boolean modelOk = chosen <= 1.2 * best;
     int kept = GroupLassoSolverAccess.kept(problem, warm);
     int pen = problem.penalisedCount();
-    double fIt = SolverCost.fistaIterations(kept / (double) pen, h2);
-    double bIt = SolverCost.bcdSweeps(kept / (double) pen, h2);
-    double fWork = SolverCost.fista(h, p, pen, kept, h2) / fIt;
-    double bWork = SolverCost.bcd(h, p, pen, kept, h2) / bIt;
-    System.out.printf("%-10s %6d %6d %6.0f %6d | %8.4f %6.0f %7.3f | %8.4f %6.0f %7.3f | %7s | %6.0f %6.0f %6.2f %6.2f | %-6s %-6s %-12s %-6s | %8.4f %-16s %-12s | %-11s | hist F %d@%.2f B %d@%.2f%s%n",
+    double fIt = IterationCounts.fista(kept / (double) pen, start, h2);
+    double bIt = IterationCounts.bcd(kept / (double) pen, start, h2);
+    double fWork = SolverCost.fista(h, p, pen, kept, start, h2) / fIt;
+    double bWork = SolverCost.bcd(h, p, pen, kept, start, h2) / bIt;
+    System.out.printf("%-10s %6d %6d %6.0f %6d | %8.4f %6.0f %7.3f | %8.4f %6.0f %7.3f | %7s | %6.0f %6.0f %6.2f %6.2f | %-6s %-6s %-12s %-6s | %8.4f %-16s %-12s | %-11s | x %.3g hist F %d@%.2f x %.3g B %d@%.2f x %.3g%s%n",
         data, h, p, 100 * f, kept, fr[0], fr[1], 1e3 * fr[0] / Math.max(1, fr[1]), br[0], br[1], 1e3 * br[0] / Math.max(1, br[1]),
         Math.min(br[3], fr[3]) >= 0.05 ? String.format("%.2f", br[3] / fr[3]) : "-", fIt, bIt, bWork / fWork, bIt * bWork / (fIt * fWork), model, fixed,
         modelOk ? "ok" : String.format("NO (%.1fx)", chosen / best), previous == model ? "same" : previous, autoTime, autoWhat,
-        ok ? "ok" : String.format("NO (%.1fx)", autoTime / best), rounds, h2.fistaIterations, h2.fistaKept, h2.bcdSweeps,
-        h2.bcdKept, before);
+        ok ? "ok" : String.format("NO (%.1fx)", autoTime / best), rounds, start.x, h2.fistaIterations, h2.fistaKept, h2.fistaStart.x,
+        h2.bcdSweeps, h2.bcdKept, h2.bcdStart.x, before);
     if (!ok) { // why: every round's seconds
       System.out.printf("%-10s   rounds (s): FISTA %s; BCD %s%s%n", "", roundTimes(fr), roundTimes(br),
           t[3] != null ? "; AUTO " + roundTimes(t[3]) : "");

@@ -3,6 +3,8 @@ package io.nncompress.bench;
 import io.nncompress.linalg.DenseMatrix;
 import io.nncompress.lnr.GroupLassoProblem;
 import io.nncompress.lnr.GroupLassoSolver;
+import io.nncompress.lnr.IterationCounts.History;
+import io.nncompress.lnr.IterationCounts.Start;
 import io.nncompress.lnr.LnrResult;
 import io.nncompress.lnr.SolverCost;
 import java.util.Map;
@@ -27,7 +29,7 @@ final class TrialWalks {
     for (int rep = 0; rep < 20; rep++) { // JIT warm-up
       GroupLassoProblem w = SolverGrid.synthetic(10, 100, seed);
       GroupLassoSolver.defaults().tolerance(tol).debias(false).lasso(w, 0.2 * w.lambdaMax(), null,
-          SolverCost.History.NONE);
+          History.NONE);
     }
     for (int h : "demo".equals(SolverGrid.only) ? new int[0] : hs) {
       for (int p : ps) {
@@ -57,29 +59,31 @@ final class TrialWalks {
     int p = problem.inputs();
     int pen = problem.penalisedCount();
     DenseMatrix warm = problem.unpenalisedOptimum();
-    SolverCost.History hist = SolverCost.History.NONE;
+    History hist = History.NONE;
     double lambda = problem.lambdaMax();
     StringBuilder steps = new StringBuilder();
     double total = 0;
     double trials = 0;
     int next = 0;
     for (int step = 0; step < 80 && next < fs.length; step++) {
+      double from = lambda;
       lambda *= 0.7;
+      Start start = Start.of(from, lambda, tol * problem.kktScale(lambda));
       int k0 = 0;
       for (int j : GroupLassoProblem.nonzeroColumns(warm)) {
         k0 += problem.isPenalised(j) ? 1 : 0;
       }
-      GroupLassoSolver.Method m = previous ? SolverCost.choosePreviousTrialRule(h, p, pen, k0, hist)
-          : SolverCost.choose(h, p, pen, k0, hist);
+      GroupLassoSolver.Method m = previous ? SolverCost.choosePreviousTrialRule(h, p, pen, k0, start, hist)
+          : SolverCost.choose(h, p, pen, k0, start, hist);
       boolean fista = m == GroupLassoSolver.Method.FISTA;
       boolean unmeasured = fista ? hist.fistaIterations < 0 && hist.bcdSweeps >= 0
           : hist.bcdSweeps < 0 && hist.fistaIterations >= 0;
-      double f = SolverCost.fista(h, p, pen, k0, hist);
-      double b = SolverCost.bcd(h, p, pen, k0, hist);
+      double f = SolverCost.fista(h, p, pen, k0, start, hist);
+      double b = SolverCost.bcd(h, p, pen, k0, start, hist);
       boolean trial = unmeasured && (fista ? f > b : b > f);
       long t = System.nanoTime();
       LnrResult r = GroupLassoSolver.defaults().tolerance(tol).debias(false).method(m).lasso(problem, lambda, warm,
-          hist);
+          hist.from(from));
       double s = (System.nanoTime() - t) * 1e-9;
       total += s;
       trials += trial ? s : 0;
@@ -90,7 +94,7 @@ final class TrialWalks {
       }
       steps.append(String.format(" %s%.0f%%:%s%.3fs%s%s", cell ? "[" : "", 100.0 * k0 / pen, fista ? "F" : "B", s,
           trial ? "(trial)" : "", cell ? "]" : ""));
-      hist = r.iterations > 0 ? hist.after(r.method, r.iterations, k0 / (double) pen) : hist;
+      hist = r.iterations > 0 ? hist.after(r.method, r.iterations, k0 / (double) pen, start) : hist;
       warm = r.lassoMatrix;
     }
     System.out.printf("%-22s %-8s total %.2f s, trials %.3f s:%s%n", name, previous ? "previous" : "new", total, trials,

@@ -1,6 +1,8 @@
 package io.nncompress.lnr;
 
 import io.nncompress.linalg.DenseMatrix;
+import io.nncompress.lnr.IterationCounts.History;
+import io.nncompress.lnr.IterationCounts.Start;
 import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,8 +13,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Rule (AUTO): FISTA when lambda = 0 or the problem has column groups; otherwise the method
  * with the smaller predicted cost ({@link SolverCost}: work per iteration from h, p and the warm
- * start's kept fraction, times the iterations the previous solves on the path measured, converted to
- * the other method by a prior ratio when only one has run). BCD's sweep costs about 2 h k^2 flops (k
+ * start's kept fraction, times the iterations the previous solves on the path measured, carried to
+ * this solve's kept fraction, step from the warm start's lambda and lambda over the tolerance, and
+ * converted to the other method by a prior ratio when only one has run: {@link IterationCounts}). BCD's sweep costs about 2 h k^2 flops (k
  * the working set, mostly level-3 thanks to blocking) against FISTA's 2 h k p per iteration, and it
  * needs fewer sweeps than FISTA needs iterations until the kept block R_SS becomes large and
  * ill-conditioned; where the two meet depends on the data, hence a model fed with the counts of the
@@ -130,23 +133,28 @@ public final class GroupLassoSolver {
 
   /** The solver AUTO uses at this lambda and warm start, without history (see class comment). */
   public static Method choose(GroupLassoProblem problem, double lambda, DenseMatrix warmStart) {
-    return choose(problem, lambda, warmStart, SolverCost.History.NONE);
+    return choose(problem, lambda, warmStart, Start.UNKNOWN, History.NONE);
   }
 
   /** The solver AUTO uses at this lambda and warm start, given the previous solve's iterations. */
-  public static Method choose(GroupLassoProblem problem, double lambda, DenseMatrix warmStart,
-      SolverCost.History history) {
-    return choose(problem, lambda, warmStart, history, problem.penalisedCount());
+  public static Method choose(GroupLassoProblem problem, double lambda, DenseMatrix warmStart, History history) {
+    return choose(problem, lambda, warmStart, Start.UNKNOWN, history);
+  }
+
+  /** The same for a solve from {@code start} ({@link IterationCounts.Start}). */
+  public static Method choose(GroupLassoProblem problem, double lambda, DenseMatrix warmStart, Start start,
+      History history) {
+    return choose(problem, lambda, warmStart, start, history, problem.penalisedCount());
   }
 
   // base: the penalised columns of the whole problem when this one is screened (see Screening)
-  static Method choose(GroupLassoProblem problem, double lambda, DenseMatrix warmStart, SolverCost.History history,
+  static Method choose(GroupLassoProblem problem, double lambda, DenseMatrix warmStart, Start start, History history,
       int base) {
     if (lambda == 0 || problem.hasNonSingletonGroups()) {
       return Method.FISTA;
     }
     return SolverCost.choose(problem.outputs(), problem.inputs(), problem.penalisedCount(),
-        keptPenalised(problem, warmStart), base, history);
+        keptPenalised(problem, warmStart), base, start, history);
   }
 
   /** The old fixed rule (FISTA above {@value #BCD_MAX_KEPT_FRACTION} kept, else BCD), for comparisons. */
@@ -184,17 +192,17 @@ public final class GroupLassoSolver {
    * Solves at lambda from {@code warmStart} with the previous solve's iteration counts for AUTO
    * (the lasso solution only, not debiased).
    */
-  public LnrResult lasso(GroupLassoProblem problem, double lambda, DenseMatrix warmStart, SolverCost.History history) {
+  public LnrResult lasso(GroupLassoProblem problem, double lambda, DenseMatrix warmStart, History history) {
     return lasso(problem, lambda, warmStart, tolerance, history, problem.penalisedCount());
   }
 
   private LnrResult lasso(GroupLassoProblem problem, double lambda, DenseMatrix warmStart) {
-    return lasso(problem, lambda, warmStart, tolerance, SolverCost.History.NONE, problem.penalisedCount());
+    return lasso(problem, lambda, warmStart, tolerance, History.NONE, problem.penalisedCount());
   }
 
   /** The lasso solve (not debiased) at the given tolerance, AUTO choosing with the path's history. */
   LnrResult lasso(GroupLassoProblem problem, double lambda, DenseMatrix warmStart, double tol,
-      SolverCost.History history, int base) {
+      History history, int base) {
     UnpenalisedElimination e = eliminate && lambda < problem.lambdaMax() ? problem.elimination() : null;
     if (e != null) { // solve over the penalised columns alone, then M_U in closed form
       LnrResult r = lasso(e.reduced(), lambda, e.project(warmStart), e.tolerance(tol, lambda), history, base);
@@ -203,6 +211,8 @@ public final class GroupLassoSolver {
     // tol x kktScale is the same absolute tolerance on every reduced problem: reported relative to the
     // problem the caller gave, the residual is this one's times tolerance / tol
     double report = tolerance / tol;
+    // where the solve starts: the step from the warm start's lambda, lambda over the absolute tolerance
+    Start start = Start.of(history.warmLambda, lambda, tol * problem.kktScale(lambda));
     FistaGroupLasso fista = new FistaGroupLasso().tolerance(tol).maxIterations(maxIterations).reportScale(report);
     GroupLassoBcd bcd = new GroupLassoBcd().tolerance(tol).maxSweeps(maxIterations).reportScale(report);
     if (method == Method.AUTO && !fixedRule && probe && lambda > 0 && lambda < problem.lambdaMax()
@@ -211,14 +221,14 @@ public final class GroupLassoSolver {
       int p = problem.inputs();
       int pen = problem.penalisedCount();
       int kept = keptPenalised(problem, warmStart);
-      int budget = SolverCost.probeSweeps(h, p, pen, kept, base, history);
+      int budget = SolverCost.probeSweeps(h, p, pen, kept, base, start, history);
       if (budget > 0) { // the two predictions are close: measure BCD's rate, then finish with the cheaper
         return probed(fista, bcd, problem, lambda, warmStart,
-            new BcdProbe(budget, SolverCost.fista(h, p, pen, kept, base, history), h, p));
+            new BcdProbe(budget, SolverCost.fista(h, p, pen, kept, base, start, history), h, p));
       }
     }
     Method m = method != Method.AUTO ? method
-        : fixedRule ? chooseFixed(problem, lambda, warmStart) : choose(problem, lambda, warmStart, history, base);
+        : fixedRule ? chooseFixed(problem, lambda, warmStart) : choose(problem, lambda, warmStart, start, history, base);
     return m == Method.FISTA ? fista.solve(problem, lambda, warmStart) : bcd.solve(problem, lambda, warmStart);
   }
 

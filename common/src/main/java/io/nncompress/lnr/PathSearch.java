@@ -1,5 +1,7 @@
 package io.nncompress.lnr;
 
+import io.nncompress.lnr.IterationCounts.History;
+import io.nncompress.lnr.IterationCounts.Start;
 import io.nncompress.lnr.LambdaSearch.PathPoint;
 import io.nncompress.lnr.LambdaSearch.Result;
 import io.nncompress.lnr.LambdaSearch.Target;
@@ -23,7 +25,8 @@ import java.util.List;
  * relative); so both searches return the same kept set at a tight tolerance (at a loose one, such as
  * the demo's 1e-4, inputs on the verge of entering may differ). A count target not hit keeps the largest groups of the bracket's dense end
  * ({@link LambdaSearch#keepLargest}). The grid steps are lengthened by extrapolation ({@link #stepRatio}). The solver choice
- * (AUTO) gets the previous solve's iteration count ({@link SolverCost.History}).
+ * (AUTO) gets the previous solves' iteration counts and where they started, and the warm start's lambda
+ * ({@link IterationCounts.History}).
  */
 final class PathSearch {
   private PathSearch() {
@@ -45,7 +48,7 @@ final class PathSearch {
     final GroupLassoProblem problem;
     final Target target;
     final List<PathPoint> path = new ArrayList<>();
-    SolverCost.History history = SolverCost.History.NONE;
+    History history = History.NONE;
 
     Walk(LambdaSearch cfg, GroupLassoProblem problem, Target target) {
       this.cfg = cfg;
@@ -56,11 +59,12 @@ final class PathSearch {
     Point step(double lambda, Point from, String phase) {
       GroupLassoSolver solver = cfg.solver();
       Screening.Outcome o = Screening.solve(solver, problem, lambda, from.r.lassoMatrix, from.r.lambda, from.norms,
-          history);
+          history.from(from.r.lambda));
       if (o.lasso.iterations > 0) {
         int pen = problem.penalisedCount();
         history = history.after(o.lasso.method, o.lasso.iterations,
-            pen == 0 ? 0 : GroupLassoSolver.keptPenalised(problem, from.r.lassoMatrix) / (double) pen);
+            pen == 0 ? 0 : GroupLassoSolver.keptPenalised(problem, from.r.lassoMatrix) / (double) pen,
+            Start.of(from.r.lambda, lambda, solver.tolerance() * problem.kktScale(lambda)));
       }
       LnrResult r = LambdaSearch.record(problem, target, Debias.apply(problem, o.lasso), phase, path);
       return new Point(r, o.gradientNorms);
@@ -80,7 +84,7 @@ final class PathSearch {
     double lmax = problem.lambdaMax();
     LnrResult top = LambdaSearch.record(problem, target,
         Debias.apply(problem, cfg.solver().lasso(problem, lmax, null, cfg.solver().tolerance(),
-            SolverCost.History.NONE, problem.penalisedCount())),
+            History.NONE, problem.penalisedCount())),
         "grid", walk.path);
     Point sparse = new Point(top, problem.screeningNorms());
     if (walk.meets(sparse) >= 0) {

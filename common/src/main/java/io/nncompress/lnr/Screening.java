@@ -1,6 +1,7 @@
 package io.nncompress.lnr;
 
 import io.nncompress.linalg.DenseMatrix;
+import io.nncompress.lnr.IterationCounts.History;
 import java.util.Arrays;
 
 /**
@@ -45,7 +46,7 @@ final class Screening {
    * {@code prevNorms} of the solution at {@code prevLambda} (null: no screening).
    */
   static Outcome solve(GroupLassoSolver solver, GroupLassoProblem problem, double lambda, DenseMatrix warm,
-      double prevLambda, double[] prevNorms, SolverCost.History history) {
+      double prevLambda, double[] prevNorms, History history) {
     int h = problem.outputs();
     int p = problem.inputs();
     double tol = solver.tolerance();

@@ -1,5 +1,8 @@
 package io.nncompress.lnr;
 
+import io.nncompress.lnr.IterationCounts.History;
+import io.nncompress.lnr.IterationCounts.Start;
+
 /**
  * The predicted cost of one FISTA solve and one BCD solve, from which {@link GroupLassoSolver} AUTO
  * picks the cheaper: predicted work = (iterations) x (work per iteration), in units of one GEMM flop.
@@ -21,24 +24,18 @@ package io.nncompress.lnr;
  * used 0.9x FISTA's CPU time but took 1.9x its wall-clock time); from there its calls go through the
  * threaded BLAS and its sweep's work is divided by P of it as well.
  *
- * <p>Iterations: the previous solves on the path measured the counts ({@link History}, warm-started
- * like this one): FISTA's is used as it is past the path's first steps (it hardly moves along the path;
- * a count measured from a warm start keeping under {@value #FISTA_EARLY} is scaled up to 2x,
- * {@link #fistaGrowth}), BCD's scaled linearly
- * with the kept fraction f + {@value #F0} from the fraction it was measured at (cyclic coordinate
- * descent over a block of correlated inputs needs sweeps in proportion to the columns it cycles over);
- * a method not run yet gets the other's count converted by the prior ratio
- * sweeps / iterations = {@value #RATIO} (f + {@value #F0}). Measured on ReLU-activation inputs (the
- * demo's trained LeNet-300-100 layers and {@code FistaBenchmark --grid}'s synthetic ones) that ratio is
- * 0.3-1.6 at f = 25% and 1.3-5.5 at 81%: the data moves it by about 2x either way (the converted
- * counts came within 1.6x of the measured ones), so when one count is measured and the other's
- * prediction is within a factor {@value #EXPLORE}, the other method is run once to measure it, but only
- * early on the path (warm start keeping at most {@value #PROBE_KEPT}), where solves are cheap; later
- * only within {@value #EXPLORE_LATE}. The previous rule (within 2x anywhere) tried the other method
- * where the path happened to come within 2x, often at the kept fractions users ask for: on the grid's
- * 12 path walks it tried at 16-29% kept in 8, twice at the cell itself, 8.5 s of trials in all; this rule
- * tried at 1-6% kept, never at a cell, 4.9 s in all (one walk each, load about 6). Without history:
- * FISTA {@value #FISTA_PRIOR} iterations and the prior ratio.
+ * <p>Iterations: {@link IterationCounts}, from the counts the previous solves on the path measured
+ * ({@link History}), carried to this solve by its warm start's kept fraction and its {@link Start}; a
+ * method not run yet gets the other's count converted by a prior ratio. Measured on ReLU-activation
+ * inputs (the demo's trained LeNet-300-100 layers and {@code FistaBenchmark --grid}'s synthetic ones)
+ * that ratio is 0.3-1.6 at f = 25% and 1.3-5.5 at 81%: the data moves it by about 2x either way (the
+ * converted counts came within 1.6x of the measured ones), so when one count is measured and the
+ * other's prediction is within a factor {@value #EXPLORE}, the other method is run once to measure it,
+ * but only early on the path (warm start keeping at most {@value #PROBE_KEPT}), where solves are
+ * cheap; later only within {@value #EXPLORE_LATE}. The previous rule (within 2x anywhere) tried the
+ * other method where the path happened to come within 2x, often at the kept fractions users ask for:
+ * on the grid's 12 path walks it tried at 16-29% kept in 8, twice at the cell itself, 8.5 s of trials
+ * in all; this rule tried at 1-6% kept, never at a cell, 4.9 s in all (one walk each, load about 6).
  *
  * <p>The constants were fitted on the seconds per iteration and per sweep that
  * {@code FistaBenchmark --grid} measured with native OpenBLAS on 2 cores, h from 10 to 1024, under a
@@ -48,8 +45,8 @@ package io.nncompress.lnr;
  * otherwise arithmetic: nothing is timed. Those fits had the bias column in the iterations; since
  * the solver eliminates it ({@link UnpenalisedElimination}) both methods need fewer iterations, the
  * per-iteration costs are the same, and the grid on the eliminated problems gave 47 of 52 cells
- * within 20% against 46 of 52 whole in the same session. {@link #fistaGrowth} was fitted on the
- * eliminated problems' counts: 46 -> 50 of 52 cells in back-to-back grid runs (docs/benchmarks.md).
+ * within 20% against 46 of 52 whole in the same session. {@link IterationCounts#fistaGrowth} was fitted
+ * on the eliminated problems' counts: 46 -> 50 of 52 cells in back-to-back grid runs (docs/benchmarks.md).
  *
  * <p>With {@link GroupLassoSolver#probe} on (off by default), where the counts are the uncertain part
  * (FISTA's measured on the path, BCD predicted dearer but within {@value #PROBE_BAND}x), AUTO measures
@@ -84,13 +81,6 @@ public final class SolverCost {
   static final double G0 = 1e8;
   /** The cores the BLAS threads can use. */
   static final int CORES = Math.max(1, Runtime.getRuntime().availableProcessors());
-  /** The kept fraction up to which FISTA's count grows ({@link #fistaGrowth}). */
-  static final double FISTA_EARLY = 0.05;
-  /** FISTA iterations without history (only the ratio to BCD's prior matters for the choice). */
-  static final double FISTA_PRIOR = 300;
-  /** BCD sweeps per FISTA iteration without history: RATIO (f + F0) at kept fraction f. */
-  static final double RATIO = 2.7;
-  static final double F0 = 0.05;
   /**
    * With one method measured and the other predicted within this factor, the other is tried once, early
    * on the path: while the warm start keeps at most {@value #PROBE_KEPT} of the penalised columns (both
@@ -116,46 +106,6 @@ public final class SolverCost {
    * they cost at most this share (else no probe: the model's choice).
    */
   public static final double PROBE_MAX_SHARE = 0.1;
-
-  /**
-   * The iteration counts measured on a path so far: the latest of each method, -1 when that method
-   * has not run, with the warm start's kept fraction of the solve that measured it.
-   */
-  public static final class History {
-    public final int fistaIterations;
-    public final double fistaKept;
-    public final int bcdSweeps;
-    public final double bcdKept;
-
-    public History(int fistaIterations, double fistaKept, int bcdSweeps, double bcdKept) {
-      this.fistaIterations = fistaIterations;
-      this.fistaKept = fistaKept;
-      this.bcdSweeps = bcdSweeps;
-      this.bcdKept = bcdKept;
-    }
-
-    /** No history. */
-    public static final History NONE = new History(-1, 0, -1, 0);
-
-    /** The history after a solve by {@code method} with {@code iterations} from a warm start keeping f. */
-    public History after(String method, int iterations, double f) {
-      if ("fista".equals(method)) {
-        return new History(iterations, f, bcdSweeps, bcdKept);
-      }
-      if ("bcd".equals(method)) {
-        return new History(fistaIterations, fistaKept, iterations, f);
-      }
-      return this;
-    }
-
-    boolean hasFista() {
-      return fistaIterations >= 0;
-    }
-
-    boolean hasBcd() {
-      return bcdSweeps >= 0;
-    }
-  }
 
   /** GEMM flops of one FISTA iteration with s nonzero columns (its GEMM divided by the cores it gets). */
   public static double fistaIteration(int h, int p, int s) {
@@ -190,79 +140,45 @@ public final class SolverCost {
     return work + CALL * w;
   }
 
-  /**
-   * Predicted FISTA iterations at warm-start kept fraction f: the last measured count scaled by
-   * {@link #fistaGrowth} from the fraction it was measured at (FISTA's count hardly moves with f past the
-   * path's first steps), else converted from BCD's by the prior ratio (the trial rule then measures it
-   * early on the path), else the prior.
-   */
-  public static double fistaIterations(double f, History hist) {
-    if (hist.hasFista()) {
-      return Math.max(hist.fistaIterations, 1) * fistaGrowth(f) / fistaGrowth(hist.fistaKept);
-    }
-    if (hist.hasBcd()) {
-      return Math.max(hist.bcdSweeps, 1) / ratio(hist.bcdKept);
-    }
-    return FISTA_PRIOR;
-  }
-
-  /**
-   * FISTA's iterations grow with the warm start's kept fraction f as min(f, {@value #FISTA_EARLY}) +
-   * {@value #FISTA_EARLY}: flat past the path's first steps, while a count measured from a warm start
-   * keeping almost nothing stands for half of the later ones. On the grid's 13 path walks with the bias
-   * eliminated ({@code FistaBenchmark --grid-counts}) the counts measured below 5% kept were under the later
-   * ones by 1.46x (geometric mean over 418 pairs), and 1.03x with this growth; from 5% on it changes nothing.
-   */
-  static double fistaGrowth(double f) {
-    return Math.min(Math.max(0, f), FISTA_EARLY) + FISTA_EARLY;
-  }
-
-  /**
-   * Predicted BCD sweeps at warm-start kept fraction f: the last measured count scaled by the growth
-   * of the prior with the kept fraction (linear in f + {@value #F0}) from the fraction it was measured
-   * at, else converted from FISTA's by the prior ratio.
-   */
-  public static double bcdSweeps(double f, History hist) {
-    if (hist.hasBcd()) {
-      return Math.max(hist.bcdSweeps, 1) * ratio(f) / ratio(hist.bcdKept);
-    }
-    return fistaIterations(f, hist) * ratio(f);
-  }
-
-  /**
-   * The prior BCD sweeps per FISTA iteration at kept fraction f, RATIO (f + F0): cyclic coordinate
-   * descent needs sweeps in proportion to the columns it cycles over (the kept block R_SS of correlated
-   * inputs), while FISTA's count hardly moves along the path.
-   */
-  static double ratio(double f) {
-    return RATIO * (Math.max(0, f) + F0);
-  }
-
-  /** Predicted GEMM flops of a FISTA solve. */
+  /** Predicted GEMM flops of a FISTA solve (its start unknown). */
   public static double fista(int h, int p, int penalised, int kept, History hist) {
-    return fista(h, p, penalised, kept, penalised, hist);
+    return fista(h, p, penalised, kept, penalised, Start.UNKNOWN, hist);
+  }
+
+  /** Predicted GEMM flops of a FISTA solve from {@code start}. */
+  public static double fista(int h, int p, int penalised, int kept, Start start, History hist) {
+    return fista(h, p, penalised, kept, penalised, start, hist);
   }
 
   /**
-   * The same for a screened problem (p columns, {@code penalised} of them penalised) whose kept
-   * fraction counts against the whole problem's {@code base} penalised columns.
+   * The same for a screened problem (p columns,
+   * {@code penalised} of them penalised) whose kept fraction counts against the whole problem's
+   * {@code base} penalised columns.
    */
-  static double fista(int h, int p, int penalised, int kept, int base, History hist) {
+  static double fista(int h, int p, int penalised, int kept, int base, Start start, History hist) {
     int s = kept + (p - penalised);
     double f = base == 0 ? 1 : kept / (double) base;
-    return fistaIterations(f, hist) * fistaIteration(h, p, Math.max(1, s));
+    return IterationCounts.fista(f, start, hist) * fistaIteration(h, p, Math.max(1, s));
   }
 
-  /** Predicted GEMM flops of a BCD solve (the working set starts at the warm start and grows by max(16, w)). */
+  /**
+   * Predicted GEMM flops of a BCD solve (its start unknown; the working set starts at the warm start and
+   * grows by max(16, w)).
+   */
   public static double bcd(int h, int p, int penalised, int kept, History hist) {
-    return bcd(h, p, penalised, kept, penalised, hist);
+    return bcd(h, p, penalised, kept, penalised, Start.UNKNOWN, hist);
   }
 
-  static double bcd(int h, int p, int penalised, int kept, int base, History hist) {
+  /** Predicted GEMM flops of a BCD solve from {@code start}. */
+  public static double bcd(int h, int p, int penalised, int kept, Start start, History hist) {
+    return bcd(h, p, penalised, kept, penalised, start, hist);
+  }
+
+  static double bcd(int h, int p, int penalised, int kept, int base, Start start, History hist) {
     int s = kept + (p - penalised);
     double f = base == 0 ? 1 : kept / (double) base;
     int w = Math.min(p, Math.max(s + 16, (int) Math.ceil(1.1 * s)));
-    return bcdSweeps(f, hist) * bcdSweep(h, p, w);
+    return IterationCounts.bcd(f, start, hist) * bcdSweep(h, p, w);
   }
 
   /**
@@ -274,12 +190,12 @@ public final class SolverCost {
    * settles; demo fc2 and synthetic h 100, p 301 at 25% kept: 1.2-2.6x slower than BCD alone), and the
    * model's choice of BCD was right in every cell of the grid.
    */
-  public static int probeSweeps(int h, int p, int penalised, int kept, int base, History hist) {
+  public static int probeSweeps(int h, int p, int penalised, int kept, int base, Start start, History hist) {
     if (!hist.hasFista()) {
       return 0;
     }
-    double f = fista(h, p, penalised, kept, base, hist);
-    double b = bcd(h, p, penalised, kept, base, hist);
+    double f = fista(h, p, penalised, kept, base, start, hist);
+    double b = bcd(h, p, penalised, kept, base, start, hist);
     if (b <= f || b > PROBE_BAND * f) {
       return 0;
     }
@@ -293,28 +209,34 @@ public final class SolverCost {
     return BcdProbe.RATE_SWEEPS * sweep <= PROBE_MAX_SHARE * f ? BcdProbe.RATE_SWEEPS : 0;
   }
 
-  /** The cheaper method by the model. */
+  /** The cheaper method by the model (the solve's start unknown). */
   public static GroupLassoSolver.Method choose(int h, int p, int penalised, int kept, History hist) {
-    return choose(h, p, penalised, kept, penalised, hist);
+    return choose(h, p, penalised, kept, Start.UNKNOWN, hist);
   }
 
-  static GroupLassoSolver.Method choose(int h, int p, int penalised, int kept, int base, History hist) {
+  /** The cheaper method by the model for a solve from {@code start}. */
+  public static GroupLassoSolver.Method choose(int h, int p, int penalised, int kept, Start start, History hist) {
+    return choose(h, p, penalised, kept, penalised, start, hist);
+  }
+
+  static GroupLassoSolver.Method choose(int h, int p, int penalised, int kept, int base, Start start, History hist) {
     double keptFraction = base == 0 ? 1 : kept / (double) base;
-    return choose(h, p, penalised, kept, base, hist, keptFraction <= PROBE_KEPT ? EXPLORE : EXPLORE_LATE);
+    return choose(h, p, penalised, kept, base, start, hist, keptFraction <= PROBE_KEPT ? EXPLORE : EXPLORE_LATE);
   }
 
   /**
    * The choice by the previous trial rule (the unmeasured method tried whenever predicted within 2x,
    * wherever on the path), for {@code FistaBenchmark --grid}'s comparison.
    */
-  public static GroupLassoSolver.Method choosePreviousTrialRule(int h, int p, int penalised, int kept, History hist) {
-    return choose(h, p, penalised, kept, penalised, hist, 2);
+  public static GroupLassoSolver.Method choosePreviousTrialRule(int h, int p, int penalised, int kept, Start start,
+      History hist) {
+    return choose(h, p, penalised, kept, penalised, start, hist, 2);
   }
 
-  private static GroupLassoSolver.Method choose(int h, int p, int penalised, int kept, int base, History hist,
-      double band) {
-    double f = fista(h, p, penalised, kept, base, hist);
-    double b = bcd(h, p, penalised, kept, base, hist);
+  private static GroupLassoSolver.Method choose(int h, int p, int penalised, int kept, int base, Start start,
+      History hist, double band) {
+    double f = fista(h, p, penalised, kept, base, start, hist);
+    double b = bcd(h, p, penalised, kept, base, start, hist);
     if (hist.hasFista() != hist.hasBcd() && Math.max(f, b) <= band * Math.min(f, b)) {
       // one count measured, the other only converted, and not far apart: measure the other once
       return hist.hasFista() ? GroupLassoSolver.Method.BCD : GroupLassoSolver.Method.FISTA;

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nncompress.linalg.DenseMatrix;
+import io.nncompress.lnr.IterationCounts.History;
+import io.nncompress.lnr.IterationCounts.Start;
 import org.junit.jupiter.api.Test;
 
 /** Issue 18, item 1: AUTO measures BCD's rate where the model's two predictions are close. */
@@ -146,7 +148,7 @@ class BcdProbeTest {
     int p = problem.inputs();
     double tol = 1e-8;
     LnrResult warm = GroupLassoSolver.defaults().tolerance(tol).debias(false)
-        .lasso(problem, 0.3 * problem.lambdaMax(), null, SolverCost.History.NONE);
+        .lasso(problem, 0.3 * problem.lambdaMax(), null, History.NONE);
     double lambda = 0.1 * problem.lambdaMax();
     LnrResult fista = new FistaGroupLasso().tolerance(tol).solve(problem, lambda, warm.lassoMatrix);
     LnrResult bcd = new GroupLassoBcd().tolerance(tol).solve(problem, lambda, warm.lassoMatrix);
@@ -179,9 +181,9 @@ class BcdProbeTest {
   @Test
   void autoProbesWhereThePredictionsAreCloseAndOnlyThere() {
     // h 100, p 301, 50% kept, FISTA measured 120 at 40%: BCD predicted at 260 sweeps (close) or 5000 (far)
-    SolverCost.History close = new SolverCost.History(120, 0.4, 200, 0.4);
-    SolverCost.History far = new SolverCost.History(120, 0.4, 5000, 0.4);
-    SolverCost.History noFista = new SolverCost.History(-1, 0, 200, 0.4);
+    History close = new History(120, 0.4, 200, 0.4);
+    History far = new History(120, 0.4, 5000, 0.4);
+    History noFista = new History(-1, 0, 200, 0.4);
     double f = SolverCost.fista(100, 301, 300, 150, close);
     double b = SolverCost.bcd(100, 301, 300, 150, close);
     assertTrue(b > f && b <= SolverCost.PROBE_BAND * f, "BCD dearer, within the band: " + b / f);
@@ -189,22 +191,22 @@ class BcdProbeTest {
     // the sweeps that cost 5% of FISTA's predicted solve (at least the 4 a rate needs)
     int budget = (int) Math.floor(0.05 * f / SolverCost.bcdSweep(100, 301, w));
     assertTrue(budget >= BcdProbe.RATE_SWEEPS, "budget " + budget);
-    assertEquals(budget, SolverCost.probeSweeps(100, 301, 300, 150, 300, close));
+    assertEquals(budget, SolverCost.probeSweeps(100, 301, 300, 150, 300, Start.UNKNOWN, close));
     // FISTA predicted 45 sweeps' cost (BCD 90): 5% is 2 sweeps, the 4 a rate needs cost 8.9%: 4
     double sweep = SolverCost.bcdSweep(100, 301, w);
     double iteration = SolverCost.fistaIteration(100, 301, 151);
-    SolverCost.History fortyFive = new SolverCost.History((int) Math.round(45 * sweep / iteration), 0.5, 90, 0.5);
+    History fortyFive = new History((int) Math.round(45 * sweep / iteration), 0.5, 90, 0.5);
     assertEquals(45, SolverCost.fista(100, 301, 300, 150, fortyFive) / sweep, 0.5);
-    assertEquals(BcdProbe.RATE_SWEEPS, SolverCost.probeSweeps(100, 301, 300, 150, 300, fortyFive));
+    assertEquals(BcdProbe.RATE_SWEEPS, SolverCost.probeSweeps(100, 301, 300, 150, 300, Start.UNKNOWN, fortyFive));
     // FISTA predicted 30 sweeps' cost (BCD 60): 4 sweeps would cost 13%, no probe
-    SolverCost.History thirty = new SolverCost.History((int) Math.round(30 * sweep / iteration), 0.5, 60, 0.5);
-    assertEquals(0, SolverCost.probeSweeps(100, 301, 300, 150, 300, thirty));
-    assertEquals(0, SolverCost.probeSweeps(100, 301, 300, 150, 300, far)); // BCD predicted 25x dearer: no probe
-    assertEquals(0, SolverCost.probeSweeps(100, 301, 300, 150, 300, noFista)); // FISTA's count not measured
+    History thirty = new History((int) Math.round(30 * sweep / iteration), 0.5, 60, 0.5);
+    assertEquals(0, SolverCost.probeSweeps(100, 301, 300, 150, 300, Start.UNKNOWN, thirty));
+    assertEquals(0, SolverCost.probeSweeps(100, 301, 300, 150, 300, Start.UNKNOWN, far)); // BCD predicted 25x dearer: no probe
+    assertEquals(0, SolverCost.probeSweeps(100, 301, 300, 150, 300, Start.UNKNOWN, noFista)); // FISTA's count not measured
     // BCD predicted the cheaper (20 sweeps measured): it runs unwatched, as the model chose
-    SolverCost.History cheapBcd = new SolverCost.History(120, 0.4, 20, 0.4);
+    History cheapBcd = new History(120, 0.4, 20, 0.4);
     assertTrue(SolverCost.bcd(100, 301, 300, 150, cheapBcd) < SolverCost.fista(100, 301, 300, 150, cheapBcd));
-    assertEquals(0, SolverCost.probeSweeps(100, 301, 300, 150, 300, cheapBcd));
+    assertEquals(0, SolverCost.probeSweeps(100, 301, 300, 150, 300, Start.UNKNOWN, cheapBcd));
   }
 
   @Test
@@ -212,7 +214,7 @@ class BcdProbeTest {
     GroupLassoProblem problem = problem();
     double tol = 1e-8;
     LnrResult warm = GroupLassoSolver.defaults().tolerance(tol).debias(false)
-        .lasso(problem, 0.3 * problem.lambdaMax(), null, SolverCost.History.NONE);
+        .lasso(problem, 0.3 * problem.lambdaMax(), null, History.NONE);
     double lambda = 0.1 * problem.lambdaMax();
     int kept = GroupLassoSolver.keptPenalised(problem, warm.lassoMatrix);
     // a history where BCD is predicted twice FISTA's cost here: FISTA 2000 iterations, BCD measured at
@@ -221,8 +223,8 @@ class BcdProbeTest {
     int w = Math.min(61, Math.max(s + 16, (int) Math.ceil(1.1 * s)));
     double fista = 2000 * SolverCost.fistaIteration(10, 61, s);
     int sweeps = (int) Math.round(fista / SolverCost.bcdSweep(10, 61, w));
-    SolverCost.History hist = new SolverCost.History(2000, 0.3, 2 * sweeps, kept / 60.0);
-    int budget = SolverCost.probeSweeps(10, 61, 60, kept, 60, hist);
+    History hist = new History(2000, 0.3, 2 * sweeps, kept / 60.0);
+    int budget = SolverCost.probeSweeps(10, 61, 60, kept, 60, Start.UNKNOWN, hist);
     assertEquals(Math.max(BcdProbe.RATE_SWEEPS, Math.floor(0.05 * fista / SolverCost.bcdSweep(10, 61, w))), budget, 0);
     LnrResult probed = GroupLassoSolver.defaults().tolerance(tol).debias(false).probe(true).lasso(problem, lambda,
         warm.lassoMatrix, hist);

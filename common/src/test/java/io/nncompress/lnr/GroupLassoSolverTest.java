@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nncompress.lnr.IterationCounts.History;
 import org.junit.jupiter.api.Test;
 
 class GroupLassoSolverTest {
@@ -28,10 +29,10 @@ class GroupLassoSolverTest {
     // h = 10, p = 61: AUTO follows the cost model from the warm start's kept count
     double lambda = 0.01 * lmax;
     for (LnrResult warm : new LnrResult[] {sparse, dense}) {
-      assertEquals(SolverCost.choose(10, 61, 60, warm.keptCount(), SolverCost.History.NONE),
+      assertEquals(SolverCost.choose(10, 61, 60, warm.keptCount(), History.NONE),
           GroupLassoSolver.choose(problem, lambda, warm.lassoMatrix));
     }
-    assertEquals(SolverCost.choose(10, 61, 60, 0, SolverCost.History.NONE), GroupLassoSolver.choose(problem, lambda, null));
+    assertEquals(SolverCost.choose(10, 61, 60, 0, History.NONE), GroupLassoSolver.choose(problem, lambda, null));
     assertEquals(sparse.method, GroupLassoSolver.choose(problem, 0.5 * lmax, null).name().toLowerCase());
     // the old rule: more than 90% of the columns kept goes to FISTA, else BCD
     assertEquals(GroupLassoSolver.Method.FISTA, GroupLassoSolver.chooseFixed(problem, lambda, dense.lassoMatrix));

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nncompress.linalg.DenseMatrix;
+import io.nncompress.lnr.IterationCounts.History;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -53,7 +54,7 @@ class LambdaSearchTest {
     assertEquals(r.path.stream().mapToInt(pt -> pt.iterations).sum(), r.totalIterations);
     // the kept inputs: the n largest columns of the lasso solution at that lambda, solved afresh
     DenseMatrix lasso = GroupLassoSolver.defaults().tolerance(1e-12).debias(false).method(GroupLassoSolver.Method.FISTA)
-        .lasso(problem, r.lambda(), null, SolverCost.History.NONE).lassoMatrix;
+        .lasso(problem, r.lambda(), null, History.NONE).lassoMatrix;
     Integer[] byNorm = new Integer[40];
     for (int j = 0; j < 40; j++) {
       byNorm[j] = j;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nncompress.linalg.DenseMatrix;
+import io.nncompress.lnr.IterationCounts.History;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
@@ -32,8 +33,8 @@ class PathSearchTest {
     for (int i = 1; i <= 10; i++) {
       double lambda = lmax * Math.pow(0.7, i);
       Screening.Outcome s = Screening.solve(solver, problem, lambda, prev, prevLambda, prevNorms,
-          SolverCost.History.NONE);
-      LnrResult plain = solver.lasso(problem, lambda, prev, SolverCost.History.NONE);
+          History.NONE);
+      LnrResult plain = solver.lasso(problem, lambda, prev, History.NONE);
       double fs = objective(problem, s.lasso.lassoMatrix, lambda);
       double fp = objective(problem, plain.lassoMatrix, lambda);
       assertEquals(fp, fs, 1e-9 * Math.abs(fp), "objective at lambda = " + lambda);
@@ -69,8 +70,8 @@ class PathSearchTest {
     double lambda = 0.1 * problem.lambdaMax();
     // norms of 0 claim every penalised column stays zero: all are screened, the check must put back the kept ones
     double[] wrong = new double[problem.inputs()];
-    Screening.Outcome s = Screening.solve(solver, problem, lambda, null, lambda, wrong, SolverCost.History.NONE);
-    LnrResult plain = solver.lasso(problem, lambda, null, SolverCost.History.NONE);
+    Screening.Outcome s = Screening.solve(solver, problem, lambda, null, lambda, wrong, History.NONE);
+    LnrResult plain = solver.lasso(problem, lambda, null, History.NONE);
     assertEquals(60, s.screened);
     assertTrue(s.readded >= plain.keptCount(), "readded " + s.readded + " of " + plain.keptCount() + " kept");
     assertArrayEquals(plain.keptColumns, s.lasso.keptColumns);

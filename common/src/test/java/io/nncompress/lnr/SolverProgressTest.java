@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.nncompress.lnr.IterationCounts.History;
 import io.nncompress.progress.CapturedEvents;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -93,7 +94,7 @@ class SolverProgressTest {
     LnrResult r;
     List<JsonNode> ev;
     try (CapturedEvents c = new CapturedEvents(0.0)) {
-      r = solver.lasso(p, lambda, null, SolverCost.History.NONE);
+      r = solver.lasso(p, lambda, null, History.NONE);
       ev = c.events(CapturedEvents.event("solver"));
     }
     UnpenalisedElimination e = p.cachedElimination();

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.nncompress.linalg.DenseMatrix;
+import io.nncompress.lnr.IterationCounts.History;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -62,9 +63,9 @@ class UnpenalisedEliminationTest {
     for (GroupLassoSolver.Method method : new GroupLassoSolver.Method[] {GroupLassoSolver.Method.FISTA,
         GroupLassoSolver.Method.BCD}) {
       LnrResult whole = GroupLassoSolver.defaults().tolerance(tol).method(method).eliminateUnpenalised(false)
-          .lasso(problem, lambda, null, SolverCost.History.NONE);
+          .lasso(problem, lambda, null, History.NONE);
       LnrResult elim = GroupLassoSolver.defaults().tolerance(tol).method(method)
-          .lasso(problem, lambda, null, SolverCost.History.NONE);
+          .lasso(problem, lambda, null, History.NONE);
       assertArrayEquals(whole.keptColumns, elim.keptColumns, method + ": the same kept columns");
       assertTrue(whole.keptColumns.length > 5 && whole.keptColumns.length < 35, "a sparse solution: "
           + whole.keptColumns.length);
@@ -131,8 +132,8 @@ class UnpenalisedEliminationTest {
     double lambda = 0.5 * grouped.lambdaMax();
     double tol = 1e-9;
     LnrResult whole = GroupLassoSolver.defaults().tolerance(tol).eliminateUnpenalised(false)
-        .lasso(grouped, lambda, null, SolverCost.History.NONE);
-    LnrResult elim = GroupLassoSolver.defaults().tolerance(tol).lasso(grouped, lambda, null, SolverCost.History.NONE);
+        .lasso(grouped, lambda, null, History.NONE);
+    LnrResult elim = GroupLassoSolver.defaults().tolerance(tol).lasso(grouped, lambda, null, History.NONE);
     assertArrayEquals(whole.keptGroups, elim.keptGroups);
     assertTrue(whole.keptGroups.length > 1 && whole.keptGroups.length < 8, "some groups dropped: "
         + whole.keptGroups.length);
@@ -154,7 +155,7 @@ class UnpenalisedEliminationTest {
     for (GroupLassoSolver.Method method : new GroupLassoSolver.Method[] {GroupLassoSolver.Method.FISTA,
         GroupLassoSolver.Method.BCD}) {
       LnrResult r = GroupLassoSolver.defaults().tolerance(1e-9).method(method)
-          .lasso(problem, lambda, null, SolverCost.History.NONE);
+          .lasso(problem, lambda, null, History.NONE);
       assertTrue(r.converged, method.toString());
       assertTrue(problem.kktResidual(r.lassoMatrix, lambda) <= 1e-9, method + ": optimal for the full problem");
       assertEquals(0, LnrTestData.columnNorm(r.lassoMatrix, 3), 0.0, method + ": the constant input is left to the bias");
@@ -179,7 +180,7 @@ class UnpenalisedEliminationTest {
     GroupLassoProblem twice = GroupLassoProblem.general(c, r, layer.yy, 12, 13);
     assertNull(twice.elimination());
     double lambda = 0.3 * twice.lambdaMax();
-    LnrResult res = GroupLassoSolver.defaults().tolerance(1e-8).lasso(twice, lambda, null, SolverCost.History.NONE);
+    LnrResult res = GroupLassoSolver.defaults().tolerance(1e-8).lasso(twice, lambda, null, History.NONE);
     assertTrue(res.converged);
     assertTrue(twice.kktResidual(res.lassoMatrix, lambda) <= 1e-8);
   }
