@@ -15,14 +15,14 @@ import org.slf4j.LoggerFactory;
  * with the smaller predicted cost ({@link SolverCost}: work per iteration from h, p and the warm
  * start's kept fraction, times the iterations the previous solves on the path measured, carried to
  * this solve's kept fraction, step from the warm start's lambda and lambda over the tolerance, and
- * converted to the other method by a prior ratio when only one has run: {@link IterationCounts}). BCD's sweep costs about 2 h k^2 flops (k
- * the working set, mostly level-3 thanks to blocking) against FISTA's 2 h k p per iteration, and it
- * needs fewer sweeps than FISTA needs iterations until the kept block R_SS becomes large and
- * ill-conditioned; where the two meet depends on the data, hence a model fed with the counts of the
- * path rather than a fixed threshold. At lambda = 0 nothing is penalised and FISTA's acceleration
- * beats cyclic Gauss-Seidel sweeps. The previous fixed rule (FISTA above
- * {@value #BCD_MAX_KEPT_FRACTION} kept, else BCD) stays available for comparison
- * ({@code FistaBenchmark --grid}; figures in docs/benchmarks.md). With {@link #probe} on (off by
+ * converted to the other method by a prior ratio when only one has run: {@link IterationCounts}).
+ * BCD's sweep costs about 2 h k^2 flops (k the working set, mostly level-3 thanks to blocking)
+ * against FISTA's 2 h k p per iteration, and it needs fewer sweeps than FISTA needs iterations
+ * until the kept block R_SS becomes large and ill-conditioned; where the two meet depends on the
+ * data, hence a model fed with the counts of the path rather than a fixed threshold. At lambda = 0
+ * nothing is penalised and FISTA's acceleration beats cyclic Gauss-Seidel sweeps. The previous fixed
+ * rule (FISTA above {@value #BCD_MAX_KEPT_FRACTION} kept, else BCD) stays available for
+ * comparison ({@code FistaBenchmark --grid}; figures in docs/benchmarks.md). With {@link #probe} on (off by
  * default), where FISTA's count is measured and BCD is predicted dearer but within
  * {@value SolverCost#PROBE_BAND}x, AUTO probes instead ({@link BcdProbe}): BCD's rate over a few sweeps
  * decides between BCD to the end and FISTA from BCD's iterate; the result is then that of the method

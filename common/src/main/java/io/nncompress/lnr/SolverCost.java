@@ -151,9 +151,8 @@ public final class SolverCost {
   }
 
   /**
-   * The same for a screened problem (p columns,
-   * {@code penalised} of them penalised) whose kept fraction counts against the whole problem's
-   * {@code base} penalised columns.
+   * The same for a screened problem (p columns, {@code penalised} of them penalised) whose kept
+   * fraction counts against the whole problem's {@code base} penalised columns.
    */
   static double fista(int h, int p, int penalised, int kept, int base, Start start, History hist) {
     int s = kept + (p - penalised);
