@@ -211,8 +211,10 @@ public final class GroupLassoSolver {
     // tol x kktScale is the same absolute tolerance on every reduced problem: reported relative to the
     // problem the caller gave, the residual is this one's times tolerance / tol
     double report = tolerance / tol;
-    // where the solve starts: the step from the warm start's lambda, lambda over the absolute tolerance
-    Start start = Start.of(history.warmLambda, lambda, tol * problem.kktScale(lambda));
+    // where the solve starts (the step from the warm start's lambda, lambda over the absolute tolerance):
+    // only the cost model reads it
+    Start start = method == Method.AUTO && !fixedRule && lambda > 0
+        ? Start.of(history.warmLambda, lambda, tol * problem.kktScale(lambda)) : Start.UNKNOWN;
     FistaGroupLasso fista = new FistaGroupLasso().tolerance(tol).maxIterations(maxIterations).reportScale(report);
     GroupLassoBcd bcd = new GroupLassoBcd().tolerance(tol).maxSweeps(maxIterations).reportScale(report);
     if (method == Method.AUTO && !fixedRule && probe && lambda > 0 && lambda < problem.lambdaMax()

@@ -136,12 +136,10 @@ public final class IterationCounts {
       return new History(fistaIterations, fistaKept, fistaStart, bcdSweeps, bcdKept, bcdStart, lambda);
     }
 
-    /** The history after a solve by {@code method} with {@code iterations} from a warm start keeping f. */
-    public History after(String method, int iterations, double f) {
-      return after(method, iterations, f, Start.UNKNOWN);
-    }
-
-    /** The same, the solve having started at {@code start}. */
+    /**
+     * The history after a solve by {@code method} with {@code iterations} from a warm start keeping f,
+     * the solve having started at {@code start}.
+     */
     public History after(String method, int iterations, double f, Start start) {
       if ("fista".equals(method)) {
         return new History(iterations, f, start, bcdSweeps, bcdKept, bcdStart, Double.NaN);
