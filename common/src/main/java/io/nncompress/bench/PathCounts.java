@@ -55,6 +55,7 @@ final class PathCounts {
         }
       }
     }
+    errors.print();
     System.out.printf("load at the end %s%n", SolverGrid.loadAverages());
   }
 
@@ -65,6 +66,7 @@ final class PathCounts {
     int pen = problem.penalisedCount();
     DenseMatrix warm = problem.unpenalisedOptimum();
     History hist = History.NONE;
+    java.util.List<double[]> measured = new java.util.ArrayList<>(); // {f, step, x, F it, B sw} per step
     double lambda = problem.lambdaMax();
     System.out.printf("%s (h %d, p %d)%n%4s %6s %6s %6s %9s | %6s %8s | %6s %8s | %s%n", name, h, p, "step", "kept0",
         "kept1", "strong", "lambda/tol", "F it", "F s", "B sw", "B s", "model");
@@ -96,11 +98,78 @@ final class PathCounts {
         }
         System.out.println(sb);
       }
+      measured.add(new double[] {k0 / (double) pen, start.step, start.x, f.iterations, b.iterations});
+      errors.add(measured);
       hist = r.iterations > 0 ? hist.after(r.method, r.iterations, k0 / (double) pen, start) : hist;
       warm = r.lassoMatrix;
       if (r.keptGroupCount() >= Math.round(last * problem.groupCount())) {
         return;
       }
+    }
+  }
+
+  /** The count predictions' errors over every walk. */
+  private static Errors errors = new Errors();
+
+  /**
+   * How well {@link io.nncompress.lnr.IterationCounts} predicts a step's counts from those measured
+   * 1 to {@value #GAP} steps before it on the same walk (as the cost model does, from the latest count of
+   * each method): the factor by which the prediction misses the measured count, for FISTA's iterations,
+   * BCD's sweeps and their ratio (the ratio is what picks the method; both anchored at the same step).
+   */
+  static final class Errors {
+    static final int GAP = 4;
+    final java.util.List<Double> fista = new java.util.ArrayList<>();
+    final java.util.List<Double> bcd = new java.util.ArrayList<>();
+    final java.util.List<Double> ratio = new java.util.ArrayList<>();
+
+    /** The errors of predicting the walk's last step from the steps before it. */
+    void add(java.util.List<double[]> walk) {
+      int j = walk.size() - 1;
+      double[] t = walk.get(j);
+      Start target = new Start(t[1], t[2]);
+      for (int i = Math.max(0, j - GAP); i < j; i++) {
+        double[] a = walk.get(i);
+        if (a[3] < 1 || a[4] < 1 || t[3] < 1 || t[4] < 1) {
+          continue; // a solve that started converged: no count to carry or to predict
+        }
+        Start at = new Start(a[1], a[2]);
+        History hist = new History((int) a[3], a[0], at, (int) a[4], a[0], at, Double.NaN);
+        double pf = io.nncompress.lnr.IterationCounts.fista(t[0], target, hist);
+        double pb = io.nncompress.lnr.IterationCounts.bcd(t[0], target, hist);
+        fista.add(Math.log(t[3] / pf));
+        bcd.add(Math.log(t[4] / pb));
+        ratio.add(Math.log((t[4] / t[3]) / (pb / pf)));
+      }
+    }
+
+    void print() {
+      System.out.printf("count predictions from 1-%d steps before (pairs: %d): factor by which they miss "
+          + "| geometric rms | median | within 1.2x | within 1.5x | within 2x%n", GAP, fista.size());
+      line("FISTA iterations", fista);
+      line("BCD sweeps", bcd);
+      line("BCD sweeps / FISTA iterations", ratio);
+    }
+
+    private static void line(String what, java.util.List<Double> logs) {
+      if (logs.isEmpty()) {
+        return;
+      }
+      double[] a = logs.stream().mapToDouble(Math::abs).sorted().toArray();
+      double ss = 0;
+      for (double v : a) {
+        ss += v * v;
+      }
+      System.out.printf("  %-30s | %.2fx | %.2fx | %3.0f%% | %3.0f%% | %3.0f%%%n", what, Math.exp(Math.sqrt(ss / a.length)),
+          Math.exp(a[a.length / 2]), 100 * share(a, 1.2), 100 * share(a, 1.5), 100 * share(a, 2));
+    }
+
+    private static double share(double[] sortedAbsLogs, double factor) {
+      int n = 0;
+      for (double v : sortedAbsLogs) {
+        n += v <= Math.log(factor) ? 1 : 0;
+      }
+      return n / (double) sortedAbsLogs.length;
     }
   }
 

@@ -21,4 +21,27 @@ class PathCountsTest {
     // a shorter step, lambda' = 2.2 to lambda = 2.1: threshold 2.0, column 2 (exactly 2) is one
     assertEquals(2, PathCounts.strongCandidates(problem, new DenseMatrix(1, 3), 2.1, 2.2));
   }
+
+  @Test
+  void predictionErrorsAreTheFactorsBetweenTheMeasuredAndTheCarriedCounts() {
+    double step = 0.3 / 0.7; // the path's grid step, x far above the tolerance: both start factors 1
+    PathCounts.Errors e = new PathCounts.Errors();
+    java.util.List<double[]> walk = new java.util.ArrayList<>();
+    walk.add(new double[] {0.25, step, 1e4, 100, 60}); // {kept fraction, step, x, FISTA it, BCD sweeps}
+    e.add(walk);
+    assertEquals(0, e.bcd.size()); // nothing before the first step
+    // at 50% kept BCD's sweeps are carried by (f + 0.05): 60 x 0.55 / 0.30 = 110; FISTA's stay (flat past 5%)
+    walk.add(new double[] {0.5, step, 1e4, 100, 110});
+    e.add(walk);
+    assertEquals(0, e.fista.get(0), 1e-12);
+    assertEquals(0, e.bcd.get(0), 1e-12);
+    assertEquals(0, e.ratio.get(0), 1e-12);
+    // a step that took twice the sweeps and half the iterations: BCD missed by 2x, FISTA by 2x, the ratio by 4x
+    walk.add(new double[] {0.5, step, 1e4, 50, 220});
+    e.add(walk);
+    assertEquals(3, e.bcd.size()); // from both steps before it
+    assertEquals(Math.log(2), e.bcd.get(2), 1e-12); // the anchor at 50%: 110 predicted, 220 measured
+    assertEquals(-Math.log(2), e.fista.get(2), 1e-12);
+    assertEquals(Math.log(4), e.ratio.get(2), 1e-12);
+  }
 }

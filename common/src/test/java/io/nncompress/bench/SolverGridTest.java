@@ -22,9 +22,22 @@ class SolverGridTest {
     assertFalse(SolverGrid.enough(3, new double[] {0.33, 0.45}, new double[] {1.3, 1.6}));
     assertTrue(SolverGrid.enough(7, new double[] {0.33, 0.45}, new double[] {2.6, 3.3}));
     assertTrue(SolverGrid.enough(5, new double[] {0.33, 0.45}, new double[] {2.0, 3.1}));
-    // millisecond cells: up to 7 rounds while every method's total stays under 1 s
-    assertFalse(SolverGrid.enough(6, new double[] {0.002, 0.004}, new double[] {0.012, 0.024}));
-    assertTrue(SolverGrid.enough(7, new double[] {0.002, 0.004}, new double[] {0.014, 0.028}));
+    // 10-100 ms cells: up to 7 rounds while every method's total stays under 1 s
+    assertFalse(SolverGrid.enough(6, new double[] {0.02, 0.04}, new double[] {0.12, 0.24}));
+    assertTrue(SolverGrid.enough(7, new double[] {0.02, 0.04}, new double[] {0.14, 0.28}));
+  }
+
+  @Test
+  void millisecondCellsRunUntilEveryMethodHasRunATenthOfASecond() {
+    // 0.4 ms and 0.3 ms: 7 rounds are 3 ms, in which the first rounds' JIT and the timer decide the verdict
+    assertFalse(SolverGrid.enough(7, new double[] {0.0004, 0.0003}, new double[] {0.0035, 0.0028}));
+    assertFalse(SolverGrid.enough(250, new double[] {0.0004, 0.0003}, new double[] {0.11, 0.09}));
+    assertTrue(SolverGrid.enough(280, new double[] {0.0004, 0.0003}, new double[] {0.12, 0.1}));
+    // at most 500 rounds (a 2-iteration solve of 20 microseconds)
+    assertFalse(SolverGrid.enough(499, new double[] {0.00002, 0.004}, new double[] {0.01, 2.0}));
+    assertTrue(SolverGrid.enough(500, new double[] {0.00002, 0.004}, new double[] {0.01, 2.0}));
+    // from 10 ms on, the rule above
+    assertTrue(SolverGrid.enough(7, new double[] {0.003, 0.011}, new double[] {0.021, 0.077}));
   }
 
   @Test
