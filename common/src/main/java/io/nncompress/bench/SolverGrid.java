@@ -138,13 +138,6 @@ final class SolverGrid {
    */
   static boolean bcdBefore = false;
   /**
-   * A cell whose slower method's best is under this many seconds is a millisecond solve: its rounds go on
-   * until every method has run {@value #SMALL_TOTAL} s in all (at most {@value #SMALL_ROUNDS} rounds).
-   */
-  static final double SMALL = 0.01;
-  static final double SMALL_TOTAL = 0.1;
-  static final int SMALL_ROUNDS = 500;
-  /**
    * The bias column in the solvers' iterations (before its elimination), instead of the problem the
    * solver iterates on ({@link GroupLassoProblem#eliminated}).
    */
@@ -312,23 +305,10 @@ final class SolverGrid {
         ok ? "ok" : String.format("NO (%.1fx)", autoTime / best), rounds, start.x, h2.fistaIterations, h2.fistaKept, h2.fistaStart.x,
         h2.bcdSweeps, h2.bcdKept, h2.bcdStart.x, before);
     if (!ok) { // why: every round's seconds
-      System.out.printf("%-10s   rounds (s): FISTA %s; BCD %s%s%n", "", roundTimes(fr), roundTimes(br),
-          t[3] != null ? "; AUTO " + roundTimes(t[3]) : "");
+      System.out.printf("%-10s   rounds (s): FISTA %s; BCD %s%s%n", "", InterleavedRounds.roundTimes(fr), InterleavedRounds.roundTimes(br),
+          t[3] != null ? "; AUTO " + InterleavedRounds.roundTimes(t[3]) : "");
     }
     return (ok ? 1 : 0) | (old <= 1.2 * best ? 2 : 0) | (prevTime <= 1.2 * best ? 4 : 0) | (modelOk ? 8 : 0);
-  }
-
-  private static String roundTimes(double[] t) {
-    StringBuilder sb = new StringBuilder();
-    for (int q = 6; q < Math.min(t.length, 13); q++) {
-      sb.append(q > 6 ? " " : "").append(String.format("%.4f", t[q]));
-    }
-    if (t.length > 13) { // a millisecond cell's hundreds of rounds: the first 7 and the median
-      double[] all = java.util.Arrays.copyOfRange(t, 6, t.length);
-      java.util.Arrays.sort(all);
-      sb.append(String.format(" ... median %.5f of %d", all[all.length / 2], all.length));
-    }
-    return sb.toString();
   }
 
   /** The penalised columns a warm start keeps. */
@@ -343,12 +323,9 @@ final class SolverGrid {
   }
 
   /**
-   * {seconds, iterations, kept, CPU seconds, rounds, 1 when FISTA finished} of FISTA, of BCD (and with {@link #bcdBefore} of BCD
-   * with its small calls through the BLAS in use) from the same warm start: interleaved rounds, each
-   * round starting with the next method in turn (so all see the same load), the best (min) of each:
-   * {@link #enough} decides how many; then every round's seconds. CPU seconds: of the whole process (BLAS and step threads included),
-   * the best round's: the work, less sensitive to other jobs than the wall clock (printed when both are
-   * 0.05 s or more: the clock ticks in 10 ms).
+   * {@link InterleavedRounds} of FISTA, of BCD (and with {@link #bcdBefore} of BCD with its small calls
+   * through the BLAS in use, and of AUTO with the probe when given) from the same warm start:
+   * {FISTA, BCD, BCD before or null, AUTO or null}.
    */
   private static double[][] timed(GroupLassoProblem problem, double lambda, DenseMatrix warm, double tol,
       GroupLassoMethod auto) {
@@ -362,87 +339,7 @@ final class SolverGrid {
     if (auto != null) {
       list.add(auto);
     }
-    GroupLassoMethod[] ms = list.toArray(new GroupLassoMethod[0]);
-    int n = ms.length;
-    double[][] out = new double[n][];
-    double[] best = new double[n];
-    java.util.Arrays.fill(best, Double.POSITIVE_INFINITY);
-    double[] cpu = new double[n];
-    double[] total = new double[n];
-    java.util.List<java.util.List<Double>> all = new java.util.ArrayList<>();
-    for (int k = 0; k < n; k++) {
-      all.add(new java.util.ArrayList<>());
-    }
-    int rep = 0;
-    while (!enough(rep, best, total)) {
-      for (int q = 0; q < n; q++) {
-        int k = (rep + q) % n;
-        long c = cpuNanos();
-        long t = System.nanoTime();
-        LnrResult r = ms[k].solve(problem, lambda, warm);
-        double s = (System.nanoTime() - t) * 1e-9;
-        double cs = (cpuNanos() - c) * 1e-9;
-        if (s < best[k]) {
-          best[k] = s;
-          cpu[k] = cs;
-        }
-        total[k] += s;
-        all.get(k).add(s);
-        out[k] = new double[] {best[k], r.iterations, r.keptGroupCount(), cpu[k], 0, "fista".equals(r.method) ? 1 : 0};
-      }
-      rep++;
-    }
-    for (int k = 0; k < n; k++) {
-      double[] o = java.util.Arrays.copyOf(out[k], 6 + rep);
-      o[4] = rep;
-      for (int q = 0; q < rep; q++) {
-        o[6 + q] = all.get(k).get(q);
-      }
-      out[k] = o;
-    }
-    // {FISTA, BCD, BCD before or null, AUTO or null}
-    return new double[][] {out[0], out[1], withBefore ? out[2] : null, auto != null ? out[n - 1] : null};
-  }
-
-  /**
-   * Whether {@code rep} interleaved rounds are enough, given each method's best and total seconds so far:
-   * at least 3 rounds (up to 7 while every method's total stays under 1 s, or under 3 s when the two are
-   * within 1.5x of each other and the faster under 1 s: a near tie needs more) unless the cell is big: 2
-   * when the faster method's best is over 3 s, 1 when it is over 20 s or over 3 s with the slower one over
-   * 3 times it (noise on a shared machine does not turn a 3x verdict; those cells take minutes).
-   */
-  static boolean enough(int rep, double[] best, double[] total) {
-    if (rep == 0) {
-      return false;
-    }
-    double lo = Double.POSITIVE_INFINITY;
-    double hi = 0;
-    double longest = 0;
-    for (int k = 0; k < best.length; k++) {
-      lo = Math.min(lo, best[k]);
-      hi = Math.max(hi, best[k]);
-      longest = Math.max(longest, total[k]);
-    }
-    if (lo > 20 || lo > 3 && hi > 3 * lo) {
-      return true;
-    }
-    if (lo > 3) {
-      return rep >= 2;
-    }
-    if (hi < SMALL) { // a millisecond solve: 7 rounds leave the JIT and the timer's noise in the verdict
-      double shortest = Double.POSITIVE_INFINITY;
-      for (double tk : total) {
-        shortest = Math.min(shortest, tk);
-      }
-      return rep >= 7 && shortest >= SMALL_TOTAL || rep >= SMALL_ROUNDS;
-    }
-    double enoughTotal = hi <= 1.5 * lo && lo < 1 ? 3 : 1;
-    return rep >= 7 || rep >= 3 && longest >= enoughTotal;
-  }
-
-  private static long cpuNanos() {
-    java.lang.management.OperatingSystemMXBean os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
-    return os instanceof com.sun.management.OperatingSystemMXBean
-        ? ((com.sun.management.OperatingSystemMXBean) os).getProcessCpuTime() : 0L;
+    double[][] out = InterleavedRounds.time(list.toArray(new GroupLassoMethod[0]), problem, lambda, warm);
+    return new double[][] {out[0], out[1], withBefore ? out[2] : null, auto != null ? out[out.length - 1] : null};
   }
 }
