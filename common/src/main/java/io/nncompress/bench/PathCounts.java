@@ -87,6 +87,7 @@ final class PathCounts {
       LnrResult b = new GroupLassoBcd().tolerance(tol).solve(problem, lambda, warm);
       double bs = (System.nanoTime() - t) * 1e-9;
       LnrResult r = m == GroupLassoSolver.Method.FISTA ? f : b;
+      errors.choice(h, p, k0 + p - pen, f.iterations, b.iterations, m == GroupLassoSolver.Method.FISTA);
       System.out.printf("%4d %6.3f %6d %6d %9.3g | %6d %8.4f | %6d %8.4f | %s%n", step, k0 / (double) pen,
           r.keptGroupCount(), strong, lambda / (tol * problem.kktScale(lambda)), f.iterations, fs, b.iterations, bs, m);
       if (steps != null) { // the same warm start, shorter and longer steps: iterations, sweeps
@@ -115,10 +116,14 @@ final class PathCounts {
    * How well {@link io.nncompress.lnr.IterationCounts} predicts a step's counts from those measured
    * 1 to {@value #GAP} steps before it on the same walk (as the cost model does, from the latest count of
    * each method): the factor by which the prediction misses the measured count, for FISTA's iterations,
-   * BCD's sweeps and their ratio (the ratio is what picks the method; both anchored at the same step).
+   * BCD's sweeps and their ratio (the ratio is what picks the method; both anchored at the same step);
+   * and the ratio's misses by the age of the anchor, up to {@value #AGES} steps.
    */
   static final class Errors {
     static final int GAP = 4;
+    /** The ratio's misses by the anchor's age, 1 to {@value #AGES} steps. */
+    static final int AGES = 8;
+    final java.util.List<java.util.List<Double>> byAge = new java.util.ArrayList<>();
     final java.util.List<Double> fista = new java.util.ArrayList<>();
     final java.util.List<Double> bcd = new java.util.ArrayList<>();
     final java.util.List<Double> ratio = new java.util.ArrayList<>();
@@ -128,7 +133,10 @@ final class PathCounts {
       int j = walk.size() - 1;
       double[] t = walk.get(j);
       Start target = new Start(t[1], t[2]);
-      for (int i = Math.max(0, j - GAP); i < j; i++) {
+      while (byAge.size() < AGES) {
+        byAge.add(new java.util.ArrayList<>());
+      }
+      for (int i = Math.max(0, j - AGES); i < j; i++) {
         double[] a = walk.get(i);
         if (a[3] < 1 || a[4] < 1 || t[3] < 1 || t[4] < 1) {
           continue; // a solve that started converged: no count to carry or to predict
@@ -137,18 +145,53 @@ final class PathCounts {
         History hist = new History((int) a[3], a[0], at, (int) a[4], a[0], at, Double.NaN);
         double pf = io.nncompress.lnr.IterationCounts.fista(t[0], target, hist);
         double pb = io.nncompress.lnr.IterationCounts.bcd(t[0], target, hist);
-        fista.add(Math.log(t[3] / pf));
-        bcd.add(Math.log(t[4] / pb));
-        ratio.add(Math.log((t[4] / t[3]) / (pb / pf)));
+        double miss = Math.log((t[4] / t[3]) / (pb / pf));
+        byAge.get(j - i - 1).add(miss);
+        if (j - i <= GAP) {
+          fista.add(Math.log(t[3] / pf));
+          bcd.add(Math.log(t[4] / pb));
+          ratio.add(miss);
+        }
       }
     }
 
+    /** The model's choice at one step: {its work, the cheaper method's, steps over 1.2x, steps}. */
+    final double[] work = new double[4];
+
+    /**
+     * Adds a step's choice, its work the measured count times {@link SolverCost}'s work per iteration
+     * (s columns kept, unpenalised included; BCD's working set as the model counts it).
+     */
+    void choice(int h, int p, int s, int fistaIterations, int bcdSweeps, boolean fistaChosen) {
+      int w = Math.min(p, Math.max(s + 16, (int) Math.ceil(1.1 * s)));
+      double f = fistaIterations * SolverCost.fistaIteration(h, p, Math.max(1, s));
+      double b = bcdSweeps * SolverCost.bcdSweep(h, p, w);
+      double chosen = fistaChosen ? f : b;
+      double best = Math.min(f, b);
+      work[0] += chosen;
+      work[1] += best;
+      work[2] += chosen > 1.2 * best ? 1 : 0;
+      work[3]++;
+    }
+
     void print() {
+      if (work[3] > 0) {
+        System.out.printf("the model's choice at every step, as measured count x modelled work per iteration: %.3fx the "
+            + "cheaper method's work (%d of %d steps over 1.2x)%n", work[0] / work[1], (int) work[2], (int) work[3]);
+      }
       System.out.printf("count predictions from 1-%d steps before (pairs: %d): factor by which they miss "
           + "| geometric rms | median | within 1.2x | within 1.5x | within 2x%n", GAP, fista.size());
       line("FISTA iterations", fista);
       line("BCD sweeps", bcd);
       line("BCD sweeps / FISTA iterations", ratio);
+      StringBuilder sb = new StringBuilder("  the ratio within 1.5x, by the age of the counts it is carried from:");
+      for (int a = 0; a < byAge.size(); a++) {
+        if (!byAge.get(a).isEmpty()) {
+          double[] v = byAge.get(a).stream().mapToDouble(Math::abs).toArray();
+          sb.append(String.format(" %d step%s %.0f%% (%d);", a + 1, a == 0 ? "" : "s", 100 * share(v, 1.5), v.length));
+        }
+      }
+      System.out.println(sb);
     }
 
     private static void line(String what, java.util.List<Double> logs) {

@@ -43,5 +43,33 @@ class PathCountsTest {
     assertEquals(Math.log(2), e.bcd.get(2), 1e-12); // the anchor at 50%: 110 predicted, 220 measured
     assertEquals(-Math.log(2), e.fista.get(2), 1e-12);
     assertEquals(Math.log(4), e.ratio.get(2), 1e-12);
+    assertEquals(Math.log(4), e.byAge.get(0).get(1), 1e-12); // the anchor one step before
+    assertEquals(1, e.byAge.get(1).size()); // two steps before: step 0 for step 2
+    assertEquals(Math.log(4), e.byAge.get(1).get(0), 1e-12); // 220 / 50 measured, 110 / 100 predicted
+    // five more steps like the last: 8 steps, pairs up to 4 apart in the first three lines, up to 8 in the ages
+    for (int q = 0; q < 5; q++) {
+      walk.add(new double[] {0.5, step, 1e4, 50, 220});
+      e.add(walk);
+    }
+    assertEquals(1 + 2 + 3 + 4 + 4 + 4 + 4, e.ratio.size());
+    assertEquals(e.ratio.size(), e.fista.size());
+    assertEquals(3, e.byAge.get(4).size()); // 5 apart: (0, 5), (1, 6), (2, 7)
+    assertEquals(1, e.byAge.get(6).size()); // 7 apart: (0, 7)
+    assertEquals(0, e.byAge.get(7).size());
+  }
+
+  @Test
+  void theChoiceIsChargedItsMeasuredCountTimesTheModelledWork() {
+    PathCounts.Errors e = new PathCounts.Errors();
+    // h 10, p 100, 23 columns kept: FISTA 63 iterations, BCD 17 sweeps (the grid's h 10, p 101, 25% cell)
+    double f = 63 * io.nncompress.lnr.SolverCost.fistaIteration(10, 100, 23);
+    double b = 17 * io.nncompress.lnr.SolverCost.bcdSweep(10, 100, 39); // working set max(23 + 16, 1.1 x 23)
+    e.choice(10, 100, 23, 63, 17, true);
+    assertEquals(f, e.work[0], 1e-6 * f);
+    assertEquals(Math.min(f, b), e.work[1], 1e-6 * f);
+    assertEquals(f > 1.2 * b ? 1 : 0, e.work[2]);
+    e.choice(10, 100, 23, 63, 17, false);
+    assertEquals(f + b, e.work[0], 1e-6 * f);
+    assertEquals(2, e.work[3]);
   }
 }
