@@ -22,6 +22,7 @@ import java.util.Map;
  * solution keeps the largest {@code --grid-kept} fraction. With {@code --grid-steps 0.98,0.9,0.5} each
  * step's warm start (the solution at lambda') is also solved by both methods to lambda' x each ratio,
  * their counts printed under the step: the data for {@link io.nncompress.lnr.IterationCounts}' step factors.
+ * At the end: how far the counts' predictions miss, and the model's choices' work ({@link Errors}).
  */
 final class PathCounts {
   private PathCounts() {
@@ -109,15 +110,16 @@ final class PathCounts {
     }
   }
 
-  /** The count predictions' errors over every walk. */
-  private static Errors errors = new Errors();
+  /** The count predictions' errors and the model's choices over every walk. */
+  private static final Errors errors = new Errors();
 
   /**
    * How well {@link io.nncompress.lnr.IterationCounts} predicts a step's counts from those measured
    * 1 to {@value #GAP} steps before it on the same walk (as the cost model does, from the latest count of
    * each method): the factor by which the prediction misses the measured count, for FISTA's iterations,
    * BCD's sweeps and their ratio (the ratio is what picks the method; both anchored at the same step);
-   * and the ratio's misses by the age of the anchor, up to {@value #AGES} steps.
+   * and the ratio's misses by the age of the anchor, up to {@value #AGES} steps. Also the work of the
+   * model's choice at each step against the cheaper method's ({@link #choice}).
    */
   static final class Errors {
     static final int GAP = 4;
@@ -127,6 +129,8 @@ final class PathCounts {
     final java.util.List<Double> fista = new java.util.ArrayList<>();
     final java.util.List<Double> bcd = new java.util.ArrayList<>();
     final java.util.List<Double> ratio = new java.util.ArrayList<>();
+    /** The model's choices, summed over the steps: {their work, the cheaper method's, steps over 1.2x, steps}. */
+    final double[] work = new double[4];
 
     /** The errors of predicting the walk's last step from the steps before it. */
     void add(java.util.List<double[]> walk) {
@@ -154,9 +158,6 @@ final class PathCounts {
         }
       }
     }
-
-    /** The model's choice at one step: {its work, the cheaper method's, steps over 1.2x, steps}. */
-    final double[] work = new double[4];
 
     /**
      * Adds a step's choice, its work the measured count times {@link SolverCost}'s work per iteration
