@@ -81,8 +81,25 @@ public final class SafetensorsReader {
     int read(ByteBuffer dst, long position) throws IOException;
   }
 
+  /**
+   * The file opened for reading; a missing file, a directory or one that may not be read is named as
+   * such (the JDK's messages are the path alone, or "Is a directory" at the first read).
+   */
+  static FileChannel openChannel(Path file) throws IOException {
+    if (java.nio.file.Files.isDirectory(file)) {
+      throw new SafetensorsException(file, null, "is a directory, not a safetensors file");
+    }
+    try {
+      return FileChannel.open(file, StandardOpenOption.READ);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new SafetensorsException(file.toString(), null, "the file does not exist", e);
+    } catch (java.nio.file.AccessDeniedException e) {
+      throw new SafetensorsException(file.toString(), null, "permission denied", e);
+    }
+  }
+
   private static Source open(Path file) throws IOException {
-    FileChannel ch = FileChannel.open(file, StandardOpenOption.READ);
+    FileChannel ch = openChannel(file);
     return new Source() {
       @Override
       public long size() throws IOException {

@@ -7,7 +7,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 
 /**
@@ -103,7 +102,7 @@ public final class SafetensorsSlice implements TensorSource {
     SafetensorsReader.notifyRead(file, name);
     double[] out = new double[(to - from) * rowLength];
     long rowBytes = (long) rowLength * dtype.size;
-    try (FileChannel ch = FileChannel.open(Path.of(file), StandardOpenOption.READ)) {
+    try (FileChannel ch = SafetensorsReader.openChannel(Path.of(file))) {
       long size = ch.size();
       long time = Files.getLastModifiedTime(Path.of(file)).toMillis();
       if (size != fileSize || time != modified) {

@@ -180,6 +180,18 @@ class SafetensorsTest {
   }
 
   @Test
+  void aMissingFileOrADirectoryIsNamedAsSuch() throws IOException {
+    Path missing = dir.resolve("no.safetensors");
+    // before: the message was the path alone ("/tmp/.../no.safetensors"), a directory's "Is a directory"
+    assertMessage(assertThrows(SafetensorsException.class, () -> SafetensorsReader.read(missing)), missing,
+        "does not exist");
+    assertMessage(assertThrows(SafetensorsException.class, () -> SafetensorsReader.checkFinite(missing)), missing,
+        "does not exist");
+    assertMessage(assertThrows(SafetensorsException.class, () -> SafetensorsReader.read(dir)), dir,
+        "is a directory, not a safetensors file");
+  }
+
+  @Test
   void rejectsHeaderLengthBeyondTheFile() throws IOException {
     byte[] b = resource("golden_write.safetensors");
     ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(0, b.length);

@@ -170,7 +170,9 @@ public final class HostileInputs {
     cs.add(cfgCase("spec file missing", "spec: " + spec, "spec: " + dir.resolve("no-spec.yaml"), "no-spec.yaml",
         true));
     cs.add(cfgCase("weights file missing", "weights: " + weights, "weights: " + dir.resolve("no.safetensors"),
-        "no.safetensors", true));
+        "no.safetensors: the file does not exist", true));
+    cs.add(cfgCase("weights path a directory", "weights: " + weights, "weights: " + dir,
+        "is a directory, not a safetensors file", true));
     Path nanWeights = dir.resolve("nan.safetensors");
     SafetensorsWriter.write(nanWeights, tensors(Double.NaN, 17), Map.of());
     cs.add(cfgCase("NaN weight", "weights: " + weights, "weights: " + nanWeights, "fc2.weight", true));
