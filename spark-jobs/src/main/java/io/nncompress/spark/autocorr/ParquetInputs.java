@@ -62,12 +62,32 @@ public final class ParquetInputs {
 
   /** A failure while reading a dataset, as an error naming it (and the cause, which names the file). */
   public static BadInputException wrapReadFailure(String dataset, Exception e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
+    return new BadInputException("Dataset " + dataset + " cannot be read as Parquet: " + reason(e, true), e);
+  }
+
+  /** Spark's FAILED_READ_FILE errors name the file: "Encountered error while reading file PATH. ..." */
+  private static final java.util.regex.Pattern READING_FILE =
+      java.util.regex.Pattern.compile("while reading file (\\S+?)\\.(\\s|$)");
+
+  /**
+   * Why a read failed, on one line: the first line of the innermost cause's message (a Spark job's
+   * failure carries the executor's stack trace in its own message), with the file the failure names
+   * ({@code withFile}: Spark's FAILED_READ_FILE errors name it, their causes often do not) in front.
+   */
+  static String reason(Throwable e, boolean withFile) {
+    String line = String.valueOf(e);
+    String file = null;
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      String m = t.getMessage();
+      if (m != null && !m.isBlank()) { // the innermost message; a cause without one (an EOFException) adds its type
+        line = m.strip().lines().findFirst().orElse("").strip();
+        java.util.regex.Matcher f = READING_FILE.matcher(m);
+        file = f.find() ? f.group(1) : file;
+      } else if (t != e) {
+        line = line + " (" + t.getClass().getName() + ")";
+      }
     }
-    String why = root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (cause: " + root + ")";
-    return new BadInputException("Dataset " + dataset + " cannot be read as Parquet: " + why, e);
+    return withFile && file != null && !line.contains(file) ? "file " + file + ": " + line : line;
   }
 
   /** The column's encoding; a missing column or an unsupported type names the dataset and the column. */
@@ -184,12 +204,8 @@ public final class ParquetInputs {
 
   /** A failure while reading one file of a dataset, as an error naming the dataset and the file. */
   static BadInputException wrapFileFailure(String dataset, String file, Exception e) {
-    Throwable root = e;
-    while (root.getCause() != null && root.getCause() != root) {
-      root = root.getCause();
-    }
-    String why = root == e ? String.valueOf(e.getMessage()) : e.getMessage() + " (cause: " + root + ")";
-    return new BadInputException("Dataset " + dataset + " cannot be read as Parquet: file " + file + ": " + why, e);
+    return new BadInputException("Dataset " + dataset + " cannot be read as Parquet: file " + file + ": "
+        + reason(e, false), e);
   }
 
   /** Whether file-source metadata (file path, row index) can be selected for error messages. */

@@ -190,6 +190,8 @@ public final class HostileInputs {
     cs.add(cfgCase("empty calibration dataset", "calibration: " + train, "calibration: " + empty, empty, true));
     cs.add(cfgCase("calibration dataset missing", "calibration: " + train, "calibration: " + dir.resolve("nodata"),
         "nodata", true));
+    cs.add(cfgCase("calibration dataset a safetensors file", "calibration: " + train, "calibration: " + weights,
+        "footer", true));
     cs.add(cfgCase("input column missing", "input_column: x", "input_column: pixels", "pixels", true));
     cs.add(cfgCase("label column missing", "label_column: label", "label_column: y", "y", true));
     String wrongDim = data("dim13", 50, 13, 0, false, 1);

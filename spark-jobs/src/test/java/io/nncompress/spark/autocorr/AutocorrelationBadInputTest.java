@@ -111,9 +111,34 @@ class AutocorrelationBadInputTest {
   void nonParquetFileAndMissingPath() throws Exception {
     Path junk = dir.resolve("junk.parquet");
     Files.writeString(junk, "this is not parquet, just text that is long enough to have a tail", StandardCharsets.UTF_8);
-    assertMentions(fails(LayerInput.dense("fc", junk.toString(), "x")), "Dataset " + junk, "cannot be read as Parquet");
+    BadInputException e = fails(LayerInput.dense("fc", junk.toString(), "x"));
+    assertMentions(e, "Dataset " + junk, "cannot be read as Parquet", "junk.parquet", "is not a Parquet file");
+    // one line: before, the Spark job's failure brought the executor's stack trace into the message
+    assertFalse(e.getMessage().contains("\n"), e.getMessage());
     String missing = dir.resolve("nowhere").toString();
-    assertMentions(fails(LayerInput.dense("fc", missing, "x")), "Dataset " + missing, "cannot be read as Parquet");
+    BadInputException m = fails(LayerInput.dense("fc", missing, "x"));
+    assertMentions(m, "Dataset " + missing, "cannot be read as Parquet");
+    assertFalse(m.getMessage().contains("\n"), m.getMessage());
+  }
+
+  @Test
+  void aReadFailureIsTheInnermostMessageOnOneLineWithTheFileSparkNames() {
+    // a Spark job's failure: its message holds the executor's stack trace; the cause names the file,
+    // the innermost cause says what is wrong
+    RuntimeException footer = new RuntimeException("footer is too large: 3149194684to be read");
+    RuntimeException read = new RuntimeException("[FAILED_READ_FILE.CANNOT_READ_FILE_FOOTER] Encountered error while "
+        + "reading file file:/d/w.safetensors. Could not read footer.\nIf not, please convert it.", footer);
+    RuntimeException job = new RuntimeException("Job aborted due to stage failure: Task 0 in stage 0.0 failed\n\tat "
+        + "org.apache.spark.A.b(A.scala:1)\nDriver stacktrace:", read);
+    assertEquals("file file:/d/w.safetensors: footer is too large: 3149194684to be read", ParquetInputs.reason(job, true));
+    assertEquals("footer is too large: 3149194684to be read", ParquetInputs.reason(job, false));
+    // an innermost cause without a message adds its type to the message above it
+    assertEquals("cannot read the page (java.io.EOFException)",
+        ParquetInputs.reason(new java.io.IOException("cannot read the page", new java.io.EOFException()), true));
+    // a message that already names the file is not prefixed again
+    assertEquals("file:/d/x.parquet is not a Parquet file", ParquetInputs.reason(new RuntimeException(
+        "Encountered error while reading file file:/d/x.parquet. Bad.", new RuntimeException(
+        "file:/d/x.parquet is not a Parquet file")), true));
   }
 
   @Test
