@@ -93,6 +93,9 @@ public final class ArchitectureSpec {
 
   public static ArchitectureSpec read(Path file) throws IOException {
     String text;
+    if (Files.isDirectory(file)) {
+      throw new ModelSpecException("the architecture spec file " + file + " is a directory, not a YAML file");
+    }
     try {
       text = Files.readString(file, StandardCharsets.UTF_8);
     } catch (java.nio.file.NoSuchFileException e) {

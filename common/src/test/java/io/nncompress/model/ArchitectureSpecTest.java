@@ -42,4 +42,14 @@ class ArchitectureSpecTest {
     assertTrue(yaml.contains("name: fc1") && yaml.contains("type: dense"), yaml);
     assertEquals(describe(spec), describe(ArchitectureSpec.parse("written", yaml)));
   }
+
+  @Test
+  void aSpecPathThatIsAMissingFileOrADirectoryIsNamedAsSuch(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) {
+    java.nio.file.Path missing = dir.resolve("no.yaml");
+    Exception e = org.junit.jupiter.api.Assertions.assertThrows(ModelSpecException.class, () -> ArchitectureSpec.read(missing));
+    assertEquals("the architecture spec file " + missing + " does not exist", e.getMessage());
+    // before: "... cannot be read: java.io.IOException: Is a directory"
+    Exception d = org.junit.jupiter.api.Assertions.assertThrows(ModelSpecException.class, () -> ArchitectureSpec.read(dir));
+    assertEquals("the architecture spec file " + dir + " is a directory, not a YAML file", d.getMessage());
+  }
 }
