@@ -97,10 +97,12 @@ final class InterleavedRounds {
     double lo = Double.POSITIVE_INFINITY;
     double hi = 0;
     double longest = 0;
+    double shortest = Double.POSITIVE_INFINITY;
     for (int k = 0; k < best.length; k++) {
       lo = Math.min(lo, best[k]);
       hi = Math.max(hi, best[k]);
       longest = Math.max(longest, total[k]);
+      shortest = Math.min(shortest, total[k]);
     }
     if (lo > 20 || lo > 3 && hi > 3 * lo) {
       return true;
@@ -109,10 +111,6 @@ final class InterleavedRounds {
       return rep >= 2;
     }
     if (hi < SMALL) { // a millisecond solve: 7 rounds leave the JIT and the timer's noise in the verdict
-      double shortest = Double.POSITIVE_INFINITY;
-      for (double tk : total) {
-        shortest = Math.min(shortest, tk);
-      }
       return rep >= 7 && shortest >= SMALL_TOTAL || rep >= SMALL_ROUNDS;
     }
     double enoughTotal = hi <= 1.5 * lo && lo < 1 ? 3 : 1;

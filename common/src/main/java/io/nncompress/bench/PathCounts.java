@@ -164,9 +164,8 @@ final class PathCounts {
      * (s columns kept, unpenalised included; BCD's working set as the model counts it).
      */
     void choice(int h, int p, int s, int fistaIterations, int bcdSweeps, boolean fistaChosen) {
-      int w = Math.min(p, Math.max(s + 16, (int) Math.ceil(1.1 * s)));
       double f = fistaIterations * SolverCost.fistaIteration(h, p, Math.max(1, s));
-      double b = bcdSweeps * SolverCost.bcdSweep(h, p, w);
+      double b = bcdSweeps * SolverCost.bcdSweep(h, p, SolverCost.bcdWorkingSet(p, s));
       double chosen = fistaChosen ? f : b;
       double best = Math.min(f, b);
       work[0] += chosen;

@@ -140,6 +140,14 @@ public final class SolverCost {
     return work + CALL * w;
   }
 
+  /**
+   * The working set BCD's sweeps are counted over from a warm start with s columns (unpenalised
+   * included) of p: s plus the columns it adds, max(16, s / 10), at most p.
+   */
+  public static int bcdWorkingSet(int p, int s) {
+    return Math.min(p, Math.max(s + 16, (int) Math.ceil(1.1 * s)));
+  }
+
   /** Predicted GEMM flops of a FISTA solve (its start unknown). */
   public static double fista(int h, int p, int penalised, int kept, History hist) {
     return fista(h, p, penalised, kept, penalised, Start.UNKNOWN, hist);
@@ -176,7 +184,7 @@ public final class SolverCost {
   static double bcd(int h, int p, int penalised, int kept, int base, Start start, History hist) {
     int s = kept + (p - penalised);
     double f = base == 0 ? 1 : kept / (double) base;
-    int w = Math.min(p, Math.max(s + 16, (int) Math.ceil(1.1 * s)));
+    int w = bcdWorkingSet(p, s);
     return IterationCounts.bcd(f, start, hist) * bcdSweep(h, p, w);
   }
 
@@ -199,7 +207,7 @@ public final class SolverCost {
       return 0;
     }
     int s = kept + (p - penalised);
-    int w = Math.min(p, Math.max(s + 16, (int) Math.ceil(1.1 * s)));
+    int w = bcdWorkingSet(p, s);
     double sweep = bcdSweep(h, p, w);
     double sweeps = Math.floor(PROBE_SHARE * f / sweep);
     if (sweeps >= BcdProbe.RATE_SWEEPS) {
