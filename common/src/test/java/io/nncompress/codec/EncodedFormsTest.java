@@ -111,11 +111,14 @@ class EncodedFormsTest {
     SparseTensor s = SparseTensor.of(last, 1);
     assertEquals(SparseTensor.VALUES_OFFSET + 4 + (45 + 7) / 8, s.encode().length);
     assertBitwiseEqual(last, viaBytes(s).decode(), "trailing nonzero");
-    // all-zero layer under weight sharing with zeros skipped: nothing to cluster -> clear error
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> WeightSharing.fit(z, 1, WeightSharing.Solver.OPTIMAL, null, true, 0));
-    assertTrue(e.getMessage().contains("k must be at most the number of distinct values with positive weight (0)"),
-        e.getMessage());
+    // all-zero layer under weight sharing with zeros skipped (prune(1.0) -> kmeans): nothing to
+    // cluster, every code ZERO_CODE, a codebook of zeros; it decodes to the zeros through the bytes
+    WeightSharing allZero = WeightSharing.fit(z, 1, WeightSharing.Solver.OPTIMAL, null, true, 0);
+    assertArrayEquals(new float[] {0f, 0f}, allZero.codebook());
+    assertTrue(Arrays.stream(allZero.codes()).allMatch(c -> c == WeightSharing.ZERO_CODE));
+    for (boolean huff : new boolean[] {false, true}) {
+      assertBitwiseEqual(z, viaBytes(DeepCompressedTensor.of(allZero, true, 3, huff)).decode(), "all-zero " + huff);
+    }
     // a sparse deep-compressed layer whose stored codes are all one symbol, with rows of zeros
     float[] cb = {-1f, 2f};
     int[] codes = new int[45];
@@ -188,9 +191,12 @@ class EncodedFormsTest {
     assertEquals("bits must be in 1..8, cannot be: 0", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> WeightSharing.fit(w, 9));
     assertEquals("bits must be in 1..8, cannot be: 9", e.getMessage());
-    e = assertThrows(IllegalArgumentException.class, () -> WeightSharing.fit(w, 3));
-    assertTrue(e.getMessage().startsWith("bits = 3 (k = 8) for a 2x3 layer with 6 weights: k must be at most the"
-        + " number of distinct values with positive weight (4), cannot be: 8"), e.getMessage());
+    // 4 distinct weights and 8 shared values: each weight keeps its value, through the bytes too
+    WeightSharing few = WeightSharing.fit(w, 3);
+    assertArrayEquals(new float[] {0.1f, 0.2f, 0.3f, 0.4f, 0.4f, 0.4f, 0.4f, 0.4f}, few.codebook());
+    assertArrayEquals(new int[] {0, 1, 2, 0, 1, 3}, few.codes());
+    DenseMatrix f32 = DenseMatrix.fromRows(new double[][] {{0.1f, 0.2f, 0.3f}, {0.1f, 0.2f, 0.4f}});
+    assertBitwiseEqual(f32, viaBytes(KMeansTensor.of(few)).decode(), "4 distinct weights, bits 3");
     DenseMatrix nan = DenseMatrix.fromRows(new double[][] {{0.1, Double.NaN}});
     e = assertThrows(IllegalArgumentException.class, () -> WeightSharing.fit(nan, 1));
     assertEquals("weight (0, 1) must be finite, cannot be: NaN", e.getMessage());

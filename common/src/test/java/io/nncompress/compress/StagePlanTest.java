@@ -61,6 +61,24 @@ class StagePlanTest {
     assertTrue(p.prefix(2).encode(w, null).encode().length > viaPlan.encode().length, "huffman saves bytes");
   }
 
+  /**
+   * Deep Compression's plan on a small layer it leaves with fewer nonzero weights than shared values
+   * (20 x 30 pruned to 99%: 6 nonzero, kmeans(4): 16 values), and kmeans_aware(4) on a layer of one
+   * weight: each weight keeps its float32 value exactly.
+   */
+  @Test
+  void sharedValuesBeyondTheDistinctWeightsKeepEachWeight() {
+    DenseMatrix w = weights();
+    DenseMatrix pruned = TensorCodecs.decode("sparse", StagePlan.parse("prune(0.99)").encode(w, null).encode()).decode();
+    assertEquals(6, java.util.Arrays.stream(pruned.data).filter(v -> v != 0).count());
+    EncodedTensor t = StagePlan.parse("prune(0.99) -> kmeans(4) -> huffman").encode(w, null);
+    DenseMatrix back = TensorCodecs.decode(t.codec(), t.encode()).decode();
+    assertArrayEquals(pruned.data, back.data, 0);
+    DenseMatrix one = DenseMatrix.fromRows(new double[][] {{-0.375}});
+    EncodedTensor a = StagePlan.parse("kmeans_aware(4) -> huffman").encode(one, new DenseMatrix(1, 1, new double[] {2.0}));
+    assertArrayEquals(one.data, TensorCodecs.decode(a.codec(), a.encode()).decode().data, 0);
+  }
+
   @Test
   void otherCodecsStandAlone() {
     DenseMatrix w = weights();

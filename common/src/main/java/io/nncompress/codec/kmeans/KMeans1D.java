@@ -33,6 +33,10 @@ import java.util.Arrays;
  * The exact solver is {@link OptimalKMeans1D}, Lloyd's algorithm {@link Lloyd1D}.
  * Points with weight 0 do not influence the centroids. Centroids are returned ascending.
  *
+ * <p>With fewer distinct values of positive weight (or non-empty bins) than k, every solver returns
+ * those values, each its own centroid (SSE 0), the largest repeated up to k centroids: a layer that
+ * pruning or an earlier quantization left with few distinct weights keeps each of them exactly.
+ *
  * <p>Lloyd's algorithm, from any initialisation, stops in poor local optima on heavy-tailed
  * weights, which is why the solver is exact. Speed: {@code bin/nncompress bench kmeans}
  * (docs/benchmarks.md).
@@ -89,11 +93,15 @@ public final class KMeans1D {
    *
    * @param values the points, finite
    * @param weightsOrNull one weight >= 0 per point, or null for unit weights
-   * @param k number of centroids, 1 .. the number of distinct values with positive weight
+   * @param k number of centroids, at least 1 (more than the distinct values with positive weight:
+   *     those values, padded; see the class comment)
    */
   public static Result optimal(double[] values, double[] weightsOrNull, int k) {
     WeightedValues v = WeightedValues.of(values, weightsOrNull);
-    checkK(k, v.n, "distinct values with positive weight");
+    checkK(k, v.n, "values with positive weight");
+    if (k > v.n) {
+      return new Result(everyValue(v, k), 0, 0);
+    }
     long cells = (long) k * (v.n + 1);
     if (cells > MAX_DIRECT_CELLS) {
       throw new IllegalArgumentException("Exact 1-D k-means on " + v.n + " distinct values with k = " + k
@@ -113,7 +121,7 @@ public final class KMeans1D {
     Histogram h = histogram(values, weightsOrNull, bins);
     WeightedValues v = WeightedValues.of(h.centers, h.weights);
     checkK(k, v.n, "non-empty histogram bins");
-    double[] c = OptimalKMeans1D.centroids(v, k, true);
+    double[] c = k > v.n ? everyValue(v, k) : OptimalKMeans1D.centroids(v, k, true);
     return new Result(c, sse(values, weightsOrNull, c), 0);
   }
 
@@ -125,9 +133,12 @@ public final class KMeans1D {
    */
   public static Result lloyd(double[] values, double[] weightsOrNull, int k, Init init, long seed, int maxIterations) {
     WeightedValues v = WeightedValues.of(values, weightsOrNull);
-    checkK(k, v.n, "distinct values with positive weight");
+    checkK(k, v.n, "values with positive weight");
     if (init == null) {
       throw new IllegalArgumentException("init must be one of " + Arrays.toString(Init.values()) + ", cannot be: null");
+    }
+    if (k > v.n) {
+      return new Result(everyValue(v, k), 0, 0);
     }
     double[] c;
     switch (init) {
@@ -239,17 +250,23 @@ public final class KMeans1D {
     if (k < 1) {
       throw new IllegalArgumentException("k must be at least 1, cannot be: " + k);
     }
-    if (k > available) {
-      throw new IllegalArgumentException(
-          "k must be at most the number of " + what + " (" + available + "), cannot be: " + k);
+    if (available == 0) {
+      throw new IllegalArgumentException("there are no " + what + " to cluster");
     }
+  }
+
+  // fewer distinct values than k: each value its own centroid, the largest repeated up to k
+  private static double[] everyValue(WeightedValues v, int k) {
+    double[] c = Arrays.copyOf(v.x, k);
+    Arrays.fill(c, v.n, k, v.x[v.n - 1]);
+    return c;
   }
 
   /** Exact solver with the divide-and-conquer layers instead of SMAWK (kept as a cross-check for tests). */
   static Result optimalDivideAndConquer(double[] values, double[] weightsOrNull, int k) {
     WeightedValues v = WeightedValues.of(values, weightsOrNull);
-    checkK(k, v.n, "distinct values with positive weight");
-    double[] c = OptimalKMeans1D.centroids(v, k, false);
+    checkK(k, v.n, "values with positive weight");
+    double[] c = k > v.n ? everyValue(v, k) : OptimalKMeans1D.centroids(v, k, false);
     return new Result(c, v.sse(c), 0);
   }
 }

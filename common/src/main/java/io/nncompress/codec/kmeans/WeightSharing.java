@@ -58,7 +58,10 @@ public final class WeightSharing {
   }
 
   /**
-   * Clusters the weights of w into 2^bits shared values.
+   * Clusters the weights of w into 2^bits shared values. Fewer distinct weights than that (a pruned
+   * small layer, a layer quantized before) each keep their value exactly, the codebook padded by
+   * repeating its largest value ({@link KMeans1D}); a layer of only skipped zeros gets a codebook of
+   * zeros.
    *
    * @param rDiagOrNull R_jj per column of w for the data-aware weighted k-means, or null
    * @param skipZeros cluster only the nonzero weights; zeros get {@link #ZERO_CODE}
@@ -106,7 +109,9 @@ public final class WeightSharing {
     }
     double[] c;
     try {
-      c = solve(x, wt, k, solver, seed);
+      // every weight a skipped zero: nothing to cluster, every code ZERO_CODE; no input with R_jj > 0
+      // (kmeans_aware): any codebook is optimal for the weighted error, so the plain one
+      c = m == 0 ? new double[k] : solve(x, wt != null && !hasPositive(wt) ? null : wt, k, solver, seed);
     } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("bits = " + bits + " (k = " + k + ") for a " + w.shape() + " layer with "
           + m + (skipZeros ? " nonzero" : "") + " weights: " + e.getMessage(), e);
@@ -148,6 +153,15 @@ public final class WeightSharing {
       }
     }
     return new WeightSharing(rows, cols, bits, codebook.clone(), codes.clone());
+  }
+
+  private static boolean hasPositive(double[] w) {
+    for (double v : w) {
+      if (v > 0) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static double[] solve(double[] x, double[] wt, int k, Solver solver, long seed) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -229,12 +230,33 @@ class KMeans1DTest {
   }
 
   @Test
+  void fewerDistinctValuesThanKEachKeepTheirValue() {
+    // 3 distinct values with positive weight (2 twice; 9 has weight 0), k = 5: every solver returns
+    // 1, 2, 3 and repeats 3 up to 5 centroids, SSE 0
+    double[] x = {3, 2, 1, 2, 9};
+    double[] w = {1, 2, 1, 1, 0};
+    double[] expected = {1, 2, 3, 3, 3};
+    for (KMeans1D.Result r : List.of(KMeans1D.optimal(x, w, 5), KMeans1D.optimalDivideAndConquer(x, w, 5),
+        KMeans1D.optimalOnHistogram(x, w, 5, 1000), KMeans1D.lloyd(x, w, 5, KMeans1D.Init.LINEAR, 0, 10),
+        KMeans1D.lloyd(x, w, 5, KMeans1D.Init.DENSITY, 0, 10), KMeans1D.lloyd(x, w, 5, KMeans1D.Init.RANDOM, 7, 10))) {
+      assertArrayEquals(expected, r.centroids, 0, r.toString());
+      assertEquals(0.0, r.sse, 0, r.toString());
+    }
+    // the nearest centroid of each value is its own (ties to the lower index)
+    assertEquals(2, KMeans1D.nearest(expected, 3));
+    assertEquals(1, KMeans1D.nearest(expected, 2));
+    // the histogram's bins: 4 values in 2 non-empty bins over [0, 10] -> the bins' means, padded
+    KMeans1D.Result h = KMeans1D.optimalOnHistogram(new double[] {0, 1, 9, 10}, null, 4, 2);
+    assertArrayEquals(new double[] {0.5, 9.5, 9.5, 9.5}, h.centroids, 0);
+    assertEquals(1.0, h.sse, 1e-12);
+  }
+
+  @Test
   void badParametersNameTheParameter() {
     double[] x = {1, 2, 2, 3};
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> KMeans1D.optimal(x, null, 4));
-    assertTrue(e.getMessage().contains("k must be at most the number of distinct values with positive weight (3)"),
-        e.getMessage());
-    assertTrue(e.getMessage().endsWith("cannot be: 4"), e.getMessage());
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> KMeans1D.optimal(x, new double[4], 1));
+    assertEquals("there are no values with positive weight to cluster", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> KMeans1D.optimal(x, null, 0));
     assertEquals("k must be at least 1, cannot be: 0", e.getMessage());
     e = assertThrows(IllegalArgumentException.class, () -> KMeans1D.lloyd(new double[] {1, Double.NaN}, null, 1,

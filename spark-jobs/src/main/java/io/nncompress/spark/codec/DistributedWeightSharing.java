@@ -153,8 +153,8 @@ public final class DistributedWeightSharing {
    * Weight sharing of a layer given as (row index, row) pairs; every row has the same length.
    *
    * @throws IllegalArgumentException bits outside 1..8, bins outside 1..{@link #MAX_BINS}, an
-   *     empty layer, rows of different lengths, a non-finite weight (naming its row and column),
-   *     fewer distinct values (or non-empty bins) than 2^bits
+   *     empty layer, rows of different lengths, a non-finite weight (naming its row and column);
+   *     fewer distinct values (or non-empty bins) than 2^bits each become a shared value ({@link KMeans1D})
    */
   public static Result fit(JavaPairRDD<Long, float[]> rows, Options options) {
     WeightSharing.checkBits(options.bits);
