@@ -7,6 +7,7 @@ import io.nncompress.progress.ProgressSink;
 import io.nncompress.progress.StreamSink;
 import io.nncompress.spark.autocorr.BadInputException;
 import io.nncompress.spark.progress.LogOutput;
+import io.nncompress.spark.progress.RunningTasks;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -19,6 +20,8 @@ import java.io.StringWriter;
  * error that ends a failed command, and in JSON Lines the command's start and end.
  */
 final class CliOutput implements AutoCloseable {
+  /** How long a failed command waits for its job's killed tasks to end. */
+  static final long KILLED_TASKS_WAIT_MILLIS = 10_000;
   private final LogFormat format;
   private final PrintStream err;
   private final String command;
@@ -57,6 +60,9 @@ final class CliOutput implements AutoCloseable {
    * message names the file, column, layer or key), 1 for anything else (with the stack trace).
    */
   int failure(Throwable ex) {
+    // the failed job's other tasks are still being killed: their warnings go where Spark's failure
+    // went (the log file), before the error line and before the logging is put back
+    RunningTasks.awaitNone(KILLED_TASKS_WAIT_MILLIS);
     BadInputException bad = BadInputException.find(ex);
     int code = bad != null ? 2 : 1;
     if (format == LogFormat.JSON) {

@@ -1,0 +1,72 @@
+package io.nncompress.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.nncompress.progress.LogFormat;
+import io.nncompress.spark.SparkTestSession;
+import io.nncompress.spark.autocorr.BadInputException;
+import io.nncompress.spark.progress.RunningTasks;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.SparkContext;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A job fails on bad input in one task while another task of its stage still runs: Spark fails the
+ * job at once and kills the other task afterwards, which then logs a multi-line "Lost task ...
+ * TaskKilled" warning. The command's error line must be the last thing it prints: the warning goes
+ * to the log file, not to the console after the line (it did, with {@code compress -q}, when a
+ * layer's stage failed while the other layers' tasks ran).
+ */
+class KilledTasksOutputTest {
+  static final Pattern LOG_FILE = Pattern.compile("see (\\S+\\.log)\\)$");
+
+  @Test
+  void theKilledTasksWarningsGoToTheLogFileBeforeTheErrorLine() throws Exception {
+    SparkContext sc = SparkTestSession.get().sparkContext();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+    int code;
+    int runningAfter;
+    try (CliOutput out = CliOutput.open(LogFormat.HUMAN, true, false, 2.0, errStream, "killed-tasks-test")) {
+      Exception failure = assertThrows(Exception.class, () -> new JavaSparkContext(sc)
+          .parallelize(List.of(0, 1), 2).foreach(KilledTasksOutputTest::task));
+      code = out.failure(failure);
+      runningAfter = RunningTasks.count(sc);
+    }
+    assertEquals(2, code);
+    assertEquals(0, runningAfter, "the killed task has ended when the command reports its failure");
+    List<String> lines = err.toString(StandardCharsets.UTF_8).lines().toList();
+    assertEquals(1, lines.size(), "one line:\n" + err);
+    assertTrue(lines.get(0).startsWith("nncompress: error: partition 0 is bad"), lines.get(0));
+    Matcher m = LOG_FILE.matcher(lines.get(0));
+    assertTrue(m.find(), lines.get(0));
+    String log = Files.readString(Path.of(m.group(1)));
+    assertTrue(log.contains("TaskKilled"), "the killed task's warning is in the log file:\n" + log);
+  }
+
+  // partition 0 fails once both run; partition 1 runs until it is killed, and takes 1 s to end
+  static void task(int partition) throws InterruptedException {
+    TaskContext ctx = TaskContext.get();
+    if (partition == 0) {
+      Thread.sleep(300);
+      throw new BadInputException("partition 0 is bad");
+    }
+    long end = System.nanoTime() + 60_000_000_000L;
+    while (!ctx.isInterrupted() && System.nanoTime() < end) {
+      Thread.sleep(10);
+    }
+    Thread.sleep(1000);
+    ctx.killTaskIfInterrupted();
+  }
+}
