@@ -205,6 +205,9 @@ public final class HostileInputs {
     String nan = data("nan-later", 100, 12, 0, false, 1);
     data("nan-later", 100, 12, 0, true, 1);
     cs.add(cfgCase("NaN in a later file, run", "calibration: " + train, "calibration: " + nan, "NaN", false));
+    // found only after LNR (the budget depends on the layer's shape), while the other layers' tasks run
+    cs.add(cfgCase("stage byte budget below a rank-1 factor, run", "kmeans(3) -> huffman", "svd(bytes=10)",
+        "svd(bytes=10)", false));
     // a layer of d = 20,000: R alone is 3.2 GB, the LNR's estimate beyond any default driver
     Path wide = Files.writeString(dir.resolve("wide.yaml"), "name: wide\ninput: [20000]\nlayers:\n"
         + "  - {name: big, type: dense, units: 10}\n");
