@@ -90,6 +90,18 @@ public final class DeepCompressedTensor implements EncodedTensor {
     return new DeepCompressedTensor(shared, sparse, sparse ? gapBits : 0, huffman, maxCodeLength);
   }
 
+  /**
+   * Deep Compression's last stage: the indices (and gaps) Huffman coded, unless that is larger than
+   * the fixed-width form, as on a small layer whose code tables (5 bits per symbol) cost more than
+   * the codes save; then the fixed-width form ({@link #isHuffman()} false). Never larger than
+   * {@code of(shared, sparse, gapBits, false)}.
+   */
+  public static DeepCompressedTensor huffmanIfSmaller(WeightSharing shared, boolean sparse, int gapBits) {
+    DeepCompressedTensor coded = of(shared, sparse, gapBits, true);
+    DeepCompressedTensor fixed = of(shared, sparse, gapBits, false);
+    return coded.encodedLength() <= fixed.encodedLength() ? coded : fixed;
+  }
+
   public static DeepCompressedTensor fromBytes(byte[] bytes) {
     ByteBuffer b = FormatChecks.header(bytes, CODEC, MAGIC, CODEBOOK_OFFSET);
     int rows = b.getInt(ROWS_OFFSET);

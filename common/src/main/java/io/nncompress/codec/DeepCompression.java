@@ -108,6 +108,7 @@ public final class DeepCompression {
     }
     WeightSharing ws = WeightSharing.fit(p, config.bits, config.solver, config.dataAware ? rDiagOrNull : null, prune,
         config.seed);
-    return DeepCompressedTensor.of(ws, prune, config.gapBits, config.huffman);
+    return config.huffman ? DeepCompressedTensor.huffmanIfSmaller(ws, prune, config.gapBits)
+        : DeepCompressedTensor.of(ws, prune, config.gapBits, false);
   }
 }

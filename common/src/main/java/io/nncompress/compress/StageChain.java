@@ -147,9 +147,10 @@ public final class StageChain {
           p.sparse, 0L);
       p.encoded = DeepCompressedTensor.of(p.shared, p.sparse, GAP_BITS, false);
     } else if (s instanceof Stage.Huffman) {
-      // the codes of kmeans, Huffman coded; pruned float32 values without kmeans stay as they are
+      // the codes of kmeans, Huffman coded where that is smaller; pruned float32 values without kmeans
+      // stay as they are
       if (p.shared != null) {
-        p.encoded = DeepCompressedTensor.of(p.shared, p.sparse, GAP_BITS, true);
+        p.encoded = DeepCompressedTensor.huffmanIfSmaller(p.shared, p.sparse, GAP_BITS);
       }
     } else if (s instanceof Stage.Uniform u) {
       p.encoded = UniformQuantizer.quantize(w, u.bits(),

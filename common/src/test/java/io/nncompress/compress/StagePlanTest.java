@@ -2,9 +2,11 @@ package io.nncompress.compress;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nncompress.codec.DeepCompressedTensor;
 import io.nncompress.codec.DeepCompression;
 import io.nncompress.codec.EncodedTensor;
 import io.nncompress.codec.TensorCodecs;
@@ -77,6 +79,29 @@ class StagePlanTest {
     DenseMatrix one = DenseMatrix.fromRows(new double[][] {{-0.375}});
     EncodedTensor a = StagePlan.parse("kmeans_aware(4) -> huffman").encode(one, new DenseMatrix(1, 1, new double[] {2.0}));
     assertArrayEquals(one.data, TensorCodecs.decode(a.codec(), a.encode()).decode().data, 0);
+  }
+
+  /**
+   * huffman never makes a layer larger: on 6 stored weights the code tables (16 index lengths and 32
+   * gap lengths, 5 bits each) cost more than the codes save, and the fixed-width form is kept; on the
+   * whole 20 x 30 layer the Huffman-coded form is smaller and is the one written.
+   */
+  @Test
+  void huffmanIsKeptOnlyWhereItIsSmaller() {
+    DenseMatrix w = weights();
+    DeepCompressedTensor fixedSmall = (DeepCompressedTensor) StagePlan.parse("prune(0.99) -> kmeans(4)").encode(w, null);
+    DeepCompressedTensor small = (DeepCompressedTensor) StagePlan.parse("prune(0.99) -> kmeans(4) -> huffman")
+        .encode(w, null);
+    long coded = DeepCompressedTensor.of(small.shared(), true, StageChain.GAP_BITS, true).encode().length;
+    assertTrue(coded > fixedSmall.encode().length, coded + " vs " + fixedSmall.encode().length);
+    assertFalse(small.isHuffman());
+    assertArrayEquals(fixedSmall.encode(), small.encode());
+    DeepCompressedTensor fixedWhole = (DeepCompressedTensor) StagePlan.parse("kmeans(4)").encode(w, null);
+    DeepCompressedTensor whole = (DeepCompressedTensor) StagePlan.parse("kmeans(4) -> huffman").encode(w, null);
+    assertTrue(whole.isHuffman());
+    assertTrue(whole.encode().length < fixedWhole.encode().length, whole.encode().length + " vs "
+        + fixedWhole.encode().length);
+    assertArrayEquals(fixedWhole.decode().data, whole.decode().data, 0);
   }
 
   @Test

@@ -253,7 +253,8 @@ final class DistributedLayers {
       f = fit(l, bits, aware ? rDiag : null, anyHuffman);
       fitted.put(l.name(), f);
     }
-    return huffman ? f.huffman : f.fixed;
+    // Huffman coded where that is smaller (DeepCompressedTensor.huffmanIfSmaller)
+    return huffman && f.huffman.encodedLength() <= f.fixed.encodedLength() ? f.huffman : f.fixed;
   }
 
   /** The report's codebook entry of a layer fitted here, or null. */
