@@ -348,7 +348,6 @@ class CompressionJobTest {
       CompressedModelStore.StoredLayer l = stored.get(k);
       assertEquals("deepcomp", l.weight.codec(), l.layer);
       io.nncompress.codec.DeepCompressedTensor t = (io.nncompress.codec.DeepCompressedTensor) l.weight;
-      assertTrue(t.isHuffman());
       DenseMatrix q = t.decode();
       assertEquals(before[k].rows, q.rows);
       assertEquals(before[k].cols, q.cols);
@@ -367,9 +366,12 @@ class CompressionJobTest {
       // the SSE of the exact 1-D solver on the same weights, locally
       double exact = io.nncompress.codec.kmeans.KMeans1D.optimal(before[k].data, null, 8).sse;
       assertTrue(sse >= exact * (1 - 1e-9) && sse <= exact * 1.01, l.layer + ": SSE " + sse + " vs exact " + exact);
-      // the bytes written from the partitions' streams are the local encoder's for the same codes
-      assertArrayEquals(io.nncompress.codec.DeepCompressedTensor.of(t.shared(), false, 0, true).encode(),
-          l.weight.encode(), l.layer);
+      // the bytes written from the partitions' streams are the local encoder's for the same codes, in
+      // the smaller form (at 80 and 120 weights the fixed-width codes: DistributedLayersTest has both)
+      byte[] coded = io.nncompress.codec.DeepCompressedTensor.of(t.shared(), false, 0, true).encode();
+      byte[] fixed = io.nncompress.codec.DeepCompressedTensor.of(t.shared(), false, 0, false).encode();
+      assertEquals(coded.length <= fixed.length, t.isHuffman(), l.layer);
+      assertArrayEquals(t.isHuffman() ? coded : fixed, l.weight.encode(), l.layer);
     }
     assertEquals("deepcomp", stored.get(2).weight.codec());
 

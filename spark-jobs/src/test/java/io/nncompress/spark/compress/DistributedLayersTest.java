@@ -1,17 +1,27 @@
 package io.nncompress.spark.compress;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.nncompress.codec.DeepCompressedTensor;
+import io.nncompress.codec.TensorCodecs;
+import io.nncompress.compress.StagePlan;
+import io.nncompress.linalg.DenseMatrix;
 import io.nncompress.model.ArchitectureSpec;
+import io.nncompress.model.DenseLayer;
+import io.nncompress.model.FeatureShape;
+import io.nncompress.model.Network;
+import io.nncompress.spark.SparkTestSession;
 import io.nncompress.spark.autocorr.BadInputException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-/** Which weights the job leaves on file (from the spec, the header's shapes and the config alone). */
+/** Which weights the job leaves on file (from the spec, the header's shapes and the config alone), and what it writes for them. */
 class DistributedLayersTest {
   static final ArchitectureSpec SPEC = ArchitectureSpec.parse("net.yaml", "name: net\ninput: [20]\nlayers:\n"
       + "  - {name: a, type: dense, units: 30}\n  - {type: relu}\n"
@@ -44,6 +54,41 @@ class DistributedLayersTest {
     CompressionConfig c = config("  plan: kmeans(4)\n  distributed_above: 100\n");
     c.keptWhole.remove("a");
     assertEquals(Set.of("c.weight"), DistributedLayers.onFile(c, SPEC, SHAPES));
+  }
+
+  /**
+   * The form written for a layer clustered on the executors: Huffman coded from the partitions'
+   * streams where that is smaller (a 60 x 50 layer of Laplace weights: the bytes the local encoder
+   * writes for the same codes), the fixed-width codes where the code tables cost more (4 x 5).
+   */
+  @Test
+  void distributedLayersAreHuffmanCodedWhereThatIsSmaller() {
+    java.util.Random rnd = new java.util.Random(5);
+    DenseMatrix big = new DenseMatrix(60, 50);
+    for (int k = 0; k < big.data.length; k++) {
+      big.data[k] = Math.log(rnd.nextDouble()) * (rnd.nextBoolean() ? 1 : -1);
+    }
+    DenseMatrix small = new DenseMatrix(4, 60);
+    for (int k = 0; k < small.data.length; k++) {
+      small.data[k] = rnd.nextGaussian();
+    }
+    Network net = new Network("t", FeatureShape.flat(50), null, List.of(new DenseLayer("big", big, new double[60]),
+        new DenseLayer("small", small, new double[4])));
+    CompressionConfig c = CompressionConfig.parse("t.yaml", "model: {spec: net.yaml, weights: net.safetensors}\n"
+        + "data: {calibration: /d}\nlnr:\n  target: none\nstages:\n  plan: kmeans(4) -> huffman\n"
+        + "  distributed_above: 100\noutput: /o\n", Path.of("/tmp"));
+    DistributedLayers d = new DistributedLayers(SparkTestSession.get(), c, net);
+    assertEquals(Set.of("big", "small"), d.routed());
+    StagePlan plan = StagePlan.parse("kmeans(4) -> huffman");
+    for (int k = 0; k < 2; k++) {
+      DeepCompressedTensor written = (DeepCompressedTensor) TensorCodecs.decode(DeepCompressedTensor.CODEC,
+          d.encode(net.layer(k), plan, null).encode());
+      byte[] coded = DeepCompressedTensor.of(written.shared(), false, 0, true).encode();
+      byte[] fixed = DeepCompressedTensor.of(written.shared(), false, 0, false).encode();
+      assertEquals(k == 0, written.isHuffman(), coded.length + " bytes Huffman coded, " + fixed.length + " fixed");
+      assertArrayEquals(k == 0 ? coded : fixed, written.encode());
+      assertEquals(Math.min(coded.length, fixed.length), written.encode().length);
+    }
   }
 
   @Test
