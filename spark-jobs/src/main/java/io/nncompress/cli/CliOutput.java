@@ -87,7 +87,7 @@ final class CliOutput implements AutoCloseable {
 
   /** Where the log events not shown on stderr (libraries' stack traces) went, if anywhere. */
   private String logNote() {
-    java.nio.file.Path f = logs.logFile();
+    java.nio.file.Path f = logs.failureLogFile();
     return f == null ? "" : " (Spark's log and stack traces: see " + f + ")";
   }
 

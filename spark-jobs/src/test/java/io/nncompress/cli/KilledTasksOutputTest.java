@@ -22,7 +22,7 @@ import org.apache.spark.api.java.JavaSparkContext;
 import org.junit.jupiter.api.Test;
 
 /**
- * A job fails on bad input in one task while another task of its stage still runs: Spark fails the
+ * The command's error line and the log file. A job fails on bad input in one task while another task of its stage still runs: Spark fails the
  * job at once and kills the other task afterwards, which then logs a multi-line "Lost task ...
  * TaskKilled" warning. The command's error line must be the last thing it prints: the warning goes
  * to the log file, not to the console after the line (it did, with {@code compress -q}, when a
@@ -53,6 +53,39 @@ class KilledTasksOutputTest {
     assertTrue(m.find(), lines.get(0));
     String log = Files.readString(Path.of(m.group(1)));
     assertTrue(log.contains("TaskKilled"), "the killed task's warning is in the log file:\n" + log);
+  }
+
+  /**
+   * With {@code --quiet} a library's one-line warning goes to the log file too; an error line names
+   * that file only when it holds a failure's details (an error or a stack trace), not for those
+   * warnings alone (a config error used to send the user to a file holding only netlib's
+   * "Failed to load implementation from: VectorBLAS").
+   */
+  @Test
+  void theErrorLineNamesTheLogFileOnlyWhenItHoldsAFailure() throws Exception {
+    org.apache.logging.log4j.Logger lib = org.apache.logging.log4j.LogManager.getLogger("org.example.Library");
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try (CliOutput out = CliOutput.open(LogFormat.HUMAN, true, false, 2.0, new PrintStream(err, true,
+        StandardCharsets.UTF_8), "log-note-test")) {
+      lib.warn("a one-line warning of a library");
+      out.failure(new BadInputException("Config x.yaml, key lnr.layers.fc7: no weighted layer 'fc7'"));
+    }
+    assertEquals("nncompress: error: Config x.yaml, key lnr.layers.fc7: no weighted layer 'fc7'\n",
+        err.toString(StandardCharsets.UTF_8).replace("\r", ""));
+
+    err.reset();
+    try (CliOutput out = CliOutput.open(LogFormat.HUMAN, true, false, 2.0, new PrintStream(err, true,
+        StandardCharsets.UTF_8), "log-note-test")) {
+      lib.warn("a one-line warning of a library");
+      lib.error("a task failed", new IllegalStateException("in the task"));
+      out.failure(new BadInputException("Dataset d: bad row"));
+    }
+    String line = err.toString(StandardCharsets.UTF_8).trim();
+    Matcher m = LOG_FILE.matcher(line);
+    assertTrue(line.startsWith("nncompress: error: Dataset d: bad row (Spark's log and stack traces: see ")
+        && m.find(), line);
+    String log = Files.readString(Path.of(m.group(1)));
+    assertTrue(log.contains("a one-line warning of a library") && log.contains("in the task"), log);
   }
 
   // partition 0 fails once both run; partition 1 runs until it is killed, and takes 1 s to end

@@ -44,6 +44,8 @@ final class HumanLogAppender extends AbstractAppender {
   private Path file;
   private Writer writer;
   private boolean failed;
+  /** Whether the file got an error, a stack trace or a multi-line message (not only library warnings). */
+  private boolean failures;
 
   HumanLogAppender(Configuration config, PrintStream err, boolean quiet, boolean verbose, String command) {
     super(NAME, null, null, true, Property.EMPTY_ARRAY);
@@ -71,6 +73,11 @@ final class HumanLogAppender extends AbstractAppender {
     }
     String m = e.getMessage() == null ? "" : e.getMessage().getFormattedMessage();
     return m == null || m.indexOf('\n') < 0;
+  }
+
+  private static boolean hasNewline(LogEvent e) {
+    String m = e.getMessage() == null ? null : e.getMessage().getFormattedMessage();
+    return m != null && m.indexOf('\n') >= 0;
   }
 
   private static boolean hasTrace(LogEvent e) {
@@ -105,6 +112,7 @@ final class HumanLogAppender extends AbstractAppender {
       }
       writer.write(full.toSerializable(e));
       writer.flush();
+      failures |= e.getThrown() != null || e.getLevel().isMoreSpecificThan(Level.ERROR) || hasNewline(e);
     } catch (IOException | UncheckedIOException ex) {
       failed = true; // the log file cannot be written: say so once, on stderr, without the event
       err.println("nncompress: cannot write the log file " + file + ": " + ex.getMessage());
@@ -125,6 +133,11 @@ final class HumanLogAppender extends AbstractAppender {
   /** The log file, or null when nothing was written to one. */
   synchronized Path file() {
     return writer == null ? null : file;
+  }
+
+  /** The log file if it holds an error, a stack trace or a multi-line message, else null. */
+  synchronized Path failureFile() {
+    return failures ? file() : null;
   }
 
   @Override

@@ -274,6 +274,15 @@ public final class LogOutput implements AutoCloseable {
     return human == null ? null : human.file();
   }
 
+  /**
+   * {@link #logFile()} if it holds an error, a stack trace or a multi-line message (a failure's
+   * details), else null: with {@code --quiet} libraries' one-line warnings go there too, and an
+   * error line does not send the user to a file of those alone.
+   */
+  public Path failureLogFile() {
+    return human == null ? null : human.failureFile();
+  }
+
   /** A log event as a JSON Lines event through the installed progress sink. */
   static ProgressEvent event(LogEvent e) {
     ProgressEvent ev = new ProgressEvent(e.getTimeMillis(), e.getLevel().name(), ProgressEvent.LOG);
