@@ -68,11 +68,12 @@ final class HumanLogAppender extends AbstractAppender {
     if (logger.startsWith("io.nncompress")) {
       return !hasTrace(e); // nncompress's own message quoting a Spark failure, traces and all
     }
-    if (quiet || e.getThrown() != null || e.getLevel().isMoreSpecificThan(Level.ERROR)) {
-      return false;
-    }
-    String m = e.getMessage() == null ? "" : e.getMessage().getFormattedMessage();
-    return m == null || m.indexOf('\n') < 0;
+    return !quiet && !failure(e);
+  }
+
+  // what a failure leaves in the log: an error, a stack trace, a multi-line message (Spark's task failures)
+  private static boolean failure(LogEvent e) {
+    return e.getThrown() != null || e.getLevel().isMoreSpecificThan(Level.ERROR) || hasNewline(e);
   }
 
   private static boolean hasNewline(LogEvent e) {
@@ -112,7 +113,7 @@ final class HumanLogAppender extends AbstractAppender {
       }
       writer.write(full.toSerializable(e));
       writer.flush();
-      failures |= e.getThrown() != null || e.getLevel().isMoreSpecificThan(Level.ERROR) || hasNewline(e);
+      failures |= failure(e);
     } catch (IOException | UncheckedIOException ex) {
       failed = true; // the log file cannot be written: say so once, on stderr, without the event
       err.println("nncompress: cannot write the log file " + file + ": " + ex.getMessage());
