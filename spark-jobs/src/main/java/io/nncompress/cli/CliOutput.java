@@ -7,7 +7,7 @@ import io.nncompress.progress.ProgressSink;
 import io.nncompress.progress.StreamSink;
 import io.nncompress.spark.autocorr.BadInputException;
 import io.nncompress.spark.progress.LogOutput;
-import io.nncompress.spark.progress.RunningTasks;
+import io.nncompress.spark.progress.SparkProgress;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -62,7 +62,7 @@ final class CliOutput implements AutoCloseable {
   int failure(Throwable ex) {
     // the failed job's other tasks are still being killed: their warnings go where Spark's failure
     // went (the log file), before the error line and before the logging is put back
-    RunningTasks.awaitNone(KILLED_TASKS_WAIT_MILLIS);
+    SparkProgress.awaitNoRunningTasksOfDefaultSession(KILLED_TASKS_WAIT_MILLIS);
     BadInputException bad = BadInputException.find(ex);
     int code = bad != null ? 2 : 1;
     if (format == LogFormat.JSON) {

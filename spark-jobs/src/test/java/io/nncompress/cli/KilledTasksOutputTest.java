@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.nncompress.progress.LogFormat;
 import io.nncompress.spark.SparkTestSession;
 import io.nncompress.spark.autocorr.BadInputException;
-import io.nncompress.spark.progress.RunningTasks;
+import io.nncompress.spark.progress.SparkProgress;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -34,6 +34,8 @@ class KilledTasksOutputTest {
   @Test
   void theKilledTasksWarningsGoToTheLogFileBeforeTheErrorLine() throws Exception {
     SparkContext sc = SparkTestSession.get().sparkContext();
+    SparkProgress tasks = SparkProgress.attach(sc); // as SparkRuntime.session does for the command line
+    assertTrue(tasks.awaitNoRunningTasks(10_000), "no task of an earlier test runs");
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
     int code;
@@ -42,7 +44,8 @@ class KilledTasksOutputTest {
       Exception failure = assertThrows(Exception.class, () -> new JavaSparkContext(sc)
           .parallelize(List.of(0, 1), 2).foreach(KilledTasksOutputTest::task));
       code = out.failure(failure);
-      runningAfter = RunningTasks.count(sc);
+      tasks.drain(10_000); // every start and end posted so far, delivered
+      runningAfter = tasks.runningTasks();
     }
     assertEquals(2, code);
     assertEquals(0, runningAfter, "the killed task has ended when the command reports its failure");
@@ -63,6 +66,8 @@ class KilledTasksOutputTest {
    */
   @Test
   void theErrorLineNamesTheLogFileOnlyWhenItHoldsAFailure() throws Exception {
+    assertTrue(SparkProgress.attach(SparkTestSession.get().sparkContext()).awaitNoRunningTasks(10_000),
+        "no task of an earlier test runs (and logs into this test's file)");
     org.apache.logging.log4j.Logger lib = org.apache.logging.log4j.LogManager.getLogger("org.example.Library");
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     try (CliOutput out = CliOutput.open(LogFormat.HUMAN, true, false, 2.0, new PrintStream(err, true,
@@ -89,17 +94,25 @@ class KilledTasksOutputTest {
   }
 
   // partition 0 fails once both run; partition 1 runs until it is killed, and takes 1 s to end
-  static void task(int partition) throws InterruptedException {
+  // (waits that an interrupted thread does not cut short)
+  static void task(int partition) {
     TaskContext ctx = TaskContext.get();
     if (partition == 0) {
-      Thread.sleep(300);
+      spin(300);
       throw new BadInputException("partition 0 is bad");
     }
     long end = System.nanoTime() + 60_000_000_000L;
     while (!ctx.isInterrupted() && System.nanoTime() < end) {
-      Thread.sleep(10);
+      java.util.concurrent.locks.LockSupport.parkNanos(10_000_000L);
     }
-    Thread.sleep(1000);
+    spin(1000);
     ctx.killTaskIfInterrupted();
+  }
+
+  static void spin(long millis) {
+    long end = System.nanoTime() + millis * 1_000_000L;
+    while (System.nanoTime() < end) {
+      java.util.concurrent.locks.LockSupport.parkNanos(5_000_000L);
+    }
   }
 }

@@ -12,13 +12,16 @@ import java.util.WeakHashMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.spark.SparkContext;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerEvent;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.scheduler.SparkListenerStageCompleted;
 import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.scheduler.StageInfo;
 
 /**
@@ -66,6 +69,8 @@ public final class SparkProgress extends SparkListener implements Progress.Phase
   private final SparkContext sc;
   private final Map<Long, StageState> stages = new ConcurrentHashMap<>();
   private final Map<Integer, Integer> jobOfStage = new ConcurrentHashMap<>();
+  /** Tasks started less tasks ended, as the listener bus has delivered them. */
+  private final AtomicInteger running = new AtomicInteger();
 
   private SparkProgress(SparkContext sc) {
     this.sc = sc;
@@ -104,6 +109,53 @@ public final class SparkProgress extends SparkListener implements Progress.Phase
     } catch (IllegalStateException e) {
       return false; // the bus is stopped
     }
+  }
+
+  /**
+   * Waits (at most {@code millis}) until every task started before now has ended and this listener
+   * has been told. When one task fails a job, Spark fails the job at once and kills the stage's other
+   * tasks afterwards; each logs its "Lost task ... TaskKilled" warning before Spark posts its end.
+   * So once this returns true, no task of a failed job logs anymore: a failed command waits here
+   * before its error line, while the log file still takes Spark's output. False on timeout.
+   */
+  public boolean awaitNoRunningTasks(long millis) {
+    long end = System.nanoTime() + millis * 1_000_000L;
+    if (!drain(millis)) { // the starts of the tasks launched so far, delivered
+      return false;
+    }
+    while (running.get() > 0 && !sc.isStopped()) {
+      if (System.nanoTime() > end) {
+        return false;
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * {@link #awaitNoRunningTasks} on the default session's SparkContext, if it has one with this
+   * listener attached ({@link #attach}); true at once otherwise.
+   */
+  public static boolean awaitNoRunningTasksOfDefaultSession(long millis) {
+    scala.Option<SparkSession> s = SparkSession.getDefaultSession();
+    if (s.isEmpty() || s.get().sparkContext().isStopped()) {
+      return true;
+    }
+    SparkProgress p;
+    synchronized (SparkProgress.class) {
+      p = ATTACHED.get(s.get().sparkContext());
+    }
+    return p == null || p.awaitNoRunningTasks(millis);
+  }
+
+  /** Tasks running as far as this listener has been told (0 when it was attached mid-task). */
+  public int runningTasks() {
+    return Math.max(0, running.get());
   }
 
   /** See {@link #drain}; never written to Spark's event log. */
@@ -169,7 +221,13 @@ public final class SparkProgress extends SparkListener implements Progress.Phase
   }
 
   @Override
+  public void onTaskStart(SparkListenerTaskStart e) {
+    running.incrementAndGet();
+  }
+
+  @Override
   public void onTaskEnd(SparkListenerTaskEnd e) {
+    running.decrementAndGet();
     StageState s = stages.get(key(e.stageId(), e.stageAttemptId()));
     if (s == null || !e.taskInfo().successful()) {
       return;
