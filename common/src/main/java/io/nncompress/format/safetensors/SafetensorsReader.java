@@ -196,6 +196,11 @@ public final class SafetensorsReader {
       ByteBuffer buf = ByteBuffer.allocate((int) (e.end - e.begin)).order(ByteOrder.LITTLE_ENDIAN);
       readFully(file, e.name, ch, buf, dataStart + e.begin);
       buf.flip();
+      long inexact = e.dtype.firstInexact(buf, n);
+      if (inexact >= 0) {
+        throw new SafetensorsException(file, e.name, e.dtype + " value " + buf.getLong((int) inexact * 8)
+            + " at flat index " + inexact + " is beyond 2^53, which nncompress cannot carry exactly");
+      }
       double[] v = new double[n];
       e.dtype.decode(buf, v);
       tensors.put(e.name, new Tensor(e.dtype, e.shape, v));

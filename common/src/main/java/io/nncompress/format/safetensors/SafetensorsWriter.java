@@ -21,8 +21,8 @@ import java.util.Map;
  * Writes safetensors files (layout in {@link SafetensorsFile}) the way the reference
  * implementation does, so the same tensors give the same bytes:
  * <ul>
- *   <li>tensors ordered by dtype size descending (F64 before F32), then by name; with one dtype
- *       this is simply by name;</li>
+ *   <li>tensors ordered by dtype size descending (F64 and I64 before F32, F32 before F16), then by
+ *       name; with one dtype this is simply by name;</li>
  *   <li>compact JSON: {@code __metadata__} first (when not empty), then each tensor as
  *       {@code {"dtype":..,"shape":[..],"data_offsets":[b,e]}};</li>
  *   <li>header padded with spaces to a multiple of 8 bytes; data in the same order, back to back.</li>
@@ -60,11 +60,6 @@ public final class SafetensorsWriter {
     for (Map.Entry<String, Tensor> e : order) {
       if (e.getKey().equals(SafetensorsFile.METADATA_KEY)) {
         throw new IllegalArgumentException("A tensor cannot be named " + SafetensorsFile.METADATA_KEY);
-      }
-      SafetensorsDtype d = e.getValue().dtype;
-      if (d != SafetensorsDtype.F32 && d != SafetensorsDtype.F64) {
-        throw new IllegalArgumentException(
-            "nncompress writes F32 or F64 tensors, tensor '" + e.getKey() + "' has dtype: " + d);
       }
     }
     order.sort(Comparator.<Map.Entry<String, Tensor>>comparingInt(e -> -e.getValue().dtype.size)
@@ -117,7 +112,11 @@ public final class SafetensorsWriter {
       try {
         t.forEachBlock(CHUNK, (firstRow, v) -> {
         ByteBuffer b = ByteBuffer.allocate(v.length * t.dtype.size).order(ByteOrder.LITTLE_ENDIAN);
-        t.dtype.encode(v, b);
+        try {
+          t.dtype.encode(v, b, written[0]);
+        } catch (IllegalArgumentException x) {
+          throw new IllegalArgumentException("tensor '" + e.getKey() + "': " + x.getMessage(), x);
+        }
         try {
           out.write(b.array(), 0, b.position());
         } catch (IOException x) {

@@ -111,6 +111,95 @@ class SafetensorsTest {
     assertEquals(SafetensorsDtype.BF16, f.get("brain").dtype);
   }
 
+  /** A tensor read is written back with its own dtype and bytes (a layer map copies such tensors through). */
+  @Test
+  void everyDtypeReadIsWrittenBackByteForByte() throws IOException {
+    byte[] golden = resource("golden_read.safetensors");
+    SafetensorsFile f = SafetensorsReader.read(file("r.safetensors", golden));
+    assertArrayEquals(golden, SafetensorsWriter.toBytes(f.tensors(), f.metadata()));
+  }
+
+  @Test
+  void floatToHalfRoundsToNearestEven() {
+    assertEquals((short) 0x3c00, SafetensorsDtype.floatToHalf(1.0f));
+    assertEquals((short) 0xc000, SafetensorsDtype.floatToHalf(-2.0f));
+    assertEquals((short) 0x7bff, SafetensorsDtype.floatToHalf(65504f));
+    assertEquals((short) 0x7c00, SafetensorsDtype.floatToHalf(65520f)); // halfway to 2^16: rounds up to infinity
+    assertEquals((short) 0x7bff, SafetensorsDtype.floatToHalf(65519.996f));
+    assertEquals((short) 0x3c00, SafetensorsDtype.floatToHalf(1 + 0x1p-11f)); // tie: to even 1.0
+    assertEquals((short) 0x3c02, SafetensorsDtype.floatToHalf(1 + 3 * 0x1p-11f)); // tie: to even 1 + 2^-9
+    assertEquals((short) 0x3c01, SafetensorsDtype.floatToHalf(1 + 0x1p-11f + 0x1p-20f)); // above the tie
+    assertEquals((short) 0x0001, SafetensorsDtype.floatToHalf(0x1p-24f)); // smallest subnormal
+    assertEquals((short) 0x0000, SafetensorsDtype.floatToHalf(0x1p-25f)); // tie: to even 0
+    assertEquals((short) 0x0001, SafetensorsDtype.floatToHalf(0x1.8p-25f));
+    assertEquals((short) 0x0002, SafetensorsDtype.floatToHalf(0x3p-25f)); // tie between 1 and 2 units: 2
+    assertEquals((short) 0x0400, SafetensorsDtype.floatToHalf(0x3ff.8p-24f)); // rounds up into the normals
+    assertEquals((short) 0x8000, SafetensorsDtype.floatToHalf(-0x1p-30f));
+    assertEquals((short) 0xfc00, SafetensorsDtype.floatToHalf(Float.NEGATIVE_INFINITY));
+    assertTrue(Float.isNaN(SafetensorsDtype.halfToFloat(SafetensorsDtype.floatToHalf(Float.NaN))));
+    // every half but NaN comes back from its float
+    for (int h = 0; h < 0x10000; h++) {
+      float v = SafetensorsDtype.halfToFloat((short) h);
+      if (!Float.isNaN(v)) {
+        assertEquals((short) h, SafetensorsDtype.floatToHalf(v), "half 0x" + Integer.toHexString(h));
+      }
+    }
+    // bfloat16: the top 16 bits of the float, rounded to nearest even
+    assertEquals((short) 0x3f80, SafetensorsDtype.floatToBfloat16(1.0f));
+    assertEquals((short) 0x3f80, SafetensorsDtype.floatToBfloat16(1 + 0x1p-8f)); // tie: to even
+    assertEquals((short) 0x3f82, SafetensorsDtype.floatToBfloat16(1 + 3 * 0x1p-8f)); // tie: to even
+    assertEquals((short) 0x3f81, SafetensorsDtype.floatToBfloat16(1 + 0x1p-8f + 0x1p-20f));
+    assertEquals((short) 0x7f80, SafetensorsDtype.floatToBfloat16(Float.MAX_VALUE));
+    assertTrue(Float.isNaN(Float.intBitsToFloat(SafetensorsDtype.floatToBfloat16(Float.NaN) << 16)));
+  }
+
+  @Test
+  void anIntegerTensorTakesOnlyWholeNumbersInItsRangeAndNamesTheFirstOther() {
+    Map<String, Tensor> t = new LinkedHashMap<>();
+    t.put("counts", new Tensor(SafetensorsDtype.I64, new long[] {3}, new double[] {1, -0x1p53, 2.5}));
+    Exception e = assertThrows(IllegalArgumentException.class, () -> SafetensorsWriter.toBytes(t, Map.of()));
+    assertEquals("tensor 'counts': I64 holds whole numbers in [-9223372036854775808, 2^63), cannot hold the value "
+        + "2.5 at flat index 2", e.getMessage());
+    t.put("counts", new Tensor(SafetensorsDtype.U8, new long[] {2}, new double[] {255, 256}));
+    e = assertThrows(IllegalArgumentException.class, () -> SafetensorsWriter.toBytes(t, Map.of()));
+    assertEquals("tensor 'counts': U8 holds whole numbers in [0, 256), cannot hold the value 256.0 at flat index 1",
+        e.getMessage());
+    t.put("counts", new Tensor(SafetensorsDtype.BOOL, new long[] {2}, new double[] {1, 2}));
+    e = assertThrows(IllegalArgumentException.class, () -> SafetensorsWriter.toBytes(t, Map.of()));
+    assertEquals("tensor 'counts': BOOL holds 0 or 1, cannot hold the value 2.0 at flat index 1", e.getMessage());
+    // each type's extremes are written as its bytes
+    t.clear();
+    t.put("a", new Tensor(SafetensorsDtype.U64, new long[] {2}, new double[] {0x1p63, 0x1p53}));
+    t.put("b", new Tensor(SafetensorsDtype.I32, new long[] {2}, new double[] {-0x1p31, 0x1p31 - 1}));
+    t.put("c", new Tensor(SafetensorsDtype.U16, new long[] {1}, new double[] {65535}));
+    t.put("d", new Tensor(SafetensorsDtype.I8, new long[] {2}, new double[] {-128, 127}));
+    byte[] bytes = SafetensorsWriter.toBytes(t, Map.of());
+    ByteBuffer data = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    data.position(8 + (int) data.getLong(0));
+    assertEquals(Long.MIN_VALUE, data.getLong()); // 2^63 as unsigned
+    assertEquals(1L << 53, data.getLong());
+    assertEquals(Integer.MIN_VALUE, data.getInt());
+    assertEquals(Integer.MAX_VALUE, data.getInt());
+    assertEquals((short) 0xffff, data.getShort());
+    assertEquals((byte) -128, data.get());
+    assertEquals((byte) 127, data.get());
+  }
+
+  @Test
+  void anI64BeyondTwoToThe53IsRejectedNamingItsIndex() throws IOException {
+    String header = "{\"n\":{\"dtype\":\"I64\",\"shape\":[2],\"data_offsets\":[0,16]}}";
+    byte[] bytes = build(header, 16);
+    ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+    b.putLong(bytes.length - 16, (1L << 53));
+    b.putLong(bytes.length - 8, (1L << 53) + 1);
+    Path p = file("big.safetensors", bytes);
+    SafetensorsException ex = assertThrows(SafetensorsException.class, () -> SafetensorsReader.read(p));
+    assertMessage(ex, p, "'n'", "I64 value 9007199254740993 at flat index 1 is beyond 2^53");
+    b.putLong(bytes.length - 8, -(1L << 53));
+    Files.write(p, bytes);
+    assertArrayEquals(new double[] {0x1p53, -0x1p53}, SafetensorsReader.read(p).get("n").values());
+  }
+
   @Test
   void halfToFloatMatchesHandComputedValues() {
     assertEquals(1.0f, SafetensorsDtype.halfToFloat((short) 0x3c00));

@@ -196,6 +196,77 @@ class LayerMapCompressionTest {
     assertTrue(Files.isDirectory(dir.resolve("out-m/layers")));
   }
 
+  /**
+   * A PyTorch model with batchnorm holds an I64 counter (num_batches_tracked), and a half-precision one F16
+   * tensors: those copied through keep their dtype and bytes, a coupled F16 tensor keeps its dtype and the
+   * bytes of its kept entries (nncompress wrote only F32 and F64, and failed at the end of the job).
+   */
+  @Test
+  void tensorsOfOtherDtypesAreCopiedThroughWithTheirBytes() throws Exception {
+    Map<String, Tensor> weights = new java.util.TreeMap<>(net.tensors());
+    double[] scale = new double[300];
+    for (int j = 0; j < scale.length; j++) {
+      scale[j] = io.nncompress.format.safetensors.SafetensorsDtype.halfToFloat((short) (0x3000 + 37 * j));
+    }
+    weights.put("fc1.scale", new Tensor(io.nncompress.format.safetensors.SafetensorsDtype.F16, new long[] {300},
+        scale));
+    weights.put("bn.num_batches_tracked", new Tensor(io.nncompress.format.safetensors.SafetensorsDtype.I64,
+        new long[] {}, new double[] {938}));
+    weights.put("mask", new Tensor(io.nncompress.format.safetensors.SafetensorsDtype.BOOL, new long[] {3},
+        new double[] {1, 0, 1}));
+    Path in = dir.resolve("typed.safetensors");
+    io.nncompress.format.safetensors.SafetensorsWriter.write(in, weights, Map.of());
+    String yaml = mapConfig(dir.resolve("out-typed").toString())
+        .replace(conf.toAbsolutePath().resolve("lenet300100.safetensors").toString(), in.toString())
+        .replace("couples: [fc1.weight, fc1.bias]", "couples: [fc1.weight, fc1.bias, fc1.scale]");
+    LayerMapCompression.Outcome got = new LayerMapCompression(spark, CompressionConfig.parse("typed.yaml", yaml, dir))
+        .run(false);
+    int[] kept = got.lnr.layers.get(1).keptInputs;
+    assertTrue(kept.length < 300, kept.length + " kept");
+    Map<String, String> before = rawTensors(in);
+    Map<String, String> after = rawTensors(dir.resolve("out-typed/model/model.safetensors"));
+    assertEquals(before.get("bn.num_batches_tracked"), after.get("bn.num_batches_tracked"));
+    assertEquals("I64 [] aa03000000000000", after.get("bn.num_batches_tracked"));
+    assertEquals("BOOL [3] 010001", after.get("mask"));
+    String scaleHex = before.get("fc1.scale").substring("F16 [300] ".length());
+    StringBuilder keptScale = new StringBuilder();
+    for (int j : kept) {
+      keptScale.append(scaleHex, 4 * j, 4 * j + 4);
+    }
+    assertEquals("F16 [" + kept.length + "] " + keptScale, after.get("fc1.scale"));
+    assertTrue(after.get("fc1.weight").startsWith("F32 [" + kept.length + ", 784] "), "the solved layers are F32");
+  }
+
+  /**
+   * Each tensor as "DTYPE [shape] hex of its bytes", read with the header's offsets alone (not
+   * nncompress's reader).
+   */
+  private static Map<String, String> rawTensors(Path file) throws Exception {
+    byte[] all = Files.readAllBytes(file);
+    int headerBytes = (int) ByteBuffer.wrap(all, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    com.fasterxml.jackson.databind.JsonNode h = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(new String(all, 8, headerBytes, java.nio.charset.StandardCharsets.UTF_8));
+    Map<String, String> out = new java.util.HashMap<>();
+    for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e : h.properties()) {
+      if (!e.getKey().equals("__metadata__")) {
+        com.fasterxml.jackson.databind.JsonNode off = e.getValue().get("data_offsets");
+        byte[] data = java.util.Arrays.copyOfRange(all, 8 + headerBytes + off.get(0).intValue(),
+            8 + headerBytes + off.get(1).intValue());
+        out.put(e.getKey(), e.getValue().get("dtype").textValue() + " " + e.getValue().get("shape").toString()
+            .replace(",", ", ") + " " + hex(data));
+      }
+    }
+    return out;
+  }
+
+  private static String hex(byte[] b) {
+    StringBuilder s = new StringBuilder();
+    for (byte x : b) {
+      s.append(String.format("%02x", x));
+    }
+    return s.toString();
+  }
+
   /** A layer map's model/compressed.safetensors decodes in Python to its model.safetensors, user's names. */
   @Test
   void layerMapWritesItsCompressedForm() throws Exception {
