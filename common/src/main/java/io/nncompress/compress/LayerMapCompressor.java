@@ -94,7 +94,24 @@ public final class LayerMapCompressor {
    */
   public static void validate(LayerMap map, Map<String, long[]> shapes, Map<String, StatsShape> stats) {
     Map<String, String> coupledBy = new HashMap<>();
+    Map<String, String> solvedBy = new HashMap<>(); // a weight or bias tensor -> "the weight of layer X"
     for (LayerMap.Entry e : map.entries) {
+      for (String[] t : new String[][] {{e.weight, "weight"}, {e.bias, "bias"}}) {
+        String role = t[1] + " of layer " + e.name;
+        String other = t[0] == null ? null : solvedBy.putIfAbsent(t[0], role);
+        if (other != null) {
+          // each layer writes its own solution into its tensors: a tensor of two layers would keep only one
+          throw new IllegalArgumentException("tensor " + t[0] + " is both the " + other + " and the " + role
+              + ": each mapped layer needs tensors of its own (a tied weight cannot be compressed as two layers)");
+        }
+      }
+      for (String c : e.couples) {
+        if (c.equals(e.weight) || c.equals(e.bias)) {
+          throw new IllegalArgumentException("layer " + e.name + ", couples: tensor " + c + " is the layer's own "
+              + (c.equals(e.weight) ? "weight" : "bias") + "; couples name the tensors of other layers that lose "
+              + "entries when this layer loses inputs");
+        }
+      }
       long[] w = shapes.get(e.weight);
       if (w == null) {
         throw new IllegalArgumentException("layer " + e.name + ": no tensor '" + e.weight + "' (weight) in the weights");

@@ -119,6 +119,13 @@ class ResidualMlpLayerMapTest {
     String couple = Files.readString(config(out, "")).replaceFirst("- blocks.0.mlp.up_proj.bias",
         "- blocks.0.norm.bias");
     assertBad(couple, "blocks.0.norm.bias", "256");
+    // one tensor solved as two layers: both solutions were written to it, the last one kept
+    String tied = Files.readString(config(out, "")).replace("      bias: head.bias\n",
+        "      bias: head.bias\n    head2:\n      weight: head.weight\n      statistics: head\n");
+    assertBad(tied, "tensor head.weight is both the weight of layer head and the weight of layer head2");
+    String self = Files.readString(config(out, "")).replace("        - blocks.0.mlp.gate_proj.weight\n",
+        "        - blocks.0.mlp.gate_proj.weight\n        - blocks.0.mlp.down_proj.bias\n");
+    assertBad(self, "layer blocks.0.mlp.down_proj, couples: tensor blocks.0.mlp.down_proj.bias is the layer's own bias");
     assertTrue(!Files.exists(Path.of(out)));
   }
 
