@@ -91,6 +91,12 @@ public final class HostileInputs {
 
   /** n rows (x: dim doubles, label), in {@code files} files; row 7 gets label {@code badLabel} or a NaN. */
   String data(String name, int n, int dim, int badLabel, boolean nan, int files) {
+    return data(name, n, dim, (long) badLabel, nan, files);
+  }
+
+  /** With a bigint label column when badLabel does not fit an int. */
+  String data(String name, int n, int dim, long badLabel, boolean nan, int files) {
+    boolean wide = badLabel != (int) badLabel;
     List<Row> rows = new ArrayList<>();
     for (int s = 0; s < n; s++) {
       Double[] v = new Double[dim];
@@ -101,10 +107,12 @@ public final class HostileInputs {
       if (s == 7 && nan) {
         v[3] = Double.NaN;
       }
-      rows.add(RowFactory.create(v, s == 7 && badLabel != 0 ? badLabel : s % 3));
+      long label = s == 7 && badLabel != 0 ? badLabel : s % 3;
+      rows.add(RowFactory.create(v, wide ? (Object) label : (Object) (int) label));
     }
     String path = dir.resolve(name).toString();
-    spark.createDataFrame(rows, new StructType().add("x", "array<double>").add("label", "int")).coalesce(files)
+    spark.createDataFrame(rows, new StructType().add("x", "array<double>").add("label", wide ? "bigint" : "int"))
+        .coalesce(files)
         .write().mode(SaveMode.Append).parquet(path);
     return path;
   }
@@ -202,6 +210,10 @@ public final class HostileInputs {
         true));
     String labels = data("labels42", 60, 12, 42, false, 1);
     cs.add(cfgCase("label out of range, run", "evaluation: " + test, "evaluation: " + labels, "label 42", false));
+    // a bigint label column (accepted) with a value no class index can be: 2^32 + 3 wraps to 3 as an int
+    String longLabels = data("labels-long", 60, 12, (1L << 32) + 3, false, 1);
+    cs.add(cfgCase("bigint label beyond int, run", "evaluation: " + test, "evaluation: " + longLabels, "4294967299",
+        false));
     String nan = data("nan-later", 100, 12, 0, false, 1);
     data("nan-later", 100, 12, 0, true, 1);
     cs.add(cfgCase("NaN in a later file, run", "calibration: " + train, "calibration: " + nan, "NaN", false));

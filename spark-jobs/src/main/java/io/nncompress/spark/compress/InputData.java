@@ -116,8 +116,12 @@ public final class InputData implements Serializable {
         if (row.isNullAt(1)) {
           throw bad(row, "null label in column " + labelColumn, null);
         }
-        labels[n] = labelIsLong ? Math.toIntExact(row.getLong(1)) : row.getInt(1);
         where[n] = location(row);
+        if (labelIsLong && row.getLong(1) != (int) row.getLong(1)) {
+          throw new BadInputException("Dataset " + dataset + ", label column " + labelColumn + where[n] + ": label "
+              + row.getLong(1) + " is not a class index (0 .. classes - 1)");
+        }
+        labels[n] = labelIsLong ? (int) row.getLong(1) : row.getInt(1);
       }
       if (++n == batchSize) {
         accept(consumer, new DenseMatrix(features, n, buf.clone()), labels == null ? null : labels.clone(), where);

@@ -23,7 +23,7 @@ class HostileInputsTest {
 
   static final Set<String> SUBSET = Set.of("unknown lnr key", "tolerance not a number", "YAML syntax error",
       "stage plan kmeans(0)", "weights file missing", "weights path a directory", "NaN weight", "empty calibration dataset", "calibration dataset a safetensors file", "files of different vector lengths",
-      "label out of range, run", "output parent is a file", "--strategy typo", "autocorr NaN in a later file",
+      "label out of range, run", "bigint label beyond int, run", "output parent is a file", "--strategy typo", "autocorr NaN in a later file",
       "autocorr missing column", "generate-example --dim 0");
 
   @Test
