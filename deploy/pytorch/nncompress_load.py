@@ -225,6 +225,16 @@ def _deepcomp(prm, t, rows, cols):
     return m.reshape(rows, cols)
 
 
+def _scatter_columns(w, shape, kept_inputs):
+    """The [shape[0], in*kh*kw] weight holding w's columns at the kept input groups' columns, zeros elsewhere."""
+    per_group = int(np.prod(shape[2:])) if len(shape) > 2 else 1
+    groups = np.asarray(kept_inputs, np.int64).reshape(-1)
+    cols = (groups[:, None] * per_group + np.arange(per_group, dtype=np.int64)[None, :]).reshape(-1)
+    full = np.zeros((shape[0], int(np.prod(shape[1:]))), np.float32)
+    full[:, cols] = w
+    return full
+
+
 def load_compressed(path):
     """{tensor name: float32 ndarray} of model.safetensors's compressed layers, from compressed.safetensors."""
     meta, tensors = read_safetensors(path)
@@ -247,7 +257,10 @@ def load_compressed(path):
             out[d["second_weight"]] = np.ascontiguousarray(second, np.float32).reshape(d["second_shape"])
         else:
             w = decode_matrix(d, tensors).astype(np.float32)
-            out[d["weight"]] = np.ascontiguousarray(w.reshape([int(x) for x in d["shape"]]))
+            shape = [int(x) for x in d["shape"]]
+            if d.get("columns") == "kept_inputs":
+                w = _scatter_columns(w, shape, tensors[d["tensors"]["kept_inputs"]])
+            out[d["weight"]] = np.ascontiguousarray(w.reshape(shape))
         if "bias" in d:
             out[d["bias"]] = np.array(tensors[d["tensors"]["bias"]], np.float32)
     return out

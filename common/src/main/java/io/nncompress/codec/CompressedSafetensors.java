@@ -39,7 +39,10 @@ import java.util.Map;
  *                     shapes (Q^T: [rank, in] or conv [rank, in, kh, kw]; P: [out, rank] or [out, rank, 1, 1])
  *     bias            the bias's name in model.safetensors (absent without bias); tensor NAME.bias F32
  *     kept_inputs, kept_outputs  tensors NAME.kept_inputs / NAME.kept_outputs (I32): the original
- *                     layer's input groups and output neurons kept (informative; not needed to decode)
+ *                     layer's input groups and output neurons kept (informative, unless "columns")
+ *     columns         "kept_inputs" (optional, output dense): the encoded matrix holds the columns of the
+ *                     kept input groups only (group i: columns i*s .. i*s+s-1, s = kh*kw for a conv, 1
+ *                     for a dense layer) of a weight of shape; its other columns are 0
  * </pre>
  * Packed codes are U8 byte strings exactly as the codec stores them: b-bit codes, least significant
  * bit first (code t is bits t*b .. t*b+b-1 of the little-endian bit string). Per codec, tensors
@@ -120,6 +123,15 @@ public final class CompressedSafetensors {
     public Layer kept(int[] inputs, int[] outputs) {
       this.keptInputs = inputs;
       this.keptOutputs = outputs;
+      return this;
+    }
+
+    /**
+     * The encoded matrix holds only the columns of the kept input groups ({@link #kept}) of a weight
+     * that keeps its shape: a layer map's layer without couples, whose other columns are zeros.
+     */
+    public Layer columnsOfKeptInputs() {
+      outputs.put("columns", "kept_inputs");
       return this;
     }
   }

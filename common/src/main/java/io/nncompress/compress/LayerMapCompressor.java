@@ -47,11 +47,19 @@ public final class LayerMapCompressor {
     /** Kept outputs (rows) of the original layer, ascending: fewer where another layer's couples removed them. */
     public final int[] keptOutputs;
     public final LayerReport report;
-    /** The input autocorrelation of the columns the stored weight reads (d' x d', without the bias). */
+    /**
+     * What the stages encode: {@link #weight} without the zero columns of the inputs LNR removed from a
+     * layer that keeps its shape (no couples), else {@link #weight} itself.
+     */
+    public final DenseMatrix encoded;
+    /** The columns of {@link #weight} that {@link #encoded} holds, ascending; null when it holds them all. */
+    public final int[] encodedColumns;
+    /** The input autocorrelation of the columns {@link #encoded} reads (without the bias). */
     public final DenseMatrix inputAutocorrelation;
 
     Layer(LayerMap.Entry entry, String type, long[] originalShape, long[] shape, DenseMatrix weight, double[] bias,
-        int[] keptInputs, int[] keptOutputs, LayerReport report, DenseMatrix inputAutocorrelation) {
+        int[] keptInputs, int[] keptOutputs, LayerReport report, int[] encodedColumns,
+        DenseMatrix inputAutocorrelation) {
       this.entry = entry;
       this.type = type;
       this.originalShape = originalShape;
@@ -61,7 +69,23 @@ public final class LayerMapCompressor {
       this.keptInputs = keptInputs;
       this.keptOutputs = keptOutputs;
       this.report = report;
+      this.encodedColumns = encodedColumns;
+      this.encoded = encodedColumns == null ? weight : weight.selectColumns(encodedColumns);
       this.inputAutocorrelation = inputAutocorrelation;
+    }
+
+    /** The stored weight from a decoded {@link #encoded}: its columns in place, zeros in the others. */
+    public DenseMatrix scatter(DenseMatrix decoded) {
+      if (encodedColumns == null) {
+        return decoded;
+      }
+      DenseMatrix w = new DenseMatrix(decoded.rows, weight.cols);
+      for (int j = 0; j < encodedColumns.length; j++) {
+        for (int i = 0; i < decoded.rows; i++) {
+          w.set(i, encodedColumns[j], decoded.get(i, j));
+        }
+      }
+      return w;
     }
   }
 
@@ -275,17 +299,16 @@ public final class LayerMapCompressor {
     int d = mk.cols - (s.biasAugmented() ? 1 : 0);
     int perGroup = d / g;
     int[] outRows = complement(removedOut, (int) shape0[0]);
-    int[] cols;
-    if (e.shrinks()) {
-      cols = new int[keptGroups.length * perGroup];
-      for (int i = 0; i < keptGroups.length; i++) {
-        for (int q = 0; q < perGroup; q++) {
-          cols[i * perGroup + q] = keptGroups[i] * perGroup + q;
-        }
+    int[] keptCols = new int[keptGroups.length * perGroup]; // the columns of the kept input groups
+    for (int i = 0; i < keptGroups.length; i++) {
+      for (int q = 0; q < perGroup; q++) {
+        keptCols[i * perGroup + q] = keptGroups[i] * perGroup + q;
       }
-    } else {
-      cols = range(d); // the removed columns are zeros in M: the shape stays
     }
+    // a layer with couples loses the removed columns; another keeps them as zeros (the shape stays), which
+    // the stages leave out: they encode the kept columns, so the removed ones stay exactly zero
+    int[] cols = e.shrinks() ? keptCols : range(d);
+    int[] encodedColumns = e.shrinks() || keptCols.length == d ? null : keptCols;
     DenseMatrix w = new DenseMatrix(outRows.length, cols.length);
     for (int j = 0; j < cols.length; j++) {
       for (int i = 0; i < outRows.length; i++) {
@@ -308,8 +331,8 @@ public final class LayerMapCompressor {
     }
     report.outputsAfter = outRows.length;
     report.paramsAfter = (long) w.rows * w.cols + (b == null ? 0 : b.length);
-    DenseMatrix rIn = s.autocorrelation().selectSymmetric(cols);
-    return new Layer(e, report.type, shape0, shape, w, b, keptGroups, outRows, report, rIn);
+    DenseMatrix rIn = s.autocorrelation().selectSymmetric(keptCols);
+    return new Layer(e, report.type, shape0, shape, w, b, keptGroups, outRows, report, encodedColumns, rIn);
   }
 
   /** The tensor without the given indices along dim 0. */

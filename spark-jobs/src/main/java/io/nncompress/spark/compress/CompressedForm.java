@@ -59,8 +59,14 @@ final class CompressedForm {
       if (e == null) {
         throw new IllegalStateException("Layer " + l.layer + " is not in the layer map");
       }
-      out.add(CompressedSafetensors.Layer.dense(l.layer, l.weight, e.weight, longs(l.shape)).bias(e.bias, l.bias)
-          .kept(l.keptInputs, l.keptOutputs));
+      CompressedSafetensors.Layer c = CompressedSafetensors.Layer.dense(l.layer, l.weight, e.weight, longs(l.shape))
+          .bias(e.bias, l.bias).kept(l.keptInputs, l.keptOutputs);
+      long columns = 1;
+      for (int k = 1; k < l.shape.length; k++) {
+        columns *= l.shape[k];
+      }
+      // a layer without couples keeps its shape: its encoded weight holds the kept inputs' columns
+      out.add(l.weight.cols() == columns ? c : c.columnsOfKeptInputs());
     }
     return out;
   }

@@ -144,11 +144,11 @@ public final class LayerMapCompression {
     Map<String, Long> lnrBytes = new LinkedHashMap<>();
     Map<String, Long> weights = new LinkedHashMap<>();
     for (LayerMapCompressor.Layer l : r.layers) {
-      CompressedModelStore.StoredLayer s = stored(l, RawFloat32Tensor.of(l.weight), "lnr(parallel)");
+      CompressedModelStore.StoredLayer s = stored(l, RawFloat32Tensor.of(l.encoded), "lnr(parallel)");
       stored.add(s);
       origBytes.put(l.entry.name, 4 * l.report.paramsBefore);
       lnrBytes.put(l.entry.name, s.bytes());
-      weights.put(l.entry.name, (long) l.weight.rows * l.weight.cols);
+      weights.put(l.entry.name, (long) l.encoded.rows * l.encoded.cols);
     }
     List<CompressionJob.StageRecord> records = new ArrayList<>();
     Map<String, Tensor> tensors = new LinkedHashMap<>(r.tensors);
@@ -229,7 +229,7 @@ public final class LayerMapCompression {
 
       @Override
       public DenseMatrix weight(int k) {
-        return r.layers.get(k).weight;
+        return r.layers.get(k).encoded;
       }
 
       @Override
@@ -256,9 +256,10 @@ public final class LayerMapCompression {
         l.keptInputs, l.keptOutputs, weight, bias, m);
   }
 
-  // a low-rank form is written as its product: the user's model holds one weight per layer
+  // a low-rank form is written as its product: the user's model holds one weight per layer; the columns
+  // of the inputs LNR removed from a layer without couples are zeros
   private static Tensor decoded(LayerMapCompressor.Layer l, EncodedTensor e) {
-    return new Tensor(SafetensorsDtype.F32, l.shape, e.decode().toRowMajor());
+    return new Tensor(SafetensorsDtype.F32, l.shape, l.scatter(e.decode()).toRowMajor());
   }
 
   private static int[] ints(long[] s) {

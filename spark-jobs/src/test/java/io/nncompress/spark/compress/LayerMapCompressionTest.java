@@ -288,6 +288,44 @@ class LayerMapCompressionTest {
         Files.size(compressed) + " bytes");
   }
 
+  /**
+   * fc1 has no couples: it keeps its 784 columns, those of the inputs LNR removed zero. The stages encode the
+   * kept columns alone, so binary (every weight +-alpha) leaves the removed columns at exactly zero, and
+   * numpy decodes the compressed form into the same weights.
+   */
+  @Test
+  void stagesLeaveTheRemovedColumnsOfALayerWithoutCouplesAtZero() throws Exception {
+    String yaml = mapConfig(dir.resolve("out-bin").toString()) + "stages:\n  plan: binary\n";
+    LayerMapCompression.Outcome o = new LayerMapCompression(spark, CompressionConfig.parse("map-bin.yaml", yaml, dir))
+        .run(false);
+    LayerMapCompressor.Layer fc1 = o.lnr.layers.get(0);
+    int kept = fc1.keptInputs.length;
+    assertTrue(kept < 784, kept + " kept");
+    SafetensorsFile written = SafetensorsReader.read(dir.resolve("out-bin/model/model.safetensors"));
+    DenseMatrix w = written.get("fc1.weight").toMatrix();
+    assertEquals(784, w.cols);
+    assertEquals(784 - kept, zeroColumns(w), "the removed inputs' columns stay zero");
+    for (int i = 0; i < w.rows; i++) {
+      for (int j : fc1.keptInputs) {
+        assertTrue(w.get(i, j) != 0, "binary: +-alpha at kept column " + j);
+      }
+    }
+    // the stored (encoded) weight holds the kept columns alone
+    CompressedModelStore.StoredLayer s = o.layers.get(0);
+    assertEquals(kept, s.weight.cols());
+    assertEquals(w.rows, s.weight.rows());
+    Map<String, float[]> decoded = CompressedSafetensorsTest.python(dir.resolve("out-bin/model/compressed.safetensors"),
+        "layer map, binary");
+    for (String name : new String[] {"fc1.weight", "fc2.weight", "fc3.weight"}) {
+      double[] v = written.get(name).values();
+      float[] f = new float[v.length];
+      for (int i = 0; i < v.length; i++) {
+        f[i] = (float) v[i];
+      }
+      CompressedSafetensorsTest.assertBitEqual("layer map " + name, f, decoded.get(name));
+    }
+  }
+
   /** A layer map's metrics.json with every section parses into the records and round-trips; the report shows them. */
   @Test
   void layerMapMetricsRoundTrip() throws Exception {
