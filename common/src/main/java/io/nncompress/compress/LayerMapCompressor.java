@@ -113,7 +113,8 @@ public final class LayerMapCompressor {
    * Checks the map against the tensors and the statistics: every named tensor exists, weights are 2-D
    * or 4-D, a bias has one value per output, R has the layer's d inputs (p = d + 1 with the bias
    * column), a bias has bias-augmented statistics, every coupled tensor has as many entries along dim
-   * 0 as the layer has input groups, and no tensor is coupled twice. The messages name the layer and
+   * 0 as the layer has input groups, no tensor is coupled twice, no tensor is the weight or bias of two
+   * layers, and no layer is coupled to its own weight or bias. The messages name the layer and
    * the tensor; shapes alone are read (the values stay on file).
    */
   public static void validate(LayerMap map, Map<String, long[]> shapes, Map<String, StatsShape> stats) {
