@@ -96,8 +96,14 @@ public final class LayerMapCompression {
     } catch (IOException e) {
       throw new BadInputException("Model " + config.weights + ": " + e.getMessage(), e);
     }
+    Map<String, LayerMapCompressor.StatsShape> statShapes;
     try {
-      LayerMapCompressor.validate(config.layerMap, shapes, statistics.shapes());
+      statShapes = statistics.shapes();
+    } catch (IllegalArgumentException e) {
+      throw new BadInputException("Config " + config.source + ", key data.statistics: " + e.getMessage(), e);
+    }
+    try {
+      LayerMapCompressor.validate(config.layerMap, shapes, statShapes);
     } catch (IllegalArgumentException e) {
       throw new BadInputException("Config " + config.source + ", key model.layers: " + e.getMessage()
           + " (weights " + config.weights + ", statistics " + config.statistics + ")", e);

@@ -126,6 +126,11 @@ class ResidualMlpLayerMapTest {
     String self = Files.readString(config(out, "")).replace("        - blocks.0.mlp.gate_proj.weight\n",
         "        - blocks.0.mlp.gate_proj.weight\n        - blocks.0.mlp.down_proj.bias\n");
     assertBad(self, "layer blocks.0.mlp.down_proj, couples: tensor blocks.0.mlp.down_proj.bias is the layer's own bias");
+    // a statistics folder that autocorr did not write is named under its own key
+    String noStats = Files.readString(config(out, "")).replaceAll("(?m)^  statistics: .*$",
+        "  statistics: " + dir.resolve("no-such-stats"));
+    assertBad(noStats, "key data.statistics: Statistics " + dir.resolve("no-such-stats")
+        + " is not the output of nncompress autocorr");
     assertTrue(!Files.exists(Path.of(out)));
   }
 
