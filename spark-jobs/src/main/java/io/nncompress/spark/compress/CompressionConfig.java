@@ -294,6 +294,11 @@ public final class CompressionConfig {
       throw new BadInputException("Config " + source + ", key lnr.strategy: a layer map is solved layer by layer from "
           + "its stored statistics, the parallel strategy; cannot be: " + c.strategy.id);
     }
+    if (c.layerMap != null && c.finetune != null) {
+      throw new BadInputException("Config " + source + ", key finetune: a layer map (model.layers) is compressed from "
+          + "data.statistics alone, without a network to train; fine-tuning needs model.spec and data.calibration; "
+          + "remove finetune");
+    }
     if (c.layerMap != null) {
       c.strategy = ChainingStrategy.PARALLEL;
       java.util.Set<String> names = new java.util.TreeSet<>();
