@@ -162,55 +162,23 @@ public enum SafetensorsDtype {
           out.putShort(floatToBfloat16((float) v));
         }
         break;
-      case I64:
+      default: {
+        // an integer type or BOOL: a whole number of its range, written as its low `size` bytes
+        boolean signed = this == I64 || this == I32 || this == I16 || this == I8;
+        double limit = this == BOOL ? 2 : Math.scalb(1.0, 8 * size - (signed ? 1 : 0));
+        double min = signed ? -limit : 0;
         for (int k = 0; k < values.length; k++) {
-          out.putLong((long) whole(values, k, firstIndex, -0x1p63, 0x1p63));
+          double v = whole(values, k, firstIndex, min, limit);
+          // a U64 above 2^63: the bits of v - 2^64 as a signed long
+          long bits = v < 0x1p63 ? (long) v : (long) (v - 0x1p63) | Long.MIN_VALUE;
+          switch (size) {
+            case 8 -> out.putLong(bits);
+            case 4 -> out.putInt((int) bits);
+            case 2 -> out.putShort((short) bits);
+            default -> out.put((byte) bits);
+          }
         }
-        break;
-      case U64:
-        for (int k = 0; k < values.length; k++) {
-          double v = whole(values, k, firstIndex, 0, 0x1p64);
-          // above 2^63: the bits of v - 2^64 as a signed long
-          out.putLong(v < 0x1p63 ? (long) v : (long) (v - 0x1p63) | Long.MIN_VALUE);
-        }
-        break;
-      case I32:
-        for (int k = 0; k < values.length; k++) {
-          out.putInt((int) whole(values, k, firstIndex, -0x1p31, 0x1p31));
-        }
-        break;
-      case U32:
-        for (int k = 0; k < values.length; k++) {
-          out.putInt((int) (long) whole(values, k, firstIndex, 0, 0x1p32));
-        }
-        break;
-      case I16:
-        for (int k = 0; k < values.length; k++) {
-          out.putShort((short) whole(values, k, firstIndex, -0x1p15, 0x1p15));
-        }
-        break;
-      case U16:
-        for (int k = 0; k < values.length; k++) {
-          out.putShort((short) (int) whole(values, k, firstIndex, 0, 0x1p16));
-        }
-        break;
-      case I8:
-        for (int k = 0; k < values.length; k++) {
-          out.put((byte) whole(values, k, firstIndex, -0x1p7, 0x1p7));
-        }
-        break;
-      case U8:
-        for (int k = 0; k < values.length; k++) {
-          out.put((byte) (int) whole(values, k, firstIndex, 0, 0x1p8));
-        }
-        break;
-      case BOOL:
-        for (int k = 0; k < values.length; k++) {
-          out.put((byte) (int) whole(values, k, firstIndex, 0, 2));
-        }
-        break;
-      default:
-        throw new AssertionError(this);
+      }
     }
   }
 

@@ -117,11 +117,12 @@ public final class InputData implements Serializable {
           throw bad(row, "null label in column " + labelColumn, null);
         }
         where[n] = location(row);
-        if (labelIsLong && row.getLong(1) != (int) row.getLong(1)) {
+        long label = labelIsLong ? row.getLong(1) : row.getInt(1);
+        if (label != (int) label) {
           throw new BadInputException("Dataset " + dataset + ", label column " + labelColumn + where[n] + ": label "
-              + row.getLong(1) + " is not a class index (0 .. classes - 1)");
+              + label + " is not a class index (0 .. classes - 1)");
         }
-        labels[n] = labelIsLong ? (int) row.getLong(1) : row.getInt(1);
+        labels[n] = (int) label;
       }
       if (++n == batchSize) {
         accept(consumer, new DenseMatrix(features, n, buf.clone()), labels == null ? null : labels.clone(), where);
